@@ -1,0 +1,181 @@
+"""Environment-driven configuration (12-factor): one class per LIVECHAT_ENV."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says what to fix."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def normalize_database_url(url: str) -> str:
+    """Make Heroku-style ``postgres://`` and bare ``postgresql://`` URLs use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment; each value can come from the environment."""
+
+    ENV_NAME = "base"
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY: str | None = env.get("SECRET_KEY") or None
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
+            env.get("DATABASE_URL") or self.default_database_url()
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = self.engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.REDIS_URL: str | None = env.get("REDIS_URL") or None
+        self.AUTH_MODE = (env.get("AUTH_MODE") or self.default_auth_mode()).strip().lower()
+        self.FIREBASE_PROJECT_ID: str | None = env.get("FIREBASE_PROJECT_ID") or None
+        self.GOOGLE_APPLICATION_CREDENTIALS: str | None = (
+            env.get("GOOGLE_APPLICATION_CREDENTIALS") or None
+        )
+        self.FIREBASE_CHECK_REVOKED = _bool("FIREBASE_CHECK_REVOKED", False)
+        self.FIREBASE_AUTH_EMULATOR_HOST: str | None = env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
+        self.CORS_ORIGINS = [
+            o.strip() for o in (env.get("CORS_ORIGINS") or "").split(",") if o.strip()
+        ]
+        self.OPENAI_API_KEY: str | None = env.get("OPENAI_API_KEY") or None
+        self.OPENAI_BASE_URL: str | None = env.get("OPENAI_BASE_URL") or None
+        self.OPENAI_MODEL = env.get("OPENAI_MODEL") or "gpt-4o-mini"
+        self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
+        self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 64 * 1024)
+        self.DEV_TOKEN_TTL = _int("DEV_TOKEN_TTL", 3600)
+        self.AUTO_MIGRATE = _bool("AUTO_MIGRATE", self.ENV_NAME == "development")
+        self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
+        self.JSON_SORT_KEYS = False
+
+    def default_database_url(self) -> str:
+        return f"sqlite:///{BASE_DIR / 'instance' / 'livechat.db'}"
+
+    def default_auth_mode(self) -> str:
+        return "dev"
+
+    @staticmethod
+    def engine_options(url: str) -> dict:
+        """A fixed-size pool: overflow connections are reopened on every checkout under load."""
+        if url.startswith("sqlite"):
+            return {}
+        return {
+            "pool_size": _int("DB_POOL_SIZE", 10),
+            "max_overflow": 0,
+            "pool_pre_ping": True,
+            "pool_timeout": 10,
+        }
+
+    def validate(self) -> None:
+        """Raise ConfigError when the settings cannot run; production is stricter."""
+        if self.AUTH_MODE not in {"dev", "firebase"}:
+            raise ConfigError(f"AUTH_MODE must be 'dev' or 'firebase', got {self.AUTH_MODE!r}")
+        if self.AUTH_MODE == "dev" and not self.SECRET_KEY:
+            raise ConfigError("AUTH_MODE=dev signs tokens with SECRET_KEY: set SECRET_KEY")
+        if self.AUTH_MODE == "firebase" and not self.FIREBASE_PROJECT_ID:
+            raise ConfigError("AUTH_MODE=firebase needs FIREBASE_PROJECT_ID")
+        if self.FIREBASE_CHECK_REVOKED and not (
+            self.GOOGLE_APPLICATION_CREDENTIALS or self.FIREBASE_AUTH_EMULATOR_HOST
+        ):
+            raise ConfigError(
+                "FIREBASE_CHECK_REVOKED needs a service account: set GOOGLE_APPLICATION_CREDENTIALS"
+            )
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
+
+
+class DevelopmentConfig(Config):
+    """Zero-setup local run: SQLite under instance/, dev tokens, a fixed dev secret."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            # Development only: a known key so dev tokens survive restarts. Never used in production.
+            self.SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+class TestingConfig(Config):
+    """The test suite: PostgreSQL from DATABASE_URL (the fixtures set it), dev tokens."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = "testing-secret-key"
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start on insecure or throwaway settings."""
+
+    ENV_NAME = "production"
+
+    def default_database_url(self) -> str:
+        return ""
+
+    def default_auth_mode(self) -> str:
+        return "firebase"
+
+    def validate(self) -> None:
+        problems = []
+        if self.AUTH_MODE == "dev":
+            problems.append("AUTH_MODE=dev is for local use only; use AUTH_MODE=firebase")
+        if not self.SECRET_KEY:
+            problems.append("SECRET_KEY is not set")
+        uri = self.SQLALCHEMY_DATABASE_URI
+        if not uri:
+            problems.append("DATABASE_URL is not set")
+        elif uri.startswith("sqlite"):
+            problems.append("DATABASE_URL points at SQLite; production needs PostgreSQL")
+        if self.FIREBASE_AUTH_EMULATOR_HOST:
+            problems.append(
+                "FIREBASE_AUTH_EMULATOR_HOST is set: the emulator skips token signature and "
+                "expiry checks"
+            )
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+        super().validate()
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build and validate the config named by ``name`` or ``LIVECHAT_ENV`` (default development)."""
+    name = (name or os.environ.get("LIVECHAT_ENV") or "development").strip().lower()
+    if name not in CONFIGS:
+        raise ConfigError(f"LIVECHAT_ENV must be one of {sorted(CONFIGS)}, got {name!r}")
+    config = CONFIGS[name]()
+    config.validate()
+    return config

@@ -1,0 +1,78 @@
+"""livechat: live customer-support chat (Flask, Flask-SocketIO on gevent, PostgreSQL)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from config import Config, load_config
+
+
+def create_app(config_name_or_object: str | Config | dict[str, Any] | None = None) -> Flask:
+    """Build the app. Accepts an env name, a Config instance, or a dict of overrides."""
+    from livechat import cli, errorhandlers
+    from livechat.api import register_blueprints
+    from livechat.auth import build_verifier
+    from livechat.events import EventBus
+    from livechat.events.bus import install as install_bus
+    from livechat.extensions import db, migrate, socketio
+
+    if isinstance(config_name_or_object, Config):
+        config = config_name_or_object
+        config.validate()
+        overrides: dict[str, Any] = {}
+    elif isinstance(config_name_or_object, dict):
+        overrides = dict(config_name_or_object)
+        config = load_config(overrides.pop("LIVECHAT_ENV", None))
+    else:
+        config = load_config(config_name_or_object)
+        overrides = {}
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.as_dict())
+    app.config.update(overrides)
+    app.config["LIVECHAT_ENV"] = config.ENV_NAME
+    _configure_logging(app)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        import os
+
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    socketio.init_app(
+        app,
+        path=app.config["SOCKETIO_PATH"],
+        cors_allowed_origins=app.config["CORS_ORIGINS"] or [],
+        message_queue=app.config.get("REDIS_URL"),
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        logger=False,
+        engineio_logger=False,
+    )
+    install_bus()
+    app.extensions["livechat.bus"] = EventBus()
+    app.extensions["livechat.verifier"] = build_verifier(app)
+
+    errorhandlers.register(app)
+    register_blueprints(app)
+    cli.register(app)
+    return app
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, app.config.get("LOG_LEVEL", "INFO"), logging.INFO)
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("livechat").setLevel(level)

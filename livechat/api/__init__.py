@@ -1,0 +1,10 @@
+"""REST blueprints: parse, call one service, dump."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from livechat.api import chat_support, chat_user, health, openapi, tickets
+
+    for module in (chat_user, chat_support, tickets, health, openapi):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,87 @@
+"""Support-team endpoints: sessions, the queue, assignment, ending, replying."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g
+
+from livechat.api.decorators import authenticated, body, query, response
+from livechat.models import Role
+from livechat.schemas.base import page_of
+from livechat.schemas.chat import (
+    AssignSchema,
+    MessageSchema,
+    PostMessageSchema,
+    QueueSchema,
+    SessionDetailSchema,
+    SessionPageSchema,
+    SessionSchema,
+    SessionsQuerySchema,
+)
+from livechat.services import messages, sessions
+
+bp = Blueprint("chat_support", __name__, url_prefix="/api/support/chat")
+
+STAFF = (Role.AGENT, Role.ADMIN)
+
+
+@bp.get("/sessions")
+@authenticated(*STAFF)
+@response(SessionPageSchema(), 200, "A page of sessions, newest first")
+@query(SessionsQuerySchema())
+def list_sessions(query: dict[str, Any]) -> Any:
+    """List chat sessions, filtered by status, agent or customer."""
+    items, total = sessions.list_sessions(g.actor, **query)
+    return page_of(items, query["page"], query["page_size"], total)
+
+
+@bp.get("/queue")
+@authenticated(*STAFF)
+@response(QueueSchema(), 200, "Waiting sessions, longest-waiting first")
+def get_queue() -> Any:
+    """Sessions waiting for a human, with wait time and escalation reason."""
+    items = sessions.waiting_queue(g.actor)
+    return {"items": items, "total": len(items)}
+
+
+@bp.get("/sessions/<session_id>")
+@authenticated(*STAFF)
+@response(SessionDetailSchema(), 200, "The session, its messages, the customer and tickets")
+def get_session(session_id: str) -> Any:
+    """A session with its messages, the customer's profile and their tickets."""
+    session, recent, customer, tickets = sessions.session_detail(g.actor, session_id)
+    return {"session": session, "messages": recent, "customer": customer, "tickets": tickets}
+
+
+@bp.post("/sessions/<session_id>/assign")
+@authenticated(*STAFF)
+@response(SessionSchema(), 200, "The assigned session")
+@body(AssignSchema())
+def assign_session(session_id: str, body: dict[str, Any]) -> Any:
+    """Assign the session to an agent (default: you); assigning others needs admin."""
+    return sessions.assign_agent(g.actor, session_id, body["agent_id"])
+
+
+@bp.post("/sessions/<session_id>/end")
+@authenticated(*STAFF)
+@response(SessionSchema(), 200, "The ended session")
+def end_session(session_id: str) -> Any:
+    """End the chat session."""
+    return sessions.end_session(g.actor, session_id)
+
+
+@bp.post("/sessions/<session_id>/messages")
+@authenticated(*STAFF)
+@response(MessageSchema(), 201, "The stored message", alt={200: "Already stored (same clientMessageId)"})
+@body(PostMessageSchema())
+def post_message(session_id: str, body: dict[str, Any]) -> Any:
+    """Reply in a session assigned to you."""
+    message, created = messages.post_message(
+        g.actor,
+        session_id,
+        body["content"],
+        client_message_id=body.get("client_message_id"),
+        metadata=body["metadata"],
+    )
+    return message, 201 if created else 200

@@ -1,0 +1,56 @@
+"""Customer endpoints: open a chat, fetch the open one, read its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g
+
+from livechat.api.decorators import authenticated, body, query, response
+from livechat.schemas.base import Augmented
+from livechat.schemas.chat import (
+    CreateSessionSchema,
+    MessageListSchema,
+    MessagesQuerySchema,
+    SessionWithMessagesSchema,
+)
+from livechat.services import messages, sessions
+
+bp = Blueprint("chat_user", __name__, url_prefix="/api/support/chat")
+
+
+@bp.post("/sessions/user")
+@authenticated()
+@response(SessionWithMessagesSchema(), 201, "A new chat session", alt={200: "Your open session"})
+@body(CreateSessionSchema())
+def create_user_session(body: dict[str, Any]) -> Any:
+    """Open a chat session, or return the one you already have open."""
+    session, created = sessions.open_session(g.actor, body.get("subject"), body["metadata"])
+    recent = [] if created else sessions.recent_messages(session.id)
+    return Augmented(session, messages=recent), 201 if created else 200
+
+
+@bp.get("/sessions/active")
+@authenticated()
+@response(SessionWithMessagesSchema(), 200, "Your open session with its latest messages")
+def get_active_session() -> Any:
+    """Your open chat session and its latest messages (404 no_active_session if none)."""
+    session, recent = sessions.active_session(g.actor)
+    return Augmented(session, messages=recent)
+
+
+@bp.get("/sessions/<session_id>/messages")
+@authenticated()
+@response(MessageListSchema(), 200, "Messages in sequence order")
+@query(MessagesQuerySchema())
+def list_session_messages(session_id: str, query: dict[str, Any]) -> Any:
+    """A session's messages in order: after ?after=SEQ (catch-up), else the latest."""
+    session, items, has_more = messages.list_messages(
+        g.actor, session_id, after=query["after"], limit=query["limit"]
+    )
+    return {
+        "session_id": session.id,
+        "items": items,
+        "last_seq": session.last_seq,
+        "has_more": has_more,
+    }

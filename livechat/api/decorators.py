@@ -1,0 +1,112 @@
+"""View decorators: authentication, input loading and output dumping, recorded for OpenAPI.
+
+A view decorated here does four things only: read input, call one service, dump, return.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, request
+from marshmallow import Schema
+
+from livechat.auth import authenticate, bearer_token
+from livechat.errors import DomainError, Forbidden, InvalidInput
+from livechat.models import Role
+
+View = Callable[..., Any]
+
+
+def _doc(view: View) -> dict[str, Any]:
+    if "_apidoc" not in view.__dict__:
+        view._apidoc = {"responses": {}, "roles": None}  # type: ignore[attr-defined]
+    return view._apidoc  # type: ignore[attr-defined]
+
+
+def authenticated(*roles: Role) -> Callable[[View], View]:
+    """Require a verified bearer token; with ``roles``, the caller must hold one of them."""
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = authenticate(bearer_token(request.headers.get("Authorization")))
+            if roles and user.role not in roles:
+                raise Forbidden("Your role may not use this endpoint.")
+            g.actor = user
+            return view(*args, **kwargs)
+
+        _doc(wrapper)["roles"] = [r.value for r in roles] or ["user", "agent", "admin"]
+        return wrapper
+
+    return decorator
+
+
+def _json_body() -> dict[str, Any]:
+    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DomainError("The request body is not valid JSON.", code="invalid_json") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "The request body must be a JSON object.",
+            details={"_schema": ["Must be a JSON object."]},
+        )
+    return data
+
+
+def body(schema: Schema) -> Callable[[View], View]:
+    """Load and validate the JSON body with ``schema``; the view gets it as ``body=``."""
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, body=schema.load(_json_body()), **kwargs)
+
+        _doc(wrapper)["body"] = schema
+        return wrapper
+
+    return decorator
+
+
+def query(schema: Schema) -> Callable[[View], View]:
+    """Load and validate the query string with ``schema``; the view gets it as ``query=``."""
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, query=schema.load(request.args.to_dict()), **kwargs)
+
+        _doc(wrapper)["query"] = schema
+        return wrapper
+
+    return decorator
+
+
+def response(
+    schema: Schema, status: int = 200, description: str = "", *, alt: dict[int, str] | None = None
+) -> Callable[[View], View]:
+    """Dump the view's result with ``schema``; a view may return (result, status)."""
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = view(*args, **kwargs)
+            code = status
+            if isinstance(result, tuple):
+                result, code = result
+            return schema.dump(result), code
+
+        doc = _doc(wrapper)
+        doc["responses"][status] = (schema, description)
+        for code, text in (alt or {}).items():
+            doc["responses"][code] = (schema, text)
+        doc["summary"] = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
+        return wrapper
+
+    return decorator

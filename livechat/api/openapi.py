@@ -1,0 +1,91 @@
+"""GET /api/openapi.json: the OpenAPI document, generated from the views' marshmallow schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Flask, current_app
+
+from livechat.schemas.base import ErrorSchema
+
+bp = Blueprint("openapi", __name__)
+
+_PATH_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    """Walk the URL map; every view decorated in livechat.api.decorators becomes an operation."""
+    spec = APISpec(
+        title="livechat",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Live customer-support chat: REST API (sockets: docs/protocol.md)."},
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        doc = getattr(app.view_functions.get(rule.endpoint), "_apidoc", None)
+        if doc is None:
+            continue
+        path = _PATH_PARAM.sub(r"{\1}", rule.rule)
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _PATH_PARAM.findall(rule.rule)
+        ]
+        errors = {401: "Missing or invalid token"}
+        if doc["roles"] and "user" not in doc["roles"]:
+            errors[403] = "Your role may not use this endpoint"
+        if params:
+            errors[403] = "Not yours"
+            errors[404] = "Not found"
+        if "body" in doc or "query" in doc:
+            errors[422] = "Invalid input (field errors in details)"
+        if "body" in doc:
+            errors[400] = "Body is not valid JSON"
+            errors[413] = "Body too large"
+            errors[409] = "Conflict with the current state"
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation: dict[str, Any] = {
+                "operationId": rule.endpoint.replace(".", "_"),
+                "summary": doc.get("summary", ""),
+                "security": [{"bearerAuth": []}],
+                "parameters": list(params),
+                "responses": {
+                    str(code): {
+                        "description": text or "OK",
+                        "content": {"application/json": {"schema": schema}},
+                    }
+                    for code, (schema, text) in doc["responses"].items()
+                },
+            }
+            if "query" in doc:
+                operation["parameters"].append({"in": "query", "schema": doc["query"]})
+            if "body" in doc:
+                operation["requestBody"] = {
+                    "required": False,
+                    "content": {"application/json": {"schema": doc["body"]}},
+                }
+            for code, text in errors.items():
+                operation["responses"].setdefault(
+                    str(code),
+                    {"description": text, "content": {"application/json": {"schema": error_ref}}},
+                )
+            paths.setdefault(path, {})[method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+@bp.get("/api/openapi.json")
+def openapi_json() -> Any:
+    """The OpenAPI 3 document of the REST API."""
+    cached = current_app.extensions.get("livechat.openapi")
+    if cached is None:
+        cached = current_app.extensions["livechat.openapi"] = build_spec(current_app._get_current_object())  # type: ignore[attr-defined]
+    return cached

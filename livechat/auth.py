@@ -1,0 +1,187 @@
+"""Token verification: Firebase ID tokens (firebase-admin) or locally signed dev tokens.
+
+Both modes produce the same claims; everything after verification shares one code path
+(identity_from_claims -> users.sync_user). Tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Protocol
+
+import jwt
+from flask import Flask, current_app
+
+from livechat.errors import Unauthorized, Unavailable
+from livechat.models import AI_SENDER_ID, SYSTEM_SENDER_ID, Role, User
+from livechat.services.users import Identity, sync_user
+
+log = logging.getLogger(__name__)
+
+DEV_ISSUER = "livechat-dev"
+DEV_AUDIENCE = "livechat"
+RESERVED_UIDS = frozenset({AI_SENDER_ID, SYSTEM_SENDER_ID})
+MAX_TOKEN_LENGTH = 8192
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> dict[str, Any]:
+        """Return the token's claims (with ``uid``) or raise Unauthorized/Unavailable."""
+
+
+class DevTokenVerifier:
+    """HS256 tokens signed with SECRET_KEY. For local development and offline tests only."""
+
+    mode = "dev"
+
+    def __init__(self, secret_key: str) -> None:
+        self._key = secret_key
+
+    def issue(
+        self,
+        uid: str,
+        *,
+        role: str = "user",
+        email: str | None = None,
+        name: str | None = None,
+        ttl: int = 3600,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": DEV_ISSUER,
+            "aud": DEV_AUDIENCE,
+            "sub": uid,
+            "iat": now,
+            "exp": now + ttl,
+            "role": role,
+        }
+        if email:
+            claims["email"] = email
+        if name:
+            claims["name"] = name
+        return jwt.encode(claims, self._key, algorithm="HS256")
+
+    def verify(self, token: str) -> dict[str, Any]:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["HS256"],
+                audience=DEV_AUDIENCE,
+                issuer=DEV_ISSUER,
+                options={"require": ["exp", "iat", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The token has expired.", code="token_expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The token is not valid.", code="invalid_token") from exc
+        claims["uid"] = claims["sub"]
+        return claims
+
+
+class FirebaseTokenVerifier:
+    """Firebase ID tokens, verified by firebase-admin (signature, expiry, audience, issuer)."""
+
+    mode = "firebase"
+
+    def __init__(
+        self,
+        project_id: str,
+        *,
+        credentials_path: str | None = None,
+        check_revoked: bool = False,
+        app_name: str = "livechat",
+    ) -> None:
+        import firebase_admin
+        from firebase_admin import auth, credentials
+
+        self._auth = auth
+        if credentials_path:
+            cred: Any = credentials.Certificate(credentials_path)
+        else:
+            # Verifying ID tokens needs only Google's public certificates, not a service account;
+            # an explicit credential stops the SDK from probing for Google default credentials.
+            cred = _anonymous_credential()
+        try:
+            self.app = firebase_admin.get_app(app_name)
+        except ValueError:
+            self.app = firebase_admin.initialize_app(
+                cred, {"projectId": project_id}, name=app_name
+            )
+        self.check_revoked = check_revoked
+
+    def verify(self, token: str) -> dict[str, Any]:
+        auth = self._auth
+        try:
+            return auth.verify_id_token(token, app=self.app, check_revoked=self.check_revoked)
+        except auth.ExpiredIdTokenError as exc:
+            raise Unauthorized("The token has expired.", code="token_expired") from exc
+        except auth.RevokedIdTokenError as exc:
+            raise Unauthorized("The token has been revoked.", code="token_revoked") from exc
+        except auth.UserDisabledError as exc:
+            raise Unauthorized("This account is disabled.", code="user_disabled") from exc
+        except auth.CertificateFetchError as exc:
+            log.warning("could not fetch Firebase public certificates: %s", type(exc).__name__)
+            raise Unavailable(
+                "Sign-in cannot be checked right now.", code="auth_unavailable"
+            ) from exc
+        except (auth.InvalidIdTokenError, ValueError) as exc:
+            raise Unauthorized("The token is not valid.", code="invalid_token") from exc
+
+
+def _anonymous_credential() -> Any:
+    from firebase_admin import credentials
+    from google.auth.credentials import AnonymousCredentials
+
+    class AnonymousCredential(credentials.Base):
+        def get_credential(self) -> AnonymousCredentials:
+            return AnonymousCredentials()
+
+    return AnonymousCredential()
+
+
+def build_verifier(app: Flask) -> TokenVerifier:
+    cfg = app.config
+    if cfg["AUTH_MODE"] == "firebase":
+        return FirebaseTokenVerifier(
+            cfg["FIREBASE_PROJECT_ID"],
+            credentials_path=cfg.get("GOOGLE_APPLICATION_CREDENTIALS"),
+            check_revoked=cfg.get("FIREBASE_CHECK_REVOKED", False),
+            app_name=f"livechat-{cfg['FIREBASE_PROJECT_ID']}",
+        )
+    return DevTokenVerifier(cfg["SECRET_KEY"])
+
+
+def identity_from_claims(claims: dict[str, Any]) -> Identity:
+    """Map verified claims to an Identity; the role comes from the custom claim ``role``."""
+    uid = claims.get("uid") or claims.get("sub")
+    if not isinstance(uid, str) or not uid or len(uid) > 128 or uid in RESERVED_UIDS:
+        raise Unauthorized("The token names no valid user.", code="invalid_token")
+    try:
+        role = Role(claims.get("role") or Role.USER)
+    except ValueError:
+        role = Role.USER
+    email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    name = claims.get("name") if isinstance(claims.get("name"), str) else None
+    return Identity(uid=uid, role=role, email=email, name=name, claims=claims)
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token from an ``Authorization: Bearer <token>`` header, if there is one."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate(token: str | None) -> User:
+    """Verify ``token`` and return the (upserted) user it names."""
+    if not token:
+        raise Unauthorized("Sign in: send Authorization: Bearer <token>.", code="unauthorized")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Unauthorized("The token is not valid.", code="invalid_token")
+    verifier: TokenVerifier = current_app.extensions["livechat.verifier"]
+    return sync_user(identity_from_claims(verifier.verify(token)))

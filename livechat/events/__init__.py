@@ -1,0 +1,26 @@
+"""Past-tense domain events, delivered to listeners only after the transaction commits."""
+
+from livechat.events.bus import EventBus, publish
+from livechat.events.types import (
+    DomainEvent,
+    MessagePosted,
+    SessionAssigned,
+    SessionCreated,
+    SessionEnded,
+    SessionEscalated,
+    TicketOpened,
+    TicketUpdated,
+)
+
+__all__ = [
+    "DomainEvent",
+    "EventBus",
+    "MessagePosted",
+    "SessionAssigned",
+    "SessionCreated",
+    "SessionEnded",
+    "SessionEscalated",
+    "TicketOpened",
+    "TicketUpdated",
+    "publish",
+]

@@ -1,0 +1,36 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from livechat.models.chat import (
+    AI_SENDER_ID,
+    OPEN_STATUSES,
+    SYSTEM_SENDER_ID,
+    ChatMessage,
+    ChatSession,
+    SenderType,
+    SessionStatus,
+)
+from livechat.models.ticket import (
+    UNRESOLVED_TICKET_STATUSES,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+)
+from livechat.models.types import utcnow
+from livechat.models.user import Role, User
+
+__all__ = [
+    "AI_SENDER_ID",
+    "OPEN_STATUSES",
+    "SYSTEM_SENDER_ID",
+    "UNRESOLVED_TICKET_STATUSES",
+    "ChatMessage",
+    "ChatSession",
+    "Role",
+    "SenderType",
+    "SessionStatus",
+    "Ticket",
+    "TicketPriority",
+    "TicketStatus",
+    "User",
+    "utcnow",
+]

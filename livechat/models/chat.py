@@ -1,0 +1,109 @@
+"""Chat aggregate: a session between a customer and support, and its ordered messages."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from livechat.extensions import db
+from livechat.models.types import JSONType, UTCDateTime, str_enum, utcnow
+from livechat.models.user import User
+
+AI_SENDER_ID = "AI_ASSISTANT"
+SYSTEM_SENDER_ID = "SYSTEM"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class SessionStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    WAITING = "WAITING"
+    ENDED = "ENDED"
+
+
+OPEN_STATUSES = (SessionStatus.ACTIVE, SessionStatus.WAITING)
+
+
+class SenderType(enum.StrEnum):
+    USER = "USER"
+    AGENT = "AGENT"
+    AI = "AI"
+    SYSTEM = "SYSTEM"
+
+
+class ChatSession(db.Model):
+    __tablename__ = "chat_sessions"
+    __table_args__ = (
+        # At most one open session per user, enforced by the database (a partial unique index).
+        sa.Index(
+            "uq_chat_sessions_one_open_per_user",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("status IN ('ACTIVE', 'WAITING')"),
+            sqlite_where=sa.text("status IN ('ACTIVE', 'WAITING')"),
+        ),
+        sa.Index("ix_chat_sessions_status_waiting_since", "status", "waiting_since"),
+        sa.Index("ix_chat_sessions_created_at", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    agent_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[SessionStatus] = mapped_column(
+        str_enum(SessionStatus, "session_status"), default=SessionStatus.ACTIVE
+    )
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    # "metadata" is reserved on declarative classes, hence the attribute name.
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    # Highest message sequence number handed out in this session (allocated atomically).
+    last_seq: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    agent: Mapped[User | None] = relationship(foreign_keys=[agent_id], lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<ChatSession {self.id} {self.status}>"
+
+
+class ChatMessage(db.Model):
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "seq", name="uq_chat_messages_session_seq"),
+        # Idempotent retries: a client message id is stored once per session.
+        sa.UniqueConstraint(
+            "session_id", "client_message_id", name="uq_chat_messages_session_client_message_id"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("chat_sessions.id", ondelete="CASCADE")
+    )
+    seq: Mapped[int] = mapped_column(sa.Integer)
+    sender_id: Mapped[str] = mapped_column(sa.String(128), index=True)
+    sender_type: Mapped[SenderType] = mapped_column(str_enum(SenderType, "sender_type"))
+    content: Mapped[str] = mapped_column(sa.Text)
+    is_read: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    client_message_id: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ChatMessage {self.session_id}#{self.seq} {self.sender_type}>"

@@ -1,0 +1,1 @@
+"""marshmallow schemas: the only place JSON shapes live."""

@@ -1,0 +1,132 @@
+"""Wire shapes of users, chat sessions and messages."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from livechat.models import Role, SessionStatus
+from livechat.schemas.base import (
+    CamelSchema,
+    JsonObject,
+    MessageContent,
+    PageQuerySchema,
+    QuerySchema,
+)
+from livechat.schemas.tickets import TicketSchema
+
+CLIENT_MESSAGE_ID = fields.String(validate=validate.Length(min=1, max=64), allow_none=True)
+
+
+class UserBriefSchema(CamelSchema):
+    id = fields.String()
+    display_name = fields.String(allow_none=True)
+    role = fields.Enum(Role, by_value=True)
+
+
+class UserSchema(UserBriefSchema):
+    email = fields.String(allow_none=True)
+    profile = fields.Dict()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+
+
+class MessageSchema(CamelSchema):
+    id = fields.String()
+    session_id = fields.String()
+    seq = fields.Integer()
+    sender_id = fields.String()
+    sender_type = fields.String()
+    content = fields.String()
+    is_read = fields.Boolean()
+    read_at = fields.DateTime(allow_none=True)
+    metadata = fields.Dict(attribute="meta")
+    client_message_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class SessionSchema(CamelSchema):
+    id = fields.String()
+    user_id = fields.String()
+    agent_id = fields.String(allow_none=True)
+    agent = fields.Nested(UserBriefSchema, allow_none=True)
+    status = fields.Enum(SessionStatus, by_value=True)
+    subject = fields.String(allow_none=True)
+    metadata = fields.Dict(attribute="meta")
+    last_seq = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    waiting_since = fields.DateTime(allow_none=True)
+    assigned_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class SessionWithMessagesSchema(SessionSchema):
+    messages = fields.List(fields.Nested(MessageSchema))
+
+
+class SessionDetailSchema(CamelSchema):
+    session = fields.Nested(SessionSchema)
+    messages = fields.List(fields.Nested(MessageSchema))
+    customer = fields.Nested(UserSchema)
+    tickets = fields.List(fields.Nested(TicketSchema))
+
+
+class SessionPageSchema(CamelSchema):
+    items = fields.List(fields.Nested(SessionSchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class EscalationSchema(CamelSchema):
+    reason = fields.String(allow_none=True)
+    priority = fields.String(allow_none=True)
+    ticket_id = fields.String(allow_none=True)
+    summary = fields.String(allow_none=True)
+
+
+class QueueItemSchema(SessionSchema):
+    wait_seconds = fields.Integer()
+    escalation = fields.Nested(EscalationSchema, allow_none=True)
+    customer = fields.Nested(UserBriefSchema, attribute="user")
+
+
+class QueueSchema(CamelSchema):
+    items = fields.List(fields.Nested(QueueItemSchema))
+    total = fields.Integer()
+
+
+class MessageListSchema(CamelSchema):
+    session_id = fields.String()
+    items = fields.List(fields.Nested(MessageSchema))
+    last_seq = fields.Integer()
+    has_more = fields.Boolean()
+
+
+# ---- input -------------------------------------------------------------------------------
+
+
+class CreateSessionSchema(CamelSchema):
+    subject = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
+    metadata = JsonObject(load_default=dict)
+
+
+class MessagesQuerySchema(QuerySchema):
+    after = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class SessionsQuerySchema(PageQuerySchema):
+    status = fields.Enum(SessionStatus, by_value=True, load_default=None)
+    agent_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+
+
+class AssignSchema(CamelSchema):
+    agent_id = fields.String(validate=validate.Length(min=1, max=128), load_default=None)
+
+
+class PostMessageSchema(CamelSchema):
+    content = MessageContent(required=True)
+    client_message_id = CLIENT_MESSAGE_ID
+    metadata = JsonObject(load_default=dict)

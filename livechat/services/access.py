@@ -1,0 +1,27 @@
+"""Fetch-and-authorise helpers shared by the services (zulip's access_* pattern)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from livechat.errors import Forbidden, NotFound
+from livechat.extensions import db
+from livechat.models import ChatSession, User
+
+
+def require_staff(actor: User) -> None:
+    if not actor.role.is_staff:
+        raise Forbidden("Only support agents and admins may do this.")
+
+
+def access_session(actor: User, session_id: str, *, lock: bool = False) -> ChatSession:
+    """The session if ``actor`` owns it or is staff; ``lock`` takes its row lock until commit."""
+    stmt = sa.select(ChatSession).where(ChatSession.id == session_id)
+    if lock:
+        stmt = stmt.with_for_update(of=ChatSession).execution_options(populate_existing=True)
+    session = db.session.scalars(stmt).unique().first()
+    if session is None:
+        raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
+    if session.user_id != actor.id and not actor.role.is_staff:
+        raise Forbidden("This chat session belongs to someone else.")
+    return session

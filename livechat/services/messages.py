@@ -1,0 +1,155 @@
+"""Chat messages: stored with a per-session sequence number, idempotent by client message id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from livechat.errors import Conflict
+from livechat.events import MessagePosted, publish
+from livechat.extensions import db
+from livechat.models import (
+    AI_SENDER_ID,
+    SYSTEM_SENDER_ID,
+    ChatMessage,
+    ChatSession,
+    SenderType,
+    SessionStatus,
+    User,
+    utcnow,
+)
+from livechat.schemas.chat import MessageSchema
+from livechat.services.access import access_session
+
+_message_schema = MessageSchema()
+
+
+def _find_by_client_id(session_id: str, client_message_id: str) -> ChatMessage | None:
+    return db.session.scalars(
+        sa.select(ChatMessage).where(
+            ChatMessage.session_id == session_id,
+            ChatMessage.client_message_id == client_message_id,
+        )
+    ).first()
+
+
+def _append(
+    session: ChatSession,
+    *,
+    sender_id: str,
+    sender_type: SenderType,
+    content: str,
+    metadata: dict[str, Any] | None,
+    client_message_id: str | None = None,
+) -> ChatMessage:
+    """Add a message to a row-locked session, publish it, and commit (the caller holds the lock)."""
+    now = utcnow()
+    session.last_seq += 1
+    session.updated_at = now
+    message = ChatMessage(
+        session_id=session.id,
+        seq=session.last_seq,
+        sender_id=sender_id,
+        sender_type=sender_type,
+        content=content,
+        meta=metadata or {},
+        client_message_id=client_message_id,
+        is_read=False,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    publish(
+        MessagePosted(
+            session.id, _message_schema.dump(message), session.status.value, session.agent_id
+        )
+    )
+    db.session.commit()
+    return message
+
+
+def post_message(
+    actor: User,
+    session_id: str,
+    content: str,
+    *,
+    client_message_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> tuple[ChatMessage, bool]:
+    """Store a customer's or agent's message; returns (message, created).
+
+    A retry with the same ``client_message_id`` returns the stored message and publishes nothing.
+    """
+    session = access_session(actor, session_id, lock=True)
+    if client_message_id:
+        existing = _find_by_client_id(session.id, client_message_id)
+        if existing is not None:
+            db.session.commit()
+            return existing, False
+    if session.status == SessionStatus.ENDED:
+        raise Conflict("This chat session has ended.", code="session_ended")
+    if actor.id == session.user_id:
+        sender_type = SenderType.USER
+    else:
+        # Staff write into a customer's chat only once it is theirs.
+        if session.agent_id != actor.id:
+            raise Conflict("Assign this chat to yourself before replying.", code="not_assigned")
+        sender_type = SenderType.AGENT
+    try:
+        message = _append(
+            session,
+            sender_id=actor.id,
+            sender_type=sender_type,
+            content=content,
+            metadata=metadata,
+            client_message_id=client_message_id,
+        )
+    except sa.exc.IntegrityError:
+        # A concurrent retry of the same client message id won (possible without row locks).
+        db.session.rollback()
+        existing = _find_by_client_id(session_id, client_message_id) if client_message_id else None
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def post_service_message(
+    session_id: str,
+    content: str,
+    *,
+    sender_type: SenderType,
+    metadata: dict[str, Any] | None = None,
+) -> ChatMessage:
+    """Store a message from the assistant (AI) or a system notice (SYSTEM)."""
+    sender_id = AI_SENDER_ID if sender_type == SenderType.AI else SYSTEM_SENDER_ID
+    session = db.session.scalars(
+        sa.select(ChatSession)
+        .where(ChatSession.id == session_id)
+        .with_for_update(of=ChatSession)
+        .execution_options(populate_existing=True)
+    ).unique().one()
+    if session.status == SessionStatus.ENDED and sender_type == SenderType.AI:
+        raise Conflict("This chat session has ended.", code="session_ended")
+    return _append(
+        session, sender_id=sender_id, sender_type=sender_type, content=content, metadata=metadata
+    )
+
+
+def list_messages(
+    actor: User, session_id: str, *, after: int | None = None, limit: int = 50
+) -> tuple[ChatSession, list[ChatMessage], bool]:
+    """Messages in order: those after ``after`` (catch-up), else the latest ``limit``.
+
+    The flag says whether more exist beyond the page (newer with ``after``, older without).
+    """
+    session = access_session(actor, session_id)
+    stmt = sa.select(ChatMessage).where(ChatMessage.session_id == session.id)
+    if after is not None:
+        rows = db.session.scalars(
+            stmt.where(ChatMessage.seq > after).order_by(ChatMessage.seq.asc()).limit(limit + 1)
+        ).all()
+        return session, list(rows[:limit]), len(rows) > limit
+    rows = db.session.scalars(stmt.order_by(ChatMessage.seq.desc()).limit(limit + 1)).all()
+    return session, list(reversed(rows[:limit])), len(rows) > limit

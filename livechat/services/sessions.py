@@ -1,0 +1,279 @@
+"""Chat sessions: open, read, list, queue, assign, escalate and end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from livechat.errors import Conflict, Forbidden, InvalidInput, NotFound
+from livechat.events import (
+    SessionAssigned,
+    SessionCreated,
+    SessionEnded,
+    SessionEscalated,
+    TicketOpened,
+    publish,
+)
+from livechat.extensions import db
+from livechat.models import (
+    OPEN_STATUSES,
+    ChatMessage,
+    ChatSession,
+    Role,
+    SessionStatus,
+    Ticket,
+    TicketPriority,
+    User,
+    utcnow,
+)
+from livechat.schemas.chat import SessionSchema
+from livechat.schemas.tickets import TicketSchema
+from livechat.services.access import access_session, require_staff
+
+_session_schema = SessionSchema()
+_ticket_schema = TicketSchema()
+
+RECENT_MESSAGES = 50
+
+
+def dump_session(session: ChatSession) -> dict[str, Any]:
+    """The wire form of a session, for event payloads (taken before commit expires it)."""
+    return _session_schema.dump(session)
+
+
+def open_session_of(user_id: str) -> ChatSession | None:
+    stmt = sa.select(ChatSession).where(
+        ChatSession.user_id == user_id, ChatSession.status.in_(OPEN_STATUSES)
+    )
+    return db.session.scalars(stmt).unique().first()
+
+
+def recent_messages(session_id: str, limit: int = RECENT_MESSAGES) -> list[ChatMessage]:
+    stmt = (
+        sa.select(ChatMessage)
+        .where(ChatMessage.session_id == session_id)
+        .order_by(ChatMessage.seq.desc())
+        .limit(limit)
+    )
+    return list(reversed(db.session.scalars(stmt).all()))
+
+
+def open_session(
+    actor: User, subject: str | None = None, metadata: dict[str, Any] | None = None
+) -> tuple[ChatSession, bool]:
+    """The actor's open session, creating one if needed; returns (session, created)."""
+    existing = open_session_of(actor.id)
+    if existing is not None:
+        return existing, False
+    session = ChatSession(
+        user_id=actor.id,
+        status=SessionStatus.ACTIVE,
+        subject=subject,
+        # Client-supplied metadata is kept apart from what the server records (escalation, AI).
+        meta={"client": metadata} if metadata else {},
+    )
+    db.session.add(session)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # A concurrent request opened one first: the partial unique index said no.
+        db.session.rollback()
+        existing = open_session_of(actor.id)
+        if existing is None:
+            raise
+        return existing, False
+    publish(SessionCreated(session.id, dump_session(session)))
+    db.session.commit()
+    return session, True
+
+
+def active_session(actor: User) -> tuple[ChatSession, list[ChatMessage]]:
+    session = open_session_of(actor.id)
+    if session is None:
+        raise NotFound("You have no open chat session.", code="no_active_session")
+    return session, recent_messages(session.id)
+
+
+def list_sessions(
+    actor: User,
+    *,
+    status: SessionStatus | None = None,
+    agent_id: str | None = None,
+    user_id: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[ChatSession], int]:
+    """A page of sessions, newest first, and the total matching."""
+    require_staff(actor)
+    filters = []
+    if status is not None:
+        filters.append(ChatSession.status == status)
+    if agent_id is not None:
+        filters.append(ChatSession.agent_id == agent_id)
+    if user_id is not None:
+        filters.append(ChatSession.user_id == user_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ChatSession).where(*filters))
+    stmt = (
+        sa.select(ChatSession)
+        .where(*filters)
+        .order_by(ChatSession.created_at.desc(), ChatSession.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return list(db.session.scalars(stmt).unique().all()), int(total or 0)
+
+
+@dataclass
+class QueueEntry:
+    """A waiting session with how long it has waited and why it was escalated."""
+
+    session: ChatSession
+    wait_seconds: int
+    escalation: dict[str, Any] | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+def waiting_queue(actor: User) -> list[QueueEntry]:
+    """WAITING sessions, longest-waiting first."""
+    require_staff(actor)
+    stmt = (
+        sa.select(ChatSession)
+        .where(ChatSession.status == SessionStatus.WAITING)
+        .order_by(ChatSession.waiting_since.asc(), ChatSession.created_at.asc())
+    )
+    now = utcnow()
+    return [
+        QueueEntry(
+            session=s,
+            wait_seconds=max(0, int((now - (s.waiting_since or s.updated_at)).total_seconds())),
+            escalation=s.meta.get("escalation"),
+        )
+        for s in db.session.scalars(stmt).unique()
+    ]
+
+
+def session_detail(
+    actor: User, session_id: str
+) -> tuple[ChatSession, list[ChatMessage], User, list[Ticket]]:
+    """Everything an agent needs: the session, its messages, the customer and their tickets."""
+    require_staff(actor)
+    session = access_session(actor, session_id)
+    tickets = db.session.scalars(
+        sa.select(Ticket)
+        .where(Ticket.user_id == session.user_id)
+        .order_by(Ticket.created_at.desc())
+        .limit(50)
+    ).all()
+    return session, recent_messages(session.id, 200), session.user, list(tickets)
+
+
+def assign_agent(actor: User, session_id: str, agent_id: str | None = None) -> ChatSession:
+    """Give the session to an agent (default: the caller) and make it ACTIVE."""
+    require_staff(actor)
+    target_id = agent_id or actor.id
+    if target_id != actor.id and actor.role != Role.ADMIN:
+        raise Forbidden("Only admins may assign a chat to someone else.")
+    target = db.session.get(User, target_id)
+    if target is None:
+        raise NotFound(f"Agent {target_id} not found.", code="agent_not_found")
+    if not target.role.is_staff:
+        raise InvalidInput(f"User {target_id} is not a support agent.", code="not_an_agent")
+    session = access_session(actor, session_id, lock=True)
+    if session.status == SessionStatus.ENDED:
+        raise Conflict("This chat session has ended.", code="session_ended")
+    if session.agent_id == target_id:
+        db.session.commit()
+        return session
+    if session.agent_id is not None:
+        raise Conflict("This chat session already has an agent.", code="already_assigned")
+    previous = session.status
+    now = utcnow()
+    session.agent_id = target_id
+    session.agent = target
+    session.status = SessionStatus.ACTIVE
+    session.assigned_at = now
+    session.waiting_since = None
+    session.updated_at = now
+    publish(SessionAssigned(session.id, dump_session(session), target_id, previous.value))
+    db.session.commit()
+    return session
+
+
+def escalate(
+    session_id: str,
+    *,
+    reason: str,
+    priority: TicketPriority = TicketPriority.MEDIUM,
+    summary: str = "",
+    requested_by: str,
+) -> tuple[ChatSession, Ticket | None]:
+    """Hand the chat to humans: WAITING in the queue, with a ticket carrying the context.
+
+    Idempotent: a session already waiting or already with an agent is returned unchanged.
+    """
+    session = db.session.scalars(
+        sa.select(ChatSession)
+        .where(ChatSession.id == session_id)
+        .with_for_update(of=ChatSession)
+        .execution_options(populate_existing=True)
+    ).unique().first()
+    if session is None:
+        raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
+    if session.status == SessionStatus.ENDED:
+        raise Conflict("This chat session has ended.", code="session_ended")
+    if session.status == SessionStatus.WAITING or session.agent_id is not None:
+        db.session.commit()
+        return session, None
+    now = utcnow()
+    ticket = Ticket(
+        user_id=session.user_id,
+        session_id=session.id,
+        subject=(f"Chat escalation: {reason}")[:200],
+        description=summary,
+        priority=priority,
+        category="chat_escalation",
+        created_by=requested_by,
+        meta={"reason": reason},
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    session.status = SessionStatus.WAITING
+    session.waiting_since = now
+    session.updated_at = now
+    session.meta = {
+        **session.meta,
+        "escalation": {
+            "reason": reason,
+            "priority": priority.value,
+            "ticketId": ticket.id,
+            "summary": summary,
+            "at": now.isoformat(),
+            "by": requested_by,
+        },
+    }
+    ticket_payload = _ticket_schema.dump(ticket)
+    publish(SessionEscalated(session.id, dump_session(session), reason, ticket_payload))
+    publish(TicketOpened(session.id, ticket_payload))
+    db.session.commit()
+    return session, ticket
+
+
+def end_session(actor: User, session_id: str) -> ChatSession:
+    """Close the chat for good; its owner or any staff member may end it."""
+    session = access_session(actor, session_id, lock=True)
+    if session.status == SessionStatus.ENDED:
+        raise Conflict("This chat session has already ended.", code="session_ended")
+    now = utcnow()
+    session.status = SessionStatus.ENDED
+    session.ended_at = now
+    session.waiting_since = None
+    session.updated_at = now
+    publish(SessionEnded(session.id, dump_session(session), actor.id))
+    db.session.commit()
+    return session

@@ -1,0 +1,107 @@
+"""Bring up (or fail loudly about) the real PostgreSQL and Redis the suite runs against."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get(
+    "LIVECHAT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_BASE_URL = os.environ.get("LIVECHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_TEST_DB = int(os.environ.get("LIVECHAT_TEST_REDIS_DB", "7"))
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _start_postgres() -> None:
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not versions or not shutil.which("pg_ctlcluster"):
+        return
+    # Exit status 2 means "already running": not an error here.
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
+        check=False,
+        capture_output=True,
+    )
+
+
+def _start_redis() -> None:
+    if not shutil.which("redis-server"):
+        return
+    os.makedirs("/var/lib/redis", exist_ok=True)
+    os.makedirs("/var/log/redis", exist_ok=True)
+    subprocess.run(
+        [
+            "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
+            "--port", "6379", "--save", "", "--appendonly", "no",
+            "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
+        ],
+        check=False,
+        capture_output=True,
+    )
+
+
+def ensure_running() -> None:
+    """Start PostgreSQL and Redis when they are down; stop the run with a clear message if not."""
+    wanted = [
+        ("PostgreSQL", urlsplit(PG_ADMIN_URL), _start_postgres),
+        ("Redis", urlsplit(REDIS_BASE_URL), _start_redis),
+    ]
+    for name, url, start in wanted:
+        host, port = url.hostname or "127.0.0.1", url.port or 0
+        if _reachable(host, port):
+            continue
+        start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _reachable(host, port):
+            time.sleep(0.5)
+        if not _reachable(host, port):
+            pytest.exit(
+                f"{name} is not reachable at {host}:{port} and could not be started. "
+                "The tests need real PostgreSQL and Redis (see README, 'Running the tests').",
+                returncode=3,
+            )
+
+
+def _connect_admin() -> Any:
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN_URL, autocommit=True)
+
+
+def create_database(name: str) -> str:
+    with _connect_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(PG_ADMIN_URL)
+    return urlunsplit(parts._replace(path=f"/{name}", scheme="postgresql+psycopg"))
+
+
+def drop_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    with _connect_admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def truncate_all(db: Any) -> None:
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+def redis_url() -> str:
+    return f"{REDIS_BASE_URL}/{REDIS_TEST_DB}"
+

@@ -1,0 +1,36 @@
+"""WSGI entry point. gevent monkey-patching comes first, before anything else is imported."""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import os  # noqa: E402
+import sys  # noqa: E402
+
+from config import ConfigError  # noqa: E402
+
+try:
+    from livechat import create_app  # noqa: E402
+    from livechat.extensions import socketio  # noqa: E402
+
+    app = create_app()
+except ConfigError as exc:
+    print(f"livechat: configuration error: {exc}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main() -> None:
+    """Serve with gevent (websocket included) on $PORT; development applies migrations first."""
+    if app.config.get("AUTO_MIGRATE"):
+        from flask_migrate import upgrade
+
+        with app.app_context():
+            upgrade()
+    host = os.environ.get("HOST", "0.0.0.0")
+    port = int(os.environ.get("PORT", "5000"))
+    app.logger.info("livechat (%s) on http://%s:%d", app.config["LIVECHAT_ENV"], host, port)
+    socketio.run(app, host=host, port=port, log_output=True)
+
+
+if __name__ == "__main__":
+    main()
