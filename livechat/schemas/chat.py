@@ -79,10 +79,14 @@ class SessionPageSchema(CamelSchema):
 
 
 class EscalationSchema(CamelSchema):
+    """session.metadata["escalation"], which is stored with wire (camelCase) keys."""
+
     reason = fields.String(allow_none=True)
     priority = fields.String(allow_none=True)
-    ticket_id = fields.String(allow_none=True)
+    ticket_id = fields.String(allow_none=True, attribute="ticketId")
     summary = fields.String(allow_none=True)
+    at = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
 
 
 class QueueItemSchema(SessionSchema):

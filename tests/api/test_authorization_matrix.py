@@ -1,0 +1,117 @@
+"""Every endpoint x {no token, bad token, owner, other user, agent, admin}: the status each gets.
+
+The world: customer "owner" has an ACTIVE session assigned to "agent-1" and a ticket;
+"other" is another customer; "admin-1" is an admin who is not assigned to the session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+CALLERS = ["none", "bad", "owner", "other", "agent", "admin"]
+
+# (method, path, json body, expected status per caller in CALLERS order)
+MATRIX: list[tuple[str, str, Any, list[int]]] = [
+    ("post", "/api/support/chat/sessions/user", {}, [401, 401, 200, 201, 201, 201]),
+    ("get", "/api/support/chat/sessions/active", None, [401, 401, 200, 404, 404, 404]),
+    ("get", "/api/support/chat/sessions/{sid}/messages", None, [401, 401, 200, 403, 200, 200]),
+    ("get", "/api/support/chat/sessions", None, [401, 401, 403, 403, 200, 200]),
+    ("get", "/api/support/chat/queue", None, [401, 401, 403, 403, 200, 200]),
+    ("get", "/api/support/chat/sessions/{sid}", None, [401, 401, 403, 403, 200, 200]),
+    ("post", "/api/support/chat/sessions/{sid}/assign", {}, [401, 401, 403, 403, 200, 409]),
+    ("post", "/api/support/chat/sessions/{sid}/end", None, [401, 401, 403, 403, 200, 200]),
+    (
+        "post",
+        "/api/support/chat/sessions/{sid}/messages",
+        {"content": "hello"},
+        [401, 401, 403, 403, 201, 409],
+    ),
+    ("get", "/api/support/tickets", None, [401, 401, 403, 403, 200, 200]),
+    (
+        "post",
+        "/api/support/tickets",
+        {"userId": "owner", "subject": "Card stolen"},
+        [401, 401, 403, 403, 201, 201],
+    ),
+    ("get", "/api/support/tickets/mine", None, [401, 401, 200, 200, 200, 200]),
+    ("get", "/api/support/tickets/{tid}", None, [401, 401, 403, 403, 200, 200]),
+    ("patch", "/api/support/tickets/{tid}", {"status": "IN_PROGRESS"}, [401, 401, 403, 403, 200, 200]),
+    ("get", "/healthz", None, [200] * 6),
+    ("get", "/readyz", None, [200] * 6),
+    ("get", "/api/openapi.json", None, [200] * 6),
+]
+
+CASES = [
+    pytest.param(method, path, body, caller, expected, id=f"{method.upper()} {path} as {caller}")
+    for method, path, body, statuses in MATRIX
+    for caller, expected in zip(CALLERS, statuses, strict=True)
+]
+
+
+@pytest.fixture()
+def world(ctx: Any, make_user: Any) -> dict[str, str]:
+    from livechat.services import sessions, tickets
+
+    owner = make_user("owner")
+    make_user("other")
+    agent = make_user("agent-1", "agent")
+    make_user("admin-1", "admin")
+    session, _ = sessions.open_session(owner)
+    sessions.assign_agent(agent, session.id)
+    ticket = tickets.open_ticket(agent, user_id="owner", subject="Refund", session_id=session.id)
+    return {"sid": session.id, "tid": ticket.id}
+
+
+def _headers(caller: str, token: Any) -> dict[str, str]:
+    if caller == "none":
+        return {}
+    if caller == "bad":
+        return {"Authorization": "Bearer not.a.valid-token"}
+    uid, role = {
+        "owner": ("owner", "user"),
+        "other": ("other", "user"),
+        "agent": ("agent-1", "agent"),
+        "admin": ("admin-1", "admin"),
+    }[caller]
+    return {"Authorization": f"Bearer {token(uid, role)}"}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "caller", "expected"), CASES)
+def test_endpoint_access(
+    client: Any,
+    token: Any,
+    world: dict[str, str],
+    method: str,
+    path: str,
+    body: Any,
+    caller: str,
+    expected: int,
+) -> None:
+    url = path.format(**world)
+    kwargs: dict[str, Any] = {"headers": _headers(caller, token)}
+    if body is not None:
+        kwargs["json"] = body
+    resp = getattr(client, method)(url, **kwargs)
+    assert resp.status_code == expected, resp.get_json()
+    if expected >= 400:
+        error = resp.get_json()["error"]
+        assert error["code"] and error["message"]
+        if expected == 401:
+            assert error["code"] in {"unauthorized", "invalid_token"}
+        if expected == 403:
+            assert error["code"] == "forbidden"
+
+
+def test_every_api_route_is_in_the_matrix(app: Any) -> None:
+    """A new endpoint must be added to the matrix above."""
+    covered = {(m.upper(), p.replace("{sid}", "<session_id>").replace("{tid}", "<ticket_id>"))
+               for m, p, _, _ in MATRIX}
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert routes - covered == set()

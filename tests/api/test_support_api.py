@@ -1,0 +1,182 @@
+"""Support-team endpoints: listing, queue, detail, assign, end, agent replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BASE = "/api/support/chat"
+
+
+def _waiting_session(make_user: Any, uid: str, reason: str = "human_requested") -> Any:
+    from livechat.models import TicketPriority
+    from livechat.services import messages, sessions
+
+    user = make_user(uid)
+    session, _ = sessions.open_session(user)
+    messages.post_message(user, session.id, "I want a human")
+    sessions.escalate(
+        session.id, reason=reason, priority=TicketPriority.HIGH, summary="wants a human",
+        requested_by="AI_ASSISTANT",
+    )
+    return session
+
+
+def test_queue_lists_waiting_oldest_first_with_reason(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    first = _waiting_session(make_user, "cust-a", "human_requested")
+    second = _waiting_session(make_user, "cust-b", "negative_sentiment")
+    from livechat.services import sessions
+
+    sessions.open_session(make_user("cust-c"))  # ACTIVE, not in the queue
+
+    resp = client.get(f"{BASE}/queue", headers=auth("agent-1", "agent"))
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert [i["id"] for i in body["items"]] == [first.id, second.id]
+    assert body["total"] == 2
+    item = body["items"][0]
+    assert item["status"] == "WAITING"
+    assert item["escalation"]["reason"] == "human_requested"
+    assert item["escalation"]["priority"] == "HIGH"
+    assert item["escalation"]["ticketId"]
+    assert isinstance(item["waitSeconds"], int) and item["waitSeconds"] >= 0
+    assert item["customer"]["id"] == "cust-a"
+
+
+def test_list_sessions_filters_and_paginates(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    from livechat.services import sessions
+
+    ids = [sessions.open_session(make_user(f"cust-{i}"))[0].id for i in range(5)]
+    _waiting_session(make_user, "cust-w")
+    h = auth("agent-1", "agent")
+
+    page1 = client.get(f"{BASE}/sessions?page=1&pageSize=2&status=ACTIVE", headers=h).get_json()
+    assert page1["total"] == 5
+    assert page1["page"] == 1 and page1["pageSize"] == 2
+    assert [s["id"] for s in page1["items"]] == ids[::-1][:2]  # newest first
+    page3 = client.get(f"{BASE}/sessions?page=3&pageSize=2&status=ACTIVE", headers=h).get_json()
+    assert [s["id"] for s in page3["items"]] == [ids[0]]
+
+    waiting = client.get(f"{BASE}/sessions?status=WAITING", headers=h).get_json()
+    assert waiting["total"] == 1
+    by_user = client.get(f"{BASE}/sessions?userId=cust-3", headers=h).get_json()
+    assert [s["id"] for s in by_user["items"]] == [ids[3]]
+
+
+def test_detail_has_messages_customer_and_tickets(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    session = _waiting_session(make_user, "cust-d")
+    from livechat.services.users import update_profile
+
+    update_profile("cust-d", {"plan": "premium", "kycStatus": "verified"})
+    resp = client.get(f"{BASE}/sessions/{session.id}", headers=auth("agent-1", "agent"))
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["session"]["id"] == session.id
+    assert [m["content"] for m in body["messages"]] == ["I want a human"]
+    assert body["customer"]["profile"] == {"plan": "premium", "kycStatus": "verified"}
+    assert len(body["tickets"]) == 1
+    assert body["tickets"][0]["sessionId"] == session.id
+    assert body["tickets"][0]["priority"] == "HIGH"
+
+
+def test_assign_end_and_reply_flow(client: Any, auth: Any, ctx: Any, make_user: Any) -> None:
+    session = _waiting_session(make_user, "cust-e")
+    agent = auth("agent-1", "agent", name="Ada")
+    other = auth("agent-2", "agent")
+
+    # Not yet assigned: replying is refused.
+    resp = client.post(f"{BASE}/sessions/{session.id}/messages", json={"content": "hi"}, headers=agent)
+    assert resp.status_code == 409
+    assert resp.get_json()["error"]["code"] == "not_assigned"
+
+    resp = client.post(f"{BASE}/sessions/{session.id}/assign", json={}, headers=agent)
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["status"] == "ACTIVE"
+    assert body["agentId"] == "agent-1"
+    assert body["agent"]["displayName"] == "Ada"
+    assert body["assignedAt"] and body["waitingSince"] is None
+
+    # Assigning again to the same agent is harmless; to another is a conflict.
+    assert client.post(f"{BASE}/sessions/{session.id}/assign", headers=agent).status_code == 200
+    resp = client.post(f"{BASE}/sessions/{session.id}/assign", json={}, headers=other)
+    assert resp.status_code == 409
+    assert resp.get_json()["error"]["code"] == "already_assigned"
+
+    # Only the assigned agent replies.
+    resp = client.post(f"{BASE}/sessions/{session.id}/messages", json={"content": "x"}, headers=other)
+    assert resp.status_code == 409
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/messages",
+        json={"content": "  Hello, I'm Ada.  ", "clientMessageId": "a-1"},
+        headers=agent,
+    )
+    assert resp.status_code == 201
+    msg = resp.get_json()
+    assert msg["senderType"] == "AGENT" and msg["senderId"] == "agent-1"
+    assert msg["content"] == "Hello, I'm Ada."
+    assert msg["seq"] == 2
+
+    # Idempotent retry: same message back, nothing new stored.
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/messages",
+        json={"content": "Hello, I'm Ada.", "clientMessageId": "a-1"},
+        headers=agent,
+    )
+    assert resp.status_code == 200
+    assert resp.get_json()["id"] == msg["id"]
+    history = client.get(f"{BASE}/sessions/{session.id}/messages", headers=agent).get_json()
+    assert [m["seq"] for m in history["items"]] == [1, 2]
+
+    resp = client.post(f"{BASE}/sessions/{session.id}/end", headers=agent)
+    assert resp.status_code == 200
+    assert resp.get_json()["status"] == "ENDED" and resp.get_json()["endedAt"]
+    resp = client.post(f"{BASE}/sessions/{session.id}/end", headers=agent)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "session_ended"
+    resp = client.post(f"{BASE}/sessions/{session.id}/assign", headers=other)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "session_ended"
+    resp = client.post(f"{BASE}/sessions/{session.id}/messages", json={"content": "x"}, headers=agent)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "session_ended"
+
+    # After the end, the customer can open a new session.
+    new = client.post(f"{BASE}/sessions/user", headers=auth("cust-e"))
+    assert new.status_code == 201 and new.get_json()["id"] != session.id
+
+
+def test_assigning_someone_else_needs_admin(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    session = _waiting_session(make_user, "cust-f")
+    make_user("agent-2", "agent")
+    make_user("cust-g")
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/assign", json={"agentId": "agent-2"},
+        headers=auth("agent-1", "agent"),
+    )
+    assert resp.status_code == 403
+    admin = auth("boss", "admin")
+    resp = client.post(f"{BASE}/sessions/{session.id}/assign", json={"agentId": "cust-g"}, headers=admin)
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "not_an_agent"
+    resp = client.post(f"{BASE}/sessions/{session.id}/assign", json={"agentId": "ghost"}, headers=admin)
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "agent_not_found"
+    resp = client.post(f"{BASE}/sessions/{session.id}/assign", json={"agentId": "agent-2"}, headers=admin)
+    assert resp.status_code == 200 and resp.get_json()["agentId"] == "agent-2"
+
+
+def test_unknown_session_ids_are_404(client: Any, auth: Any) -> None:
+    h = auth("agent-1", "agent")
+    for method, path in [
+        ("get", "/sessions/00000000-0000-0000-0000-000000000000"),
+        ("post", "/sessions/missing/assign"),
+        ("post", "/sessions/missing/end"),
+    ]:
+        resp = getattr(client, method)(f"{BASE}{path}", headers=h)
+        assert resp.status_code == 404, path
+        assert resp.get_json()["error"]["code"] == "session_not_found"
+    resp = client.post(f"{BASE}/sessions/missing/messages", json={"content": "x"}, headers=h)
+    assert resp.status_code == 404

@@ -1,0 +1,122 @@
+"""Session and message rules that need the database to hold under concurrency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gevent
+import pytest
+import sqlalchemy as sa
+
+
+def test_one_open_session_per_user_is_enforced_by_the_database(
+    ctx: Any, make_user: Any
+) -> None:
+    from livechat.extensions import db
+    from livechat.models import ChatSession, SessionStatus
+    from livechat.services import sessions
+
+    user = make_user("cust-1")
+    sessions.open_session(user)
+    # Bypass the service: the partial unique index must refuse a second open session.
+    db.session.add(ChatSession(user_id="cust-1", status=SessionStatus.WAITING, meta={}))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    # An ENDED one is fine.
+    db.session.add(ChatSession(user_id="cust-1", status=SessionStatus.ENDED, meta={}))
+    db.session.commit()
+
+
+def test_concurrent_opens_yield_one_session(app: Any, make_user: Any) -> None:
+    from livechat.extensions import db
+    from livechat.services import sessions
+
+    make_user("cust-1")
+
+    def open_one() -> tuple[str, bool]:
+        with app.app_context():
+            from livechat.models import User
+
+            try:
+                s, created = sessions.open_session(db.session.get(User, "cust-1"))
+                return s.id, created
+            finally:
+                db.session.remove()
+
+    jobs = [gevent.spawn(open_one) for _ in range(8)]
+    gevent.joinall(jobs, raise_error=True)
+    ids = {j.value[0] for j in jobs}
+    assert len(ids) == 1
+    assert sum(1 for j in jobs if j.value[1]) == 1
+
+
+def test_concurrent_posts_get_gapless_unique_sequence_numbers(app: Any, make_user: Any) -> None:
+    from livechat.extensions import db
+    from livechat.models import ChatMessage, User
+    from livechat.services import messages, sessions
+
+    session, _ = sessions.open_session(make_user("cust-1"))
+    sid = session.id  # ORM objects stay in their own greenlet's session
+
+    def post(i: int) -> int:
+        with app.app_context():
+            try:
+                user = db.session.get(User, "cust-1")
+                # Every other send is a retry of the same client id: stored once.
+                cid = f"c-{i // 2}"
+                msg, _ = messages.post_message(user, sid, f"m{i}", client_message_id=cid)
+                return msg.seq
+            finally:
+                db.session.remove()
+
+    jobs = [gevent.spawn(post, i) for i in range(20)]
+    gevent.joinall(jobs, raise_error=True)
+    db.session.remove()
+    seqs = sorted(
+        db.session.scalars(
+            sa.select(ChatMessage.seq).where(ChatMessage.session_id == sid)
+        ).all()
+    )
+    assert seqs == list(range(1, 11))
+    # Both sends of one client id got the same stored message.
+    assert len({j.value for j in jobs}) == 10
+
+
+def test_escalation_opens_a_ticket_and_is_idempotent(ctx: Any, make_user: Any) -> None:
+    from livechat.models import SessionStatus, TicketPriority
+    from livechat.services import sessions, tickets
+
+    user = make_user("cust-1")
+    session, _ = sessions.open_session(user)
+    s, ticket = sessions.escalate(
+        session.id, reason="fraud_report", priority=TicketPriority.URGENT, requested_by="AI_ASSISTANT"
+    )
+    assert s.status == SessionStatus.WAITING and s.waiting_since is not None
+    assert ticket is not None and ticket.session_id == session.id
+    assert s.meta["escalation"]["ticketId"] == ticket.id
+    again, none = sessions.escalate(session.id, reason="x", requested_by="AI_ASSISTANT")
+    assert none is None and again.meta["escalation"]["reason"] == "fraud_report"
+    assert tickets.unresolved_ticket_count("cust-1") == 1
+
+
+def test_customer_may_end_own_session(ctx: Any, make_user: Any) -> None:
+    from livechat.errors import Forbidden
+    from livechat.models import SessionStatus
+    from livechat.services import sessions
+
+    session, _ = sessions.open_session(make_user("cust-1"))
+    with pytest.raises(Forbidden):
+        sessions.end_session(make_user("cust-2"), session.id)
+    assert sessions.end_session(make_user("cust-1"), session.id).status == SessionStatus.ENDED
+
+
+def test_ai_and_system_messages(ctx: Any, make_user: Any) -> None:
+    from livechat.models import SenderType
+    from livechat.services import messages, sessions
+
+    session, _ = sessions.open_session(make_user("cust-1"))
+    ai = messages.post_service_message(session.id, "Hello!", sender_type=SenderType.AI)
+    sys_msg = messages.post_service_message(session.id, "Notice", sender_type=SenderType.SYSTEM)
+    assert (ai.sender_id, ai.seq) == ("AI_ASSISTANT", 1)
+    assert (sys_msg.sender_id, sys_msg.seq) == ("SYSTEM", 2)

@@ -1,0 +1,87 @@
+"""Configuration from the environment; production refuses unsafe settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_config, normalize_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PROD_OK = {
+    "LIVECHAT_ENV": "production",
+    "SECRET_KEY": "s3cret",
+    "DATABASE_URL": "postgres://u:p@db.example.com:5432/app",
+    "AUTH_MODE": "firebase",
+    "FIREBASE_PROJECT_ID": "demo-prod",
+}
+
+
+def test_heroku_style_urls_use_psycopg3() -> None:
+    assert normalize_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_development_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("DATABASE_URL", "AUTH_MODE", "SECRET_KEY", "OPENAI_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    cfg = load_config("development")
+    assert cfg.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+    assert cfg.SQLALCHEMY_DATABASE_URI.endswith("instance/livechat.db")
+    assert cfg.AUTH_MODE == "dev"
+    assert cfg.OPENAI_MODEL == "gpt-4o-mini"
+    assert cfg.SOCKETIO_PATH == "/socket.io/chat"
+
+
+def test_production_accepts_safe_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in PROD_OK.items():
+        monkeypatch.setenv(k, v)
+    cfg = load_config()
+    assert cfg.SQLALCHEMY_DATABASE_URI.startswith("postgresql+psycopg://")
+    assert cfg.SQLALCHEMY_ENGINE_OPTIONS["max_overflow"] == 0
+
+
+@pytest.mark.parametrize(
+    ("override", "needle"),
+    [
+        ({"AUTH_MODE": "dev"}, "AUTH_MODE=dev"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"DATABASE_URL": "sqlite:///prod.db"}, "SQLite"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"}, "FIREBASE_AUTH_EMULATOR_HOST"),
+    ],
+)
+def test_production_refuses_unsafe_settings(
+    monkeypatch: pytest.MonkeyPatch, override: dict[str, str], needle: str
+) -> None:
+    for k, v in {**PROD_OK, **override}.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ConfigError, match=needle):
+        load_config()
+
+
+def test_bad_values_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_MODE", "magic")
+    with pytest.raises(ConfigError, match="AUTH_MODE"):
+        load_config("development")
+    monkeypatch.setenv("AUTH_MODE", "dev")
+    with pytest.raises(ConfigError, match="LIVECHAT_ENV"):
+        load_config("staging")
+    monkeypatch.setenv("DB_POOL_SIZE", "many")
+    with pytest.raises(ConfigError, match="DB_POOL_SIZE"):
+        load_config("production")
+
+
+def test_production_server_exits_with_a_clear_message() -> None:
+    env = {**os.environ, **PROD_OK, "AUTH_MODE": "dev"}
+    proc = subprocess.run(
+        [sys.executable, "wsgi.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode != 0
+    assert "refusing to start in production" in proc.stderr
+    assert "AUTH_MODE=dev" in proc.stderr
