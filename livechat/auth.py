@@ -23,6 +23,8 @@ DEV_ISSUER = "livechat-dev"
 DEV_AUDIENCE = "livechat"
 RESERVED_UIDS = frozenset({AI_SENDER_ID, SYSTEM_SENDER_ID})
 MAX_TOKEN_LENGTH = 8192
+# Tolerate a few seconds between our clock and Google's (fresh tokens have iat == now).
+CLOCK_SKEW_SECONDS = 10
 
 
 class TokenVerifier(Protocol):
@@ -94,9 +96,10 @@ class FirebaseTokenVerifier:
         app_name: str = "livechat",
     ) -> None:
         import firebase_admin
-        from firebase_admin import auth, credentials
+        from firebase_admin import auth, credentials, exceptions
 
         self._auth = auth
+        self._firebase_error = exceptions.FirebaseError
         if credentials_path:
             cred: Any = credentials.Certificate(credentials_path)
         else:
@@ -114,7 +117,12 @@ class FirebaseTokenVerifier:
     def verify(self, token: str) -> dict[str, Any]:
         auth = self._auth
         try:
-            return auth.verify_id_token(token, app=self.app, check_revoked=self.check_revoked)
+            return auth.verify_id_token(
+                token,
+                app=self.app,
+                check_revoked=self.check_revoked,
+                clock_skew_seconds=CLOCK_SKEW_SECONDS,
+            )
         except auth.ExpiredIdTokenError as exc:
             raise Unauthorized("The token has expired.", code="token_expired") from exc
         except auth.RevokedIdTokenError as exc:
@@ -126,8 +134,17 @@ class FirebaseTokenVerifier:
             raise Unavailable(
                 "Sign-in cannot be checked right now.", code="auth_unavailable"
             ) from exc
+        except auth.UserNotFoundError as exc:
+            # Revocation check: the account was deleted while its token is still unexpired.
+            raise Unauthorized("This account no longer exists.", code="user_not_found") from exc
         except (auth.InvalidIdTokenError, ValueError) as exc:
             raise Unauthorized("The token is not valid.", code="invalid_token") from exc
+        except self._firebase_error as exc:
+            # The revocation check could not reach Firebase: not the caller's fault.
+            log.warning("Firebase user lookup failed: %s", type(exc).__name__)
+            raise Unavailable(
+                "Sign-in cannot be checked right now.", code="auth_unavailable"
+            ) from exc
 
 
 def _anonymous_credential() -> Any:
