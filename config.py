@@ -64,6 +64,10 @@ class Config:
         self.OPENAI_BASE_URL: str | None = env.get("OPENAI_BASE_URL") or None
         self.OPENAI_MODEL = env.get("OPENAI_MODEL") or "gpt-4o-mini"
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
+        # Redis pub/sub channel and key prefix, so deployments (or test runs) sharing one Redis
+        # stay apart.
+        self.REDIS_CHANNEL = env.get("REDIS_CHANNEL") or "livechat"
+        self.TYPING_TIMEOUT = float(env.get("TYPING_TIMEOUT") or 5)
         self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 64 * 1024)
         self.DEV_TOKEN_TTL = _int("DEV_TOKEN_TTL", 3600)
         self.AUTO_MIGRATE = _bool("AUTO_MIGRATE", self.ENV_NAME == "development")

@@ -11,7 +11,6 @@ from config import ConfigError  # noqa: E402
 
 try:
     from livechat import create_app  # noqa: E402
-    from livechat.extensions import socketio  # noqa: E402
 
     app = create_app()
 except ConfigError as exc:
@@ -29,7 +28,7 @@ def main() -> None:
     host = os.environ.get("HOST", "0.0.0.0")
     port = int(os.environ.get("PORT", "5000"))
     app.logger.info("livechat (%s) on http://%s:%d", app.config["LIVECHAT_ENV"], host, port)
-    socketio.run(app, host=host, port=port, log_output=True)
+    app.extensions["socketio"].run(app, host=host, port=port, log_output=True)
 
 
 if __name__ == "__main__":

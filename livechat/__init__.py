@@ -17,7 +17,8 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     from livechat.auth import build_verifier
     from livechat.events import EventBus
     from livechat.events.bus import install as install_bus
-    from livechat.extensions import db, migrate, socketio
+    from livechat.extensions import db, migrate
+    from livechat.realtime import init_realtime
 
     if isinstance(config_name_or_object, Config):
         config = config_name_or_object
@@ -43,18 +44,10 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
-    socketio.init_app(
-        app,
-        path=app.config["SOCKETIO_PATH"],
-        cors_allowed_origins=app.config["CORS_ORIGINS"] or [],
-        message_queue=app.config.get("REDIS_URL"),
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
-        logger=False,
-        engineio_logger=False,
-    )
     install_bus()
     app.extensions["livechat.bus"] = EventBus()
     app.extensions["livechat.verifier"] = build_verifier(app)
+    init_realtime(app)
 
     errorhandlers.register(app)
     register_blueprints(app)

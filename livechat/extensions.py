@@ -1,7 +1,10 @@
-"""Unbound Flask extensions, initialised by create_app()."""
+"""Unbound Flask extensions, initialised by create_app().
+
+Socket.IO is created per app by livechat.realtime (app.extensions["socketio"]): one server per
+app keeps apps built side by side (tests, CLI) from sharing a Socket.IO server.
+"""
 
 from flask_migrate import Migrate
-from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -22,4 +25,3 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-socketio = SocketIO()

@@ -4,6 +4,7 @@ from livechat.events.bus import EventBus, publish
 from livechat.events.types import (
     DomainEvent,
     MessagePosted,
+    MessagesRead,
     SessionAssigned,
     SessionCreated,
     SessionEnded,
@@ -16,6 +17,7 @@ __all__ = [
     "DomainEvent",
     "EventBus",
     "MessagePosted",
+    "MessagesRead",
     "SessionAssigned",
     "SessionCreated",
     "SessionEnded",

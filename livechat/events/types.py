@@ -54,3 +54,10 @@ class TicketOpened(DomainEvent):
 class TicketUpdated(DomainEvent):
     ticket: dict[str, Any]
     changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessagesRead(DomainEvent):
+    reader_id: str
+    message_ids: list[str]
+    read_at: str

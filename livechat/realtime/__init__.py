@@ -1,0 +1,50 @@
+"""Socket.IO: the chat namespace "/", the agents' namespace "/support", and their helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+
+def init_realtime(app: Flask) -> SocketIO:
+    """Create this app's Socket.IO server, namespaces, presence, typing and queue broadcaster."""
+    from livechat.listeners import realtime as realtime_listeners
+    from livechat.realtime import push
+    from livechat.realtime.chat import ChatNamespace
+    from livechat.realtime.presence import build_presence
+    from livechat.realtime.queue import QueueBroadcaster
+    from livechat.realtime.rooms import CHAT_NAMESPACE, SUPPORT_NAMESPACE
+    from livechat.realtime.support import SupportNamespace
+    from livechat.realtime.typing import TypingTracker
+
+    cfg = app.config
+    socketio = SocketIO(
+        app,
+        path=cfg["SOCKETIO_PATH"],
+        cors_allowed_origins=cfg["CORS_ORIGINS"] or [],
+        message_queue=cfg.get("REDIS_URL"),
+        channel=f"{cfg['REDIS_CHANNEL']}-socketio",
+        async_mode=cfg.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        # One socket's events run in order (a customer's two sends keep their order); other
+        # sockets are unaffected, each has its own greenlet.
+        async_handlers=False,
+        manage_session=False,
+        logger=False,
+        engineio_logger=False,
+    )
+    socketio.on_namespace(ChatNamespace(CHAT_NAMESPACE))
+    socketio.on_namespace(SupportNamespace(SUPPORT_NAMESPACE))
+
+    presence = build_presence(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"])
+
+    def emit_typing(session_id: str, event: str, payload: dict[str, Any], skip: str | None) -> None:
+        with app.app_context():
+            push.to_session(session_id, event, payload, skip_sid=skip)
+
+    app.extensions["livechat.presence"] = presence
+    app.extensions["livechat.typing"] = TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing)
+    app.extensions["livechat.queue"] = QueueBroadcaster(app, presence)
+    realtime_listeners.register(app.extensions["livechat.bus"])
+    return socketio

@@ -7,14 +7,18 @@ import sqlalchemy as sa
 from livechat.errors import Forbidden, NotFound
 from livechat.extensions import db
 from livechat.models import ChatSession, User
+from livechat.services.users import Identity
+
+# Who is acting: a loaded User, or the Identity a socket authenticated as (no query per event).
+Actor = User | Identity
 
 
-def require_staff(actor: User) -> None:
+def require_staff(actor: Actor) -> None:
     if not actor.role.is_staff:
         raise Forbidden("Only support agents and admins may do this.")
 
 
-def access_session(actor: User, session_id: str, *, lock: bool = False) -> ChatSession:
+def access_session(actor: Actor, session_id: str, *, lock: bool = False) -> ChatSession:
     """The session if ``actor`` owns it or is staff; ``lock`` takes its row lock until commit."""
     stmt = sa.select(ChatSession).where(ChatSession.id == session_id)
     if lock:

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from livechat.errors import Conflict
-from livechat.events import MessagePosted, publish
+from livechat.events import MessagePosted, MessagesRead, publish
 from livechat.extensions import db
 from livechat.models import (
     AI_SENDER_ID,
@@ -20,7 +20,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.chat import MessageSchema
-from livechat.services.access import access_session
+from livechat.services.access import Actor, access_session
 
 _message_schema = MessageSchema()
 
@@ -70,7 +70,7 @@ def _append(
 
 
 def post_message(
-    actor: User,
+    actor: Actor,
     session_id: str,
     content: str,
     *,
@@ -138,7 +138,7 @@ def post_service_message(
 
 
 def list_messages(
-    actor: User, session_id: str, *, after: int | None = None, limit: int = 50
+    actor: Actor, session_id: str, *, after: int | None = None, limit: int = 50
 ) -> tuple[ChatSession, list[ChatMessage], bool]:
     """Messages in order: those after ``after`` (catch-up), else the latest ``limit``.
 
@@ -153,3 +153,46 @@ def list_messages(
         return session, list(rows[:limit]), len(rows) > limit
     rows = db.session.scalars(stmt.order_by(ChatMessage.seq.desc()).limit(limit + 1)).all()
     return session, list(reversed(rows[:limit])), len(rows) > limit
+
+
+MAX_READ_IDS = 500
+
+
+def mark_read(
+    actor: Actor,
+    session_id: str,
+    *,
+    up_to_seq: int | None = None,
+    message_ids: list[str] | None = None,
+) -> tuple[list[str], Any]:
+    """Mark the other side's messages read (read receipts); returns (ids newly read, read-at).
+
+    Only the customer and the assigned agent produce receipts: another agent looking at a chat
+    does not tell the customer their message was read.
+    """
+    session = access_session(actor, session_id)
+    if actor.id not in (session.user_id, session.agent_id):
+        db.session.commit()
+        return [], None
+    now = utcnow()
+    conditions = [
+        ChatMessage.session_id == session.id,
+        ChatMessage.sender_id != actor.id,
+        ChatMessage.is_read.is_(False),
+    ]
+    if up_to_seq is not None:
+        conditions.append(ChatMessage.seq <= up_to_seq)
+    if message_ids is not None:
+        conditions.append(ChatMessage.id.in_(message_ids[:MAX_READ_IDS]))
+    rows = db.session.execute(
+        sa.update(ChatMessage)
+        .where(*conditions)
+        .values(is_read=True, read_at=now)
+        .returning(ChatMessage.id, ChatMessage.seq)
+        .execution_options(synchronize_session=False)
+    ).all()
+    ids = [row.id for row in sorted(rows, key=lambda r: r.seq)]
+    if ids:
+        publish(MessagesRead(session.id, actor.id, ids, now.isoformat()))
+    db.session.commit()
+    return ids, now if ids else None

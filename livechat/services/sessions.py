@@ -30,7 +30,7 @@ from livechat.models import (
 )
 from livechat.schemas.chat import SessionSchema
 from livechat.schemas.tickets import TicketSchema
-from livechat.services.access import access_session, require_staff
+from livechat.services.access import Actor, access_session, require_staff
 
 _session_schema = SessionSchema()
 _ticket_schema = TicketSchema()
@@ -61,7 +61,7 @@ def recent_messages(session_id: str, limit: int = RECENT_MESSAGES) -> list[ChatM
 
 
 def open_session(
-    actor: User, subject: str | None = None, metadata: dict[str, Any] | None = None
+    actor: Actor, subject: str | None = None, metadata: dict[str, Any] | None = None
 ) -> tuple[ChatSession, bool]:
     """The actor's open session, creating one if needed; returns (session, created)."""
     existing = open_session_of(actor.id)
@@ -89,7 +89,7 @@ def open_session(
     return session, True
 
 
-def active_session(actor: User) -> tuple[ChatSession, list[ChatMessage]]:
+def active_session(actor: Actor) -> tuple[ChatSession, list[ChatMessage]]:
     session = open_session_of(actor.id)
     if session is None:
         raise NotFound("You have no open chat session.", code="no_active_session")
@@ -97,7 +97,7 @@ def active_session(actor: User) -> tuple[ChatSession, list[ChatMessage]]:
 
 
 def list_sessions(
-    actor: User,
+    actor: Actor,
     *,
     status: SessionStatus | None = None,
     agent_id: str | None = None,
@@ -137,9 +137,14 @@ class QueueEntry:
         return getattr(self.session, name)
 
 
-def waiting_queue(actor: User) -> list[QueueEntry]:
-    """WAITING sessions, longest-waiting first."""
+def waiting_queue(actor: Actor) -> list[QueueEntry]:
+    """WAITING sessions, longest-waiting first (for staff)."""
     require_staff(actor)
+    return queue_entries()
+
+
+def queue_entries() -> list[QueueEntry]:
+    """WAITING sessions, longest-waiting first (internal: no caller to authorise)."""
     stmt = (
         sa.select(ChatSession)
         .where(ChatSession.status == SessionStatus.WAITING)
@@ -157,7 +162,7 @@ def waiting_queue(actor: User) -> list[QueueEntry]:
 
 
 def session_detail(
-    actor: User, session_id: str
+    actor: Actor, session_id: str
 ) -> tuple[ChatSession, list[ChatMessage], User, list[Ticket]]:
     """Everything an agent needs: the session, its messages, the customer and their tickets."""
     require_staff(actor)
@@ -171,7 +176,7 @@ def session_detail(
     return session, recent_messages(session.id, 200), session.user, list(tickets)
 
 
-def assign_agent(actor: User, session_id: str, agent_id: str | None = None) -> ChatSession:
+def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> ChatSession:
     """Give the session to an agent (default: the caller) and make it ACTIVE."""
     require_staff(actor)
     target_id = agent_id or actor.id
@@ -264,7 +269,7 @@ def escalate(
     return session, ticket
 
 
-def end_session(actor: User, session_id: str) -> ChatSession:
+def end_session(actor: Actor, session_id: str) -> ChatSession:
     """Close the chat for good; its owner or any staff member may end it."""
     session = access_session(actor, session_id, lock=True)
     if session.status == SessionStatus.ENDED:

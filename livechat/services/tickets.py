@@ -19,7 +19,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.tickets import TicketSchema
-from livechat.services.access import require_staff
+from livechat.services.access import Actor, require_staff
 
 _ticket_schema = TicketSchema()
 
@@ -50,7 +50,7 @@ def _staff_user(user_id: str) -> User:
 
 
 def open_ticket(
-    actor: User,
+    actor: Actor,
     *,
     user_id: str,
     subject: str,
@@ -92,7 +92,7 @@ def open_ticket(
 
 
 def list_tickets(
-    actor: User,
+    actor: Actor,
     *,
     status: TicketStatus | None = None,
     priority: TicketPriority | None = None,
@@ -119,7 +119,7 @@ def list_tickets(
     return list(rows), int(total or 0)
 
 
-def get_ticket(actor: User, ticket_id: str, *, lock: bool = False) -> Ticket:
+def get_ticket(actor: Actor, ticket_id: str, *, lock: bool = False) -> Ticket:
     require_staff(actor)
     stmt = sa.select(Ticket).where(Ticket.id == ticket_id)
     if lock:
@@ -130,14 +130,14 @@ def get_ticket(actor: User, ticket_id: str, *, lock: bool = False) -> Ticket:
     return ticket
 
 
-def ticket_with_session(actor: User, ticket_id: str) -> tuple[Ticket, ChatSession | None]:
+def ticket_with_session(actor: Actor, ticket_id: str) -> tuple[Ticket, ChatSession | None]:
     ticket = get_ticket(actor, ticket_id)
     session = db.session.get(ChatSession, ticket.session_id) if ticket.session_id else None
     return ticket, session
 
 
 def update_ticket(
-    actor: User,
+    actor: Actor,
     ticket_id: str,
     *,
     status: TicketStatus | None = None,
@@ -177,7 +177,7 @@ def update_ticket(
     return ticket
 
 
-def my_tickets(actor: User) -> list[Ticket]:
+def my_tickets(actor: Actor) -> list[Ticket]:
     """The calling customer's own tickets, newest first."""
     return list(
         db.session.scalars(

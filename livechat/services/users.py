@@ -26,6 +26,15 @@ class Identity:
     name: str | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def id(self) -> str:
+        """Services take a User or an Identity as the actor: both have ``id`` and ``role``."""
+        return self.uid
+
+    @classmethod
+    def of(cls, user: User) -> Identity:
+        return cls(uid=user.id, role=user.role, email=user.email, name=user.display_name)
+
 
 def sync_user(identity: Identity) -> User:
     """Create the user on first contact; keep email, name and role in step with the token."""
@@ -78,3 +87,11 @@ def update_profile(user_id: str, profile: dict[str, Any]) -> User:
     user.profile = dict(profile)
     db.session.commit()
     return user
+
+
+def get_users(user_ids: list[str]) -> list[User]:
+    """The users with these ids that exist, in the given order."""
+    if not user_ids:
+        return []
+    found = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))}
+    return [found[i] for i in user_ids if i in found]

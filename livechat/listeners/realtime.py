@@ -1,0 +1,65 @@
+"""Domain events -> Socket.IO: what each committed change tells the rooms and the agents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from livechat.events import (
+    EventBus,
+    MessagePosted,
+    MessagesRead,
+    SessionAssigned,
+    SessionEnded,
+    SessionEscalated,
+)
+from livechat.realtime import push
+
+
+def _ext(name: str) -> Any:
+    return current_app.extensions[name]
+
+
+def on_message_posted(event: MessagePosted) -> None:
+    message = event.message
+    # The sender's message arrived: their typing indicator ends with it.
+    _ext("livechat.typing").stop(event.session_id, message["senderId"])
+    push.to_session(event.session_id, "message:new", message)
+
+
+def on_session_changed(event: SessionAssigned | SessionEnded | SessionEscalated) -> None:
+    session = event.session
+    push.to_session(
+        event.session_id, "session:updated", {"session": session}, owner_id=session["userId"]
+    )
+    _ext("livechat.queue").request_refresh()
+
+
+def on_session_escalated(event: SessionEscalated) -> None:
+    push.to_agents(
+        "session:escalated",
+        {"session": event.session, "reason": event.reason, "ticket": event.ticket},
+    )
+
+
+def on_messages_read(event: MessagesRead) -> None:
+    push.to_session(
+        event.session_id,
+        "message:read",
+        {
+            "sessionId": event.session_id,
+            "readerId": event.reader_id,
+            "messageIds": event.message_ids,
+            "readAt": event.read_at,
+        },
+    )
+
+
+def register(bus: EventBus) -> None:
+    bus.subscribe(MessagePosted, on_message_posted)
+    bus.subscribe(SessionAssigned, on_session_changed)
+    bus.subscribe(SessionEnded, on_session_changed)
+    bus.subscribe(SessionEscalated, on_session_changed)
+    bus.subscribe(SessionEscalated, on_session_escalated)
+    bus.subscribe(MessagesRead, on_messages_read)

@@ -1,0 +1,119 @@
+"""Namespace plumbing: connect-time auth, colon event names, one ack/error shape for every event."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, Namespace
+from marshmallow import Schema, ValidationError
+
+from livechat.auth import authenticate, bearer_token
+from livechat.errors import DomainError, InvalidInput, Unauthorized
+from livechat.extensions import db
+from livechat.realtime import push
+from livechat.services.users import Identity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Client:
+    """What this process knows about one connected socket."""
+
+    identity: Identity
+    sessions: set[str] = field(default_factory=set)
+
+
+def connect_identity(auth: Any) -> Identity:
+    """Authenticate a connecting socket from ``auth.token`` or an Authorization header."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if not isinstance(token, str) or not token:
+        token = bearer_token(request.headers.get("Authorization"))
+    try:
+        return Identity.of(authenticate(token))
+    except DomainError as exc:
+        db.session.rollback()
+        code = exc.code if isinstance(exc, Unauthorized) else exc.code
+        raise ConnectionRefusedError(
+            "unauthorized", {"code": "unauthorized", "reason": code, "message": exc.message}
+        ) from None
+
+
+def event_handler(schema: Schema | None = None) -> Callable[..., Any]:
+    """Validate the payload, call the handler, and answer {ok: true, ...} or {ok: false, error}.
+
+    A refused event also emits ``error`` {code, message, event} to the sender. Nothing a
+    client sends can raise out of here: the connection and other clients are unaffected.
+    """
+
+    def decorator(fn: Callable[..., dict[str, Any] | None]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(self: EventNamespace, *args: Any) -> dict[str, Any]:
+            event = request.event["message"]  # type: ignore[attr-defined]
+            try:
+                client = self.client()
+                payload = args[0] if args else None
+                data = schema.load(payload) if schema is not None else payload
+                return {"ok": True, **(fn(self, client, data) or {})}
+            except ValidationError as exc:
+                error: DomainError = InvalidInput("The payload is not valid.", details=exc.messages)
+            except DomainError as exc:
+                error = exc
+            except Exception:
+                log.exception("socket event %s failed", event)
+                error = DomainError("Something went wrong on our side.", code="internal_error")
+            db.session.rollback()
+            push.error(request.sid, error, event, self.namespace)  # type: ignore[attr-defined]
+            return {"ok": False, "error": error.to_dict()}
+
+        return wrapper
+
+    return decorator
+
+
+class EventNamespace(Namespace):
+    """Routes ``a:b`` events to ``on_a_b`` methods; unknown events get an error, not silence."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self.clients: dict[str, Client] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        # Flask-SocketIO looks handlers up as "on_" + event: map "on_join:session" explicitly
+        # to on_join_session, so handlers keep the event's real name in request.event.
+        if name.startswith("on_") and ":" in name:
+            return object.__getattribute__(self, name.replace(":", "_"))
+        raise AttributeError(name)
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        reserved = event in ("connect", "disconnect")
+        if (reserved and self._sent_by_client(*args[:1])) or not (
+            reserved or (isinstance(event, str) and ":" in event and hasattr(self, f"on_{event}"))
+        ):
+            # Unknown, or a client emitting a reserved name (that is not a real (dis)connect).
+            return super().trigger_event("unknown_event", args[0], str(event)[:100])
+        return super().trigger_event(event, *args)
+
+    def _sent_by_client(self, sid: Any = None) -> bool:
+        manager = self.socketio.server.manager  # type: ignore[union-attr]
+        return isinstance(sid, str) and manager.is_connected(sid, self.namespace)
+
+    def client(self) -> Client:
+        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
+        if client is None:
+            raise Unauthorized("This socket is not signed in.", code="unauthorized")
+        return client
+
+    def on_unknown_event(self, name: str) -> dict[str, Any]:
+        error = DomainError(f"Unknown event {name!r}.", code="unknown_event")
+        push.error(request.sid, error, name, self.namespace)  # type: ignore[attr-defined]
+        return {"ok": False, "error": error.to_dict()}
+
+    @staticmethod
+    def extension(name: str) -> Any:
+        return current_app.extensions[name]

@@ -1,0 +1,154 @@
+"""Chat namespace "/": the seed's client events (join, send, typing, read) over Socket.IO."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_socketio import join_room, leave_room
+
+from livechat.realtime import push
+from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
+from livechat.realtime.rooms import session_room, user_room
+from livechat.schemas.chat import MessageSchema, SessionSchema
+from livechat.schemas.realtime import (
+    JoinSessionSchema,
+    ReadSchema,
+    SendMessageSchema,
+    SessionRefSchema,
+)
+from livechat.services import messages
+from livechat.services.access import access_session
+
+log = logging.getLogger(__name__)
+
+_message = MessageSchema()
+_messages = MessageSchema(many=True)
+_session = SessionSchema()
+
+HISTORY_LIMIT = 50
+CATCH_UP_LIMIT = 500
+
+
+class ChatNamespace(EventNamespace):
+    """Customers and agents in chat sessions."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        identity = connect_identity(auth)
+        self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
+        # Every socket of a user gets their session updates, joined to a session room or not.
+        join_room(user_room(identity.uid))
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        client = self.clients.pop(request.sid, None)  # type: ignore[attr-defined]
+        if client is None:
+            return
+        for session_id in list(client.sessions):
+            self._left(client, session_id)
+
+    @event_handler(JoinSessionSchema())
+    def on_join_session(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        actor = client.identity
+        # Join first, then read: a message committed in between arrives twice (clients dedupe
+        # by id/seq) rather than never.
+        session_id = data["session_id"]
+        session = access_session(actor, session_id)
+        join_room(session_room(session.id))
+        after = data["after_seq"]
+        session, items, has_more = messages.list_messages(
+            actor, session.id, after=after, limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT
+        )
+        session_payload = _session.dump(session)
+        first = session.id not in client.sessions
+        client.sessions.add(session.id)
+        push.to_socket(
+            request.sid,  # type: ignore[attr-defined]
+            "session:history",
+            {
+                "sessionId": session.id,
+                "session": session_payload,
+                "messages": _messages.dump(items),
+                "hasMore": has_more,
+            },
+        )
+        presence = self.extension("livechat.presence")
+        if first and presence.add(session_room(session.id), actor.uid, request.sid):  # type: ignore[attr-defined]
+            push.to_session(
+                session.id,
+                "user:joined",
+                {"sessionId": session.id, "userId": actor.uid, "role": actor.role.value},
+                skip_sid=request.sid,  # type: ignore[attr-defined]
+            )
+        return {"sessionId": session.id, "lastSeq": session_payload["lastSeq"]}
+
+    @event_handler(SessionRefSchema())
+    def on_leave_session(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        session_id = data["session_id"]
+        if session_id in client.sessions:
+            self._left(client, session_id)
+            leave_room(session_room(session_id))
+        return {"sessionId": session_id}
+
+    @event_handler(SendMessageSchema())
+    def on_message_send(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        # Stored (and committed) before message:new goes out; the listener emits after commit.
+        message, created = messages.post_message(
+            client.identity,
+            data["session_id"],
+            data["content"],
+            client_message_id=data.get("client_message_id"),
+            metadata=data["metadata"],
+        )
+        return {"message": _message.dump(message), "duplicate": not created}
+
+    @event_handler(SessionRefSchema())
+    def on_typing_start(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        session_id = self._authorised_session(client, data["session_id"])
+        self.extension("livechat.typing").start(
+            session_id, client.identity.uid, client.identity.role.value, request.sid  # type: ignore[attr-defined]
+        )
+        return {"sessionId": session_id}
+
+    @event_handler(SessionRefSchema())
+    def on_typing_stop(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        session_id = self._authorised_session(client, data["session_id"])
+        self.extension("livechat.typing").stop(session_id, client.identity.uid)
+        return {"sessionId": session_id}
+
+    @event_handler(ReadSchema())
+    def on_message_read(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        ids, read_at = messages.mark_read(
+            client.identity,
+            data["session_id"],
+            up_to_seq=data.get("up_to_seq"),
+            message_ids=data.get("message_ids"),
+        )
+        return {
+            "sessionId": data["session_id"],
+            "messageIds": ids,
+            "readAt": read_at.isoformat() if read_at else None,
+        }
+
+    def _authorised_session(self, client: Client, session_id: str) -> str:
+        """Typing is relayed only for sessions this socket joined (so: was allowed to join)."""
+        if session_id in client.sessions:
+            return session_id
+        return access_session(client.identity, session_id).id
+
+    def _left(self, client: Client, session_id: str) -> None:
+        client.sessions.discard(session_id)
+        sid = request.sid  # type: ignore[attr-defined]
+        presence = self.extension("livechat.presence")
+        if presence.remove(session_room(session_id), client.identity.uid, sid):
+            self.extension("livechat.typing").stop(session_id, client.identity.uid)
+            push.to_session(
+                session_id,
+                "user:left",
+                {
+                    "sessionId": session_id,
+                    "userId": client.identity.uid,
+                    "role": client.identity.role.value,
+                },
+                skip_sid=sid,
+            )

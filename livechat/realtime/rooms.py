@@ -1,0 +1,13 @@
+"""Namespace and room names (one place, so emitters and joiners agree)."""
+
+CHAT_NAMESPACE = "/"
+SUPPORT_NAMESPACE = "/support"
+AGENTS_ROOM = "agents"
+
+
+def session_room(session_id: str) -> str:
+    return f"session:{session_id}"
+
+
+def user_room(user_id: str) -> str:
+    return f"user:{user_id}"

@@ -1,0 +1,45 @@
+"""Support namespace "/support": the agents' live queue and presence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, join_room
+
+from livechat.realtime import push
+from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
+from livechat.realtime.queue import snapshot
+from livechat.realtime.rooms import AGENTS_ROOM, SUPPORT_NAMESPACE
+
+
+class SupportNamespace(EventNamespace):
+    """Agents and admins only; customers are refused at connect."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        identity = connect_identity(auth)
+        if not identity.role.is_staff:
+            raise ConnectionRefusedError(
+                "forbidden", {"code": "forbidden", "message": "Agents and admins only."}
+            )
+        sid = request.sid  # type: ignore[attr-defined]
+        self.clients[sid] = Client(identity)
+        join_room(AGENTS_ROOM)
+        presence = self.extension("livechat.presence")
+        came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
+        push.to_socket(sid, "queue:updated", snapshot(presence), SUPPORT_NAMESPACE)
+        if came_online:
+            self.extension("livechat.queue").request_refresh()
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        sid = request.sid  # type: ignore[attr-defined]
+        client = self.clients.pop(sid, None)
+        if client is None:
+            return
+        if self.extension("livechat.presence").remove(AGENTS_ROOM, client.identity.uid, sid):
+            self.extension("livechat.queue").request_refresh()
+
+    @event_handler()
+    def on_queue_get(self, client: Client, data: Any) -> dict[str, Any]:
+        """Ask for the queue again (e.g. after a reconnect)."""
+        return snapshot(self.extension("livechat.presence"))

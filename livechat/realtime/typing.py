@@ -1,0 +1,66 @@
+"""Typing indicators that stop by themselves: a timer per (session, user), in this process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+from gevent.pool import Group
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[str, str, dict[str, Any], str | None], None]
+
+
+class TypingTracker:
+    """start() relays typing:start once and (re)arms expiry; stop() relays typing:stop once."""
+
+    def __init__(self, ttl: float, emit: Emit) -> None:
+        self.ttl = ttl
+        self._emit = emit  # (session_id, event, payload, skip_sid)
+        self._timers: dict[tuple[str, str], gevent.Greenlet] = {}
+        self._roles: dict[tuple[str, str], str] = {}
+        self._group = Group()
+
+    def start(self, session_id: str, user_id: str, role: str, skip_sid: str | None = None) -> None:
+        key = (session_id, user_id)
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.kill(block=False)
+        else:
+            payload = self._payload(session_id, user_id, role)
+            self._emit(session_id, "typing:start", payload, skip_sid)
+        self._roles[key] = role
+        self._timers[key] = self._group.spawn(self._expire, key)
+
+    def stop(self, session_id: str, user_id: str) -> bool:
+        """Stop if typing; True when a typing:stop was relayed."""
+        key = (session_id, user_id)
+        timer = self._timers.pop(key, None)
+        if timer is None:
+            return False
+        if timer is not gevent.getcurrent():
+            timer.kill(block=False)
+        role = self._roles.pop(key, "user")
+        self._emit(session_id, "typing:stop", self._payload(session_id, user_id, role), None)
+        return True
+
+    def is_typing(self, session_id: str, user_id: str) -> bool:
+        return (session_id, user_id) in self._timers
+
+    def _expire(self, key: tuple[str, str]) -> None:
+        gevent.sleep(self.ttl)
+        try:
+            self.stop(*key)
+        except Exception:
+            log.exception("typing expiry failed")
+
+    def shutdown(self) -> None:
+        self._group.kill(block=False)
+        self._timers.clear()
+
+    @staticmethod
+    def _payload(session_id: str, user_id: str, role: str) -> dict[str, Any]:
+        return {"sessionId": session_id, "userId": user_id, "role": role}

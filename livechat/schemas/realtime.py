@@ -1,0 +1,45 @@
+"""Socket.IO event payloads (client -> server); same rules as the REST bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
+
+from livechat.schemas.base import CamelSchema, JsonObject, MessageContent
+
+SESSION_ID = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class SessionRefSchema(CamelSchema):
+    session_id = SESSION_ID
+
+
+class JoinSessionSchema(SessionRefSchema):
+    after_seq = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+    @pre_load
+    def _accept_bare_id(self, data: Any, **kwargs: Any) -> Any:
+        # The seed's client sends the session id as a plain string.
+        if isinstance(data, str):
+            return {"sessionId": data}
+        return data
+
+
+class SendMessageSchema(SessionRefSchema):
+    content = MessageContent(required=True)
+    client_message_id = fields.String(validate=validate.Length(min=1, max=64), allow_none=True)
+    metadata = JsonObject(load_default=dict)
+
+
+class ReadSchema(SessionRefSchema):
+    up_to_seq = fields.Integer(validate=validate.Range(min=0))
+    message_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(min=1, max=500),
+    )
+
+    @validates_schema
+    def _one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("up_to_seq" in data) == ("message_ids" in data):
+            raise ValidationError("Give exactly one of upToSeq or messageIds.")

@@ -1,0 +1,136 @@
+"""The seed's contract against the real gevent server, driven by python-socketio over websocket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import socketio
+
+from tests.support.server import SOCKET_PATH
+
+pytestmark = pytest.mark.timeout(90)
+BASE = "/api/support/chat"
+
+
+def _open_session(server: Any, token: Any, uid: str) -> str:
+    status, body = server.request("POST", f"{BASE}/sessions/user", token(uid), {})
+    assert status in (200, 201), body
+    return body["id"]
+
+
+def test_seed_client_snippet_connects_over_websocket(server: Any, connect: Any, token: Any) -> None:
+    sid = _open_session(server, token, "seed-user")
+    client = connect(server, "seed-user")
+    assert client.transport == "websocket"
+    client.sio.emit("join:session", sid)  # exactly what the seed's snippet does, no ack
+    history = client.wait_for("session:history")
+    assert history["sessionId"] == sid and history["messages"] == []
+
+
+def test_bad_tokens_get_connect_error_with_a_code(server: Any) -> None:
+    for auth in ({"token": "garbage"}, {}):
+        client = socketio.Client(reconnection=False)
+        errors: list[Any] = []
+        client.on("connect_error", errors.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(
+                server.url, socketio_path=SOCKET_PATH, auth=auth, transports=["websocket"],
+                wait_timeout=5,
+            )
+        # On the wire: {message, data}; the JS client exposes them as err.message and err.data.
+        assert errors and errors[0]["message"] == "unauthorized", errors
+        assert errors[0]["data"]["code"] == "unauthorized"
+    assert "garbage" not in server.log()  # tokens are never logged
+
+
+def test_two_parties_chat_type_and_read(server: Any, connect: Any, token: Any) -> None:
+    sid = _open_session(server, token, "e2e-cust")
+    customer = connect(server, "e2e-cust")
+    agent = connect(server, "e2e-agent", "agent", claims={"name": "Ada"})
+    status, _ = server.request("POST", f"{BASE}/sessions/{sid}/assign", token("e2e-agent", "agent"))
+    assert status == 200
+
+    assert customer.call("join:session", sid)["ok"]
+    assert agent.call("join:session", {"sessionId": sid})["ok"]
+    assert customer.wait_for("user:joined")["userId"] == "e2e-agent"
+
+    agent.call("typing:start", {"sessionId": sid})
+    typing = customer.wait_for("typing:start")
+    assert typing == {"sessionId": sid, "userId": "e2e-agent", "role": "agent"}
+    ack = agent.call("message:send", {"sessionId": sid, "content": "Hi, I'm Ada", "clientMessageId": "a1"})
+    assert ack["ok"]
+    assert customer.wait_for("typing:stop")["userId"] == "e2e-agent"
+    new = customer.wait_for("message:new")
+    assert new == ack["message"] and new["senderType"] == "AGENT"
+
+    reply = customer.call("message:send", {"sessionId": sid, "content": "Thanks!"})
+    assert agent.wait_for("message:new", lambda m: m["id"] == reply["message"]["id"])
+    read = customer.call("message:read", {"sessionId": sid, "upToSeq": new["seq"]})
+    assert read["messageIds"] == [new["id"]]
+    receipt = agent.wait_for("message:read")
+    assert receipt["readerId"] == "e2e-cust" and receipt["messageIds"] == [new["id"]]
+
+    # Idempotent resend over the wire.
+    customer.drain()
+    again = agent.call("message:send", {"sessionId": sid, "content": "Hi, I'm Ada", "clientMessageId": "a1"})
+    assert again["duplicate"] is True and again["message"]["id"] == ack["message"]["id"]
+    assert [e for e, _ in customer.drain() if e == "message:new"] == []
+
+    server.request("POST", f"{BASE}/sessions/{sid}/end", token("e2e-agent", "agent"))
+    assert customer.wait_for("session:updated")["session"]["status"] == "ENDED"
+
+
+def test_catch_up_after_a_forced_disconnect(server: Any, connect: Any, token: Any) -> None:
+    sid = _open_session(server, token, "e2e-away")
+    agent_token = token("e2e-agent2", "agent")
+    server.request("POST", f"{BASE}/sessions/{sid}/assign", agent_token)
+    customer = connect(server, "e2e-away")
+    customer.call("join:session", sid)
+    first = server.request("POST", f"{BASE}/sessions/{sid}/messages", agent_token, {"content": "one"})[1]
+    assert customer.wait_for("message:new")["id"] == first["id"]
+    last_seen = first["seq"]
+
+    # The network drops: the transport is cut without a goodbye.
+    customer.sio.eio.ws.close()
+    customer.sio.eio.disconnect(abort=True)
+    sent = [
+        server.request("POST", f"{BASE}/sessions/{sid}/messages", agent_token, {"content": f"while away {i}"})[1]
+        for i in range(3)
+    ]
+    back = connect(server, "e2e-away")
+    ack = back.call("join:session", {"sessionId": sid, "afterSeq": last_seen})
+    assert ack["ok"] and ack["lastSeq"] == sent[-1]["seq"]
+    history = back.wait_for("session:history")
+    assert [m["id"] for m in history["messages"]] == [m["id"] for m in sent]
+    assert [m["seq"] for m in history["messages"]] == [last_seen + 1, last_seen + 2, last_seen + 3]
+
+
+def test_bad_events_leave_the_connection_and_data_intact(server: Any, connect: Any, token: Any) -> None:
+    sid = _open_session(server, token, "e2e-bad")
+    customer = connect(server, "e2e-bad")
+    bystander_sid = _open_session(server, token, "e2e-bystander")
+    bystander = connect(server, "e2e-bystander")
+    bystander.call("join:session", bystander_sid)
+    for event, payload, code in [
+        ("message:send", {"sessionId": sid, "content": "x" * 5000}, "validation_error"),
+        ("message:send", {"sessionId": sid}, "validation_error"),
+        ("message:send", 12, "validation_error"),
+        ("join:session", bystander_sid, "forbidden"),
+        ("join:session", "nope", "session_not_found"),
+        ("nonsense", {}, "unknown_event"),
+    ]:
+        ack = customer.call(event, payload)
+        assert ack["ok"] is False and ack["error"]["code"] == code, (event, ack)
+    assert customer.sio.connected and bystander.sio.connected
+    assert customer.call("message:send", {"sessionId": sid, "content": "still here"})["ok"]
+    status, body = server.request("GET", f"{BASE}/sessions/{sid}/messages", token("e2e-bad"))
+    assert [m["content"] for m in body["items"]] == ["still here"]
+
+
+def test_agents_live_queue(server: Any, connect: Any, token: Any) -> None:
+    agent = connect(server, "e2e-agent3", "agent", namespaces=["/", "/support"])
+    snapshot = agent.wait_for("queue:updated")
+    assert any(a["id"] == "e2e-agent3" for a in snapshot["agentsOnline"])
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(server, "e2e-cust9", namespaces=["/support"])

@@ -1,0 +1,67 @@
+"""The agents' namespace: live queue, escalations, presence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gevent
+
+from tests.realtime.conftest import events
+
+
+def test_customers_are_refused(app: Any, token: Any) -> None:
+    client = app.extensions["socketio"].test_client(
+        app, namespace="/support", auth={"token": token("cust-1")}
+    )
+    assert not client.is_connected("/support")
+
+
+def test_agent_gets_the_queue_and_its_changes(
+    ctx: Any, sio: Any, make_user: Any, client: Any, auth: Any
+) -> None:
+    from livechat.models import TicketPriority
+    from livechat.services import sessions
+
+    user = make_user("cust-1")
+    waiting, _ = sessions.open_session(user)
+    sessions.escalate(waiting.id, reason="human_requested", requested_by="AI_ASSISTANT")
+
+    agent = sio("agent-1", "agent", namespace="/support", name="Ada")
+    first = events(agent, "queue:updated", "/support")[0]
+    assert [s["id"] for s in first["waiting"]] == [waiting.id]
+    assert first["waiting"][0]["escalation"]["reason"] == "human_requested"
+    assert [a["id"] for a in first["agentsOnline"]] == ["agent-1"]
+
+    # A second session is escalated: session:escalated, then a fresh queue.
+    other, _ = sessions.open_session(make_user("cust-2"))
+    sessions.escalate(
+        other.id, reason="fraud_report", priority=TicketPriority.URGENT, requested_by="AI_ASSISTANT"
+    )
+    gevent.sleep(0.2)
+    escalated = events(agent, "session:escalated", "/support")
+    assert len(escalated) == 1
+    assert escalated[0]["session"]["id"] == other.id
+    assert escalated[0]["reason"] == "fraud_report"
+    assert escalated[0]["ticket"]["priority"] == "URGENT"
+
+    # Assignment through REST empties that slot for everyone.
+    agent.get_received("/support")
+    client.post(f"/api/support/chat/sessions/{waiting.id}/assign", headers=auth("agent-1", "agent"))
+    gevent.sleep(0.2)
+    latest = events(agent, "queue:updated", "/support")[-1]
+    assert [s["id"] for s in latest["waiting"]] == [other.id]
+
+    ack = agent.emit("queue:get", None, callback=True, namespace="/support")
+    assert ack["ok"] and [s["id"] for s in ack["waiting"]] == [other.id]
+
+
+def test_agents_online_follows_connections(ctx: Any, sio: Any) -> None:
+    a1 = sio("agent-1", "agent", namespace="/support")
+    a2 = sio("admin-1", "admin", namespace="/support")
+    gevent.sleep(0.2)
+    online = events(a1, "queue:updated", "/support")[-1]["agentsOnline"]
+    assert sorted(a["id"] for a in online) == ["admin-1", "agent-1"]
+    a2.disconnect(namespace="/support")
+    gevent.sleep(0.2)
+    online = events(a1, "queue:updated", "/support")[-1]["agentsOnline"]
+    assert [a["id"] for a in online] == ["agent-1"]

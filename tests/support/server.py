@@ -1,0 +1,138 @@
+"""Real servers for end-to-end tests: `python wsgi.py` subprocesses and Socket.IO clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+ROOT = Path(__file__).resolve().parents[2]
+SOCKET_PATH = "/socket.io/chat"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """`python wsgi.py` on a free port (the gevent server with websocket support)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        full_env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "wsgi.py"], cwd=ROOT, env=full_env,
+            stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        self._log_path = log_path
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self._log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server not ready:\n{self._log_path.read_text()}")
+
+    def request(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            f"{self.url}{path}", method=method, data=data,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+    def log(self) -> str:
+        return self._log_path.read_text()
+
+
+class ChatClient:
+    """python-socketio's client over the websocket transport, recording every event."""
+
+    def __init__(self, url: str, token: str, namespaces: list[str] | None = None) -> None:
+        self.sio = socketio.Client(reconnection=False)
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.connect_errors: list[Any] = []
+        self.sio.on("*", self._record)
+        self.sio.on("*", self._record, namespace="/support")
+        self.sio.on("connect_error", self.connect_errors.append)
+        self.sio.connect(
+            url,
+            socketio_path=SOCKET_PATH,
+            auth={"token": token},
+            transports=["websocket"],
+            namespaces=namespaces or ["/"],
+            wait_timeout=10,
+        )
+
+    def _record(self, event: str, *args: Any) -> None:
+        self.events.put((event, args[0] if args else None))
+
+    @property
+    def transport(self) -> str:
+        return self.sio.transport()
+
+    def call(self, event: str, data: Any = None, namespace: str = "/") -> Any:
+        return self.sio.call(event, data, namespace=namespace, timeout=10)
+
+    def wait_for(self, name: str, predicate: Any = None, timeout: float = 10) -> Any:
+        """The next ``name`` event (matching ``predicate``); earlier other events are dropped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {name!r} event within {timeout}s")
+            try:
+                event, data = self.events.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if event == name and (predicate is None or predicate(data)):
+                return data
+
+    def drain(self, settle: float = 0.3) -> list[tuple[str, Any]]:
+        """Every event that arrives until none has for ``settle`` seconds."""
+        got = []
+        while True:
+            try:
+                got.append(self.events.get(timeout=settle))
+            except queue.Empty:
+                return got
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
