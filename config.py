@@ -56,7 +56,9 @@ class Config:
             env.get("GOOGLE_APPLICATION_CREDENTIALS") or None
         )
         self.FIREBASE_CHECK_REVOKED = _bool("FIREBASE_CHECK_REVOKED", False)
-        self.FIREBASE_AUTH_EMULATOR_HOST: str | None = env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
+        self.FIREBASE_AUTH_EMULATOR_HOST: str | None = (
+            env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
+        )
         self.CORS_ORIGINS = [
             o.strip() for o in (env.get("CORS_ORIGINS") or "").split(",") if o.strip()
         ]
@@ -120,7 +122,7 @@ class DevelopmentConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         if not self.SECRET_KEY:
-            # Development only: a known key so dev tokens survive restarts. Never used in production.
+            # Development only: a fixed key so dev tokens survive restarts (production: refused).
             self.SECRET_KEY = "dev-insecure-secret-key-change-me"
 
 

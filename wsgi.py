@@ -10,7 +10,7 @@ import sys  # noqa: E402
 from config import ConfigError  # noqa: E402
 
 try:
-    from livechat import create_app  # noqa: E402
+    from livechat import create_app
 
     app = create_app()
 except ConfigError as exc:
@@ -25,7 +25,7 @@ def main() -> None:
 
         with app.app_context():
             upgrade()
-    host = os.environ.get("HOST", "0.0.0.0")
+    host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 - a server listens on all interfaces
     port = int(os.environ.get("PORT", "5000"))
     app.logger.info("livechat (%s) on http://%s:%d", app.config["LIVECHAT_ENV"], host, port)
     app.extensions["socketio"].run(app, host=host, port=port, log_output=True)

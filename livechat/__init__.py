@@ -65,7 +65,5 @@ def _configure_logging(app: Flask) -> None:
     level = getattr(logging, app.config.get("LOG_LEVEL", "INFO"), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(
-            level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("livechat").setLevel(level)

@@ -109,9 +109,7 @@ class FirebaseTokenVerifier:
         try:
             self.app = firebase_admin.get_app(app_name)
         except ValueError:
-            self.app = firebase_admin.initialize_app(
-                cred, {"projectId": project_id}, name=app_name
-            )
+            self.app = firebase_admin.initialize_app(cred, {"projectId": project_id}, name=app_name)
         self.check_revoked = check_revoked
 
     def verify(self, token: str) -> dict[str, Any]:

@@ -39,7 +39,11 @@ def test_flask_cli_entry_point_prints_only_the_token(tmp_path: Path) -> None:
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
     proc = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "livechat", "token", "cust-1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()

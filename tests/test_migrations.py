@@ -49,9 +49,9 @@ def test_upgrade_matches_models_and_downgrade_reverses(empty_pg_app: Any) -> Non
 
     with empty_pg_app.app_context():
         downgrade(revision="base")
-        from livechat.extensions import db
-
         import sqlalchemy as sa
+
+        from livechat.extensions import db
 
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()

@@ -104,13 +104,18 @@ def test_python_wsgi_serves_on_embedded_defaults(tmp_path: Path) -> None:
     """The README's run command: no configuration, SQLite, dev auth, migrations applied."""
     port = _free_port()
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "AUTH_MODE", "SECRET_KEY", "REDIS_URL", "LIVECHAT_ENV"}
     }
     env.update(PORT=str(port), HOST="127.0.0.1", DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}")
     proc = subprocess.Popen(
-        [sys.executable, "wsgi.py"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "wsgi.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -119,14 +124,20 @@ def test_python_wsgi_serves_on_embedded_defaults(tmp_path: Path) -> None:
             try:
                 status, body = _get(f"{base}/readyz")
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError) as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stdout.read() if proc.stdout else "no output")
+                    output = proc.stdout.read() if proc.stdout else "no output"
+                    raise AssertionError(output) from exc
                 time.sleep(0.2)
         assert status == 200 and body["status"] == "ok"
         token = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", "livechat", "token", "demo"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout.strip()
         status, body = _get(
             f"{base}/api/support/chat/sessions/user",

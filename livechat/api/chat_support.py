@@ -73,7 +73,9 @@ def end_session(session_id: str) -> Any:
 
 @bp.post("/sessions/<session_id>/messages")
 @authenticated(*STAFF)
-@response(MessageSchema(), 201, "The stored message", alt={200: "Already stored (same clientMessageId)"})
+@response(
+    MessageSchema(), 201, "The stored message", alt={200: "Already stored (same clientMessageId)"}
+)
 @body(PostMessageSchema())
 def post_message(session_id: str, body: dict[str, Any]) -> Any:
     """Reply in a session assigned to you."""

@@ -87,5 +87,7 @@ def openapi_json() -> Any:
     """The OpenAPI 3 document of the REST API."""
     cached = current_app.extensions.get("livechat.openapi")
     if cached is None:
-        cached = current_app.extensions["livechat.openapi"] = build_spec(current_app._get_current_object())  # type: ignore[attr-defined]
+        cached = current_app.extensions["livechat.openapi"] = build_spec(
+            current_app._get_current_object()
+        )  # type: ignore[attr-defined]
     return cached

@@ -92,9 +92,7 @@ class ChatMessage(db.Model):
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
-    session_id: Mapped[str] = mapped_column(
-        sa.ForeignKey("chat_sessions.id", ondelete="CASCADE")
-    )
+    session_id: Mapped[str] = mapped_column(sa.ForeignKey("chat_sessions.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(sa.Integer)
     sender_id: Mapped[str] = mapped_column(sa.String(128), index=True)
     sender_type: Mapped[SenderType] = mapped_column(str_enum(SenderType, "sender_type"))

@@ -23,7 +23,8 @@ def init_realtime(app: Flask) -> SocketIO:
     socketio = SocketIO(
         app,
         path=cfg["SOCKETIO_PATH"],
-        cors_allowed_origins=cfg["CORS_ORIGINS"] or [],
+        # None = same origin only. An empty list would switch engine.io's origin check off.
+        cors_allowed_origins=cfg["CORS_ORIGINS"] or None,
         message_queue=cfg.get("REDIS_URL"),
         channel=f"{cfg['REDIS_CHANNEL']}-socketio",
         async_mode=cfg.get("SOCKETIO_ASYNC_MODE", "gevent"),

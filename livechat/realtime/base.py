@@ -38,9 +38,8 @@ def connect_identity(auth: Any) -> Identity:
         return Identity.of(authenticate(token))
     except DomainError as exc:
         db.session.rollback()
-        code = exc.code if isinstance(exc, Unauthorized) else exc.code
         raise ConnectionRefusedError(
-            "unauthorized", {"code": "unauthorized", "reason": code, "message": exc.message}
+            "unauthorized", {"code": "unauthorized", "reason": exc.code, "message": exc.message}
         ) from None
 
 

@@ -57,7 +57,10 @@ class ChatNamespace(EventNamespace):
         join_room(session_room(session.id))
         after = data["after_seq"]
         session, items, has_more = messages.list_messages(
-            actor, session.id, after=after, limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT
+            actor,
+            session.id,
+            after=after,
+            limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT,
         )
         session_payload = _session.dump(session)
         first = session.id not in client.sessions
@@ -106,7 +109,10 @@ class ChatNamespace(EventNamespace):
     def on_typing_start(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         session_id = self._authorised_session(client, data["session_id"])
         self.extension("livechat.typing").start(
-            session_id, client.identity.uid, client.identity.role.value, request.sid  # type: ignore[attr-defined]
+            session_id,
+            client.identity.uid,
+            client.identity.role.value,
+            request.sid,  # type: ignore[attr-defined]
         )
         return {"sessionId": session_id}
 

@@ -11,7 +11,6 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 
-
 class Presence(Protocol):
     def add(self, room: str, user_id: str, sid: str) -> bool:
         """Record the socket; True when it is the user's first in the room."""

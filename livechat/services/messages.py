@@ -16,7 +16,6 @@ from livechat.models import (
     ChatSession,
     SenderType,
     SessionStatus,
-    User,
     utcnow,
 )
 from livechat.schemas.chat import MessageSchema
@@ -124,12 +123,16 @@ def post_service_message(
 ) -> ChatMessage:
     """Store a message from the assistant (AI) or a system notice (SYSTEM)."""
     sender_id = AI_SENDER_ID if sender_type == SenderType.AI else SYSTEM_SENDER_ID
-    session = db.session.scalars(
-        sa.select(ChatSession)
-        .where(ChatSession.id == session_id)
-        .with_for_update(of=ChatSession)
-        .execution_options(populate_existing=True)
-    ).unique().one()
+    session = (
+        db.session.scalars(
+            sa.select(ChatSession)
+            .where(ChatSession.id == session_id)
+            .with_for_update(of=ChatSession)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one()
+    )
     if session.status == SessionStatus.ENDED and sender_type == SenderType.AI:
         raise Conflict("This chat session has ended.", code="session_ended")
     return _append(

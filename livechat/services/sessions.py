@@ -220,12 +220,16 @@ def escalate(
 
     Idempotent: a session already waiting or already with an agent is returned unchanged.
     """
-    session = db.session.scalars(
-        sa.select(ChatSession)
-        .where(ChatSession.id == session_id)
-        .with_for_update(of=ChatSession)
-        .execution_options(populate_existing=True)
-    ).unique().first()
+    session = (
+        db.session.scalars(
+            sa.select(ChatSession)
+            .where(ChatSession.id == session_id)
+            .with_for_update(of=ChatSession)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .first()
+    )
     if session is None:
         raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
     if session.status == SessionStatus.ENDED:

@@ -159,7 +159,9 @@ def update_ticket(
             ticket.resolved_at = ticket.resolved_at or utcnow()
         else:
             ticket.resolved_at = None
-    elif ticket.status == TicketStatus.CLOSED and (priority is not None or assignee_id is not _UNSET):
+    elif ticket.status == TicketStatus.CLOSED and (
+        priority is not None or assignee_id is not _UNSET
+    ):
         raise Conflict("A CLOSED ticket cannot be changed.", code="ticket_closed")
     if priority is not None and priority != ticket.priority:
         changes["priority"] = [ticket.priority.value, priority.value]

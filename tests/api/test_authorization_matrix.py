@@ -37,7 +37,12 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
     ),
     ("get", "/api/support/tickets/mine", None, [401, 401, 200, 200, 200, 200]),
     ("get", "/api/support/tickets/{tid}", None, [401, 401, 403, 403, 200, 200]),
-    ("patch", "/api/support/tickets/{tid}", {"status": "IN_PROGRESS"}, [401, 401, 403, 403, 200, 200]),
+    (
+        "patch",
+        "/api/support/tickets/{tid}",
+        {"status": "IN_PROGRESS"},
+        [401, 401, 403, 403, 200, 200],
+    ),
     ("get", "/healthz", None, [200] * 6),
     ("get", "/readyz", None, [200] * 6),
     ("get", "/api/openapi.json", None, [200] * 6),
@@ -106,8 +111,10 @@ def test_endpoint_access(
 
 def test_every_api_route_is_in_the_matrix(app: Any) -> None:
     """A new endpoint must be added to the matrix above."""
-    covered = {(m.upper(), p.replace("{sid}", "<session_id>").replace("{tid}", "<ticket_id>"))
-               for m, p, _, _ in MATRIX}
+    covered = {
+        (m.upper(), p.replace("{sid}", "<session_id>").replace("{tid}", "<ticket_id>"))
+        for m, p, _, _ in MATRIX
+    }
     routes = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()

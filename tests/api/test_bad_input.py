@@ -108,9 +108,7 @@ def test_oversized_body_is_413(client: Any, auth: Any, assigned: str, app: Any) 
         ("/sessions/{sid}/messages?after=x", "after"),
     ],
 )
-def test_bad_query_parameters(
-    client: Any, auth: Any, assigned: str, path: str, field: str
-) -> None:
+def test_bad_query_parameters(client: Any, auth: Any, assigned: str, path: str, field: str) -> None:
     resp = client.get(BASE + path.format(sid=assigned), headers=auth("agent-1", "agent"))
     assert resp.status_code == 422
     assert field in resp.get_json()["error"]["details"]

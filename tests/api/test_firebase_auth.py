@@ -164,9 +164,7 @@ def cert_server(signing_key: SigningKey) -> Iterator[CertServer]:
 
 
 @pytest.fixture()
-def certs_url(
-    cert_server: CertServer, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[str], None]:
+def certs_url(cert_server: CertServer, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     """Route google-auth's certificate download to our server; certs_url(url) re-points it."""
     target = {"url": cert_server.url}
     cert_server.requests.clear()
@@ -360,9 +358,7 @@ def test_dev_style_hs256_tokens_are_refused(fb_client: Any, fb_app: Any) -> None
 
 
 def test_unsigned_alg_none_token_is_refused(fb_client: Any) -> None:
-    tok = jwt.encode(
-        _claims("fb-none", role="admin"), None, algorithm="none", headers={"kid": KID}
-    )
+    tok = jwt.encode(_claims("fb-none", role="admin"), None, algorithm="none", headers={"kid": KID})
     assert_error(fb_client.get(f"{BASE}/queue", headers=bearer(tok)), 401, "invalid_token")
 
 

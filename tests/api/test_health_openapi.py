@@ -47,9 +47,7 @@ def test_readyz_reports_an_unreachable_database(tmp_path: Any) -> None:
 def test_openapi_documents_every_api_route(app: Any, client: Any) -> None:
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    documented = {
-        (method.upper(), path) for path, ops in spec["paths"].items() for method in ops
-    }
+    documented = {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
     routes = {
         (method, rule.rule.replace("<", "{").replace(">", "}"))
         for rule in app.url_map.iter_rules()

@@ -15,7 +15,10 @@ def _waiting_session(make_user: Any, uid: str, reason: str = "human_requested") 
     session, _ = sessions.open_session(user)
     messages.post_message(user, session.id, "I want a human")
     sessions.escalate(
-        session.id, reason=reason, priority=TicketPriority.HIGH, summary="wants a human",
+        session.id,
+        reason=reason,
+        priority=TicketPriority.HIGH,
+        summary="wants a human",
         requested_by="AI_ASSISTANT",
     )
     return session
@@ -90,7 +93,9 @@ def test_assign_end_and_reply_flow(client: Any, auth: Any, ctx: Any, make_user: 
     other = auth("agent-2", "agent")
 
     # Not yet assigned: replying is refused.
-    resp = client.post(f"{BASE}/sessions/{session.id}/messages", json={"content": "hi"}, headers=agent)
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/messages", json={"content": "hi"}, headers=agent
+    )
     assert resp.status_code == 409
     assert resp.get_json()["error"]["code"] == "not_assigned"
 
@@ -109,7 +114,9 @@ def test_assign_end_and_reply_flow(client: Any, auth: Any, ctx: Any, make_user: 
     assert resp.get_json()["error"]["code"] == "already_assigned"
 
     # Only the assigned agent replies.
-    resp = client.post(f"{BASE}/sessions/{session.id}/messages", json={"content": "x"}, headers=other)
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/messages", json={"content": "x"}, headers=other
+    )
     assert resp.status_code == 409
     resp = client.post(
         f"{BASE}/sessions/{session.id}/messages",
@@ -140,7 +147,9 @@ def test_assign_end_and_reply_flow(client: Any, auth: Any, ctx: Any, make_user: 
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "session_ended"
     resp = client.post(f"{BASE}/sessions/{session.id}/assign", headers=other)
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "session_ended"
-    resp = client.post(f"{BASE}/sessions/{session.id}/messages", json={"content": "x"}, headers=agent)
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/messages", json={"content": "x"}, headers=agent
+    )
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "session_ended"
 
     # After the end, the customer can open a new session.
@@ -155,16 +164,23 @@ def test_assigning_someone_else_needs_admin(
     make_user("agent-2", "agent")
     make_user("cust-g")
     resp = client.post(
-        f"{BASE}/sessions/{session.id}/assign", json={"agentId": "agent-2"},
+        f"{BASE}/sessions/{session.id}/assign",
+        json={"agentId": "agent-2"},
         headers=auth("agent-1", "agent"),
     )
     assert resp.status_code == 403
     admin = auth("boss", "admin")
-    resp = client.post(f"{BASE}/sessions/{session.id}/assign", json={"agentId": "cust-g"}, headers=admin)
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/assign", json={"agentId": "cust-g"}, headers=admin
+    )
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "not_an_agent"
-    resp = client.post(f"{BASE}/sessions/{session.id}/assign", json={"agentId": "ghost"}, headers=admin)
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/assign", json={"agentId": "ghost"}, headers=admin
+    )
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "agent_not_found"
-    resp = client.post(f"{BASE}/sessions/{session.id}/assign", json={"agentId": "agent-2"}, headers=admin)
+    resp = client.post(
+        f"{BASE}/sessions/{session.id}/assign", json={"agentId": "agent-2"}, headers=admin
+    )
     assert resp.status_code == 200 and resp.get_json()["agentId"] == "agent-2"
 
 

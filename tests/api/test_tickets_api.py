@@ -26,8 +26,13 @@ def test_agent_creates_lists_and_reads_tickets(
     h = auth("agent-1", "agent")
     resp = client.post(
         BASE,
-        json={"userId": "cust-1", "subject": "Chargeback", "priority": "URGENT",
-              "sessionId": session.id, "category": "disputes"},
+        json={
+            "userId": "cust-1",
+            "subject": "Chargeback",
+            "priority": "URGENT",
+            "sessionId": session.id,
+            "category": "disputes",
+        },
         headers=h,
     )
     assert resp.status_code == 201
@@ -45,7 +50,9 @@ def test_agent_creates_lists_and_reads_tickets(
     assert detail["session"]["id"] == session.id
     assert client.get(f"{BASE}/nope", headers=h).status_code == 404
 
-    bad = client.post(BASE, json={"userId": "cust-2", "subject": "x", "sessionId": session.id}, headers=h)
+    bad = client.post(
+        BASE, json={"userId": "cust-2", "subject": "x", "sessionId": session.id}, headers=h
+    )
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "invalid_session"
 
 
@@ -97,4 +104,9 @@ def test_customers_see_only_their_own_tickets(
     assert resp.status_code == 200
     assert [t["id"] for t in resp.get_json()["items"]] == [mine.id]
     assert client.get(f"{BASE}/{mine.id}", headers=auth("cust-1")).status_code == 403
-    assert client.patch(f"{BASE}/{mine.id}", json={"status": "CLOSED"}, headers=auth("cust-1")).status_code == 403
+    assert (
+        client.patch(
+            f"{BASE}/{mine.id}", json={"status": "CLOSED"}, headers=auth("cust-1")
+        ).status_code
+        == 403
+    )

@@ -31,9 +31,7 @@ def server(app: Any, pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture()
-def server_pair(
-    app: Any, pg_url: str, redis_url: str, tmp_path: Path
-) -> Iterator[tuple[Any, Any]]:
+def server_pair(app: Any, pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
     """Two server processes sharing PostgreSQL and Redis (a channel of this test's own)."""
     env = _env(app, pg_url, REDIS_URL=redis_url, REDIS_CHANNEL=f"lc-test-{secrets.token_hex(4)}")
     a = ServerProcess(env, tmp_path / "a.log")

@@ -35,7 +35,10 @@ def test_bad_tokens_get_connect_error_with_a_code(server: Any) -> None:
         client.on("connect_error", errors.append)
         with pytest.raises(socketio.exceptions.ConnectionError):
             client.connect(
-                server.url, socketio_path=SOCKET_PATH, auth=auth, transports=["websocket"],
+                server.url,
+                socketio_path=SOCKET_PATH,
+                auth=auth,
+                transports=["websocket"],
                 wait_timeout=5,
             )
         # On the wire: {message, data}; the JS client exposes them as err.message and err.data.
@@ -58,7 +61,9 @@ def test_two_parties_chat_type_and_read(server: Any, connect: Any, token: Any) -
     agent.call("typing:start", {"sessionId": sid})
     typing = customer.wait_for("typing:start")
     assert typing == {"sessionId": sid, "userId": "e2e-agent", "role": "agent"}
-    ack = agent.call("message:send", {"sessionId": sid, "content": "Hi, I'm Ada", "clientMessageId": "a1"})
+    ack = agent.call(
+        "message:send", {"sessionId": sid, "content": "Hi, I'm Ada", "clientMessageId": "a1"}
+    )
     assert ack["ok"]
     assert customer.wait_for("typing:stop")["userId"] == "e2e-agent"
     new = customer.wait_for("message:new")
@@ -73,7 +78,9 @@ def test_two_parties_chat_type_and_read(server: Any, connect: Any, token: Any) -
 
     # Idempotent resend over the wire.
     customer.drain()
-    again = agent.call("message:send", {"sessionId": sid, "content": "Hi, I'm Ada", "clientMessageId": "a1"})
+    again = agent.call(
+        "message:send", {"sessionId": sid, "content": "Hi, I'm Ada", "clientMessageId": "a1"}
+    )
     assert again["duplicate"] is True and again["message"]["id"] == ack["message"]["id"]
     assert [e for e, _ in customer.drain() if e == "message:new"] == []
 
@@ -87,7 +94,9 @@ def test_catch_up_after_a_forced_disconnect(server: Any, connect: Any, token: An
     server.request("POST", f"{BASE}/sessions/{sid}/assign", agent_token)
     customer = connect(server, "e2e-away")
     customer.call("join:session", sid)
-    first = server.request("POST", f"{BASE}/sessions/{sid}/messages", agent_token, {"content": "one"})[1]
+    first = server.request(
+        "POST", f"{BASE}/sessions/{sid}/messages", agent_token, {"content": "one"}
+    )[1]
     assert customer.wait_for("message:new")["id"] == first["id"]
     last_seen = first["seq"]
 
@@ -95,7 +104,9 @@ def test_catch_up_after_a_forced_disconnect(server: Any, connect: Any, token: An
     customer.sio.eio.ws.close()
     customer.sio.eio.disconnect(abort=True)
     sent = [
-        server.request("POST", f"{BASE}/sessions/{sid}/messages", agent_token, {"content": f"while away {i}"})[1]
+        server.request(
+            "POST", f"{BASE}/sessions/{sid}/messages", agent_token, {"content": f"while away {i}"}
+        )[1]
         for i in range(3)
     ]
     back = connect(server, "e2e-away")
@@ -106,7 +117,9 @@ def test_catch_up_after_a_forced_disconnect(server: Any, connect: Any, token: An
     assert [m["seq"] for m in history["messages"]] == [last_seen + 1, last_seen + 2, last_seen + 3]
 
 
-def test_bad_events_leave_the_connection_and_data_intact(server: Any, connect: Any, token: Any) -> None:
+def test_bad_events_leave_the_connection_and_data_intact(
+    server: Any, connect: Any, token: Any
+) -> None:
     sid = _open_session(server, token, "e2e-bad")
     customer = connect(server, "e2e-bad")
     bystander_sid = _open_session(server, token, "e2e-bystander")
@@ -124,7 +137,7 @@ def test_bad_events_leave_the_connection_and_data_intact(server: Any, connect: A
         assert ack["ok"] is False and ack["error"]["code"] == code, (event, ack)
     assert customer.sio.connected and bystander.sio.connected
     assert customer.call("message:send", {"sessionId": sid, "content": "still here"})["ok"]
-    status, body = server.request("GET", f"{BASE}/sessions/{sid}/messages", token("e2e-bad"))
+    _, body = server.request("GET", f"{BASE}/sessions/{sid}/messages", token("e2e-bad"))
     assert [m["content"] for m in body["items"]] == ["still here"]
 
 
@@ -134,3 +147,54 @@ def test_agents_live_queue(server: Any, connect: Any, token: Any) -> None:
     assert any(a["id"] == "e2e-agent3" for a in snapshot["agentsOnline"])
     with pytest.raises(socketio.exceptions.ConnectionError):
         connect(server, "e2e-cust9", namespaces=["/support"])
+
+
+def test_procfile_web_process_serves_websocket(
+    app: Any, pg_url: str, connect: Any, token: Any, tmp_path: Any
+) -> None:
+    """The Procfile's gunicorn command (gevent websocket worker) upgrades to websocket."""
+    import shlex
+    import sys
+    from pathlib import Path
+
+    from tests.support.server import ROOT, ServerProcess
+
+    web = next(
+        line.split(":", 1)[1].strip()
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.startswith("web:")
+    )
+    argv = shlex.split(web)
+    argv[0] = str(Path(sys.executable).parent / argv[0])
+    env = {
+        "LIVECHAT_ENV": "testing",
+        "DATABASE_URL": pg_url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+    }
+    gunicorn = ServerProcess(env, tmp_path / "gunicorn.log", argv=argv)
+    try:
+        sid = _open_session(gunicorn, token, "gu-cust")
+        client = connect(gunicorn, "gu-cust")
+        assert client.transport == "websocket"
+        assert client.call("join:session", sid)["ok"]
+        assert client.call("message:send", {"sessionId": sid, "content": "via gunicorn"})["ok"]
+        assert client.wait_for("message:new")["content"] == "via gunicorn"
+        client.close()
+    finally:
+        gunicorn.stop()
+
+
+def test_browser_origins_outside_the_allow_list_are_refused(server: Any) -> None:
+    """No CORS_ORIGINS: only same-origin pages may open a socket (engine.io checks every request)."""
+    import urllib.error
+    import urllib.request
+
+    url = f"{server.url}{SOCKET_PATH}/?EIO=4&transport=polling"
+    req = urllib.request.Request(url, headers={"Origin": "https://evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=5)
+    assert refused.value.code == 400
+    refused.value.close()
+    same_origin = urllib.request.Request(url, headers={"Origin": server.url})
+    with urllib.request.urlopen(same_origin, timeout=5) as resp:
+        assert resp.status == 200

@@ -34,4 +34,6 @@ def events(client: Any, name: str, namespace: str = "/") -> list[Any]:
 
 
 def received(client: Any, namespace: str = "/") -> list[tuple[str, Any]]:
-    return [(r["name"], r["args"][0] if r["args"] else None) for r in client.get_received(namespace)]
+    return [
+        (r["name"], r["args"][0] if r["args"] else None) for r in client.get_received(namespace)
+    ]

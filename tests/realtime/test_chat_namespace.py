@@ -51,7 +51,9 @@ def test_join_gives_history_and_tells_the_others(chat: Any, sio: Any) -> None:
     ack = customer.emit("join:session", {"sessionId": chat.id, "afterSeq": 52}, callback=True)
     assert ack == {"ok": True, "sessionId": chat.id, "lastSeq": 55}
     assert [m["seq"] for m in events(customer, "session:history")[0]["messages"]] == [53, 54, 55]
-    assert events(agent, "user:joined") == [{"sessionId": chat.id, "userId": "cust-1", "role": "user"}]
+    assert events(agent, "user:joined") == [
+        {"sessionId": chat.id, "userId": "cust-1", "role": "user"}
+    ]
     assert events(customer, "user:joined") == []
 
 
@@ -84,7 +86,8 @@ def test_send_is_stored_then_broadcast_to_the_room_and_other_tabs(chat: Any, sio
         c.get_received()
 
     ack = tab1.emit(
-        "message:send", {"sessionId": chat.id, "content": "My card", "clientMessageId": "c-1"},
+        "message:send",
+        {"sessionId": chat.id, "content": "My card", "clientMessageId": "c-1"},
         callback=True,
     )
     assert ack["ok"] and ack["duplicate"] is False
@@ -95,7 +98,8 @@ def test_send_is_stored_then_broadcast_to_the_room_and_other_tabs(chat: Any, sio
 
     # A retry of the same clientMessageId: same message, no new broadcast.
     again = tab1.emit(
-        "message:send", {"sessionId": chat.id, "content": "My card", "clientMessageId": "c-1"},
+        "message:send",
+        {"sessionId": chat.id, "content": "My card", "clientMessageId": "c-1"},
         callback=True,
     )
     assert again["ok"] and again["duplicate"] is True and again["message"]["id"] == stored["id"]
@@ -159,9 +163,7 @@ def test_session_updates_reach_room_and_owner_from_rest(
     assert events(customer_elsewhere, "session:updated")[0]["session"]["status"] == "ENDED"
 
 
-def test_typing_is_relayed_expires_and_stops_on_message(
-    app: Any, chat: Any, sio: Any
-) -> None:
+def test_typing_is_relayed_expires_and_stops_on_message(app: Any, chat: Any, sio: Any) -> None:
     customer, agent = sio("cust-1"), sio("agent-1", "agent")
     for c in (customer, agent):
         c.emit("join:session", chat.id, callback=True)
@@ -232,22 +234,45 @@ def test_leave_and_disconnect_announce_only_the_last_socket(chat: Any, sio: Any)
     tab1.emit("leave:session", {"sessionId": chat.id}, callback=True)
     assert events(agent, "user:left") == []
     tab2.disconnect()
-    assert events(agent, "user:left") == [{"sessionId": chat.id, "userId": "cust-1", "role": "user"}]
+    assert events(agent, "user:left") == [
+        {"sessionId": chat.id, "userId": "cust-1", "role": "user"}
+    ]
 
 
 BAD_PAYLOADS = {
-    "join:session": [None, 5, [], {}, {"sessionId": 5}, {"sessionId": "x", "afterSeq": -1},
-                     {"sessionId": "x" * 65}, {"sessionId": "s", "extra": 1}],
+    "join:session": [
+        None,
+        5,
+        [],
+        {},
+        {"sessionId": 5},
+        {"sessionId": "x", "afterSeq": -1},
+        {"sessionId": "x" * 65},
+        {"sessionId": "s", "extra": 1},
+    ],
     "leave:session": [None, "x", {}, {"sessionId": None}],
-    "message:send": [None, "hi", {}, {"sessionId": "S"}, {"sessionId": "S", "content": ""},
-                     {"sessionId": "S", "content": "   "}, {"sessionId": "S", "content": "x" * 4001},
-                     {"sessionId": "S", "content": 7}, {"sessionId": "S", "content": "ok", "clientMessageId": ""},
-                     {"sessionId": "S", "content": "ok", "metadata": {"a": "x" * 9000}}],
+    "message:send": [
+        None,
+        "hi",
+        {},
+        {"sessionId": "S"},
+        {"sessionId": "S", "content": ""},
+        {"sessionId": "S", "content": "   "},
+        {"sessionId": "S", "content": "x" * 4001},
+        {"sessionId": "S", "content": 7},
+        {"sessionId": "S", "content": "ok", "clientMessageId": ""},
+        {"sessionId": "S", "content": "ok", "metadata": {"a": "x" * 9000}},
+    ],
     "typing:start": [None, {}, {"sessionId": 1}],
     "typing:stop": [None, [], {"sessionId": ""}],
-    "message:read": [None, {"sessionId": "S"}, {"sessionId": "S", "upToSeq": "x"},
-                     {"sessionId": "S", "upToSeq": 1, "messageIds": ["a"]},
-                     {"sessionId": "S", "messageIds": []}, {"sessionId": "S", "messageIds": "a"}],
+    "message:read": [
+        None,
+        {"sessionId": "S"},
+        {"sessionId": "S", "upToSeq": "x"},
+        {"sessionId": "S", "upToSeq": 1, "messageIds": ["a"]},
+        {"sessionId": "S", "messageIds": []},
+        {"sessionId": "S", "messageIds": "a"},
+    ],
 }
 
 

@@ -9,9 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 
-def test_one_open_session_per_user_is_enforced_by_the_database(
-    ctx: Any, make_user: Any
-) -> None:
+def test_one_open_session_per_user_is_enforced_by_the_database(ctx: Any, make_user: Any) -> None:
     from livechat.extensions import db
     from livechat.models import ChatSession, SessionStatus
     from livechat.services import sessions
@@ -74,9 +72,7 @@ def test_concurrent_posts_get_gapless_unique_sequence_numbers(app: Any, make_use
     gevent.joinall(jobs, raise_error=True)
     db.session.remove()
     seqs = sorted(
-        db.session.scalars(
-            sa.select(ChatMessage.seq).where(ChatMessage.session_id == sid)
-        ).all()
+        db.session.scalars(sa.select(ChatMessage.seq).where(ChatMessage.session_id == sid)).all()
     )
     assert seqs == list(range(1, 11))
     # Both sends of one client id got the same stored message.
@@ -90,7 +86,10 @@ def test_escalation_opens_a_ticket_and_is_idempotent(ctx: Any, make_user: Any) -
     user = make_user("cust-1")
     session, _ = sessions.open_session(user)
     s, ticket = sessions.escalate(
-        session.id, reason="fraud_report", priority=TicketPriority.URGENT, requested_by="AI_ASSISTANT"
+        session.id,
+        reason="fraud_report",
+        priority=TicketPriority.URGENT,
+        requested_by="AI_ASSISTANT",
     )
     assert s.status == SessionStatus.WAITING and s.waiting_since is not None
     assert ticket is not None and ticket.session_id == session.id

@@ -27,16 +27,19 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`python wsgi.py` on a free port (the gevent server with websocket support)."""
+    """`python wsgi.py` (or ``argv``) on a free port: the gevent server with websocket support."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, argv: list[str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self._log = open(log_path, "w")
         full_env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "wsgi.py"], cwd=ROOT, env=full_env,
-            stdout=self._log, stderr=subprocess.STDOUT,
+            argv or [sys.executable, "wsgi.py"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         self._log_path = log_path
         self._wait_ready()
@@ -58,7 +61,9 @@ class ServerProcess:
     def request(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(
-            f"{self.url}{path}", method=method, data=data,
+            f"{self.url}{path}",
+            method=method,
+            data=data,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         try:

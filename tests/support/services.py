@@ -46,9 +46,22 @@ def _start_redis() -> None:
     os.makedirs("/var/log/redis", exist_ok=True)
     subprocess.run(
         [
-            "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
-            "--port", "6379", "--save", "", "--appendonly", "no",
-            "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "-::1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            "/var/lib/redis",
+            "--logfile",
+            "/var/log/redis/ci.log",
         ],
         check=False,
         capture_output=True,
@@ -104,4 +117,3 @@ def truncate_all(db: Any) -> None:
 
 def redis_url() -> str:
     return f"{REDIS_BASE_URL}/{REDIS_TEST_DB}"
-
