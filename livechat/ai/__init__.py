@@ -1,0 +1,1 @@
+"""The AI assistant: orchestrator (greenlets), providers, analysis and policy, prompts, redaction."""
