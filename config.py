@@ -29,6 +29,16 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def normalize_database_url(url: str) -> str:
     """Make Heroku-style ``postgres://`` and bare ``postgresql://`` URLs use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -65,11 +75,32 @@ class Config:
         self.OPENAI_API_KEY: str | None = env.get("OPENAI_API_KEY") or None
         self.OPENAI_BASE_URL: str | None = env.get("OPENAI_BASE_URL") or None
         self.OPENAI_MODEL = env.get("OPENAI_MODEL") or "gpt-4o-mini"
+        self.AI_PROVIDER = (
+            (env.get("AI_PROVIDER") or ("openai" if self.OPENAI_API_KEY else "offline"))
+            .strip()
+            .lower()
+        )
+        # Tests switch the assistant on where they test it; everywhere else it answers.
+        self.AI_ENABLED = _bool("AI_ENABLED", self.ENV_NAME != "testing")
+        self.AI_MAX_CONCURRENCY = _int("AI_MAX_CONCURRENCY", 20)
+        self.AI_READ_TIMEOUT = _float("AI_READ_TIMEOUT", 20.0)
+        self.AI_TOTAL_TIMEOUT = _float("AI_TOTAL_TIMEOUT", 60.0)
+        self.AI_MAX_RETRIES = _int("AI_MAX_RETRIES", 2)
+        self.AI_HISTORY_TOKENS = _int("AI_HISTORY_TOKENS", 2000)
+        self.AI_OFFLINE_CHUNK_DELAY = _float("AI_OFFLINE_CHUNK_DELAY", 0.02)
+        self.KNOWLEDGE_BASE_DIR: str | None = env.get("KNOWLEDGE_BASE_DIR") or None
+        self.CUSTOMER_CONTEXT_URL: str | None = env.get("CUSTOMER_CONTEXT_URL") or None
+        self.ESCALATION_UNRESOLVED_TICKETS = _int("ESCALATION_UNRESOLVED_TICKETS", 2)
+        self.ESCALATION_NEGATIVE_THRESHOLD = _float("ESCALATION_NEGATIVE_THRESHOLD", -0.3)
+        self.ESCALATION_RULES = env.get("ESCALATION_RULES") or ""
+        self.QUEUE_MINUTES_PER_CHAT = _float("QUEUE_MINUTES_PER_CHAT", 4.0)
+        self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
+        self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
         # Redis pub/sub channel and key prefix, so deployments (or test runs) sharing one Redis
         # stay apart.
         self.REDIS_CHANNEL = env.get("REDIS_CHANNEL") or "livechat"
-        self.TYPING_TIMEOUT = float(env.get("TYPING_TIMEOUT") or 5)
+        self.TYPING_TIMEOUT = _float("TYPING_TIMEOUT", 5.0)
         self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 64 * 1024)
         self.DEV_TOKEN_TTL = _int("DEV_TOKEN_TTL", 3600)
         self.AUTO_MIGRATE = _bool("AUTO_MIGRATE", self.ENV_NAME == "development")
@@ -102,6 +133,16 @@ class Config:
             raise ConfigError("AUTH_MODE=dev signs tokens with SECRET_KEY: set SECRET_KEY")
         if self.AUTH_MODE == "firebase" and not self.FIREBASE_PROJECT_ID:
             raise ConfigError("AUTH_MODE=firebase needs FIREBASE_PROJECT_ID")
+        if self.AI_PROVIDER not in {"openai", "offline"}:
+            raise ConfigError(
+                f"AI_PROVIDER must be 'openai' or 'offline', got {self.AI_PROVIDER!r}"
+            )
+        if self.AI_MAX_CONCURRENCY < 1:
+            raise ConfigError("AI_MAX_CONCURRENCY must be at least 1")
+        if self.SUPPORT_WEBHOOK_URL and not self.SUPPORT_WEBHOOK_SECRET:
+            raise ConfigError(
+                "SUPPORT_WEBHOOK_URL needs SUPPORT_WEBHOOK_SECRET to sign notifications"
+            )
         if self.FIREBASE_CHECK_REVOKED and not (
             self.GOOGLE_APPLICATION_CREDENTIALS or self.FIREBASE_AUTH_EMULATOR_HOST
         ):

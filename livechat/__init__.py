@@ -13,12 +13,14 @@ from config import Config, load_config
 def create_app(config_name_or_object: str | Config | dict[str, Any] | None = None) -> Flask:
     """Build the app. Accepts an env name, a Config instance, or a dict of overrides."""
     from livechat import cli, errorhandlers
+    from livechat.ai.setup import init_ai
     from livechat.api import register_blueprints
     from livechat.auth import build_verifier
     from livechat.events import EventBus
     from livechat.events.bus import install as install_bus
     from livechat.extensions import db, migrate
     from livechat.realtime import init_realtime
+    from livechat.webhooks import init_webhooks
 
     if isinstance(config_name_or_object, Config):
         config = config_name_or_object
@@ -48,6 +50,8 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     app.extensions["livechat.bus"] = EventBus()
     app.extensions["livechat.verifier"] = build_verifier(app)
     init_realtime(app)
+    init_ai(app)
+    init_webhooks(app)
 
     errorhandlers.register(app)
     register_blueprints(app)
@@ -67,3 +71,17 @@ def _configure_logging(app: Flask) -> None:
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("livechat").setLevel(level)
+
+
+def shutdown_app(app: Flask, timeout: float = 5) -> None:
+    """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks) and
+    close its database connections: graceful shutdown, and clean teardown in tests."""
+    from livechat.extensions import db
+
+    for name in ("livechat.ai", "livechat.queue", "livechat.typing", "livechat.webhook"):
+        worker = app.extensions.get(name)
+        if worker is not None:
+            worker.shutdown()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

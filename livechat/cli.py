@@ -34,3 +34,38 @@ def token(uid: str, role: str, email: str | None, name: str | None, ttl: int | N
 
 def register(app: Flask) -> None:
     app.cli.add_command(livechat_cli)
+
+
+@livechat_cli.command("classify")
+@click.argument("text", required=False)
+def classify(text: str | None) -> None:
+    """Print the assistant's analysis of TEXT (or of each stdin line) as one JSON per line.
+
+    For a customer with no tickets: {"intent", "sentiment": {"score", "label"}, "complexity",
+    "escalate", "rule"}.
+    """
+    import json
+    import sys
+
+    from livechat.ai.analysis import analyse
+    from livechat.ai.policy import decide
+
+    policy = current_app.extensions["livechat.ai"].policy
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        if not line.strip():
+            continue
+        found = analyse(line)
+        decision = decide(found, unresolved_tickets=0, policy=policy)
+        click.echo(
+            json.dumps(
+                {
+                    "intent": found.intent,
+                    "sentiment": {"score": found.sentiment.score, "label": found.sentiment.label},
+                    "complexity": found.complexity,
+                    "escalate": decision.escalate,
+                    "rule": decision.rule,
+                },
+                ensure_ascii=False,
+            )
+        )

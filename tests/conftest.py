@@ -62,11 +62,9 @@ def app(pg_url: str) -> Iterator[Any]:
     with application.app_context():
         upgrade()
     yield application
-    with application.app_context():
-        from livechat.extensions import db
+    from livechat import shutdown_app
 
-        db.session.remove()
-        db.engine.dispose()
+    shutdown_app(application)
 
 
 @pytest.fixture(autouse=True)

@@ -49,7 +49,7 @@ def test_only_push_emits() -> None:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
-                and node.func.attr in {"emit", "send"}
+                and node.func.attr == "emit"
                 and path.name != "push.py"
             ):
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")

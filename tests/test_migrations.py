@@ -25,10 +25,9 @@ def empty_pg_app() -> Iterator[Any]:
     finally:
         os.environ.pop("DATABASE_URL")
     yield app
-    with app.app_context():
-        from livechat.extensions import db
+    from livechat import shutdown_app
 
-        db.engine.dispose()
+    shutdown_app(app)
     services.drop_database(url)
 
 

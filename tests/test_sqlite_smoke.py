@@ -34,11 +34,9 @@ def sqlite_app(tmp_path: Path) -> Iterator[Any]:
     with app.app_context():
         upgrade()
     yield app
-    with app.app_context():
-        from livechat.extensions import db
+    from livechat import shutdown_app
 
-        db.session.remove()
-        db.engine.dispose()
+    shutdown_app(app)
 
 
 def test_chat_flow_on_sqlite(sqlite_app: Any) -> None:

@@ -1,1 +1,1 @@
-"""The AI assistant: orchestrator (greenlets), providers, analysis and policy, prompts, redaction."""
+"""The AI assistant: orchestrator, providers, analysis and policy, prompts, redaction."""

@@ -54,4 +54,4 @@ class QueueBroadcaster:
             log.exception("queue:updated broadcast failed")
 
     def shutdown(self) -> None:
-        self._group.kill(block=False)
+        self._group.kill(timeout=2)

@@ -58,7 +58,7 @@ class TypingTracker:
             log.exception("typing expiry failed")
 
     def shutdown(self) -> None:
-        self._group.kill(block=False)
+        self._group.kill(timeout=2)
         self._timers.clear()
 
     @staticmethod

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from livechat.ai.redaction import mask_cards
 from livechat.errors import Conflict
 from livechat.events import MessagePosted, MessagesRead, publish
 from livechat.extensions import db
@@ -33,7 +34,7 @@ def _find_by_client_id(session_id: str, client_message_id: str) -> ChatMessage |
     ).first()
 
 
-def _append(
+def append_message(
     session: ChatSession,
     *,
     sender_id: str,
@@ -42,7 +43,7 @@ def _append(
     metadata: dict[str, Any] | None,
     client_message_id: str | None = None,
 ) -> ChatMessage:
-    """Add a message to a row-locked session, publish it, and commit (the caller holds the lock)."""
+    """Add a message to a row-locked session and publish it; the caller commits."""
     now = utcnow()
     session.last_seq += 1
     session.updated_at = now
@@ -64,7 +65,6 @@ def _append(
             session.id, _message_schema.dump(message), session.status.value, session.agent_id
         )
     )
-    db.session.commit()
     return message
 
 
@@ -96,14 +96,16 @@ def post_message(
             raise Conflict("Assign this chat to yourself before replying.", code="not_assigned")
         sender_type = SenderType.AGENT
     try:
-        message = _append(
+        message = append_message(
             session,
             sender_id=actor.id,
             sender_type=sender_type,
-            content=content,
+            # PCI: card numbers are never stored, whoever typed them.
+            content=mask_cards(content),
             metadata=metadata,
             client_message_id=client_message_id,
         )
+        db.session.commit()
     except sa.exc.IntegrityError:
         # A concurrent retry of the same client message id won (possible without row locks).
         db.session.rollback()
@@ -133,11 +135,20 @@ def post_service_message(
         .unique()
         .one()
     )
-    if session.status == SessionStatus.ENDED and sender_type == SenderType.AI:
-        raise Conflict("This chat session has ended.", code="session_ended")
-    return _append(
-        session, sender_id=sender_id, sender_type=sender_type, content=content, metadata=metadata
+    if sender_type == SenderType.AI and (
+        session.status != SessionStatus.ACTIVE or session.agent_id is not None
+    ):
+        # A human took over (or the chat ended) while the reply was being written: drop it.
+        raise Conflict("The assistant no longer answers in this session.", code="ai_not_allowed")
+    message = append_message(
+        session,
+        sender_id=sender_id,
+        sender_type=sender_type,
+        content=mask_cards(content),
+        metadata=metadata,
     )
+    db.session.commit()
+    return message
 
 
 def list_messages(

@@ -12,8 +12,6 @@ from livechat.events import (
     SessionAssigned,
     SessionCreated,
     SessionEnded,
-    SessionEscalated,
-    TicketOpened,
     publish,
 )
 from livechat.extensions import db
@@ -24,7 +22,6 @@ from livechat.models import (
     Role,
     SessionStatus,
     Ticket,
-    TicketPriority,
     User,
     utcnow,
 )
@@ -206,71 +203,6 @@ def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> 
     publish(SessionAssigned(session.id, dump_session(session), target_id, previous.value))
     db.session.commit()
     return session
-
-
-def escalate(
-    session_id: str,
-    *,
-    reason: str,
-    priority: TicketPriority = TicketPriority.MEDIUM,
-    summary: str = "",
-    requested_by: str,
-) -> tuple[ChatSession, Ticket | None]:
-    """Hand the chat to humans: WAITING in the queue, with a ticket carrying the context.
-
-    Idempotent: a session already waiting or already with an agent is returned unchanged.
-    """
-    session = (
-        db.session.scalars(
-            sa.select(ChatSession)
-            .where(ChatSession.id == session_id)
-            .with_for_update(of=ChatSession)
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .first()
-    )
-    if session is None:
-        raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
-    if session.status == SessionStatus.ENDED:
-        raise Conflict("This chat session has ended.", code="session_ended")
-    if session.status == SessionStatus.WAITING or session.agent_id is not None:
-        db.session.commit()
-        return session, None
-    now = utcnow()
-    ticket = Ticket(
-        user_id=session.user_id,
-        session_id=session.id,
-        subject=(f"Chat escalation: {reason}")[:200],
-        description=summary,
-        priority=priority,
-        category="chat_escalation",
-        created_by=requested_by,
-        meta={"reason": reason},
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(ticket)
-    db.session.flush()
-    session.status = SessionStatus.WAITING
-    session.waiting_since = now
-    session.updated_at = now
-    session.meta = {
-        **session.meta,
-        "escalation": {
-            "reason": reason,
-            "priority": priority.value,
-            "ticketId": ticket.id,
-            "summary": summary,
-            "at": now.isoformat(),
-            "by": requested_by,
-        },
-    }
-    ticket_payload = _ticket_schema.dump(ticket)
-    publish(SessionEscalated(session.id, dump_session(session), reason, ticket_payload))
-    publish(TicketOpened(session.id, ticket_payload))
-    db.session.commit()
-    return session, ticket
 
 
 def end_session(actor: Actor, session_id: str) -> ChatSession:

@@ -192,7 +192,6 @@ _ENV = {"AUTH_MODE": "firebase", "FIREBASE_PROJECT_ID": PROJECT, "SECRET_KEY": "
 def fb_app(app: Any, pg_url: str) -> Iterator[Any]:
     """A second app, AUTH_MODE=firebase, on the schema the session ``app`` migrated."""
     from livechat import create_app
-    from livechat.extensions import db
 
     saved_env = {k: os.environ.get(k) for k in (*_ENV, "DATABASE_URL")}
     os.environ.update(_ENV, DATABASE_URL=pg_url)
@@ -205,9 +204,9 @@ def fb_app(app: Any, pg_url: str) -> Iterator[Any]:
             else:
                 os.environ[k] = v
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    from livechat import shutdown_app
+
+    shutdown_app(application)
 
 
 @pytest.fixture()

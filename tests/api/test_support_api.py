@@ -9,12 +9,12 @@ BASE = "/api/support/chat"
 
 def _waiting_session(make_user: Any, uid: str, reason: str = "human_requested") -> Any:
     from livechat.models import TicketPriority
-    from livechat.services import messages, sessions
+    from livechat.services import escalation, messages, sessions
 
     user = make_user(uid)
     session, _ = sessions.open_session(user)
     messages.post_message(user, session.id, "I want a human")
-    sessions.escalate(
+    escalation.escalate(
         session.id,
         reason=reason,
         priority=TicketPriority.HIGH,

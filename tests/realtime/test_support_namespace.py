@@ -20,11 +20,11 @@ def test_agent_gets_the_queue_and_its_changes(
     ctx: Any, sio: Any, make_user: Any, client: Any, auth: Any
 ) -> None:
     from livechat.models import TicketPriority
-    from livechat.services import sessions
+    from livechat.services import escalation, sessions
 
     user = make_user("cust-1")
     waiting, _ = sessions.open_session(user)
-    sessions.escalate(waiting.id, reason="human_requested", requested_by="AI_ASSISTANT")
+    escalation.escalate(waiting.id, reason="human_requested", requested_by="AI_ASSISTANT")
 
     agent = sio("agent-1", "agent", namespace="/support", name="Ada")
     first = events(agent, "queue:updated", "/support")[0]
@@ -34,7 +34,7 @@ def test_agent_gets_the_queue_and_its_changes(
 
     # A second session is escalated: session:escalated, then a fresh queue.
     other, _ = sessions.open_session(make_user("cust-2"))
-    sessions.escalate(
+    escalation.escalate(
         other.id, reason="fraud_report", priority=TicketPriority.URGENT, requested_by="AI_ASSISTANT"
     )
     gevent.sleep(0.2)

@@ -81,11 +81,11 @@ def test_concurrent_posts_get_gapless_unique_sequence_numbers(app: Any, make_use
 
 def test_escalation_opens_a_ticket_and_is_idempotent(ctx: Any, make_user: Any) -> None:
     from livechat.models import SessionStatus, TicketPriority
-    from livechat.services import sessions, tickets
+    from livechat.services import escalation, sessions, tickets
 
     user = make_user("cust-1")
     session, _ = sessions.open_session(user)
-    s, ticket = sessions.escalate(
+    s, ticket = escalation.escalate(
         session.id,
         reason="fraud_report",
         priority=TicketPriority.URGENT,
@@ -94,7 +94,7 @@ def test_escalation_opens_a_ticket_and_is_idempotent(ctx: Any, make_user: Any) -
     assert s.status == SessionStatus.WAITING and s.waiting_since is not None
     assert ticket is not None and ticket.session_id == session.id
     assert s.meta["escalation"]["ticketId"] == ticket.id
-    again, none = sessions.escalate(session.id, reason="x", requested_by="AI_ASSISTANT")
+    again, none = escalation.escalate(session.id, reason="x", requested_by="AI_ASSISTANT")
     assert none is None and again.meta["escalation"]["reason"] == "fraud_report"
     assert tickets.unresolved_ticket_count("cust-1") == 1
 

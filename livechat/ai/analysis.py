@@ -1,0 +1,306 @@
+"""Deterministic local analysers: intent, sentiment, complexity and language of a customer message.
+
+These back the offline provider and feed the escalation policy. Everything is local (no network,
+no model downloads) and deterministic: the same text always gives the same ``Analysis``.
+
+Sentiment is VADER, which only knows English. For es/fr/de/pt/it a small hand-made gloss
+(``lexicon.GLOSS_COMMON`` / ``GLOSS_BY_LANGUAGE``) swaps strong words ("enfadado", "furieux",
+"wütend", "inaceitável", "gracias", ...) for English words of similar strength before VADER scores
+the text, so a furious Spanish customer reads as negative and VADER's rules for "!", CAPS,
+intensifiers and negation keep working.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from livechat.ai import lexicon
+
+INTENTS = (
+    "human_request",
+    "fraud_report",
+    "card_issue",
+    "payment_issue",
+    "account_access",
+    "kyc",
+    "fees",
+    "refund",
+    "general",
+)
+LANGUAGES = ("en", "es", "fr", "de", "pt", "it")  # languages we answer in; others -> "en"
+
+# When several intents match, the first in this order wins (human_request is checked separately).
+_INTENT_PRIORITY = (
+    "fraud_report",
+    "account_access",
+    "card_issue",
+    "payment_issue",
+    "refund",
+    "kyc",
+    "fees",
+)
+# Unsuppressed mentions of these make a message a fraud report ("lost card" is a card issue,
+# "chargeback" a refund dispute, "stolen" usually a card or phone).
+_FRAUD_KEYWORDS = frozenset(
+    {"fraud", "unauthorized", "scam", "phishing", "identity theft", "account takeover", "hacked"}
+)
+_SHORT_TEXT_WORDS = 4  # below this langdetect guesses wildly; use the word/char hints instead
+_CONFIDENT = 0.9  # langdetect probability below which the hint words get the final say
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """How the customer feels, on VADER's scale."""
+
+    score: float  # VADER compound, -1..1
+    label: str  # "positive" | "neutral" | "negative"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What one customer message is about and how it is said."""
+
+    intent: str
+    sentiment: Sentiment
+    complexity: str  # "low" | "medium" | "high"
+    language: str
+    human_request: bool
+    priority_keywords: tuple[str, ...]
+
+
+def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_HUMAN = _compile(lexicon.HUMAN_REQUEST)
+_HUMAN_EXCLUDE = _compile(lexicon.HUMAN_REQUEST_EXCLUSIONS)
+_CARD_EXCLUDE = _compile(lexicon.CARD_EXCLUSIONS)
+_INTENTS = {name: _compile(p) for name, p in lexicon.INTENT_PATTERNS.items()}
+_KEYWORDS = {key: _compile(p) for key, p in lexicon.PRIORITY_KEYWORDS.items()}
+_NEGATED = re.compile(lexicon.KEYWORD_NEGATION)
+_INFORMATIONAL = re.compile(lexicon.INFORMATIONAL)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_SENTENCE = re.compile(r"[^.?!\n]+[.?!]*")
+_IDIOMS = [(re.compile(k, re.IGNORECASE), v) for k, v in lexicon.ENGLISH_IDIOMS.items()]
+_SENTENCE_SPLIT = re.compile(r"(?<=[.?!])\s+|\n+")
+
+_lock = threading.Lock()
+_vader: Any = None
+_detector_factory: Any = None
+
+
+def _normalise(text: str) -> str:
+    """Casefold, strip accents and straighten apostrophes, the form all lexicon patterns expect."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    # Same-length blanking keeps match offsets valid for later passes.
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+# --- language ------------------------------------------------------------------------------------
+
+
+def _factory() -> Any:
+    """The langdetect factory, loaded once; a private instance so no global state is shared."""
+    global _detector_factory
+    if _detector_factory is None:
+        with _lock:
+            if _detector_factory is None:
+                # langdetect reads ~55 JSON profiles; keep any file/deprecation noise it makes on
+                # some Pythons out of the app's logs (and out of pytest's filterwarnings=error).
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ResourceWarning)
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+                    factory = DetectorFactory()
+                    factory.load_profile(PROFILES_DIRECTORY)
+                    factory.set_seed(0)  # langdetect samples n-grams at random: fix the seed
+                _detector_factory = factory
+    return _detector_factory
+
+
+def _hinted_language(text: str) -> str | None:
+    """Best guess from hint words and characters; None when nothing points anywhere."""
+    words = set(_WORD.findall(_normalise(text)))
+    scores = {lang: 2 * len(words & hints) for lang, hints in lexicon.LANGUAGE_HINT_WORDS.items()}
+    lowered = text.casefold()
+    for lang, chars in lexicon.LANGUAGE_HINT_CHARS.items():
+        scores[lang] += sum(1 for c in chars if c in lowered)
+    best = max(scores.values())
+    if best == 0:
+        return None
+    # Ties go to English first, then LANGUAGES order, so the answer never depends on dict order.
+    return next(lang for lang in LANGUAGES if scores[lang] == best)
+
+
+def detect_language(text: str) -> str:
+    """The language to answer in: one of LANGUAGES, "en" when unsure or unsupported."""
+    hinted = _hinted_language(text)
+    if len(_WORD.findall(text)) < _SHORT_TEXT_WORDS:
+        return hinted or "en"
+    factory = _factory()  # imports langdetect inside its warnings guard
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = factory.create()
+    detector.append(text)
+    try:
+        best = detector.get_probabilities()[0]
+    except (LangDetectException, IndexError):  # no letters at all: digits, emoji, punctuation
+        return hinted or "en"
+    # On a handful of words langdetect is often unsure (and then often wrong: es read as pt,
+    # Spanish as Catalan); the hint words are the better witness there.
+    if best.prob >= _CONFIDENT:
+        return str(best.lang) if best.lang in LANGUAGES else "en"
+    return hinted or (str(best.lang) if best.lang in LANGUAGES else "en")
+
+
+# --- sentiment -----------------------------------------------------------------------------------
+
+
+def _analyser() -> Any:
+    """The single VADER analyser; it reads its lexicon files from the package on first use."""
+    global _vader
+    if _vader is None:
+        with _lock:
+            if _vader is None:
+                # vaderSentiment opens its lexicons with codecs.open, deprecated on newer Pythons.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    warnings.simplefilter("ignore", ResourceWarning)
+                    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+                    _vader = SentimentIntensityAnalyzer()
+    return _vader
+
+
+def _gloss(text: str, language: str) -> str:
+    """Swap foreign sentiment words, negators and intensifiers for English ones VADER knows."""
+    table = lexicon.GLOSS_BY_LANGUAGE.get(language, {})
+    if language != "en":
+        table = {**lexicon.GLOSS_COMMON, **table}
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group()
+        english = table.get(_normalise(word))
+        if english is None:
+            return word
+        return english.upper() if word.isupper() and len(word) > 1 else english
+
+    return re.sub(r"\w+", swap, text)
+
+
+def _sentiment(text: str, language: str = "en") -> Sentiment:
+    """VADER compound score and label (±0.05 thresholds), glossed first for non-English text."""
+    text = re.sub(r"\bno[ -]one\b", "nobody", text, flags=re.IGNORECASE)
+    for idiom, plain in _IDIOMS:
+        text = idiom.sub(plain, text)
+    text = _gloss(text, language)
+    # VADER is a sentence-level model (its README says to score sentences and average): on a
+    # whole paragraph its 3-word negation window leaks across sentences ("nobody helps.
+    # Absolutely unacceptable." reads as praise). Neutral sentences ("I sent 500 dollars on
+    # Monday.") are left out of the mean so facts do not dilute how the customer feels.
+    vader = _analyser()
+    scores = [vader.polarity_scores(s)["compound"] for s in _SENTENCE_SPLIT.split(text) if s]
+    felt = [c for c in scores if abs(c) >= 0.05]
+    score = round(sum(felt) / len(felt), 4) if felt else 0.0
+    label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+    return Sentiment(score=score, label=label)
+
+
+# --- keywords, intents, complexity ---------------------------------------------------------------
+
+
+def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
+    """Keywords found, and the text with negated/informational mentions blanked out."""
+    informational = [m.span() for m in _SENTENCE.finditer(norm) if _INFORMATIONAL.search(m.group())]
+    found: list[str] = []
+    masked = norm
+    for key, pattern in _KEYWORDS.items():
+        for m in pattern.finditer(norm):
+            in_question = any(a <= m.start() < b for a, b in informational)
+            if in_question or _NEGATED.search(norm[: m.start()]):
+                masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
+            elif key not in found:
+                found.append(key)
+    return tuple(found), masked
+
+
+def _is_human_request(norm: str) -> bool:
+    return bool(_HUMAN.search(_blank(norm, _HUMAN_EXCLUDE)))
+
+
+def _matched_intents(masked: str, keywords: tuple[str, ...]) -> list[str]:
+    card_text = _blank(masked, _CARD_EXCLUDE)
+    return [
+        name
+        for name in _INTENT_PRIORITY
+        if (name == "fraud_report" and _FRAUD_KEYWORDS.intersection(keywords))
+        or _INTENTS[name].search(card_text if name == "card_issue" else masked)
+    ]
+
+
+_AMOUNT = re.compile(lexicon.AMOUNT)
+_DATE = re.compile(lexicon.DATE)
+_MORE_ISSUES = re.compile(lexicon.MORE_ISSUES)
+
+
+def _complexity(text: str, intents_matched: int) -> str:
+    """A rough "how much is going on" grade from surface features (see the scoring comment)."""
+    norm = _normalise(text)
+    # One point each for: >= 20 words, >= 45 words, two or more questions, a money amount, a date
+    # or duration, signs of several issues, repeated attempts or failed earlier contact ("also",
+    # "three times", "again", "nobody helps"), and two or more intents at once.
+    # 0-1 -> low, 2-3 -> medium, 4+ -> high. Medium is the bar for "an angry customer with a real
+    # problem" in the policy's negative_complex rule, so a one-line vent ("this app is terrible")
+    # stays with the assistant while a failed transfer with amounts and dates goes to a human.
+    words = len(_WORD.findall(text))
+    points = (
+        (words >= 20)
+        + (words >= 45)
+        + (len(re.findall(r"\?+", text)) >= 2)
+        + bool(_AMOUNT.search(norm))
+        + bool(_DATE.search(norm))
+        + bool(_MORE_ISSUES.search(norm))
+        + (intents_matched >= 2)
+    )
+    return "low" if points <= 1 else "medium" if points <= 3 else "high"
+
+
+def analyse(text: str) -> Analysis:
+    """Everything the policy and the offline provider need to know about one customer message."""
+    norm = _normalise(text)
+    language = detect_language(text)
+    keywords, masked = _priority_keywords(norm)
+    human = _is_human_request(norm)
+    matched = _matched_intents(masked, keywords)
+    intent = "human_request" if human else (matched[0] if matched else "general")
+    return Analysis(
+        intent=intent,
+        sentiment=_sentiment(text, language),
+        complexity=_complexity(text, len(matched)),
+        language=language,
+        human_request=human,
+        priority_keywords=keywords,
+    )
+
+
+def to_dict(a: Analysis) -> dict[str, Any]:
+    """The analysis as camelCase JSON, as stored in message/session metadata."""
+    return {
+        "intent": a.intent,
+        "sentiment": {"score": a.sentiment.score, "label": a.sentiment.label},
+        "complexity": a.complexity,
+        "language": a.language,
+        "humanRequest": a.human_request,
+        "priorityKeywords": list(a.priority_keywords),
+    }

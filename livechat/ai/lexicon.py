@@ -1,0 +1,333 @@
+"""Hand-made pattern tables for the local analysers (en, es, fr, de, pt, it).
+
+Every regex runs on *normalised* text (see ``analysis._normalise``): casefolded, accents stripped
+and curly apostrophes straightened, so "é"/"e", "ü"/"u" and "ß"/"ss" need no variants here.
+"""
+
+from __future__ import annotations
+
+
+def _pairs(spec: str) -> dict[str, str]:
+    return dict(item.split(":") for item in spec.split())
+
+
+# --- Asking for a person ------------------------------------------------------------------------
+
+_PERSON = (
+    r"(human|person|agent|someone|somebody|representative|rep|operator|staff|manager|supervisor"
+    r"|advis[oe]r|employee|people|consultant)"
+)
+HUMAN_REQUEST: tuple[str, ...] = (
+    # en
+    r"\b(talk|speak|chat)(ing)?\s+(to|with)\s+(a\s+|an\s+|some\s+|your\s+|the\s+|one\s+of\s+your\s+)?"
+    rf"(real\s+|live\s+|actual\s+|human\s+)?{_PERSON}\b",
+    r"\b(someone|somebody|anyone|staff|person|agent)\b[^.?!]{0,40}\bi\s+(can|could)\s+(talk|speak)\b",
+    r"\breal\s+(person|human|people)\b|\b(live|human)\s+(agent|person|support|operator)\b",
+    r"\bcustomer\s+(service|support|care)\s+(rep|representative|agent|team)\b",
+    r"\b(want|need|get|give\s+me|like|request|prefer)\s+(a\s+|an\s+|some\s+)?"
+    r"(human|agent|operator|representative|real\s+person|person)\b",
+    r"\b(connect|transfer|put|pass)\s+me\s+(through\s+)?(to|with)\s+(a|an|the|your|someone|somebody)\b",
+    r"^\W*(operator|agent|human|representative)\W*(please|pls|now)?\W*$",
+    r"\b(operator|agent|human)\s*,?\s*(please|pls)\b|\bescalate\s+(this|my|me)\b",
+    r"\b(deal|work)\s+with\s+(a\s+|an\s+)?(real\s+|actual\s+)?(human|person)\b",
+    r"\brather\b[^.?!]{0,30}\b(human|real\s+person|agent)\b",
+    # es
+    r"\bhablar\s+con\s+(una?\s+|algun[oa]?\s+|el\s+|la\s+)?(persona|agente|humano|alguien|operador"
+    r"|asesor|representante|empleado)",
+    r"\bpersona\s+real\b|\batencion\s+humana\b|\bpasame\s+con\b",
+    r"\b(quiero|necesito)\s+(una?\s+)?(agente|persona|humano|operador|asesor)\b",
+    r"\b(contacto|comunicarme)\s+con\s+(una?\s+)?(agente|persona|humano|operador|asesor)\b",
+    # fr
+    r"\bparler\s+(a|avec)\s+(un\s+|une\s+|le\s+|la\s+)?(vrai\s+|vraie\s+)?(conseill|humain|agent"
+    r"|personne|operat|quelqu'?un)",
+    r"\b(vrai\s+humain|vraie\s+personne|personne\s+reelle)\b",
+    r"\b(je\s+veux|je\s+voudrais|en\s+relation\s+avec|me\s+passer|joindre|contacter)\s+(un|une)\s+"
+    r"(conseill|humain|agent|operat)",
+    # de
+    r"\bmit\s+(einem|einer|einen)\s+(echten\s+|richtigen\s+)?(mensch|mitarbeiter|berater|person"
+    r"|agent|kundenberater|sachbearbeiter)",
+    r"\b(echten|richtigen)\s+(menschen|person|mitarbeiter)\b",
+    r"\b(einen|eine)\s+(mitarbeiter\w*|berater\w*|menschen)\s+sprechen\b",
+    # pt
+    r"\bfalar\s+com\s+(um\s+|uma\s+|algum\s+|o\s+|a\s+)?(atendente|humano|pessoa|agente|operador"
+    r"|assistente|alguem|funcionari)",
+    r"\b(pessoa\s+real|atendente\s+humano|atendimento\s+humano)\b",
+    r"\b(transferir|passar)\s+(para|me\s+para)\s+(um|uma)\s+(atendente|humano|pessoa|agente)\b",
+    # it
+    r"\bparlare\s+con\s+(un\s+|una\s+|un'|l'|il\s+)?(operator|persona|umano|agente|consulente"
+    r"|qualcuno)",
+    r"\b(persona\s+(reale|vera)|operatore\s+umano)\b",
+    r"\bin\s+contatto\s+con\s+(un|una)\s+(operator|persona|consulente)",
+)
+
+# Blanked out before HUMAN_REQUEST runs: they mention people without asking for one.
+HUMAN_REQUEST_EXCLUSIONS: tuple[str, ...] = (
+    r"\bhuman\s+(resources|error|rights|being|nature)\b",
+    r"\b(are|r)\s+(you|u)\s+(a\s+|an\s+)?(real\s+)?(human|person|bot|robot|ai|machine|agent)\b",
+    r"\b(is|am)\s+(this|that|it|i)\s+(chat\w*\s+|conversation\s+|talking\s+|speaking\s+)?"
+    r"(with\s+|to\s+)?(a\s+|an\s+)?(real\s+)?(human|person|bot|robot|machine|ai)\b",
+    r"\bi'?\s*a?m\s+(only\s+|just\s+)?human\b",
+    r"\b(eres|es|sind\s+sie|bist\s+du|e|sei|voce\s+e)\s+(un|una|ein|uma|um)\s+(robot|bot|humano"
+    r"|humain|mensch|umano|persona)\b",
+)
+
+# --- High-priority keywords: normalised English key -> patterns ----------------------------------
+
+PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "fraud": (r"\b(fraud|defraud|fraude|betrug|betrueg|truffa)\w*|\bfrode\b",),
+    "unauthorized": (
+        r"\bunauthori[sz]ed\b|\bnot\s+authori[sz]ed\b",
+        # Disowning a transaction is reporting an unauthorised one.
+        r"\b(didn'?t|did\s+not|never)\s+(make|made|authori[sz]e|approve)\b",
+        r"\bwithout\s+my\s+(permission|consent|authori[sz]ation|knowledge)\b",
+        r"\bno\s+autorizad[oa]s?\b|\bsin\s+(mi\s+)?autorizacion\b",
+        r"\bsans\s+(mon\s+)?autorisation\b|\bnon\s+autorise\w*",
+        r"\bnicht\s+autorisiert\w*|\bohne\s+(meine\s+)?(zustimmung|erlaubnis|autorisierung)\b",
+        r"\bnao\s+autorizad[oa]s?\b|\bsem\s+(a\s+)?(minha\s+)?autorizacao\b",
+        r"\bnon\s+autorizzat[oaie]\b|\bsenza\s+(la\s+)?(mia\s+)?autorizzazione\b",
+    ),
+    "stolen": (
+        r"\bstolen\b|\bstole\s+my\s+(?!identity)",
+        r"\b(robad[oa]s?|robaron|gestohlen|geklaut|roubad[oa]s?|roubou|roubaram|furtad[oa])\b",
+        r"\b(on\s+m'a\s+)?vole(e|s|es)?\s+(ma|mon|mes)\b|\b(carte|portefeuille)\s+(a\s+ete\s+)?volee?\b",
+        r"\b(rubat[oaie]|furto)\b",
+    ),
+    "hacked": (
+        r"\b(hack(ed|er|ers)?|hackead[oa]|pirat(e|ee|age)|gehackt|invadid[oa]|hackerat[oa])\b",
+    ),
+    "chargeback": (r"\bcharge-?backs?\b|\bcontracargos?\b",),
+    "lost card": (
+        r"\b(lost|lose|misplaced)\s+(my\s+|the\s+|our\s+)?(\w+\s+)?card\b",
+        r"\bcard\s+(is|was|has\s+been|got)\s+(lost|missing)\b",
+        r"\b(perdi|he\s+perdido|extravie)\s+(mi\s+)?tarjeta\b|\btarjeta\s+perdida\b",
+        r"\b(perdu|egare)\s+(ma\s+)?carte\b|\bcarte\s+perdue\b",
+        r"karte\s+(\w+\s+){0,2}verloren\b|\bverlorene\w*\s+karte\b",
+        r"\bperdi\s+(o\s+)?(meu\s+)?cartao\b|\bcartao\s+perdido\b",
+        r"\b(perso|smarrito)\s+(la\s+)?(mia\s+)?carta\b|\bcarta\s+(persa|smarrita)\b",
+    ),
+    "scam": (r"\b(scam(s|med|mer|mers|ming)?|estafa\w*|arnaque\w*|escroquerie|golpe)\b",),
+    "phishing": (r"\b(phishing|smishing|vishing)\b",),
+    "identity theft": (
+        r"\bidentity\s+theft\b|\bstole\s+my\s+identity\b|\bidentity\s+(was|has\s+been)\s+stolen\b",
+        r"\b(robo\s+de\s+identidad|usurpation\s+d'?identite|identitatsdiebstahl)\b",
+        r"\b(roubo\s+de\s+identidade|furto\s+d'?identita)\b",
+    ),
+    "account takeover": (
+        r"\baccount\s+takeover\b|\btook\s+over\s+my\s+account\b",
+        r"\b(someone|somebody)\s+(took\s+over|has\s+taken\s+over|logged\s+into)\s+my\s+account\b",
+    ),
+}
+
+# A keyword right after a negation ("not fraud", "it wasn't stolen") does not count.
+KEYWORD_NEGATION = (
+    r"\b(not|no|isn'?t|wasn'?t|haven'?t|hasn'?t|didn'?t|don'?t|never|nicht|kein\w*|pas|nao|non)"
+    r"\s+(\w+\s+)?$"
+)
+# Sentences asking *about* a threat ("how do I spot phishing?") are not reports of one.
+INFORMATIONAL = (
+    r"\bhow\s+(do|can|could|should|to)\s+(i\s+|we\s+|you\s+|one\s+)?(recogni[sz]e|spot|avoid"
+    r"|identify|protect|prevent|detect|tell)\b|\bwhat\s+(is|are)\s+(a\s+|an\s+)?(chargeback|phishing"
+    r"|scam|fraud)\w*\s*\?|\btips\b"
+)
+
+# --- Intents (human_request comes from HUMAN_REQUEST) --------------------------------------------
+
+# "Card" alone is not a card issue ("I paid by card and want a refund"): it needs a card word
+# near a card-problem or card-lifecycle word.
+_CARD = r"(cards?|tarjetas?|cartes?|\w*karten?|cartao|cartoes|carta)"
+_CARD_CONTEXT = (
+    r"(declin\w*|block\w*|frozen|freez\w*|lock\w*|not\s+working|doesn'?t\s+work|stopped\s+working"
+    r"|won'?t\s+work|reject\w*|refus\w*|expir\w*|damaged|broken|swallowed|retained|stuck|arriv\w*"
+    r"|deliver\w*|shipped|activat\w*|pin|contactless|abroad|replace\w*|lost|stolen|limit|atm|new"
+    r"|bloque\w*|gesperrt|sperr\w*|bloccat\w*|recusad\w*|rechazad\w*|abgelehnt|rifiutat\w*"
+    r"|funciona|fonctionne|funktioniert|funziona|llega\w*|kommt|chegou|arrivat\w*|activ\w*"
+    r"|aktivier\w*|ativ\w*|attiv\w*|extranjero|etranger|ausland|exterior|estero|perdid\w*|perdu"
+    r"|verloren|pers[ao]|smarrit\w*|neue|nueva|nouvelle|nova|nuova|cajero|distributeur"
+    r"|geldautomat|bancomat|volee?|rubat\w*|robad\w*|gestohlen|roubad\w*)"
+)
+_PAY_NOUN = (
+    r"(transfers?|payments?|transactions?|deposits?|withdrawals?|money|funds|salary|direct\s+debit"
+    r"|wire|top[-\s]?up|remittance|transferencias?|pagos?|dinero|depositos?|virements?|paiements?"
+    r"|argent|uberweisung\w*|zahlung\w*|lastschrift|geld|abbuchung\w*|pagamentos?|dinheiro"
+    r"|bonifico|soldi|addebit\w*)"
+)
+# Not a bare "still"/"todavia"/"ancora": they ride along with any topic ("still restricted").
+_PAY_PROBLEM = (
+    r"(fail\w*|pending|stuck|missing|delayed|bounced|reversed|disappeared|hasn'?t\s+(arrived|come)"
+    r"|never\s+(arrived|came)|not\s+(arrived|received|showing|there)|isn'?t\s+(showing|there)"
+    r"|still\s+(hasn'?t|isn'?t|not|no)|taking\s+(so\s+|too\s+)?long|twice|double|duplicate"
+    r"|waiting\s+for|no\s+ha\s+llegado|pendiente|fallid\w*|esperando|en\s+attente|pas\s+arrive"
+    r"|j'attends|verschwunden|noch\s+nicht|nicht\s+angekommen|ausstehend|fehlgeschlagen"
+    r"|warte\s+auf|pendente|nao\s+chegou|falhou|aguardando|non\s+e\s+(ancora\s+)?arrivat\w*"
+    r"|in\s+sospeso|fallit\w*|aspetto)"
+)
+
+INTENT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "fraud_report": (
+        r"\b(didn'?t|did\s+not|never)\s+(make|made|authori[sz]e|approve)\b",
+        r"\b(don'?t|do\s+not|didn'?t)\s+recogni[sz]e\b|\bunrecogni[sz]ed\b",
+        r"\b(no\s+reconozco|ne\s+reconnais\s+pas|nao\s+reconheco|non\s+riconosco)\b",
+        r"\b(someone|somebody)\s+(used|is\s+using|has\s+used|accessed|got\s+into)\s+my\b",
+        r"\b(alguien\s+(uso|ha\s+usado)|quelqu'?un\s+a\s+utilise|alguem\s+(usou|roubou)"
+        r"|qualcuno\s+ha\s+usato|jemand\s+hat\s+meine)\b",
+    ),
+    "account_access": (
+        r"\b(can'?t|cannot|can\s+not|unable\s+to|couldn'?t|won'?t\s+let\s+me)\s+(log\s*-?\s*in"
+        r"|login|sign\s*-?\s*in|access|get\s+into)\b",
+        r"\blocked\s+out\b|\b(password|passcode|sign\s*-?\s*in|log\s*-?\s*in|login)\b",
+        r"\b(2fa|two[-\s]factor|otp|one[-\s]time\s+(code|password)|verification\s+code"
+        r"|security\s+code|sms\s+code|login\s+code)\b",
+        # Not "frozen"/"suspended": those are holds by the bank (usually KYC), not log-in trouble.
+        r"\baccount\s+(is\s+|was\s+|has\s+been\s+|got\s+)?(locked|blocked|disabled)\b",
+        r"\bcontrasena\b|\b(no\s+puedo|no\s+consigo)\s+(entrar|acceder|iniciar\s+sesion)\b",
+        r"\b(mot\s+de\s+passe|me\s+connecter|connexion)\b",
+        r"\b(passwort|einloggen|anmelden|anmeldung)\b|\bkonto\s+(ist\s+)?gesperrt\b",
+        r"\bsenha\b|\bnao\s+consigo\s+(entrar|acessar|aceder)\b",
+        r"\bnon\s+riesco\s+(ad?\s+)?(accedere|entrare)\b",
+    ),
+    "card_issue": (
+        rf"\b{_CARD}\b[^.?!]{{0,50}}\b{_CARD_CONTEXT}\b",
+        rf"\b{_CARD_CONTEXT}\b[^.?!]{{0,40}}\b{_CARD}\b",
+        r"\border\w*\s+(a\s+|my\s+)?(new\s+|replacement\s+|virtual\s+)?card\b",
+    ),
+    "payment_issue": (
+        rf"\b{_PAY_NOUN}\b[^.?!]{{0,40}}\b{_PAY_PROBLEM}\b",
+        rf"\b{_PAY_PROBLEM}\b[^.?!]{{0,40}}\b{_PAY_NOUN}\b",
+        r"\b(charged\s+(me\s+)?(twice|double|two\s+times)|double[-\s]charged|paid\s+twice)\b",
+        r"\bwhere\s+is\s+my\s+money\b|\bsent\b[^.?!]{0,40}\bwrong\s+(iban|account|person|recipient)\b",
+        r"\b(pagato|pague|paye|bezahlt|paguei)\b[^.?!]{0,40}\b(due\s+volte|dos\s+veces"
+        r"|deux\s+fois|zweimal|duas\s+vezes)\b",
+    ),
+    "refund": (
+        r"\b(refund(s|ed|ing)?|money\s+back|charge-?backs?|dispute|geld\s+zuruck)\b|\breimburs\w*",
+        r"\b(reembols\w*|devolucion|devolver|rembours\w*|ruckerstatt\w*|erstatt\w*|estorno"
+        r"|rimbors\w*|storno)\b",
+    ),
+    "kyc": (
+        r"\bkyc\b|\bverif\w*\b(?!\s+(code|codigo))",
+        r"\b(documents?|passport|selfie|identity\s+check|(id|identity)\s+card)\b",
+        r"\bproof\s+of\s+(address|identity|income|funds)\b|\bsource\s+of\s+(funds|wealth)\b",
+        r"\bdriv(er'?s|ing)\s+licen[cs]e\b|\bpiece\s+d'?identite\b",
+        r"\b(document\w*|identidad|identidade|identita|pasaporte|justificatif\w*|ausweis\w*"
+        r"|identitat\w*|verifizier\w*)\b",
+    ),
+    "fees": (
+        r"\b(fees?|commissions?|exchange\s+rates?|pricing|prices?|costs?|markup)\b",
+        r"\bmonthly\s+(plan|subscription|charge)\b",
+        r"\b(comision\w*|tarifa\w*|cuotas?|frais|tarif\w*|commission\w*|taux\s+de\s+change)\b",
+        r"\b(gebuhr\w*|kosten|wechselkurs|taxas?|comiss\w*|commission\w*|cost[oi]|tariff\w*)\b",
+        r"\b(tipo|taxa|tasso)\s+de?i?\s*cambio\b|\b(cuesta|coute|kostet|custa|costa)\b",
+        r"\b(how\s+much|cuanto|combien|wie\s+viel|quanto)\b[^.?!]{0,30}\b(cost\w*|charge\w*"
+        r"|cobra\w*)\b",
+    ),
+}
+
+# Blanked before card_issue runs: cards that are not payment cards, and "not my card".
+CARD_EXCLUSIONS: tuple[str, ...] = (
+    r"\b(id|identity|sim|gift|loyalty|residence|business|national\s+id)\s+cards?\b",
+    r"\bnot\s+(my|the|a)\s+card\b",
+)
+
+# --- Complexity signals (see analysis._complexity) ------------------------------------------------
+
+AMOUNT = r"[$€£]\s?\d|\d[\d.,]*\s?(€|\$|£|eur|euros?|usd|gbp|dollars?|pounds?|reais|francs?)\b"
+DATE = (
+    r"\b\d{1,2}[/.-]\d{1,2}([/.-]\d{2,4})?\b|\b(yesterday|today|tonight|tomorrow|last\s+(night|week"
+    r"|month)|since|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march"
+    r"|april|june|july|august|september|october|november|december|days?|weeks?|months?"
+    r"|ayer|hoy|lunes|semana|hier|depuis|semaine|gestern|heute|seit|montag|woche|wochen|ontem|hoje"
+    r"|dias|ieri|oggi|settimana|lunedi)\b"
+)
+# Several issues, repeated attempts, or earlier contact that went nowhere.
+MORE_ISSUES = (
+    r"\b(also|as\s+well|on\s+top\s+of\s+that|another|second(ly)?|plus|ademas|tambien|aussi"
+    r"|en\s+plus|auch|ausserdem|alem\s+disso|anche|inoltre|nobody|no\s+one|nadie|personne\s+ne"
+    r"|niemand|ninguem|nessuno|again|(\d+|two|three|four|five|several|many|multiple)\s+times"
+    r"|(second|third|fourth)\s+time|keeps?\s+(failing|happening|getting))\b"
+)
+
+# --- Sentiment gloss for VADER (English-only) ----------------------------------------------------
+# Strong foreign words become an English word of similar strength that VADER knows, so VADER's own
+# rules (intensifiers, negation, "!", CAPS) still apply. Small on purpose: it only has to tell a
+# furious customer from a calm one, not grade nuance.
+
+GLOSS_COMMON: dict[str, str] = _pairs(
+    # es
+    "pesimo:awful pesima:awful enfadado:angry enfadada:angry enojado:angry enojada:angry "
+    "furioso:furious furiosa:furious harto:frustrated harta:frustrated inaceptable:unacceptable "
+    "verguenza:disgrace vergonzoso:shameful ridiculo:ridiculous decepcionado:disappointed "
+    "decepcionada:disappointed indignado:outraged molesto:annoyed inutil:useless desastre:disaster "
+    "malo:bad fatal:awful estafa:scam fraude:fraud problema:problem gracias:thanks genial:great "
+    "excelente:excellent perfecto:perfect contento:happy contenta:happy encantado:delighted "
+    "feliz:happy "
+    # fr
+    "furieux:furious furieuse:furious enerve:annoyed enervee:annoyed inadmissible:unacceptable "
+    "inacceptable:unacceptable honteux:shameful honte:shame scandaleux:scandalous nul:useless "
+    "nulle:useless decu:disappointed decue:disappointed catastrophique:catastrophic "
+    "inutile:useless mauvais:bad probleme:problem arnaque:scam moquez:mocking merci:thanks "
+    "parfait:perfect super:great "
+    # de
+    "wutend:furious sauer:angry verargert:annoyed unverschamt:outrageous frechheit:disgrace "
+    "inakzeptabel:unacceptable schrecklich:terrible furchtbar:awful katastrophal:catastrophic "
+    "enttauscht:disappointed argerlich:annoying nutzlos:useless schlecht:bad schlimm:bad "
+    "betrug:fraud skandal:scandal danke:thanks perfekt:perfect zufrieden:satisfied "
+    # pt
+    "inaceitavel:unacceptable pessimo:awful pessima:awful horrivel:horrible irritado:annoyed "
+    "irritada:annoyed chateado:upset absurdo:ridiculous vergonha:shame ruim:bad golpe:scam "
+    "obrigado:thanks obrigada:thanks otimo:great perfeito:perfect "
+    # it
+    "inaccettabile:unacceptable orribile:horrible arrabbiato:angry arrabbiata:angry vergogna:shame "
+    "vergognoso:shameful assurdo:ridiculous deluso:disappointed delusa:disappointed "
+    "schifo:disgusting terribile:terrible truffa:scam frode:fraud grazie:thanks perfetto:perfect "
+    "ottimo:great felice:happy"
+)
+# Negators, "nobody" and intensifiers differ per language ("tres" is "very" in French, "three" in
+# Spanish). VADER does not negate with "nobody" ("nobody helps" reads as praise); "never" does.
+GLOSS_BY_LANGUAGE: dict[str, dict[str, str]] = {
+    "en": _pairs("nobody:never noone:never"),
+    "es": _pairs("nadie:never no:not nunca:never muy:very tan:so totalmente:totally"),
+    "fr": _pairs(
+        "personne:never pas:not jamais:never rien:nothing tres:very vraiment:really "
+        "totalement:totally"
+    ),
+    "de": _pairs(
+        "niemand:never nicht:not kein:not keine:not keinen:not nie:never sehr:very "
+        "wirklich:really total:totally absolut:absolutely"
+    ),
+    "pt": _pairs(
+        "ninguem:never nao:not nunca:never muito:very totalmente:totally realmente:really"
+    ),
+    "it": _pairs("nessuno:never non:not mai:never molto:very davvero:really veramente:really"),
+}
+# Complaint idioms VADER scores as neutral or even positive ("a joke" is +1.2 in its lexicon).
+ENGLISH_IDIOMS: dict[str, str] = {
+    r"\b(is|was|are)\s+a\s+(total\s+|complete\s+)?joke\b": r"\1 a disgrace",
+    r"\brip-?\s?off\b": "scam",
+    r"\bfed\s+up\b": "frustrated",
+    r"\bwaste\s+of\s+(my\s+)?(time|money)\b": "useless",
+}
+
+# --- Language hints for texts too short (or too ambiguous) for langdetect ------------------------
+
+LANGUAGE_HINT_WORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split())
+    for lang, words in {
+        "en": "hi hello hey thanks thank you please help my the is i want need can card account "
+        "yes ok what how where why human agent operator hours bot are to with money good morning "
+        "bye hacked stolen lost scam fraud refund",
+        "es": "hola gracias por favor quiero necesito tarjeta cuenta ayuda mi el los estoy puedo "
+        "hablar persona buenos dias eres adios como robada robado dinero reembolso",
+        "fr": "bonjour bonsoir salut merci je vous mon ma mes est suis carte compte aide oui avec "
+        "pour pas le les une des s'il plait c'est beaucoup conseiller parler au revoir combien "
+        "pourquoi",
+        "de": "hallo guten tag danke bitte ich bin mein meine ist nicht karte konto hilfe ja nein "
+        "mit und der die das ein eine sie wie was warum kann mitarbeiter sprechen tschuss "
+        "gestohlen",
+        "pt": "ola obrigado obrigada quero preciso cartao conta ajuda sim nao meu minha voce estou "
+        "bom tudo falar atendente roubado",
+        "it": "ciao buongiorno buonasera grazie per favore voglio ho bisogno carta conto aiuto mio "
+        "mia sono il della posso parlare operatore prego rubata rubato",
+    }.items()
+}
+# Characters that point to a language even in one word ("¿", "ß", "ã").
+LANGUAGE_HINT_CHARS = {"es": "ñ¿¡", "de": "ßäöü", "pt": "ãõêâç", "fr": "çêâîûœëè", "it": "òì"}

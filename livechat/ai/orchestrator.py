@@ -1,0 +1,286 @@
+"""The AI orchestrator: one turn per session at a time, each in its own greenlet.
+
+A customer's message in an ACTIVE session without an agent starts a turn: analyse, maybe hand
+over to a human, otherwise stream a grounded reply to the room and store it. A new customer
+message mid-turn supersedes the stream (one coherent reply); an agent, a handoff or the end of
+the chat cancels it at once. On any failure a human takes over.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import gevent
+from flask import Flask
+from gevent.lock import BoundedSemaphore
+from gevent.pool import Group
+
+from livechat.ai import analysis as analysers
+from livechat.ai import policy as rules
+from livechat.ai.prompts import notice
+from livechat.ai.providers import Provider, ProviderError, Reply
+from livechat.ai.turns import build_prompt, handoff_packet, merge_classification
+from livechat.errors import Conflict, DomainError
+from livechat.models import AI_SENDER_ID, TicketPriority
+from livechat.realtime import push
+from livechat.services import assistant, escalation
+
+log = logging.getLogger(__name__)
+
+
+class TurnInterrupted(BaseException):
+    """Thrown into a provider call to stop it at once (a BaseException, so providers' own
+    ``except Exception`` error mapping cannot mistake it for a provider failure)."""
+
+
+@dataclass
+class Turn:
+    session_id: str
+    greenlet: gevent.Greenlet | None = None
+    call: gevent.Greenlet | None = None  # the provider call in flight, if any
+    superseded: bool = False
+    cancelled: str | None = None
+    stream_id: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+
+class Orchestrator:
+    """Owns the AI greenlets of one app (a Group, bounded by a semaphore of AI_MAX_CONCURRENCY)."""
+
+    def __init__(
+        self,
+        app: Flask,
+        provider: Provider,
+        knowledge: Any,
+        context_provider: Any,
+        policy: rules.EscalationPolicy,
+    ) -> None:
+        cfg = app.config
+        self.app = app
+        self.provider = provider
+        self.knowledge = knowledge
+        self.context_provider = context_provider
+        self.policy = policy
+        self.enabled = bool(cfg.get("AI_ENABLED", True))
+        self.total_timeout = float(cfg["AI_TOTAL_TIMEOUT"])
+        self.history_tokens = int(cfg["AI_HISTORY_TOKENS"])
+        self.minutes_per_chat = float(cfg["QUEUE_MINUTES_PER_CHAT"])
+        self._slots = BoundedSemaphore(int(cfg["AI_MAX_CONCURRENCY"]))
+        self._group = Group()
+        self._turns: dict[str, Turn] = {}
+
+    # ---- called by listeners (after commit; never blocks) -------------------------------
+
+    def customer_message(self, session_id: str) -> None:
+        """A customer wrote: start a turn, or fold the message into the running one."""
+        if not self.enabled:
+            return
+        turn = self._turns.get(session_id)
+        if turn is not None:
+            turn.superseded = True
+            self._interrupt(turn)
+            return
+        turn = Turn(session_id)
+        self._turns[session_id] = turn
+        turn.greenlet = self._group.spawn(self._run, turn)
+        turn.greenlet.link_exception(self._crashed)
+
+    def stop(self, session_id: str, reason: str) -> None:
+        """A human took over, or the chat is waiting or ended: stop at once, store nothing."""
+        turn = self._turns.get(session_id)
+        if turn is not None:
+            turn.cancelled = reason
+            self._interrupt(turn)
+
+    def active_sessions(self) -> set[str]:
+        return set(self._turns)
+
+    def shutdown(self, timeout: float = 5) -> None:
+        self._group.kill(timeout=timeout)
+
+    # ---- the turn --------------------------------------------------------------------------
+
+    @staticmethod
+    def _interrupt(turn: Turn) -> None:
+        # Kill only the provider call's own greenlet: killing the turn itself could land in a
+        # DB call and leave its connection mid-query. Elsewhere the flags are checked next step.
+        if turn.call is not None:
+            turn.call.kill(TurnInterrupted, block=False)
+
+    def _run(self, turn: Turn) -> None:
+        try:
+            with self._slots, self.app.app_context():
+                while True:
+                    turn.superseded = False
+                    if self._turn_once(turn) != "superseded":
+                        break
+        finally:
+            if self._turns.get(turn.session_id) is turn:
+                del self._turns[turn.session_id]
+
+    def _crashed(self, greenlet: gevent.Greenlet) -> None:
+        log.error("AI turn crashed", exc_info=greenlet.exc_info)
+
+    @staticmethod
+    def _provider_call(turn: Turn, fn: Any, *args: Any) -> Any:
+        """Run one provider step in a child greenlet that stop() can kill at once."""
+        turn.call = gevent.spawn(_capture, fn, *args)
+        try:
+            ok, value = turn.call.get()
+        finally:
+            turn.call = None
+        if not ok:
+            raise value
+        return value
+
+    def _turn_once(self, turn: Turn) -> str:
+        ctx = assistant.load_turn(turn.session_id)
+        if ctx is None or not ctx.pending or turn.cancelled:
+            return "done"
+        deadline = time.monotonic() + self.total_timeout
+        text = "\n".join(t for _, t, _ in ctx.pending)
+        local = analysers.analyse(text)
+        try:
+            remote = self._provider_call(turn, self.provider.classify, _redacted(text), deadline)
+        except TurnInterrupted:
+            remote = None
+        found = merge_classification(local, remote)
+        assistant.record_analysis(ctx.session_id, ctx.pending[-1][0], found)
+        if turn.cancelled:
+            return "cancelled"
+        if turn.superseded:
+            return "superseded"
+        decision = rules.decide(
+            local, unresolved_tickets=ctx.unresolved_tickets, policy=self.policy
+        )
+        if decision.escalate:
+            self._handoff(
+                ctx,
+                local,
+                found,
+                decision.rule or "rule",
+                decision.reason,
+                TicketPriority(decision.priority),
+            )
+            return "done"
+        return self._answer(turn, ctx, local, found, deadline)
+
+    def _answer(
+        self, turn: Turn, ctx: Any, local: Any, found: dict[str, Any], deadline: float
+    ) -> str:
+        sid = ctx.session_id
+        turn.stream_id = stream_id = uuid.uuid4().hex
+        started = time.monotonic()
+        prompt = build_prompt(self, ctx, local.language, found["intent"])
+        push.to_session(sid, "ai:processing", {"sessionId": sid, "streamId": stream_id})
+        reply = Reply()
+        try:
+            chunks = iter(self.provider.stream(prompt, reply, deadline))
+            while not (turn.cancelled or turn.superseded):
+                delta = self._provider_call(turn, next, chunks, None)
+                if delta is None:
+                    break
+                push.to_session(
+                    sid, "ai:delta", {"sessionId": sid, "streamId": stream_id, "delta": delta}
+                )
+        except TurnInterrupted:
+            pass
+        except ProviderError as exc:
+            self._failed(ctx, local, found, exc.code, exc.message, stream_id)
+            return "failed"
+        if turn.cancelled or turn.superseded:
+            reason = turn.cancelled or "superseded"
+            push.to_session(
+                sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": reason}
+            )
+            return "superseded" if not turn.cancelled else "cancelled"
+        metadata = {
+            "provider": self.provider.name,
+            "model": reply.model or self.provider.model,
+            "intent": found["intent"],
+            "sentiment": found["sentiment"],
+            "language": local.language,
+            "usage": reply.usage,
+            "latencyMs": round((time.monotonic() - started) * 1000),
+            "sources": reply.sources,
+            "streamId": stream_id,
+        }
+        try:
+            message = assistant.post_reply(sid, reply.text, metadata)
+        except Conflict:
+            push.to_session(
+                sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": "handoff"}
+            )
+            return "cancelled"
+        push.to_session(
+            sid, "ai:complete", {"sessionId": sid, "messageId": message.id, "streamId": stream_id}
+        )
+        return "done"
+
+    def _handoff(
+        self,
+        ctx: Any,
+        local: Any,
+        found: dict[str, Any],
+        reason: str,
+        summary_reason: str,
+        priority: TicketPriority,
+        notice_key: str = "queued",
+    ) -> None:
+        language = local.language
+        try:
+            escalation.escalate(
+                ctx.session_id,
+                reason=reason,
+                rule=reason if reason in rules.RULES else None,
+                priority=priority,
+                intent=found["intent"],
+                sentiment=found["sentiment"],
+                summary=handoff_packet(ctx, found, reason, summary_reason),
+                requested_by=AI_SENDER_ID,
+                notice=lambda position, minutes: notice(
+                    language, notice_key, position=position, minutes=minutes
+                ),
+                minutes_per_chat=self.minutes_per_chat,
+            )
+        except DomainError as exc:  # ended meanwhile: nothing to hand over
+            log.info("no handoff for %s: %s", ctx.session_id, exc.code)
+
+    def _failed(
+        self, ctx: Any, local: Any, found: dict[str, Any], code: str, message: str, stream_id: str
+    ) -> None:
+        """The customer's message stays; they are told politely and a human takes over."""
+        log.warning("AI turn failed for %s: %s", ctx.session_id, code)
+        push.to_session(
+            ctx.session_id,
+            "ai:error",
+            {"sessionId": ctx.session_id, "streamId": stream_id, "code": code, "message": message},
+        )
+        self._handoff(
+            ctx,
+            local,
+            found,
+            "ai_unavailable",
+            f"assistant failed: {code}",
+            TicketPriority.MEDIUM,
+            notice_key="ai_unavailable",
+        )
+
+
+def _capture(fn: Any, *args: Any) -> tuple[bool, Any]:
+    # Errors travel back as values: the caller re-raises them where it can handle them, and the
+    # hub does not print a traceback for an expected interruption.
+    try:
+        return True, fn(*args)
+    except BaseException as exc:
+        return False, exc
+
+
+def _redacted(text: str) -> str:
+    from livechat.ai.redaction import redact
+
+    return redact(text)

@@ -1,0 +1,145 @@
+"""The escalation policy: when the assistant hands a chat to a human, and how urgently.
+
+The seed's four rules, checked in a fixed order (the first enabled one that matches wins):
+high-priority keywords, an explicit request for a person, negative sentiment on a non-trivial
+issue, and a customer who already has several unresolved tickets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from livechat.ai.analysis import Analysis
+
+RULES = ("human_request", "negative_complex", "unresolved_tickets", "priority_keyword")
+
+# Someone may be draining the account right now: these jump the queue.
+_URGENT_KEYWORDS = frozenset(
+    {"fraud", "stolen", "hacked", "unauthorized", "account takeover", "identity theft"}
+)
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """Thresholds and switches for the four rules; built from app config in production."""
+
+    unresolved_ticket_threshold: int = 2
+    negative_threshold: float = -0.3  # sentiment score at or below counts as negative
+    enabled_rules: frozenset[str] = frozenset(RULES)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> EscalationPolicy:
+        """Build from ESCALATION_* settings; a bad value raises ValueError naming the key."""
+        return cls(
+            unresolved_ticket_threshold=_threshold(config.get("ESCALATION_UNRESOLVED_TICKETS")),
+            negative_threshold=_negative(config.get("ESCALATION_NEGATIVE_THRESHOLD")),
+            enabled_rules=_rules(config.get("ESCALATION_RULES")),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The policy's verdict for one message, with the reason shown to the agent."""
+
+    escalate: bool
+    rule: str | None  # one of RULES or None
+    priority: str  # "LOW" | "MEDIUM" | "HIGH" | "URGENT"
+    reason: str  # short human-readable reason for the agent, English
+
+
+def _threshold(raw: Any) -> int:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return EscalationPolicy.unresolved_ticket_threshold
+    # bool is an int subclass; True is not a ticket count.
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise ValueError(f"ESCALATION_UNRESOLVED_TICKETS must be an integer, got {raw!r}")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"ESCALATION_UNRESOLVED_TICKETS must be an integer, got {raw!r}") from None
+    if value < 1:
+        # 0 would escalate every chat, which is "AI off", not a threshold.
+        raise ValueError(f"ESCALATION_UNRESOLVED_TICKETS must be at least 1, got {value}")
+    return value
+
+
+def _negative(raw: Any) -> float:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return EscalationPolicy.negative_threshold
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise ValueError(f"ESCALATION_NEGATIVE_THRESHOLD must be a number, got {raw!r}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"ESCALATION_NEGATIVE_THRESHOLD must be a number, got {raw!r}") from None
+    if not math.isfinite(value) or not -1.0 <= value <= 1.0:
+        raise ValueError(
+            f"ESCALATION_NEGATIVE_THRESHOLD must be between -1 and 1 (a VADER score), got {raw!r}"
+        )
+    return value
+
+
+def _rules(raw: Any) -> frozenset[str]:
+    # Unset or empty means every rule, matching config.py's ESCALATION_RULES default of "".
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return frozenset(RULES)
+    if isinstance(raw, str):
+        if raw.strip().lower() == "none":
+            return frozenset()
+        names = [part.strip() for part in raw.split(",") if part.strip()]
+    elif isinstance(raw, list | tuple | set | frozenset):
+        names = [str(part).strip() for part in raw]
+    else:
+        raise ValueError(f"ESCALATION_RULES must be a comma-separated string, got {raw!r}")
+    unknown = sorted(set(names) - set(RULES))
+    if unknown:
+        raise ValueError(
+            f"ESCALATION_RULES has unknown rule(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(RULES)} (or 'none')"
+        )
+    return frozenset(names)
+
+
+_DEFAULT_POLICY = EscalationPolicy()  # frozen, so one shared default is safe
+
+
+def decide(
+    analysis: Analysis, *, unresolved_tickets: int, policy: EscalationPolicy = _DEFAULT_POLICY
+) -> Decision:
+    """Whether to hand this chat to a human, by the first enabled rule that matches."""
+    rules = policy.enabled_rules
+    keywords = analysis.priority_keywords
+    if "priority_keyword" in rules and keywords:
+        urgent = any(k in _URGENT_KEYWORDS for k in keywords)
+        return Decision(
+            escalate=True,
+            rule="priority_keyword",
+            priority="URGENT" if urgent else "HIGH",
+            reason=f"High-priority keywords: {', '.join(keywords)}",
+        )
+    if "human_request" in rules and analysis.human_request:
+        return Decision(True, "human_request", "MEDIUM", "Customer asked to speak to a person")
+    sentiment = analysis.sentiment.score
+    if (
+        "negative_complex" in rules
+        and sentiment <= policy.negative_threshold
+        and analysis.complexity in {"medium", "high"}
+    ):
+        return Decision(
+            escalate=True,
+            rule="negative_complex",
+            priority="HIGH",
+            reason=f"Negative sentiment ({sentiment:+.2f}) on a {analysis.complexity}-complexity "
+            f"{analysis.intent.replace('_', ' ')} issue",
+        )
+    if "unresolved_tickets" in rules and unresolved_tickets >= policy.unresolved_ticket_threshold:
+        return Decision(
+            escalate=True,
+            rule="unresolved_tickets",
+            priority="MEDIUM",
+            reason=f"Customer has {unresolved_tickets} unresolved tickets",
+        )
+    return Decision(escalate=False, rule=None, priority="LOW", reason="No escalation rule matched")

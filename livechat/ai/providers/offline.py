@@ -1,0 +1,64 @@
+"""The offline provider: deterministic answers from the knowledge base, streamed like a model's."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import gevent
+
+from livechat.ai.prompts import notice
+from livechat.ai.providers import Prompt, ProviderError, Reply
+
+_GREETING = re.compile(
+    r"^\W*(hi|hello|hey|hola|bonjour|salut|hallo|guten tag|olá|ola|oi|ciao|buongiorno)\W*$",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(
+    r"^\W*(thanks?( you)?|thx|gracias|merci|danke|obrigad[oa]|grazie)\b[\w\s!.]*$", re.IGNORECASE
+)
+
+
+class OfflineProvider:
+    """No network, no key: retrieval over the knowledge base, plain about what it does not know."""
+
+    name = "offline"
+    model = "offline-kb"
+
+    def __init__(self, chunk_delay: float = 0.02) -> None:
+        self._delay = chunk_delay
+
+    def compose(self, prompt: Prompt) -> tuple[str, list[str]]:
+        """The whole answer and the article titles it cites (deterministic)."""
+        lang, question = prompt.language, prompt.question.strip()
+        if _GREETING.match(question):
+            return notice(lang, "greeting"), []
+        if _THANKS.match(question):
+            return notice(lang, "thanks"), []
+        if not prompt.passages:
+            return notice(lang, "unknown"), []
+        best = prompt.passages[0]
+        parts = [notice(lang, "found"), "", best.text.strip()]
+        titles = [best.title]
+        second = next((p for p in prompt.passages[1:] if p.title != best.title), None)
+        if second is not None and second.score >= best.score * 0.8:
+            parts += ["", second.text.strip()]
+            titles.append(second.title)
+        parts += ["", notice(lang, "more"), "", f"{notice(lang, 'source')}: {'; '.join(titles)}"]
+        return "\n".join(parts), titles
+
+    def stream(self, prompt: Prompt, reply: Reply, deadline: float) -> Iterator[str]:
+        text, titles = self.compose(prompt)
+        reply.model, reply.sources = self.model, titles
+        for chunk in re.findall(r"\S+\s*|\s+", text):
+            if time.monotonic() > deadline:
+                raise ProviderError("ai_timeout", "The assistant took too long.")
+            reply.text += chunk
+            yield chunk
+            gevent.sleep(self._delay)  # stream at a readable pace and let others run
+        reply.usage = {"completion_tokens": len(text.split()), "prompt_tokens": 0}
+
+    def classify(self, text: str, deadline: float) -> dict[str, Any] | None:
+        return None  # the local analysers are the offline classification

@@ -1,0 +1,114 @@
+"""Pure helpers of an AI turn: the prompt (redacted, within budget), the analysis, the packet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from livechat.ai.analysis import Analysis, to_dict
+from livechat.ai.prompts import system_prompt
+from livechat.ai.providers import Prompt
+from livechat.ai.redaction import redact
+
+_ROLES = {"USER": "user", "AI": "assistant", "AGENT": "assistant"}
+PACKET_MESSAGES = 12
+PACKET_CHARS = 3000
+
+
+def _tokens(text: str) -> int:
+    return len(text) // 4 + 1  # a rough, provider-neutral estimate
+
+
+def _redact_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_values(v) for v in value]
+    return value
+
+
+# Words that describe each intent in the knowledge base's vocabulary: a short question that
+# names only a broad topic ("how do fees work?") still finds its article.
+INTENT_QUERIES = {
+    "fraud_report": "fraud suspicious transaction phishing",
+    "card_issue": "card declined freeze activate",
+    "payment_issue": "transfer payment sepa international",
+    "account_access": "log in password reset two-factor",
+    "kyc": "identity verification documents kyc",
+    "fees": "fees plans atm withdrawals",
+    "refund": "refund dispute chargeback merchant",
+}
+
+
+def find_passages(knowledge: Any, question: str, intent: str) -> list[Any]:
+    """Retrieval on the question, then on the question plus its intent's vocabulary."""
+    passages = knowledge.search(question, k=3)
+    if not passages and intent in INTENT_QUERIES:
+        passages = knowledge.search(f"{question} {INTENT_QUERIES[intent]}", k=3)
+    return passages
+
+
+def build_prompt(orchestrator: Any, ctx: Any, language: str, intent: str) -> Prompt:
+    """Only this customer's data, redacted before it leaves; history trimmed to the budget."""
+    question = redact("\n".join(t for _, t, _ in ctx.pending))
+    passages = find_passages(orchestrator.knowledge, question, intent)
+    profile = orchestrator.context_provider.customer_context(ctx.user_id, ctx.profile)
+    history: list[dict[str, str]] = []
+    budget = orchestrator.history_tokens
+    for sender_type, content, _seq in reversed(ctx.history):
+        role = _ROLES.get(sender_type)
+        if role is None:
+            continue  # system notices are for the customer, not the model
+        text = redact(content)
+        budget -= _tokens(text)
+        if budget < 0 and history:
+            break
+        history.insert(0, {"role": role, "content": text})
+    return Prompt(
+        language=language,
+        system=system_prompt(
+            language, _redact_values(profile), _redact_values(ctx.open_tickets), passages
+        ),
+        history=history,
+        question=question,
+        passages=passages,
+    )
+
+
+def merge_classification(local: Analysis, remote: dict[str, Any] | None) -> dict[str, Any]:
+    """The model's reading where it gave one; the local analysers fill in (and set the rules)."""
+    found = to_dict(local)
+    if remote:
+        found.update(
+            intent=remote["intent"],
+            sentiment={
+                "score": remote["sentiment"]["score"],
+                "label": remote["sentiment"]["label"],
+            },
+            complexity=remote["complexity"],
+            model={
+                "handoff": remote["handoff"],
+                "reason": remote["reason"],
+                "confidence": remote["confidence"],
+            },
+        )
+    return found
+
+
+def handoff_packet(ctx: Any, found: dict[str, Any], reason: str, detail: str) -> str:
+    """What the agent reads first: why, what the customer wants, and the recent conversation."""
+    sentiment = found.get("sentiment") or {}
+    lines = [
+        f"Handed over: {reason} ({detail})",
+        f"Intent: {found.get('intent')}; sentiment: {sentiment.get('label')} "
+        f"({sentiment.get('score')}); complexity: {found.get('complexity')}; "
+        f"language: {found.get('language')}",
+        f"Customer: {ctx.user_id}; unresolved tickets: {ctx.unresolved_tickets}",
+        "",
+        "Recent conversation:",
+    ]
+    for sender_type, content, seq in ctx.history[-PACKET_MESSAGES:]:
+        lines.append(f"#{seq} [{sender_type}] {content}")
+    packet = "\n".join(lines)
+    return packet if len(packet) <= PACKET_CHARS else packet[: PACKET_CHARS - 1] + "…"

@@ -1,0 +1,144 @@
+"""Escalation: hand a chat to humans in one transaction (ticket, WAITING, customer notice)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from livechat.errors import Conflict, NotFound
+from livechat.events import SessionEscalated, TicketOpened, publish
+from livechat.extensions import db
+from livechat.models import (
+    ChatSession,
+    SenderType,
+    SessionStatus,
+    Ticket,
+    TicketPriority,
+    utcnow,
+)
+from livechat.schemas.tickets import TicketSchema
+from livechat.services.messages import append_message
+from livechat.services.sessions import dump_session
+
+_ticket_schema = TicketSchema()
+
+TICKET_SUBJECTS = {
+    "human_request": "Customer asked for a human agent",
+    "fraud_report": "Fraud report",
+    "card_issue": "Card issue",
+    "payment_issue": "Payment issue",
+    "account_access": "Account access",
+    "kyc": "Identity verification (KYC)",
+    "fees": "Question about fees",
+    "refund": "Refund request",
+    "general": "Support request",
+}
+
+# (queue position, estimated minutes) -> the notice the customer reads, in their language.
+Notice = Callable[[int, int], str]
+
+
+def _locked(session_id: str) -> ChatSession:
+    session = (
+        db.session.scalars(
+            sa.select(ChatSession)
+            .where(ChatSession.id == session_id)
+            .with_for_update(of=ChatSession)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .first()
+    )
+    if session is None:
+        raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
+    return session
+
+
+def queue_position(session: ChatSession) -> int:
+    """1 for the longest-waiting session; counts sessions that started waiting no later."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ChatSession)
+            .where(
+                ChatSession.status == SessionStatus.WAITING,
+                ChatSession.waiting_since <= session.waiting_since,
+            )
+        )
+        or 1
+    )
+
+
+def escalate(
+    session_id: str,
+    *,
+    reason: str,
+    requested_by: str,
+    priority: TicketPriority = TicketPriority.MEDIUM,
+    rule: str | None = None,
+    intent: str | None = None,
+    sentiment: dict[str, Any] | None = None,
+    summary: str = "",
+    notice: Notice | None = None,
+    minutes_per_chat: float = 4.0,
+) -> tuple[ChatSession, Ticket | None]:
+    """Ticket + WAITING + metadata.escalation + the customer's notice, committed together.
+
+    Idempotent: a session already waiting, or with an agent, is returned unchanged (no ticket).
+    """
+    session = _locked(session_id)
+    if session.status == SessionStatus.ENDED:
+        raise Conflict("This chat session has ended.", code="session_ended")
+    if session.status == SessionStatus.WAITING or session.agent_id is not None:
+        db.session.commit()
+        return session, None
+    now = utcnow()
+    ticket = Ticket(
+        user_id=session.user_id,
+        session_id=session.id,
+        subject=TICKET_SUBJECTS.get(intent or "", f"Chat escalation: {reason}")[:200],
+        description=summary,
+        priority=priority,
+        category="chat_escalation",
+        created_by=requested_by,
+        meta={"reason": reason, "rule": rule, "intent": intent, "sentiment": sentiment},
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(ticket)
+    session.status = SessionStatus.WAITING
+    session.waiting_since = now
+    session.updated_at = now
+    db.session.flush()
+    position = queue_position(session)
+    minutes = max(1, round(position * minutes_per_chat))
+    session.meta = {
+        **session.meta,
+        "escalation": {
+            "reason": reason,
+            "rule": rule,
+            "intent": intent,
+            "sentiment": sentiment,
+            "priority": priority.value,
+            "ticketId": ticket.id,
+            "summary": summary,
+            "at": now.isoformat(),
+            "by": requested_by,
+            "queuePosition": position,
+        },
+    }
+    if notice is not None:
+        append_message(
+            session,
+            sender_id="SYSTEM",
+            sender_type=SenderType.SYSTEM,
+            content=notice(position, minutes),
+            metadata={"kind": "escalation", "queuePosition": position, "waitMinutes": minutes},
+        )
+    ticket_payload = _ticket_schema.dump(ticket)
+    publish(SessionEscalated(session.id, dump_session(session), reason, ticket_payload))
+    publish(TicketOpened(session.id, ticket_payload))
+    db.session.commit()
+    return session, ticket

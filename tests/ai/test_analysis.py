@@ -1,0 +1,305 @@
+"""The local analysers: intents, human requests, keywords, sentiment, complexity, language."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from livechat.ai import analysis
+from livechat.ai.analysis import INTENTS, LANGUAGES, Analysis, analyse, detect_language, to_dict
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Somebody used my account and I don't recognise these transactions", "fraud_report"),
+        ("My card got declined at the petrol station", "card_issue"),
+        ("I was charged twice for one coffee", "payment_issue"),
+        ("I can't log in since the update", "account_access"),
+        ("What proof of address do you accept?", "kyc"),
+        ("How much does an international transfer cost?", "fees"),
+        ("The shop promised a refund three weeks ago", "refund"),
+        ("What are your opening hours?", "general"),
+        ("Let me talk to a person", "human_request"),
+    ],
+)
+def test_intents(text: str, intent: str) -> None:
+    assert analyse(text).intent == intent
+
+
+def test_intent_priority_when_several_match() -> None:
+    # fraud beats card, card beats payment, payment beats refund, refund beats fees.
+    assert analyse("Fraud! Someone used my card").intent == "fraud_report"
+    assert analyse("My card was declined and the transfer failed").intent == "card_issue"
+    assert analyse("The transfer failed, I want a refund").intent == "payment_issue"
+    assert analyse("Please refund the fee").intent == "refund"
+    # A person wins over everything, even a fraud report.
+    assert analyse("I need to speak to someone about a fraudulent charge").intent == (
+        "human_request"
+    )
+
+
+def test_card_needs_a_card_problem_not_just_the_word() -> None:
+    assert analyse("I paid by card at the hotel, how do I get a refund?").intent == "refund"
+    assert analyse("My ID card was rejected during verification").intent == "kyc"
+    assert analyse("I lost my keys, not my card. When do you open?").intent == "general"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to talk to a human",
+        "can I speak to a real person please",
+        "Let me chat with someone",
+        "Please connect me with a customer service representative",
+        "Can I get a human?",
+        "stop, I want an agent",
+        "Operator!",
+        "agent please",
+        "Put me through to your support staff",
+        "Is there a live agent available?",
+        "Quiero hablar con una persona",
+        "¿Puedo hablar con un agente?",
+        "Je veux parler à un conseiller",
+        "Je voudrais parler à un humain",
+        "Ich möchte mit einem Menschen sprechen",
+        "Kann ich mit einem Mitarbeiter sprechen?",
+        "Quero falar com um atendente",
+        "Posso falar com um humano?",
+        "Vorrei parlare con un operatore",
+    ],
+)
+def test_human_requests(text: str) -> None:
+    a = analyse(text)
+    assert a.human_request is True
+    assert a.intent == "human_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Are you a bot?",
+        "are you a human?",
+        "Is this a real person?",
+        "I work in human resources",
+        "I'm only human, I made a typo",
+        "Sorry, human error on my side",
+        "How do I change my email?",
+        "¿Eres un robot?",
+    ],
+)
+def test_not_human_requests(text: str) -> None:
+    assert analyse(text).human_request is False
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("I think this is fraud", "fraud"),
+        ("fraudulent payment on my statement", "fraud"),
+        ("An unauthorised direct debit", "unauthorized"),
+        ("An unauthorized payment", "unauthorized"),
+        ("My wallet was stolen", "stolen"),
+        ("My account got hacked", "hacked"),
+        ("I want to raise a chargeback", "chargeback"),
+        ("I lost my card yesterday", "lost card"),
+        ("I think it's a scam", "scam"),
+        ("I fell for a phishing email", "phishing"),
+        ("This is identity theft", "identity theft"),
+        ("Looks like an account takeover", "account takeover"),
+        ("Creo que es un fraude", "fraud"),
+        ("Me han robado la tarjeta", "stolen"),
+        ("Mi cuenta fue hackeada", "hacked"),
+        ("Mon compte a subi un piratage", "hacked"),
+        ("Meine Karte wurde gestohlen", "stolen"),
+        ("Das ist Betrug", "fraud"),
+        ("Meu cartão foi roubado", "stolen"),
+        ("Mi hanno rubato la carta, è un furto", "stolen"),
+    ],
+)
+def test_priority_keywords_are_normalised(text: str, keyword: str) -> None:
+    assert keyword in analyse(text).priority_keywords
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I ordered scampi with my card",  # word boundaries
+        "It's not fraud, I just forgot the purchase",  # negated
+        "How can I recognise phishing emails?",  # asking about, not reporting
+        "I lost my keys, not my card",
+        "My new card arrived, thanks!",
+    ],
+)
+def test_no_priority_keywords(text: str) -> None:
+    assert analyse(text).priority_keywords == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Thank you so much, this is great!", "positive"),
+        ("What are your opening hours?", "neutral"),
+        ("This is terrible and I am very angry", "negative"),
+        ("Muchas gracias, perfecto", "positive"),
+        ("Merci beaucoup !", "positive"),
+        ("Danke, perfekt!", "positive"),
+        ("Estoy muy enfadado, esto es inaceptable", "negative"),
+        ("Je suis furieux, c'est inadmissible", "negative"),
+        ("Ich bin wütend, das ist eine Frechheit", "negative"),
+        ("Estou irritado, isto é inaceitável", "negative"),
+        ("Sono arrabbiato, è inaccettabile", "negative"),
+    ],
+)
+def test_sentiment_labels(text: str, label: str) -> None:
+    s = analyse(text).sentiment
+    assert s.label == label
+    assert -1.0 <= s.score <= 1.0
+
+
+def test_a_furious_spanish_customer_is_negative_enough_to_count() -> None:
+    assert analyse("¡Estoy furioso! Es una vergüenza, pésimo servicio").sentiment.score <= -0.3
+
+
+def test_negation_does_not_leak_across_sentences() -> None:
+    # Raw VADER reads "nobody helps. Absolutely unacceptable." as mildly positive.
+    assert analyse("Nobody helps. Absolutely unacceptable.").sentiment.label == "negative"
+
+
+def test_complexity() -> None:
+    assert analyse("Hi").complexity == "low"
+    assert analyse("My transfer of €200 is pending since Monday").complexity == "medium"
+    long = (
+        "I sent €1,200 on Monday and it never arrived. Also my card was declined twice "
+        "yesterday and nobody answers. Why? And when will I get my money back?"
+    )
+    assert analyse(long).complexity == "high"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("I would like to know why my transfer is still pending", "en"),
+        ("Quiero saber por qué mi transferencia sigue pendiente", "es"),
+        ("Je voudrais savoir pourquoi mon virement est toujours en attente", "fr"),
+        ("Ich möchte wissen, warum meine Überweisung noch aussteht", "de"),
+        ("Gostaria de saber porque é que a minha transferência ainda está pendente", "pt"),
+        ("Vorrei sapere perché il mio bonifico è ancora in sospeso", "it"),
+        ("Combien coûte la carte premium ?", "fr"),  # langdetect unsure; hints decide
+        # Unsupported languages are answered in English.
+        ("Ik wil graag weten waarom mijn overboeking nog niet is aangekomen", "en"),
+        ("Chcę wiedzieć, dlaczego mój przelew jeszcze nie dotarł", "en"),
+    ],
+)
+def test_detect_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hola", "es"),
+        ("¿Eres un robot?", "es"),
+        ("Bonjour", "fr"),
+        ("Merci beaucoup", "fr"),
+        ("Danke schön", "de"),
+        ("Obrigado", "pt"),
+        ("Grazie mille", "it"),
+        ("Hello", "en"),
+        ("ok", "en"),
+        ("help", "en"),
+        ("", "en"),
+        ("12345", "en"),
+        ("😀👍", "en"),
+        ("asdf qwer", "en"),
+    ],
+)
+def test_detect_language_short_texts(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+def test_language_detection_is_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [
+        "Combien coûte la carte premium ?",
+        "¿Qué documentos necesito para verificar mi identidad?",
+        "My transfer is still pending",
+        "ciao",
+        "Non riesco ad accedere all'app",
+    ]
+    first = [detect_language(t) for t in texts]
+    for _ in range(20):
+        assert [detect_language(t) for t in texts] == first
+    # A freshly loaded detector (as in a new worker process) agrees too.
+    monkeypatch.setattr(analysis, "_detector_factory", None)
+    assert [detect_language(t) for t in texts] == first
+
+
+def test_languages_are_supported_ones() -> None:
+    for text in ["Hola amigo", "Hej, jag behöver hjälp med mitt konto", "Привет, помогите"]:
+        assert analyse(text).language in LANGUAGES
+
+
+def test_analyse_empty_text() -> None:
+    a = analyse("")
+    assert (a.intent, a.sentiment.label, a.complexity, a.language) == (
+        "general",
+        "neutral",
+        "low",
+        "en",
+    )
+    assert a.human_request is False
+    assert a.priority_keywords == ()
+
+
+def test_analysis_is_frozen() -> None:
+    a = analyse("hello")
+    with pytest.raises(AttributeError):
+        a.intent = "fees"  # type: ignore[misc]
+
+
+def test_to_dict_shape() -> None:
+    d = to_dict(analyse("My card was stolen, I want to talk to a human!"))
+    assert set(d) == {
+        "intent",
+        "sentiment",
+        "complexity",
+        "language",
+        "humanRequest",
+        "priorityKeywords",
+    }
+    assert set(d["sentiment"]) == {"score", "label"}
+    assert d["intent"] in INTENTS
+    assert d["humanRequest"] is True
+    assert d["priorityKeywords"] == ["stolen"]
+    assert isinstance(d["sentiment"]["score"], float)
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_results_are_plain_values() -> None:
+    a = analyse("I lost my card")
+    assert isinstance(a, Analysis)
+    assert isinstance(a.priority_keywords, tuple)
+    assert all(isinstance(k, str) for k in a.priority_keywords)
+
+
+def test_first_use_emits_no_warnings() -> None:
+    # A fresh interpreter with every warning an error and dev-mode ResourceWarnings on: loading
+    # VADER's lexicon and langdetect's profiles must stay silent.
+    code = (
+        "from livechat.ai.analysis import analyse; "
+        "print(analyse('Hola, necesito ayuda con mi tarjeta bloqueada').language)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "es"
+    assert proc.stderr == ""

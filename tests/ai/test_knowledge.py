@@ -1,0 +1,327 @@
+"""The shipped FAQ knowledge base and BM25 retrieval over it (pure: no app, database or network)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from livechat.ai import knowledge
+from livechat.ai.knowledge import (
+    DEFAULT_KB_DIR,
+    DEFAULT_MIN_SCORE,
+    Article,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    Passage,
+    tokenize,
+)
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+# --- the shipped articles ---------------------------------------------------------------------
+
+
+def test_shipped_kb_loads_with_complete_unique_articles(kb: KnowledgeBase) -> None:
+    assert 10 <= len(kb.articles) <= 14
+    ids = [a.id for a in kb.articles]
+    assert len(set(ids)) == len(ids)
+    for article in kb.articles:
+        assert isinstance(article, Article)
+        assert article.id and article.title and article.body
+        assert article.tags and all(isinstance(t, str) and t for t in article.tags)
+        assert kb.get(article.id) is article
+    assert kb.get("no-such-article") is None
+
+
+def test_article_files_are_named_after_their_ids(kb: KnowledgeBase) -> None:
+    assert sorted(p.stem for p in DEFAULT_KB_DIR.glob("*.md")) == sorted(a.id for a in kb.articles)
+
+
+def test_default_load_is_the_shipped_folder(kb: KnowledgeBase) -> None:
+    again = KnowledgeBase.load(DEFAULT_KB_DIR)
+    assert again.articles == kb.articles
+
+
+def test_articles_split_into_paragraph_sized_passages(kb: KnowledgeBase) -> None:
+    for article in kb.articles:
+        chunks = knowledge._chunk(article.body)
+        assert chunks, article.id
+        assert all(0 < len(c) <= knowledge.MAX_CHUNK_CHARS for c in chunks), article.id
+
+
+def test_long_paragraphs_are_cut_and_headings_kept() -> None:
+    items = "\n".join(f"- item {i}: " + "word " * 20 for i in range(20))
+    chunks = knowledge._chunk(f"## Section\n\n{items}\n\n## Other\n\nShort.")
+    assert len(chunks) > 2
+    assert all(len(c) <= knowledge.MAX_CHUNK_CHARS for c in chunks)
+    assert all(c.startswith("## Section") for c in chunks[:-1])
+    assert chunks[-1] == "## Other\n\nShort."
+
+
+# --- retrieval quality ------------------------------------------------------------------------
+
+QUESTIONS = [
+    ("I lost my card", "card-lost-stolen"),
+    ("my card was stolen yesterday", "card-lost-stolen"),
+    ("how long does a SEPA transfer take", "transfers"),
+    ("my international transfer is still pending", "transfers"),
+    ("what is the cut-off time for transfers", "transfers"),
+    ("my passport was rejected during verification", "kyc-verification"),
+    ("which documents do you accept for identity verification", "kyc-verification"),
+    ("why was I charged a fee for withdrawing cash", "fees"),
+    ("what are the exchange rate fees abroad", "fees"),
+    ("how much does the premium plan cost", "fees"),
+    ("I can't log in, new phone", "account-access"),
+    ("I forgot my password", "account-access"),
+    ("I'm not receiving the SMS code", "account-access"),
+    ("someone used my card without permission", "fraud-security"),
+    ("I got an email asking for my password, is it a scam?", "fraud-security"),
+    ("there's a transaction I don't recognise", "fraud-security"),
+    ("how do I activate my new card", "card-activation-pin"),
+    ("I entered the wrong PIN three times", "card-activation-pin"),
+    ("my card payment was declined at the supermarket", "card-declined"),
+    ("my payment keeps failing online", "card-declined"),
+    ("how do I unfreeze my card", "card-freeze"),
+    ("I sent money to the wrong IBAN", "transfer-wrong-recipient"),
+    ("can I cancel a transfer", "transfer-wrong-recipient"),
+    ("when will I get my refund from the shop", "refunds-disputes"),
+    ("I was charged twice for the same purchase", "refunds-disputes"),
+    ("how do I close my account", "account-closure"),
+    ("can I increase my daily spending limit", "limits"),
+    ("I want to talk to a human", "contact-us"),
+    ("I'd like to make a complaint", "contact-us"),
+    ("the password reset email never came", "account-access"),
+    ("money I sent on Friday evening still hasn't arrived", "transfers"),
+    ("how do I get my money back from a wrong transfer", "transfer-wrong-recipient"),
+    ("contactless isn't working on my new card", "card-activation-pin"),
+    ("somebody stole my wallet", "card-lost-stolen"),
+    ("is there a fee for paying in dollars", "fees"),
+    ("do you accept a driving licence", "kyc-verification"),
+    ("the merchant refunded me but I don't see it", "refunds-disputes"),
+    ("someone called pretending to be from the bank", "fraud-security"),
+    ("what's the maximum I can transfer per day", "limits"),
+]
+
+
+@pytest.mark.parametrize(("question", "article_id"), QUESTIONS)
+def test_questions_retrieve_the_right_article_first(
+    kb: KnowledgeBase, question: str, article_id: str
+) -> None:
+    results = kb.search(question)
+    assert results, f"nothing for {question!r}"
+    assert results[0].article_id == article_id, [(p.article_id, p.score) for p in results]
+
+
+def test_passages_cite_their_article_and_come_from_it(kb: KnowledgeBase) -> None:
+    for passage in kb.search("I lost my card, how do I get a replacement?", k=3):
+        article = kb.get(passage.article_id)
+        assert article is not None and passage.title == article.title
+        assert all(line in article.body for line in passage.text.splitlines())
+        assert isinstance(passage.score, float) and passage.score > DEFAULT_MIN_SCORE
+
+
+UNRELATED = [
+    "what's the weather in Paris",
+    "tell me a joke",
+    "asdf qwerty",
+    "hello",
+    "thanks!",
+    "what is the capital of France",
+    "recommend a good pizza place",
+    "how old are you",
+    "I need a new laptop",
+    "who is the president of the United States",
+    "give me a recipe for pancakes",
+    "what is bitcoin price today",
+    "where is the nearest train station",
+    "my cat is sick",
+    "lol",
+    "",
+    "   \n\t",
+    "?!",
+]
+
+
+@pytest.mark.parametrize("query", UNRELATED)
+def test_unrelated_queries_return_nothing(kb: KnowledgeBase, query: str) -> None:
+    assert kb.search(query) == []
+
+
+def test_the_default_threshold_is_what_filters_weak_matches(kb: KnowledgeBase) -> None:
+    # BM25 does find something ("your old device"): the default cut-off is what drops it.
+    weak = kb.search("how old are you", min_score=0)
+    assert weak and weak[0].score <= DEFAULT_MIN_SCORE
+    assert kb.search("how old are you") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Ich habe meine Karte verloren", "¿Dónde está mi tarjeta?", "我的卡丢了", "💳❓", "a" * 5000],
+)
+def test_other_languages_and_odd_input_do_not_crash(kb: KnowledgeBase, query: str) -> None:
+    assert isinstance(kb.search(query), list)
+
+
+# --- k, min_score, ordering -------------------------------------------------------------------
+
+
+def test_k_limits_the_number_of_passages(kb: KnowledgeBase) -> None:
+    assert kb.search("card", k=0, min_score=0) == []
+    assert len(kb.search("card", k=1, min_score=0)) == 1
+    assert len(kb.search("card", k=4, min_score=0)) == 4
+
+
+def test_results_are_best_first_and_above_min_score(kb: KnowledgeBase) -> None:
+    results = kb.search("card payment declined abroad", k=10, min_score=2.0)
+    scores = [p.score for p in results]
+    assert scores == sorted(scores, reverse=True)
+    assert all(s > 2.0 for s in scores)
+    assert kb.search("card payment declined abroad", min_score=1000.0) == []
+
+
+def test_distinct_articles_preferred_and_at_most_two_passages_each(kb: KnowledgeBase) -> None:
+    few = kb.search("card", k=5, min_score=0)
+    assert len({p.article_id for p in few}) == 5
+    many = kb.search("card account money app", k=100, min_score=0)
+    per_article = [p.article_id for p in many]
+    assert max(per_article.count(a) for a in per_article) == knowledge.MAX_PER_ARTICLE
+
+
+def test_search_is_deterministic(kb: KnowledgeBase) -> None:
+    query = "card payment declined abroad"
+    assert kb.search(query, k=5, min_score=0) == KnowledgeBase.load().search(
+        query, k=5, min_score=0
+    )
+
+
+def test_concurrent_searches_agree_and_are_fast(kb: KnowledgeBase) -> None:
+    queries = [q for q, _ in QUESTIONS] * 4
+    expected = [kb.search(q) for q in queries]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(kb.search, queries)) == expected
+    start = time.perf_counter()
+    for q in queries:
+        kb.search(q)
+    assert (time.perf_counter() - start) / len(queries) < 0.01  # well under 10 ms a search
+
+
+def test_tokenize_folds_case_stopwords_and_simple_suffixes() -> None:
+    assert tokenize("The Charges were charged, a charge") == ["charg"] * 3
+    assert tokenize("Declined, declining, decline") == ["declin"] * 3
+    assert tokenize("transferred transfers") == ["transfer", "transfer"]
+    assert tokenize("how do I do it?") == []
+
+
+# --- loading other folders --------------------------------------------------------------------
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_folder_with_yaml_and_markdown(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "pets.yaml",
+        """
+- id: pet-insurance
+  title: Pet insurance
+  tags: [pets, dog, cat, vet]
+  body: |
+    Our pet insurance covers vet bills for dogs and cats.
+
+    Claims are usually paid within 10 working days.
+- id: travel-insurance
+  title: Travel insurance
+  tags: travel, trip, luggage
+  body: Travel insurance covers lost luggage and cancelled trips.
+""",
+    )
+    _write(
+        tmp_path,
+        "loans.yml",
+        "id: loans\ntitle: Personal loans\ntags: [loan, borrow]\nbody: You can borrow up to a limit.\n",
+    )
+    _write(
+        tmp_path,
+        "savings.md",
+        "---\nid: savings\ntitle: Savings pots\ntags: [savings, interest]\n---\n"
+        "## Interest\n\nSavings pots earn interest, paid monthly.\n",
+    )
+    _write(tmp_path, "notes.txt", "not an article")
+    _write(tmp_path, ".draft.md", "no front matter: dotfiles are skipped")
+
+    kb = KnowledgeBase.load(str(tmp_path))
+
+    assert [a.id for a in kb.articles] == ["loans", "pet-insurance", "travel-insurance", "savings"]
+    assert kb.get("travel-insurance").tags == ("travel", "trip", "luggage")
+    savings = kb.get("savings")
+    assert savings == Article(
+        "savings",
+        "Savings pots",
+        "## Interest\n\nSavings pots earn interest, paid monthly.",
+        ("savings", "interest"),
+    )
+    top = kb.search("does the insurance pay the vet bills for my dog?")
+    assert top and top[0] == Passage(
+        "pet-insurance",
+        "Pet insurance",
+        "Our pet insurance covers vet bills for dogs and cats.\n\n"
+        "Claims are usually paid within 10 working days.",
+        top[0].score,
+    )
+    assert kb.search("what's the weather in Paris") == []
+
+
+def test_knowledge_base_from_articles_directly() -> None:
+    kb = KnowledgeBase([Article("a", "Card fees", "Cards cost nothing.", ("card", "fee"))])
+    assert kb.search("how much does a card cost", min_score=0)[0].article_id == "a"
+    assert KnowledgeBase([]).search("card") == []
+    with pytest.raises(KnowledgeBaseError, match="duplicate"):
+        KnowledgeBase([Article("a", "A", "x", ()), Article("a", "B", "y", ())])
+
+
+BROKEN = {
+    "unclosed.md": "---\nid: x\ntitle: [unclosed\n---\nBody.\n",
+    "no-front-matter.md": "# Just markdown\n\nNo front matter here.\n",
+    "no-title.md": "---\nid: x\ntags: [a]\n---\nBody.\n",
+    "empty-body.md": "---\nid: x\ntitle: X\ntags: [a]\n---\n\n",
+    "list-front-matter.md": "---\n- id: x\n---\nBody.\n",
+    "bad-tags.yaml": "id: x\ntitle: X\ntags: {a: 1}\nbody: Body.\n",
+    "id-number.yaml": "id: 42\ntitle: X\nbody: Body.\n",
+    "bad.yaml": "id: x\ntitle: : :\n  - nope\n",
+    "scalar.yml": "just a string\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_article_raises_naming_the_file(tmp_path: Path, name: str) -> None:
+    _write(tmp_path, "good.md", "---\nid: good\ntitle: Good\ntags: [ok]\n---\nFine.\n")
+    _write(tmp_path, name, BROKEN[name])
+    with pytest.raises(KnowledgeBaseError, match=name.replace(".", r"\.")):
+        KnowledgeBase.load(tmp_path)
+
+
+def test_duplicate_ids_across_files_name_both(tmp_path: Path) -> None:
+    _write(tmp_path, "a.md", "---\nid: same\ntitle: A\n---\nA.\n")
+    _write(tmp_path, "b.yaml", "id: same\ntitle: B\nbody: B.\n")
+    with pytest.raises(KnowledgeBaseError, match="duplicate article id") as exc:
+        KnowledgeBase.load(tmp_path)
+    assert "a.md" in str(exc.value) and "b.yaml" in str(exc.value)
+
+
+def test_missing_or_empty_folder_raises(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeBaseError, match="not found"):
+        KnowledgeBase.load(tmp_path / "nope")
+    with pytest.raises(KnowledgeBaseError, match="no articles"):
+        KnowledgeBase.load(tmp_path)
+    assert issubclass(KnowledgeBaseError, ValueError)

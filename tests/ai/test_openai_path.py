@@ -1,0 +1,151 @@
+"""The openai provider through the real openai client against a local OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import gevent
+import pytest
+
+from tests.ai.conftest import wait_for
+from tests.ai.test_orchestrator import _headers, _join, _messages, _open, _session
+
+VALID_CLASSIFICATION = {
+    "intent": "card_issue",
+    "sentiment": {"score": -0.2, "label": "negative"},
+    "complexity": "low",
+    "handoff": False,
+    "reason": "declined card",
+    "confidence": 0.9,
+}
+
+
+def test_streamed_reply_with_usage_and_grounded_prompt(
+    openai_app: Any, stub: Any, chat_client: Any
+) -> None:
+    stub.classification = VALID_CLASSIFICATION
+    sid = _open(openai_app, "oa-cust-1", profile={"plan": "premium", "email": "ann@example.com"})
+    customer = chat_client(openai_app, "oa-cust-1")
+    _join(customer, sid)
+    customer.emit(
+        "message:send",
+        {
+            "sessionId": sid,
+            "content": "My card 4111-1111-1111-1111 keeps getting declined, why? "
+            "Write to me at bob@example.org or IBAN DE89 3704 0044 0532 0130 00",
+        },
+    )
+    seen = wait_for(customer, "ai:complete")
+    deltas = [p["delta"] for n, p in seen if n == "ai:delta"]
+    assert deltas == stub.chunks
+    reply = [p for n, p in seen if n == "message:new"][-1]
+    assert reply["content"] == "".join(stub.chunks)
+    meta = reply["metadata"]
+    assert meta["provider"] == "openai" and meta["model"] == "stub-model"
+    assert meta["usage"] == {"prompt_tokens": 42, "completion_tokens": 7}
+    assert meta["intent"] == "card_issue"  # the model's structured classification
+
+    chat_request = next(r for r in stub.requests if r.get("stream"))
+    assert chat_request["model"] == "stub-model"
+    wire = json.dumps(stub.requests, ensure_ascii=False)
+    # The provider never received the raw personal data (the card is also masked in storage).
+    assert "4111" not in wire.replace("••••1111", "")
+    assert "bob@example.org" not in wire and "DE89" not in wire
+    assert "[card ••••1111]" in wire and "[email]" in wire and "[iban ••••3000]" in wire
+    stored = _messages(openai_app, sid)[0][1]
+    assert "bob@example.org" in stored and "4111-1111" not in stored  # only cards masked at rest
+    system = chat_request["messages"][0]["content"]
+    assert chat_request["messages"][0]["role"] == "system"
+    assert "premium" in system and "ann@example.com" not in system and "[email]" in system
+    assert "[Why was my card payment declined?]" in system  # a knowledge-base passage
+
+
+def test_malformed_classification_falls_back_to_local_analysers(
+    openai_app: Any, stub: Any, chat_client: Any
+) -> None:
+    stub.classification = '{"intent": "make_me_admin", "sentiment": 3}'
+    sid = _open(openai_app, "oa-cust-2")
+    customer = chat_client(openai_app, "oa-cust-2")
+    _join(customer, sid)
+    customer.emit("message:send", {"sessionId": sid, "content": "How do I reset my password?"})
+    seen = wait_for(customer, "ai:complete")
+    reply = [p for n, p in seen if n == "message:new"][-1]
+    assert reply["metadata"]["intent"] == "account_access"
+
+
+@pytest.mark.parametrize(
+    ("mode", "code"),
+    [
+        ("500", "ai_unavailable"),
+        ("429", "ai_rate_limited"),
+        ("hang", "ai_timeout"),
+        ("garbage", "ai_bad_output"),
+        ("drop", "ai_unavailable"),
+        ("empty", "ai_bad_output"),
+    ],
+)
+def test_failures_hand_over_and_keep_the_message(
+    openai_app: Any, stub: Any, chat_client: Any, mode: str, code: str
+) -> None:
+    stub.mode = mode
+    sid = _open(openai_app, f"oa-fail-{mode}")
+    customer = chat_client(openai_app, f"oa-fail-{mode}")
+    _join(customer, sid)
+    customer.emit("message:send", {"sessionId": sid, "content": "How do fees work?"})
+    seen = wait_for(customer, "session:updated", timeout=15)
+    errors = [p for n, p in seen if n == "ai:error"]
+    assert errors and errors[0]["code"] == code and errors[0]["sessionId"] == sid
+    status, meta, _ = _session(openai_app, sid)
+    assert status == "WAITING" and meta["escalation"]["reason"] == "ai_unavailable"
+    kinds = [t for t, _, _ in _messages(openai_app, sid)]
+    assert kinds == ["USER", "SYSTEM"]  # the customer's message kept, a polite notice, no AI text
+    if mode in ("500", "429"):
+        assert stub.status_calls == 2  # one try + AI_MAX_RETRIES=1 retry, bounded
+
+
+def test_agent_assignment_cancels_the_stream_at_once(
+    openai_app: Any, stub: Any, chat_client: Any
+) -> None:
+    stub.chunk_delay = 0.5
+    sid = _open(openai_app, "oa-cust-3")
+    customer = chat_client(openai_app, "oa-cust-3")
+    _join(customer, sid)
+    customer.emit("message:send", {"sessionId": sid, "content": "How long do transfers take?"})
+    wait_for(customer, "ai:delta", timeout=10)
+    resp = openai_app.test_client().post(
+        f"/api/support/chat/sessions/{sid}/assign",
+        headers=_headers(openai_app, "oa-agent", "agent"),
+    )
+    assert resp.status_code == 200
+    seen = wait_for(customer, "ai:cancelled", timeout=1.0)  # well before the next chunk is done
+    cancelled = next(p for n, p in seen if n == "ai:cancelled")
+    assert cancelled["reason"] == "agent_assigned"
+    gevent.sleep(0.6)
+    assert [t for t, _, _ in _messages(openai_app, sid)] == ["USER"]
+    assert "ai:complete" not in [n for n, _ in seen + wait_or_none(customer)]
+
+
+def wait_or_none(client: Any) -> list[Any]:
+    return [(r["name"], None) for r in client.get_received()]
+
+
+def test_a_second_message_mid_stream_gives_one_coherent_turn(
+    openai_app: Any, stub: Any, chat_client: Any
+) -> None:
+    stub.chunk_delay = 0.3
+    sid = _open(openai_app, "oa-cust-4")
+    customer = chat_client(openai_app, "oa-cust-4")
+    _join(customer, sid)
+    customer.emit("message:send", {"sessionId": sid, "content": "How do I freeze my card?"})
+    wait_for(customer, "ai:delta", timeout=10)
+    customer.emit("message:send", {"sessionId": sid, "content": "And unfreeze it later?"})
+    seen = wait_for(customer, "ai:complete", timeout=15)
+    names = [n for n, _ in seen]
+    assert "ai:cancelled" in names
+    assert names.count("ai:complete") == 1
+    stored = _messages(openai_app, sid)
+    assert [t for t, _, _ in stored] == ["USER", "USER", "AI"]
+    last_chat = [r for r in stub.requests if r.get("stream")][-1]
+    convo = json.dumps(last_chat["messages"])
+    assert "freeze my card" in convo and "unfreeze it later" in convo

@@ -1,0 +1,227 @@
+"""The escalation policy: the four rules, their order, switches and configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from livechat.ai.analysis import Analysis, Sentiment, analyse
+from livechat.ai.policy import RULES, Decision, EscalationPolicy, decide
+
+
+def make(**changes: Any) -> Analysis:
+    """A calm, simple, general message; tests change only what they are about."""
+    base = Analysis(
+        intent="general",
+        sentiment=Sentiment(score=0.0, label="neutral"),
+        complexity="low",
+        language="en",
+        human_request=False,
+        priority_keywords=(),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def negative(score: float = -0.6) -> Sentiment:
+    return Sentiment(score=score, label="negative")
+
+
+# --- one test per rule ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keywords", "priority"),
+    [
+        (("fraud",), "URGENT"),
+        (("stolen",), "URGENT"),
+        (("hacked",), "URGENT"),
+        (("unauthorized",), "URGENT"),
+        (("account takeover",), "URGENT"),
+        (("identity theft",), "URGENT"),
+        (("chargeback",), "HIGH"),
+        (("lost card",), "HIGH"),
+        (("scam",), "HIGH"),
+        (("phishing",), "HIGH"),
+        (("phishing", "hacked"), "URGENT"),
+    ],
+)
+def test_priority_keyword_rule(keywords: tuple[str, ...], priority: str) -> None:
+    d = decide(make(priority_keywords=keywords), unresolved_tickets=0)
+    assert (d.escalate, d.rule, d.priority) == (True, "priority_keyword", priority)
+    assert all(k in d.reason for k in keywords)
+
+
+def test_human_request_rule() -> None:
+    d = decide(make(human_request=True, intent="human_request"), unresolved_tickets=0)
+    assert d == Decision(True, "human_request", "MEDIUM", d.reason)
+    assert "person" in d.reason
+
+
+@pytest.mark.parametrize("complexity", ["medium", "high"])
+def test_negative_complex_rule(complexity: str) -> None:
+    d = decide(make(sentiment=negative(), complexity=complexity), unresolved_tickets=0)
+    assert (d.escalate, d.rule, d.priority) == (True, "negative_complex", "HIGH")
+    assert "-0.60" in d.reason
+
+
+def test_negative_but_simple_stays_with_the_assistant() -> None:
+    d = decide(make(sentiment=negative(-0.9), complexity="low"), unresolved_tickets=0)
+    assert d.escalate is False
+
+
+def test_negative_threshold_is_inclusive() -> None:
+    at = make(sentiment=negative(-0.3), complexity="medium")
+    above = make(sentiment=negative(-0.29), complexity="medium")
+    assert decide(at, unresolved_tickets=0).rule == "negative_complex"
+    assert decide(above, unresolved_tickets=0).escalate is False
+
+
+def test_unresolved_tickets_rule() -> None:
+    d = decide(make(), unresolved_tickets=2)
+    assert (d.escalate, d.rule, d.priority) == (True, "unresolved_tickets", "MEDIUM")
+    assert "2 unresolved" in d.reason
+    assert decide(make(), unresolved_tickets=1).escalate is False
+    assert decide(make(), unresolved_tickets=7).rule == "unresolved_tickets"
+
+
+def test_no_escalation() -> None:
+    d = decide(make(sentiment=Sentiment(0.8, "positive")), unresolved_tickets=0)
+    assert d == Decision(False, None, "LOW", d.reason)
+    assert d.reason
+
+
+# --- order and switches --------------------------------------------------------------------------
+
+
+def test_rule_order() -> None:
+    everything = make(
+        priority_keywords=("scam",),
+        human_request=True,
+        sentiment=negative(),
+        complexity="high",
+    )
+    assert decide(everything, unresolved_tickets=5).rule == "priority_keyword"
+    no_keyword = dataclasses.replace(everything, priority_keywords=())
+    assert decide(no_keyword, unresolved_tickets=5).rule == "human_request"
+    calm_words = dataclasses.replace(no_keyword, human_request=False)
+    assert decide(calm_words, unresolved_tickets=5).rule == "negative_complex"
+    simple = dataclasses.replace(calm_words, complexity="low")
+    assert decide(simple, unresolved_tickets=5).rule == "unresolved_tickets"
+
+
+def test_disabled_rules_are_skipped() -> None:
+    everything = make(
+        priority_keywords=("fraud",),
+        human_request=True,
+        sentiment=negative(),
+        complexity="high",
+    )
+    only_tickets = EscalationPolicy(enabled_rules=frozenset({"unresolved_tickets"}))
+    assert decide(everything, unresolved_tickets=3, policy=only_tickets).rule == (
+        "unresolved_tickets"
+    )
+    assert decide(everything, unresolved_tickets=0, policy=only_tickets).escalate is False
+    no_keywords = EscalationPolicy(enabled_rules=frozenset(RULES) - {"priority_keyword"})
+    assert decide(everything, unresolved_tickets=0, policy=no_keywords).rule == "human_request"
+    nothing = EscalationPolicy(enabled_rules=frozenset())
+    assert decide(everything, unresolved_tickets=9, policy=nothing) == Decision(
+        False, None, "LOW", "No escalation rule matched"
+    )
+
+
+def test_custom_thresholds() -> None:
+    strict = EscalationPolicy(unresolved_ticket_threshold=4, negative_threshold=-0.7)
+    assert decide(make(), unresolved_tickets=3, policy=strict).escalate is False
+    assert decide(make(), unresolved_tickets=4, policy=strict).rule == "unresolved_tickets"
+    upset = make(sentiment=negative(-0.6), complexity="medium")
+    assert decide(upset, unresolved_tickets=0, policy=strict).escalate is False
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def test_from_config_defaults() -> None:
+    assert EscalationPolicy.from_config({}) == EscalationPolicy()
+    # config.py's defaults: ESCALATION_RULES is "" when unset, meaning every rule.
+    cfg = {
+        "ESCALATION_UNRESOLVED_TICKETS": 2,
+        "ESCALATION_NEGATIVE_THRESHOLD": -0.3,
+        "ESCALATION_RULES": "",
+    }
+    assert EscalationPolicy.from_config(cfg) == EscalationPolicy()
+
+
+def test_from_config_values() -> None:
+    p = EscalationPolicy.from_config(
+        {
+            "ESCALATION_UNRESOLVED_TICKETS": "3",
+            "ESCALATION_NEGATIVE_THRESHOLD": "-0.5",
+            "ESCALATION_RULES": " human_request , priority_keyword ",
+        }
+    )
+    assert p.unresolved_ticket_threshold == 3
+    assert p.negative_threshold == -0.5
+    assert p.enabled_rules == frozenset({"human_request", "priority_keyword"})
+    assert EscalationPolicy.from_config({"ESCALATION_RULES": "none"}).enabled_rules == frozenset()
+    assert (
+        EscalationPolicy.from_config({"ESCALATION_NEGATIVE_THRESHOLD": 0}).negative_threshold == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ESCALATION_UNRESOLVED_TICKETS", "two"),
+        ("ESCALATION_UNRESOLVED_TICKETS", "2.5"),
+        ("ESCALATION_UNRESOLVED_TICKETS", "0"),
+        ("ESCALATION_UNRESOLVED_TICKETS", -1),
+        ("ESCALATION_UNRESOLVED_TICKETS", True),
+        ("ESCALATION_UNRESOLVED_TICKETS", 2.0),
+        ("ESCALATION_NEGATIVE_THRESHOLD", "very negative"),
+        ("ESCALATION_NEGATIVE_THRESHOLD", "-1.5"),
+        ("ESCALATION_NEGATIVE_THRESHOLD", 2),
+        ("ESCALATION_NEGATIVE_THRESHOLD", "nan"),
+        ("ESCALATION_NEGATIVE_THRESHOLD", False),
+        ("ESCALATION_RULES", "human_request,bogus"),
+        ("ESCALATION_RULES", "everything"),
+        ("ESCALATION_RULES", 3),
+    ],
+)
+def test_from_config_rejects_bad_values(key: str, value: Any) -> None:
+    with pytest.raises(ValueError, match=key):
+        EscalationPolicy.from_config({key: value})
+
+
+def test_unknown_rule_message_lists_the_choices() -> None:
+    with pytest.raises(ValueError) as exc:
+        EscalationPolicy.from_config({"ESCALATION_RULES": "human_request,sentiment"})
+    assert "sentiment" in str(exc.value)
+    assert all(rule in str(exc.value) for rule in RULES)
+
+
+# --- with the real analysers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tickets", "rule", "priority"),
+    [
+        ("Someone hacked my account!", 0, "priority_keyword", "URGENT"),
+        ("I lost my card at the airport", 0, "priority_keyword", "HIGH"),
+        ("Quiero hablar con una persona", 0, "human_request", "MEDIUM"),
+        (
+            "This is ridiculous. My transfer of €300 has been pending since Monday and nobody "
+            "answers my emails. I'm furious.",
+            0,
+            "negative_complex",
+            "HIGH",
+        ),
+        ("Any news on my case?", 2, "unresolved_tickets", "MEDIUM"),
+        ("Are you a bot?", 0, None, "LOW"),
+        ("Can I use my card in Japan?", 0, None, "LOW"),
+    ],
+)
+def test_end_to_end(text: str, tickets: int, rule: str | None, priority: str) -> None:
+    d = decide(analyse(text), unresolved_tickets=tickets)
+    assert (d.rule, d.priority, d.escalate) == (rule, priority, rule is not None)

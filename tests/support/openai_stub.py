@@ -1,0 +1,118 @@
+"""A local OpenAI-compatible server (chat completions, SSE streaming) for the real openai client."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import gevent
+from gevent.pywsgi import WSGIServer
+
+
+class OpenAIStub:
+    """Behaviour is set per test: mode, chunks, delays, the classification it returns."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"  # ok | slow | 429 | 500 | hang | drop | garbage | empty
+        self.chunks: list[str] = ["Hello", "! You can ", "freeze your card ", "in the app."]
+        self.chunk_delay = 0.0
+        self.hang_seconds = 30.0
+        self.classification: dict[str, Any] | str | None = None  # None -> HTTP 500
+        self.requests: list[dict[str, Any]] = []
+        self.status_calls = 0
+        self._server = WSGIServer(("127.0.0.1", 0), self._app, log=None, error_log=None)
+        self._server.start()
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}/v1"
+
+    def stop(self) -> None:
+        self._server.stop(timeout=1)
+
+    # ---- WSGI ------------------------------------------------------------------------------
+
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        self.requests.append(body)
+        if environ["PATH_INFO"] != "/v1/chat/completions":
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return iter([b'{"error": {"message": "not found"}}'])
+        if "response_format" in body:
+            return self._classify(start_response)
+        if self.mode in ("429", "500"):
+            self.status_calls += 1
+            status = "429 Too Many Requests" if self.mode == "429" else "500 Internal Server Error"
+            start_response(status, [("Content-Type", "application/json")])
+            return iter([json.dumps({"error": {"message": self.mode, "type": "stub"}}).encode()])
+        if self.mode == "hang":
+            gevent.sleep(self.hang_seconds)
+        start_response("200 OK", [("Content-Type", "text/event-stream")])
+        return self._stream()
+
+    def _classify(self, start_response: Any) -> Iterator[bytes]:
+        if self.classification is None:
+            start_response("500 Internal Server Error", [("Content-Type", "application/json")])
+            return iter([b'{"error": {"message": "no classifier"}}'])
+        content = (
+            self.classification
+            if isinstance(self.classification, str)
+            else json.dumps(self.classification)
+        )
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return iter([json.dumps(_completion(content)).encode()])
+
+    def _stream(self) -> Iterator[bytes]:
+        for i, text in enumerate(self.chunks):
+            if self.mode == "garbage" and i == 1:
+                yield b"data: {this is not json\n\n"
+                return
+            if self.mode == "drop" and i == 2:
+                raise ConnectionResetError("stub drops the stream")
+            if self.mode == "slow" or self.chunk_delay:
+                gevent.sleep(self.chunk_delay or 0.2)
+            content = "" if self.mode == "empty" else text
+            yield _sse(_chunk({"content": content}))
+        yield _sse(_chunk({}, finish="stop"))
+        yield _sse(
+            {
+                "id": "chatcmpl-stub",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": "stub-model",
+                "choices": [],
+                "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49},
+            }
+        )
+        yield b"data: [DONE]\n\n"
+
+
+def _sse(obj: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(obj)}\n\n".encode()
+
+
+def _chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "stub-model",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def _completion(content: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "stub-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
