@@ -14,6 +14,7 @@ run: $(BIN)/.installed
 	$(BIN)/python wsgi.py
 
 test: $(BIN)/.installed
+	.ci/ensure-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed

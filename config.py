@@ -121,7 +121,9 @@ class Config:
         return {
             "pool_size": _int("DB_POOL_SIZE", 10),
             "max_overflow": 0,
-            "pool_pre_ping": True,
+            # No pre-ping (a round trip per checkout on the hot path): a dropped connection fails
+            # one statement, SQLAlchemy then invalidates the pool, and connections are recycled.
+            "pool_recycle": 1800,
             "pool_timeout": 10,
         }
 

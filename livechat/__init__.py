@@ -12,7 +12,7 @@ from config import Config, load_config
 
 def create_app(config_name_or_object: str | Config | dict[str, Any] | None = None) -> Flask:
     """Build the app. Accepts an env name, a Config instance, or a dict of overrides."""
-    from livechat import cli, errorhandlers
+    from livechat import cli, cors, errorhandlers
     from livechat.ai.setup import init_ai
     from livechat.api import register_blueprints
     from livechat.auth import build_verifier
@@ -54,6 +54,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     init_webhooks(app)
 
     errorhandlers.register(app)
+    cors.register(app)
     register_blueprints(app)
     cli.register(app)
     return app

@@ -14,7 +14,7 @@ import jwt
 from flask import Flask, current_app
 
 from livechat.errors import Unauthorized, Unavailable
-from livechat.models import AI_SENDER_ID, SYSTEM_SENDER_ID, Role, User
+from livechat.models import AI_SENDER_ID, SYSTEM_SENDER_ID, Role
 from livechat.services.users import Identity, sync_user
 
 log = logging.getLogger(__name__)
@@ -192,11 +192,17 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip()
 
 
-def authenticate(token: str | None) -> User:
-    """Verify ``token`` and return the (upserted) user it names."""
+def authenticate(token: str | None) -> Identity:
+    """Verify ``token``, upsert the user it names, and return who the caller is.
+
+    The Identity is a plain snapshot (the token's claims, which the user row now matches), so a
+    request needs no further query to know its caller.
+    """
     if not token:
         raise Unauthorized("Sign in: send Authorization: Bearer <token>.", code="unauthorized")
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("The token is not valid.", code="invalid_token")
     verifier: TokenVerifier = current_app.extensions["livechat.verifier"]
-    return sync_user(identity_from_claims(verifier.verify(token)))
+    identity = identity_from_claims(verifier.verify(token))
+    sync_user(identity)
+    return identity

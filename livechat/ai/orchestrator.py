@@ -162,9 +162,9 @@ class Orchestrator:
                 ctx,
                 local,
                 found,
-                decision.rule or "rule",
                 decision.reason,
                 TicketPriority(decision.priority),
+                rule=decision.rule,
             )
             return "done"
         return self._answer(turn, ctx, local, found, deadline)
@@ -227,20 +227,22 @@ class Orchestrator:
         local: Any,
         found: dict[str, Any],
         reason: str,
-        summary_reason: str,
         priority: TicketPriority,
+        *,
+        rule: str | None = None,
         notice_key: str = "queued",
     ) -> None:
+        """``reason`` is for people (the queue shows it); ``rule`` names the rule that fired."""
         language = local.language
         try:
             escalation.escalate(
                 ctx.session_id,
                 reason=reason,
-                rule=reason if reason in rules.RULES else None,
+                rule=rule,
                 priority=priority,
                 intent=found["intent"],
                 sentiment=found["sentiment"],
-                summary=handoff_packet(ctx, found, reason, summary_reason),
+                summary=handoff_packet(ctx, found, rule or reason, reason),
                 requested_by=AI_SENDER_ID,
                 notice=lambda position, minutes: notice(
                     language, notice_key, position=position, minutes=minutes
@@ -261,13 +263,7 @@ class Orchestrator:
             {"sessionId": ctx.session_id, "streamId": stream_id, "code": code, "message": message},
         )
         self._handoff(
-            ctx,
-            local,
-            found,
-            "ai_unavailable",
-            f"assistant failed: {code}",
-            TicketPriority.MEDIUM,
-            notice_key="ai_unavailable",
+            ctx, local, found, "ai_unavailable", TicketPriority.MEDIUM, notice_key="ai_unavailable"
         )
 
 

@@ -4,7 +4,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from livechat import web
     from livechat.api import chat_support, chat_user, health, openapi, tickets
 
-    for module in (chat_user, chat_support, tickets, health, openapi):
+    for module in (chat_user, chat_support, tickets, health, openapi, web):
         app.register_blueprint(module.bp)

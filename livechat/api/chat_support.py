@@ -11,6 +11,7 @@ from livechat.models import Role
 from livechat.schemas.base import page_of
 from livechat.schemas.chat import (
     AssignSchema,
+    LiveFiguresSchema,
     MessageSchema,
     PostMessageSchema,
     QueueSchema,
@@ -19,7 +20,7 @@ from livechat.schemas.chat import (
     SessionSchema,
     SessionsQuerySchema,
 )
-from livechat.services import messages, sessions
+from livechat.services import messages, sessions, stats
 
 bp = Blueprint("chat_support", __name__, url_prefix="/api/support/chat")
 
@@ -43,6 +44,14 @@ def get_queue() -> Any:
     """Sessions waiting for a human, with wait time and escalation reason."""
     items = sessions.waiting_queue(g.actor)
     return {"items": items, "total": len(items)}
+
+
+@bp.get("/stats")
+@authenticated(*STAFF)
+@response(LiveFiguresSchema(), 200, "Live figures for the support team")
+def get_stats() -> Any:
+    """Waiting now, median wait, chats today, the share the assistant resolved."""
+    return stats.live_figures(g.actor)
 
 
 @bp.get("/sessions/<session_id>")

@@ -48,6 +48,13 @@ def publish(event: DomainEvent) -> None:
     db.session().info.setdefault(_PENDING_KEY, []).append(event)
 
 
+def publish_committed(event: DomainEvent) -> None:
+    """Deliver now: for changes the caller has already committed (an autocommit statement)."""
+    bus: EventBus | None = current_app.extensions.get("livechat.bus")
+    if bus is not None:
+        bus.deliver(event)
+
+
 def _after_commit(session: Any) -> None:
     events = session.info.pop(_PENDING_KEY, None)
     if not events:

@@ -35,7 +35,7 @@ def connect_identity(auth: Any) -> Identity:
     if not isinstance(token, str) or not token:
         token = bearer_token(request.headers.get("Authorization"))
     try:
-        return Identity.of(authenticate(token))
+        return authenticate(token)
     except DomainError as exc:
         db.session.rollback()
         raise ConnectionRefusedError(

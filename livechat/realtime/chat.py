@@ -18,7 +18,7 @@ from livechat.schemas.realtime import (
     SendMessageSchema,
     SessionRefSchema,
 )
-from livechat.services import messages
+from livechat.services import messages, sessions
 from livechat.services.access import access_session
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,12 @@ class ChatNamespace(EventNamespace):
             "messageIds": ids,
             "readAt": read_at.isoformat() if read_at else None,
         }
+
+    @event_handler(SessionRefSchema())
+    def on_session_end(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        """The customer closes their chat (agents may too); the room gets session:updated."""
+        session = sessions.end_session(client.identity, data["session_id"])
+        return {"session": _session.dump(session)}
 
     def _authorised_session(self, client: Client, session_id: str) -> str:
         """Typing is relayed only for sessions this socket joined (so: was allowed to join)."""

@@ -47,6 +47,7 @@ class MessageSchema(CamelSchema):
 class SessionSchema(CamelSchema):
     id = fields.String()
     user_id = fields.String()
+    customer = fields.Nested(UserBriefSchema, attribute="user")
     agent_id = fields.String(allow_none=True)
     agent = fields.Nested(UserBriefSchema, allow_none=True)
     status = fields.Enum(SessionStatus, by_value=True)
@@ -83,7 +84,11 @@ class EscalationSchema(CamelSchema):
 
     reason = fields.String(allow_none=True)
     priority = fields.String(allow_none=True)
+    rule = fields.String(allow_none=True)
+    intent = fields.String(allow_none=True)
+    sentiment = fields.Dict(allow_none=True)
     ticket_id = fields.String(allow_none=True, attribute="ticketId")
+    queue_position = fields.Integer(allow_none=True, attribute="queuePosition")
     summary = fields.String(allow_none=True)
     at = fields.String(allow_none=True)
     by = fields.String(allow_none=True)
@@ -92,7 +97,6 @@ class EscalationSchema(CamelSchema):
 class QueueItemSchema(SessionSchema):
     wait_seconds = fields.Integer()
     escalation = fields.Nested(EscalationSchema, allow_none=True)
-    customer = fields.Nested(UserBriefSchema, attribute="user")
 
 
 class QueueSchema(CamelSchema):
@@ -134,3 +138,13 @@ class PostMessageSchema(CamelSchema):
     content = MessageContent(required=True)
     client_message_id = CLIENT_MESSAGE_ID
     metadata = JsonObject(load_default=dict)
+
+
+class LiveFiguresSchema(CamelSchema):
+    waiting_now = fields.Integer()
+    median_wait_seconds = fields.Integer()
+    longest_wait_seconds = fields.Integer()
+    chats_today = fields.Integer()
+    ended_today = fields.Integer()
+    ai_resolved_share = fields.Float(allow_none=True)
+    as_of = fields.DateTime()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from livechat.ai.redaction import mask_cards
 from livechat.errors import Conflict
 from livechat.events import MessagePosted, MessagesRead, publish
+from livechat.events.bus import publish_committed
 from livechat.extensions import db
 from livechat.models import (
     AI_SENDER_ID,
@@ -20,6 +21,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.chat import MessageSchema
+from livechat.services import fastpath
 from livechat.services.access import Actor, access_session
 
 _message_schema = MessageSchema()
@@ -80,6 +82,18 @@ def post_message(
 
     A retry with the same ``client_message_id`` returns the stored message and publishes nothing.
     """
+    content = mask_cards(content)  # PCI: card numbers are never stored, whoever typed them
+    if db.engine.dialect.name == "postgresql":
+        stored = fastpath.try_post(
+            actor.id, actor.role.is_staff, session_id, content, client_message_id, metadata or {}
+        )
+        if stored is not None:
+            message, status, agent_id = stored
+            # Already committed (one autocommit statement): announce it now.
+            publish_committed(
+                MessagePosted(session_id, _message_schema.dump(message), status, agent_id)
+            )
+            return message, True
     session = access_session(actor, session_id, lock=True)
     if client_message_id:
         existing = _find_by_client_id(session.id, client_message_id)
@@ -100,8 +114,7 @@ def post_message(
             session,
             sender_id=actor.id,
             sender_type=sender_type,
-            # PCI: card numbers are never stored, whoever typed them.
-            content=mask_cards(content),
+            content=content,
             metadata=metadata,
             client_message_id=client_message_id,
         )
@@ -189,9 +202,12 @@ def mark_read(
         db.session.commit()
         return [], None
     now = utcnow()
+    # The customer reads what support wrote (agent, assistant, notices); the agent reads the
+    # customer's messages only - the customer's unread state of the assistant's stays theirs.
+    written_by_customer = ChatMessage.sender_type == SenderType.USER
     conditions = [
         ChatMessage.session_id == session.id,
-        ChatMessage.sender_id != actor.id,
+        ~written_by_customer if actor.id == session.user_id else written_by_customer,
         ChatMessage.is_read.is_(False),
     ]
     if up_to_seq is not None:

@@ -70,7 +70,8 @@ def sync_user(identity: Identity) -> User:
             changed = True
     if changed or now - user.last_seen_at > LAST_SEEN_RESOLUTION:
         user.last_seen_at = now
-        db.session.commit()
+    # End the read transaction too: the connection goes back to the pool before the real work.
+    db.session.commit()
     return user
 
 

@@ -196,3 +196,24 @@ def test_unknown_session_ids_are_404(client: Any, auth: Any) -> None:
         assert resp.get_json()["error"]["code"] == "session_not_found"
     resp = client.post(f"{BASE}/sessions/missing/messages", json={"content": "x"}, headers=h)
     assert resp.status_code == 404
+
+
+def test_live_figures(client: Any, auth: Any, ctx: Any, make_user: Any) -> None:
+    from livechat.services import sessions
+    from livechat.services.users import get_user
+
+    _waiting_session(make_user, "cust-s1")
+    _waiting_session(make_user, "cust-s2")
+    ai_only, _ = sessions.open_session(make_user("cust-s3"))
+    sessions.end_session(get_user("cust-s3"), ai_only.id)
+    handled = _waiting_session(make_user, "cust-s4")
+    agent = make_user("agent-s", "agent")
+    sessions.assign_agent(agent, handled.id)
+    sessions.end_session(agent, handled.id)
+
+    body = client.get(f"{BASE}/stats", headers=auth("agent-s", "agent")).get_json()
+    assert body["waitingNow"] == 2
+    assert body["chatsToday"] == 4
+    assert body["endedToday"] == 2
+    assert body["aiResolvedShare"] == 0.5
+    assert body["medianWaitSeconds"] >= 0 and body["asOf"]

@@ -264,6 +264,7 @@ BAD_PAYLOADS = {
         {"sessionId": "S", "content": "ok", "metadata": {"a": "x" * 9000}},
     ],
     "typing:start": [None, {}, {"sessionId": 1}],
+    "session:end": [None, {}, {"sessionId": 5}, "id"],
     "typing:stop": [None, [], {"sessionId": ""}],
     "message:read": [
         None,
@@ -309,3 +310,18 @@ def test_unknown_sessions_and_events(chat: Any, sio: Any) -> None:
     assert customer.is_connected()
     # A client-sent "disconnect" did not disconnect anyone or leave any room.
     assert customer.emit("join:session", chat.id, callback=True)["ok"]
+
+
+def test_customer_ends_their_chat(chat: Any, sio: Any) -> None:
+    intruder = sio("cust-2")
+    ack = intruder.emit("session:end", {"sessionId": chat.id}, callback=True)
+    assert ack["error"]["code"] == "forbidden"
+    customer, agent = sio("cust-1"), sio("agent-1", "agent")
+    for c in (customer, agent):
+        c.emit("join:session", chat.id, callback=True)
+        c.get_received()
+    ack = customer.emit("session:end", {"sessionId": chat.id}, callback=True)
+    assert ack["ok"] and ack["session"]["status"] == "ENDED"
+    assert events(agent, "session:updated")[0]["session"]["status"] == "ENDED"
+    again = customer.emit("session:end", {"sessionId": chat.id}, callback=True)
+    assert again["error"]["code"] == "session_ended"

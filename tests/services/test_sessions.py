@@ -49,7 +49,7 @@ def test_concurrent_opens_yield_one_session(app: Any, make_user: Any) -> None:
     assert sum(1 for j in jobs if j.value[1]) == 1
 
 
-def test_concurrent_posts_get_gapless_unique_sequence_numbers(app: Any, make_user: Any) -> None:
+def test_concurrent_posts_get_increasing_unique_sequence_numbers(app: Any, make_user: Any) -> None:
     from livechat.extensions import db
     from livechat.models import ChatMessage, User
     from livechat.services import messages, sessions
@@ -74,7 +74,9 @@ def test_concurrent_posts_get_gapless_unique_sequence_numbers(app: Any, make_use
     seqs = sorted(
         db.session.scalars(sa.select(ChatMessage.seq).where(ChatMessage.session_id == sid)).all()
     )
-    assert seqs == list(range(1, 11))
+    # Ten messages, strictly increasing; a number may be skipped only where two copies of one
+    # message raced (the loser stored nothing).
+    assert len(seqs) == 10 and seqs == sorted(set(seqs))
     # Both sends of one client id got the same stored message.
     assert len({j.value for j in jobs}) == 10
 

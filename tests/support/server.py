@@ -32,17 +32,28 @@ class ServerProcess:
     def __init__(self, env: dict[str, str], log_path: Path, argv: list[str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._log = open(log_path, "w")
-        full_env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
-        self.proc = subprocess.Popen(
-            argv or [sys.executable, "wsgi.py"],
-            cwd=ROOT,
-            env=full_env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
+        self._env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        self._argv = argv or [sys.executable, "wsgi.py"]
         self._log_path = log_path
+        self._log = open(log_path, "w")
+        self._start()
+
+    def _start(self) -> None:
+        self.proc = subprocess.Popen(
+            self._argv, cwd=ROOT, env=self._env, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self._wait_ready()
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to clients, nothing flushed."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def restart(self) -> None:
+        """Start again on the same port (clients reconnect to the same URL)."""
+        if self.proc.poll() is None:
+            self.kill()
+        self._start()
 
     def _wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

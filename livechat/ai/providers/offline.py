@@ -40,11 +40,11 @@ class OfflineProvider:
         if not prompt.passages:
             return notice(lang, "unknown"), []
         best = prompt.passages[0]
-        parts = [notice(lang, "found"), "", best.text.strip()]
+        parts = [notice(lang, "found"), "", _unwrap(best.text)]
         titles = [best.title]
         second = next((p for p in prompt.passages[1:] if p.title != best.title), None)
         if second is not None and second.score >= best.score * 0.8:
-            parts += ["", second.text.strip()]
+            parts += ["", _unwrap(second.text)]
             titles.append(second.title)
         parts += ["", notice(lang, "more"), "", f"{notice(lang, 'source')}: {'; '.join(titles)}"]
         return "\n".join(parts), titles
@@ -62,3 +62,24 @@ class OfflineProvider:
 
     def classify(self, text: str, deadline: float) -> dict[str, Any] | None:
         return None  # the local analysers are the offline classification
+
+
+def _unwrap(text: str) -> str:
+    """Join the article's hard-wrapped lines; keep paragraphs, list items and headings."""
+    out: list[str] = []
+    for line in text.strip().split("\n"):
+        continues = (
+            out
+            and out[-1].strip()
+            and line.strip()
+            and not _BLOCK_START.match(line)
+            and not out[-1].lstrip().startswith("#")
+        )
+        if continues:
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+_BLOCK_START = re.compile(r"\s*(?:[-*] |\d+\. |#)")

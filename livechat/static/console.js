@@ -1,0 +1,974 @@
+/* livechat agent console — vanilla JS (ES2019), no framework, no build step.
+ *
+ * Runs under a strict CSP: no inline code or styles. Untrusted text (messages, names, profile values)
+ * only reaches the DOM through textContent / setAttribute, never innerHTML.
+ * Contract: docs/protocol.md (Socket.IO namespaces "/" and "/support") and README "REST API".
+ */
+(function () {
+  'use strict';
+
+  const TOKEN_KEY = 'livechat.console.token';
+  const API = '/api/support/chat';
+  const TITLE = 'Agent console — livechat';
+  const STATS_EVERY_MS = 15000;
+  const TYPING_REPEAT_MS = 3000; // the server drops a typing indicator after TYPING_TIMEOUT (5 s)
+  const TYPING_IDLE_MS = 4000;
+  const REMOTE_TYPING_MAX_MS = 7000;
+  const ACK_TIMEOUT_MS = 10000;
+  const $ = (id) => document.getElementById(id);
+  let config = {};
+  try {
+    config = JSON.parse($('console-config').textContent) || {}; // dev mode data, rendered with |tojson
+  } catch (e) { /* no config: production defaults */ }
+
+  const state = {
+    gen: 0, // bumped on every sign-in/out: late answers from an older sign-in are dropped
+    token: null, me: null,
+    support: null, chat: null, // sockets on /support (queue, agents online) and / (conversations)
+    queue: [], queueAt: 0, agentsOnline: [], myChats: [],
+    names: new Map(), nameLookups: new Set(), // uid -> display name
+    joined: new Set(), // sessions whose room the chat socket is in
+    unread: new Map(), // sessionId -> new customer messages in chats not on screen
+    conv: null, // the open conversation
+    timers: {},
+  };
+
+  // ---- helpers ------------------------------------------------------------------------------
+  /** An element. props: text, className, on: {event: fn}, anything else is an attribute. */
+  function el(tag, props, children) {
+    const node = document.createElement(tag);
+    Object.keys(props || {}).forEach((key) => {
+      const v = props[key];
+      if (v === null || v === undefined || v === false) return;
+      if (key === 'text') node.textContent = String(v);
+      else if (key === 'className') node.className = v;
+      else if (key === 'on') Object.keys(v).forEach((ev) => node.addEventListener(ev, v[ev]));
+      else node.setAttribute(key, v === true ? '' : String(v));
+    });
+    (children || []).forEach((c) => {
+      if (c !== null && c !== undefined && c !== false) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+  function setText(id, text) {
+    $(id).textContent = text === null || text === undefined ? '' : String(text);
+  }
+  function show(id, visible) {
+    $(id).hidden = !visible;
+  }
+  function formatDuration(total) {
+    const s = Math.max(0, Math.floor(Number(total) || 0));
+    if (s < 60) return s + 's';
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + 'm ' + String(s % 60).padStart(2, '0') + 's';
+    return Math.floor(m / 60) + 'h ' + String(m % 60).padStart(2, '0') + 'm';
+  }
+  function formatTime(iso) {
+    const d = iso ? new Date(iso) : null;
+    if (!d || isNaN(d.getTime())) return '';
+    const opts = { hour: '2-digit', minute: '2-digit' };
+    if (d.toDateString() !== new Date().toDateString()) Object.assign(opts, { month: 'short', day: 'numeric' });
+    return d.toLocaleString([], opts);
+  }
+  function humanise(key) {
+    const s = String(key || '').replace(/[_-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').trim();
+    return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
+  }
+  function displayValue(v) {
+    if (v === null || v === undefined || v === '') return '—';
+    if (typeof v === 'boolean') return v ? 'Yes' : 'No';
+    if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')) return v.join(', ') || '—';
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  function initial(name) {
+    return (String(name || '?').trim().charAt(0) || '?').toUpperCase();
+  }
+  function newId() {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID();
+    return Array.from(window.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  function debounce(key, fn, ms) {
+    clearTimeout(state.timers[key]);
+    state.timers[key] = setTimeout(fn, ms);
+  }
+  function nameOf(uid) {
+    return state.names.get(uid) || uid || 'Customer';
+  }
+  function rememberUser(user) {
+    if (user && user.id && user.displayName) state.names.set(user.id, user.displayName);
+  }
+  /** Re-render a list without losing keyboard focus on one of its [data-session-id] buttons. */
+  function keepFocus(list, render) {
+    const active = document.activeElement;
+    const id = active && list.contains(active) ? active.getAttribute('data-session-id') : null;
+    render();
+    const again = id && list.querySelector('button[data-session-id="' + CSS.escape(id) + '"]');
+    if (again) again.focus();
+  }
+
+  // ---- token and REST -----------------------------------------------------------------------
+  /** The JWT payload (base64url JSON), only to show who is signed in: the server verifies it. */
+  function decodeToken(token) {
+    try {
+      let b64 = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      while (b64.length % 4) b64 += '=';
+      const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+      if (!claims || typeof claims !== 'object') return null;
+      const uid = claims.uid || claims.user_id || claims.sub;
+      if (!uid) return null;
+      return {
+        uid: String(uid), name: claims.name ? String(claims.name) : '', role: claims.role ? String(claims.role) : '',
+        exp: typeof claims.exp === 'number' ? claims.exp : null,
+      };
+    } catch (e) {
+      return null;
+    }
+  }
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+  async function api(method, path, body) {
+    const gen = state.gen;
+    const init = { method: method, headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' } };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let resp;
+    try {
+      resp = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
+    }
+    const data = await resp.json().catch(() => null);
+    if (gen !== state.gen) throw new ApiError(0, 'stale', 'Signed out meanwhile.');
+    if (!resp.ok) {
+      const e = (data && data.error) || {};
+      const err = new ApiError(resp.status, e.code || 'http_' + resp.status, e.message || resp.statusText || 'Request failed.');
+      if (resp.status === 401) authFailed(signinMessage(err.code, err.message));
+      throw err;
+    }
+    return data;
+  }
+  /** Errors the caller should not report: a stale answer, or a 401 (already back at sign-in). */
+  function silent(err) {
+    return err.code === 'stale' || err.status === 401;
+  }
+  function errorText(err) {
+    return ((err && err.message) || 'Something went wrong.') + (err && err.code ? ' (' + err.code + ')' : '');
+  }
+  function signinMessage(code, message) {
+    if (code === 'forbidden') return 'This account is not a support agent: the agent or admin role is needed. (forbidden)';
+    if (code === 'token_expired') return 'Your token has expired: sign in again. (token_expired)';
+    return 'Sign-in rejected: ' + (message || 'the token was not accepted.') + (code ? ' (' + code + ')' : '');
+  }
+
+  // ---- sign-in / sign-out -------------------------------------------------------------------
+  function showSigninError(text) {
+    setText('signin-error', text);
+    show('signin-error', !!text);
+  }
+  function setSigninBusy(busy) {
+    document.querySelectorAll('#signin button, #signin textarea').forEach((b) => { b.disabled = busy; });
+    $('signin').setAttribute('aria-busy', String(busy));
+  }
+  async function signIn(rawToken) {
+    const token = String(rawToken || '').trim();
+    if (!token) return showSigninError('Paste a token first.');
+    const me = decodeToken(token);
+    if (!me) return showSigninError('That does not look like a token (a JWT with a user id is expected).');
+    state.gen += 1;
+    state.token = token;
+    state.me = me;
+    showSigninError('');
+    setSigninBusy(true);
+    let stats;
+    try {
+      stats = await api('GET', API + '/stats'); // checks the token and the role before anything else
+    } catch (err) {
+      setSigninBusy(false);
+      if (silent(err)) return;
+      $('token-input').value = err.status === 403 ? '' : token;
+      return signOut(err.status === 403 ? signinMessage('forbidden') : errorText(err));
+    }
+    setSigninBusy(false);
+    sessionStorage.setItem(TOKEN_KEY, token);
+    showApp();
+    renderStats(stats);
+    connect();
+    loadMyChats();
+    startTimers();
+  }
+  async function demoSignIn(button) {
+    const attr = (name) => button.getAttribute(name) || '';
+    const params = new URLSearchParams({ uid: attr('data-uid'), role: attr('data-role') || 'agent', name: attr('data-name') || attr('data-uid') });
+    showSigninError('');
+    setSigninBusy(true);
+    try {
+      const resp = await fetch((config.devTokenUrl || '/dev/token') + '?' + params.toString());
+      const body = await resp.json().catch(() => null);
+      if (!resp.ok || !body || !body.token) throw new Error((body && body.error && body.error.message) || 'Could not get a dev token.');
+      setSigninBusy(false);
+      await signIn(body.token);
+    } catch (e) {
+      setSigninBusy(false);
+      showSigninError(e.message || 'Could not get a dev token.');
+    }
+  }
+  function authFailed(message) {
+    if (state.token) signOut(message);
+  }
+  function signOut(message) {
+    stopTyping();
+    state.gen += 1;
+    stopTimers();
+    disconnect();
+    sessionStorage.removeItem(TOKEN_KEY);
+    Object.assign(state, { token: null, me: null, queue: [], agentsOnline: [], myChats: [], conv: null });
+    state.joined.clear();
+    state.unread.clear();
+    show('app', false);
+    show('signin', true);
+    document.title = TITLE;
+    ['queue', 'my-chats', 'agents-online'].forEach((id) => clear($(id)));
+    resetConversationView();
+    showSigninError(message || '');
+    setSigninBusy(false);
+    const first = document.querySelector('[data-testid="console-demo-agent"]') || $('token-input');
+    if (first) first.focus();
+  }
+  function showApp() {
+    const me = state.me;
+    show('signin', false);
+    show('app', true);
+    setText('me-name', me.name || me.uid);
+    setText('me-detail', [me.role || 'agent', me.name ? me.uid : ''].filter(Boolean).join(' · '));
+    setText('me-avatar', initial(me.name || me.uid));
+    state.names.set(me.uid, me.name || me.uid);
+    renderQueue();
+    renderMyChats();
+    renderAgents();
+    resetConversationView();
+    setStatus('connecting');
+  }
+
+  // ---- sockets ------------------------------------------------------------------------------
+  function connect() {
+    const origin = window.location.origin;
+    const opts = { path: config.socketPath || '/socket.io/chat', auth: { token: state.token } };
+    const support = window.io(origin + '/support', opts);
+    const chat = window.io(origin, opts);
+    state.support = support;
+    state.chat = chat;
+    [support, chat].forEach((socket) => {
+      socket.on('connect', updateStatus);
+      socket.on('disconnect', (reason) => {
+        if (socket === chat) state.joined.clear();
+        updateStatus();
+        // A server-side disconnect is not retried by the client: try once more (a bad token then
+        // fails with connect_error and returns to the sign-in screen).
+        if (reason === 'io server disconnect') setTimeout(() => { if (state.chat === chat) socket.connect(); }, 2000);
+      });
+      socket.on('connect_error', onConnectError);
+      socket.on('error', (e) => window.console.warn('livechat: socket error', e));
+    });
+    chat.io.on('reconnect_attempt', updateStatus);
+    support.on('queue:updated', applyQueue);
+    support.on('session:escalated', (d) => notice('New chat waiting' + (d && d.reason ? ': ' + humanise(d.reason) : '') + '.'));
+    chat.on('connect', onChatConnect);
+    chat.on('session:history', onHistory);
+    chat.on('message:new', onMessageNew);
+    chat.on('message:read', onMessageRead);
+    chat.on('typing:start', (d) => onTyping(d, true));
+    chat.on('typing:stop', (d) => onTyping(d, false));
+    chat.on('session:updated', onSessionUpdated);
+  }
+  function disconnect() {
+    if (state.chat) state.chat.io.off('reconnect_attempt', updateStatus);
+    [state.support, state.chat].forEach((s) => {
+      if (!s) return;
+      s.removeAllListeners();
+      s.disconnect();
+    });
+    state.support = null;
+    state.chat = null;
+    setStatus('offline');
+  }
+  function onConnectError(err) {
+    const data = (err && err.data) || {};
+    const code = data.code || (err && err.message);
+    if (code === 'unauthorized' || code === 'forbidden') {
+      authFailed(code === 'forbidden' ? signinMessage('forbidden') : signinMessage(data.reason || code, data.message));
+    } else {
+      updateStatus(); // a transport problem: the client retries by itself
+    }
+  }
+  function updateStatus() {
+    const { support, chat } = state;
+    if (!support || !chat) return setStatus('offline');
+    if (support.connected && chat.connected) return setStatus('connected');
+    if (navigator.onLine !== false && (support.active || chat.active)) return setStatus('connecting');
+    return setStatus('offline');
+  }
+  function setStatus(s) {
+    if ($('status').getAttribute('data-state') === s) return;
+    $('status').setAttribute('data-state', s);
+    setText('status-text', { connected: 'Connected', connecting: 'Connecting…', offline: 'Offline' }[s]);
+  }
+  /** emit with an ack; resolves {ok, ...} or {ok: false, error} (also on timeout). */
+  function emitAck(socket, event, payload) {
+    return new Promise((resolve) => {
+      if (!socket) return resolve({ ok: false, error: { code: 'offline', message: 'Not connected.' } });
+      socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
+        if (err) resolve({ ok: false, error: { code: 'timeout', message: 'The server did not answer in time; try again.' } });
+        else resolve(ack && typeof ack === 'object' ? ack : { ok: false, error: { code: 'no_ack', message: 'No answer.' } });
+      });
+    });
+  }
+  function requestQueue() {
+    const support = state.support;
+    if (support && support.connected) emitAck(support, 'queue:get', null).then((ack) => { if (ack.ok && state.support === support) applyQueue(ack); });
+  }
+  function onChatConnect() {
+    updateStatus();
+    state.joined.clear();
+    if (state.conv) joinCurrent(); // with afterSeq: exactly the messages missed
+    ensureJoined();
+  }
+
+  // ---- queue, agents online, live figures -----------------------------------------------------
+  function applyQueue(data) {
+    const waiting = data && Array.isArray(data.waiting) ? data.waiting : [];
+    state.queue = waiting.slice().sort((a, b) => (b.waitSeconds || 0) - (a.waitSeconds || 0)); // stable
+    state.queueAt = Date.now();
+    state.agentsOnline = data && Array.isArray(data.agentsOnline) ? data.agentsOnline : [];
+    state.queue.forEach((item) => rememberUser(item.customer));
+    state.agentsOnline.forEach(rememberUser);
+    renderQueue();
+    renderAgents();
+    debounce('mychats', loadMyChats, 250);
+    debounce('stats', loadStats, 400);
+  }
+  /** metadata.escalation has everything (rule, intent); the queue item's `escalation` a subset. */
+  function escalationOf(session) {
+    const meta = (session && session.metadata) || {};
+    const esc = Object.assign({}, meta.escalation || {}, session.escalation || {});
+    esc.intent = esc.intent || (meta.analysis && meta.analysis.intent) || '';
+    esc.priority = String(esc.priority || '').toUpperCase();
+    return esc;
+  }
+  /** The AI stores its rule name as `reason`; the sentence is in the summary's first line. */
+  function reasonText(esc) {
+    const reason = String(esc.reason || '');
+    if (!/^[a-z_]+$/.test(reason)) return reason;
+    const m = /^Handed over: [a-z_]+ \((.+)\)$/m.exec(esc.summary || '');
+    return m ? m[1] : humanise(reason);
+  }
+  function priorityBadge(priority) {
+    const p = String(priority || '').toUpperCase();
+    return p ? el('span', { className: 'badge prio prio-' + p.toLowerCase(), 'data-testid': 'console-priority', text: p }) : null;
+  }
+  function renderQueue() {
+    const list = $('queue');
+    keepFocus(list, () => {
+      clear(list);
+      state.queue.forEach((item) => list.appendChild(queueItem(item)));
+    });
+    const n = state.queue.length;
+    setText('queue-count', n);
+    show('queue-empty', n === 0);
+    document.title = (n ? '(' + n + ') ' : '') + TITLE;
+    tick();
+  }
+  function queueItem(item) {
+    const esc = escalationOf(item);
+    const customer = item.customer || {};
+    const name = customer.displayName || customer.id || item.userId || 'Customer';
+    const chips = [];
+    if (esc.rule) chips.push(el('span', { className: 'chip', title: 'Escalation rule', text: humanise(esc.rule) }));
+    if (esc.intent && esc.intent !== esc.rule) chips.push(el('span', { className: 'chip chip-muted', title: 'Intent', text: humanise(esc.intent) }));
+    return el('li', { className: 'queue-item', 'data-testid': 'console-queue-item', 'data-session-id': item.id, 'data-priority': esc.priority || null }, [
+      el('div', { className: 'qi-top' }, [
+        priorityBadge(esc.priority),
+        el('span', { className: 'qi-name', 'data-testid': 'console-queue-name', text: name }),
+        el('span', { className: 'qi-wait', 'data-testid': 'console-queue-wait', 'data-base': item.waitSeconds || 0 }),
+      ]),
+      el('div', { className: 'qi-id' }, [el('code', { text: customer.id || item.userId || '' })]),
+      esc.reason ? el('p', { className: 'qi-reason', 'data-testid': 'console-queue-reason', text: reasonText(esc) }) : null,
+      chips.length ? el('div', { className: 'chips' }, chips) : null,
+      el('button', {
+        type: 'button', className: 'btn btn-primary btn-small', 'data-testid': 'console-assign', 'data-session-id': item.id,
+        'aria-label': 'Assign the chat with ' + name + ' to me', on: { click: (e) => assign(item.id, e.currentTarget) },
+      }, ['Assign to me']),
+    ]);
+  }
+  /** Every second: each waiting time is its waitSeconds plus the time since that queue:updated. */
+  function tick() {
+    const elapsed = state.queueAt ? Math.floor((Date.now() - state.queueAt) / 1000) : 0;
+    document.querySelectorAll('#queue .qi-wait').forEach((node) => {
+      const secs = Number(node.getAttribute('data-base')) + elapsed;
+      node.textContent = formatDuration(secs);
+      node.setAttribute('title', 'Waiting for ' + formatDuration(secs));
+      node.classList.toggle('qi-wait-long', secs >= 300);
+    });
+  }
+  function renderAgents() {
+    const list = clear($('agents-online'));
+    state.agentsOnline.forEach((a) => {
+      const name = a.displayName || a.id;
+      list.appendChild(el('li', { className: 'agent', 'data-testid': 'console-agent', 'data-uid': a.id }, [
+        el('span', { className: 'avatar avatar-small', 'aria-hidden': 'true', text: initial(name) }),
+        el('span', { className: 'agent-name', text: name + (state.me && a.id === state.me.uid ? ' (you)' : '') }),
+        a.role === 'admin' ? el('span', { className: 'tag', text: 'admin' }) : null,
+      ]));
+    });
+    setText('agents-count', state.agentsOnline.length);
+  }
+  async function loadStats() {
+    if (!state.token) return;
+    try {
+      renderStats(await api('GET', API + '/stats'));
+    } catch (e) { /* best effort; a 401 is handled in api() */ }
+  }
+  function renderStats(s) {
+    if (!s) return;
+    const share = s.aiResolvedShare;
+    setText('stat-waiting', s.waitingNow != null ? s.waitingNow : '–');
+    setText('stat-median', formatDuration(s.medianWaitSeconds));
+    setText('stat-longest', formatDuration(s.longestWaitSeconds));
+    setText('stat-today', s.chatsToday != null ? s.chatsToday : '–');
+    setText('stat-ai', share === null || share === undefined ? '—' : Math.round(share * 100) + '%');
+    $('stat-ai').setAttribute('title', 'Of ' + (s.endedToday || 0) + ' chats ended today');
+    $('stat-waiting').closest('dl').setAttribute('title', s.asOf ? 'As of ' + formatTime(s.asOf) : '');
+  }
+  function startTimers() {
+    stopTimers();
+    state.timers.tick = setInterval(tick, 1000);
+    state.timers.stats = setInterval(loadStats, STATS_EVERY_MS);
+    const ms = state.me && state.me.exp ? state.me.exp * 1000 - Date.now() : 0;
+    if (ms > 0 && ms < 2147483647) state.timers.expiry = setTimeout(() => authFailed(signinMessage('token_expired')), ms);
+  }
+  function stopTimers() {
+    Object.keys(state.timers).forEach((k) => { clearInterval(state.timers[k]); clearTimeout(state.timers[k]); });
+    state.timers = {};
+  }
+
+  // ---- assignment and my chats ----------------------------------------------------------------
+  async function assign(sessionId, button) {
+    button.disabled = true;
+    button.textContent = 'Assigning…';
+    try {
+      const session = await api('POST', API + '/sessions/' + encodeURIComponent(sessionId) + '/assign', {});
+      notice('Chat assigned to you.');
+      loadMyChats();
+      openChat(sessionId, session);
+    } catch (err) {
+      if (silent(err)) return;
+      if (err.code === 'already_assigned') notice('Another agent already took this chat. (already_assigned)', 'error');
+      else if (err.code === 'session_ended') notice('That chat has already ended. (session_ended)', 'error');
+      else notice('Could not assign: ' + errorText(err), 'error');
+      if (button.isConnected) {
+        button.disabled = false;
+        button.textContent = 'Assign to me';
+      }
+      requestQueue();
+    }
+  }
+  async function loadMyChats() {
+    if (!state.token) return;
+    const q = new URLSearchParams({ agentId: state.me.uid, status: 'ACTIVE', pageSize: '50' });
+    let page;
+    try {
+      page = await api('GET', API + '/sessions?' + q.toString());
+    } catch (err) {
+      if (!silent(err)) notice('Could not load your chats: ' + errorText(err), 'error');
+      return;
+    }
+    const before = state.myChats.map((s) => s.id);
+    state.myChats = (page && page.items) || [];
+    before.forEach((id) => {
+      if (state.myChats.some((s) => s.id === id)) return;
+      state.unread.delete(id);
+      if (!(state.conv && state.conv.id === id)) leave(id);
+    });
+    renderMyChats();
+    ensureJoined();
+    state.myChats.forEach(lookupName);
+  }
+  /** A session carries only the customer's id: learn an unknown name once from the detail. */
+  function lookupName(session) {
+    const uid = session.userId;
+    if (!uid || state.names.has(uid) || state.nameLookups.has(uid)) return;
+    state.nameLookups.add(uid);
+    api('GET', API + '/sessions/' + encodeURIComponent(session.id))
+      .then((d) => { rememberUser(d && d.customer); renderMyChats(); })
+      .catch(() => state.nameLookups.delete(uid));
+  }
+  function renderMyChats() {
+    const list = $('my-chats');
+    const current = state.conv && state.conv.id;
+    keepFocus(list, () => {
+      clear(list);
+      state.myChats.forEach((s) => {
+        const name = nameOf(s.userId);
+        const unread = state.unread.get(s.id) || 0;
+        const since = s.assignedAt || s.updatedAt;
+        list.appendChild(el('li', null, [el('button', {
+          type: 'button', className: 'chat-item' + (s.id === current ? ' is-current' : ''), 'data-testid': 'console-chat-item',
+          'data-session-id': s.id, 'aria-current': s.id === current ? 'true' : null, on: { click: () => openChat(s.id, s) },
+        }, [
+          el('span', { className: 'avatar', 'aria-hidden': 'true', text: initial(name) }),
+          el('span', { className: 'chat-item-text' }, [
+            el('span', { className: 'chat-item-name', text: name }),
+            el('span', { className: 'chat-item-sub', text: (s.subject || 'Chat') + (since ? ' · since ' + formatTime(since) : '') }),
+          ]),
+          unread ? el('span', { className: 'unread', 'data-testid': 'console-unread', text: unread, 'aria-label': unread + ' new' }) : null,
+        ])]));
+      });
+    });
+    setText('mychats-count', state.myChats.length);
+    show('mychats-empty', state.myChats.length === 0);
+  }
+  /** Stay in the rooms of all my active chats, so messages in chats not on screen count as unread. */
+  function ensureJoined() {
+    const chat = state.chat;
+    if (!chat || !chat.connected) return;
+    state.myChats.forEach((s) => {
+      if (state.joined.has(s.id) || (state.conv && state.conv.id === s.id)) return;
+      state.joined.add(s.id);
+      emitAck(chat, 'join:session', { sessionId: s.id }).then((ack) => { if (!ack.ok) state.joined.delete(s.id); });
+    });
+  }
+  function leave(sessionId) {
+    if (!state.joined.delete(sessionId)) return;
+    if (state.chat && state.chat.connected) state.chat.emit('leave:session', { sessionId: sessionId });
+  }
+
+  // ---- conversation -------------------------------------------------------------------------
+  function resetConversationView() {
+    const conv = $('conversation');
+    conv.setAttribute('data-state', 'empty');
+    conv.removeAttribute('data-session-id');
+    conv.removeAttribute('data-status');
+    setText('conv-title', 'No chat open');
+    setText('conv-sub', '');
+    clear($('messages'));
+    ['conv-status', 'end-chat', 'messages', 'typing', 'conv-banner', 'composer', 'customer-body'].forEach((id) => show(id, false));
+    ['conv-empty', 'customer-empty'].forEach((id) => show(id, true));
+    showConvError('');
+    $('composer-input').value = '';
+  }
+  function openChat(sessionId, hint) {
+    if (state.conv && state.conv.id === sessionId) {
+      if (hint) applySession(hint);
+      return focusComposer();
+    }
+    const prev = state.conv;
+    stopTyping();
+    resetConversationView();
+    state.conv = {
+      id: sessionId, session: null, messages: new Map(), maxSeq: 0, readSent: 0, typing: false,
+      typingSentAt: 0, remoteTyping: null, sending: false, pending: null, focused: false,
+    };
+    state.unread.delete(sessionId);
+    if (prev && !state.myChats.some((s) => s.id === prev.id)) leave(prev.id);
+    const conv = $('conversation');
+    conv.setAttribute('data-state', 'open');
+    conv.setAttribute('data-session-id', sessionId);
+    show('conv-empty', false);
+    show('messages', true);
+    show('composer', true);
+    setText('conv-title', hint ? nameOf(hint.userId) : 'Loading…');
+    if (hint) applySession(hint);
+    renderMyChats();
+    joinCurrent();
+    loadDetail(sessionId);
+    if (window.matchMedia('(max-width: 900px)').matches) conv.scrollIntoView({ block: 'start' });
+  }
+  async function joinCurrent() {
+    const conv = state.conv;
+    const chat = state.chat;
+    if (!conv || !chat || !chat.connected) return; // the connect handler joins
+    const payload = conv.maxSeq > 0 ? { sessionId: conv.id, afterSeq: conv.maxSeq } : { sessionId: conv.id };
+    state.joined.add(conv.id);
+    const ack = await emitAck(chat, 'join:session', payload);
+    if (state.conv !== conv || ack.ok) return;
+    state.joined.delete(conv.id);
+    showConvError('Could not open this chat: ' + errorText(ack.error));
+  }
+  /** REST detail: the customer, tickets, analysis and escalation (and up to 200 messages). */
+  async function loadDetail(sessionId) {
+    let detail;
+    try {
+      detail = await api('GET', API + '/sessions/' + encodeURIComponent(sessionId));
+    } catch (err) {
+      if (!silent(err) && state.conv && state.conv.id === sessionId) showConvError('Could not load the chat: ' + errorText(err));
+      return;
+    }
+    if (!state.conv || state.conv.id !== sessionId) return;
+    rememberUser(detail.customer);
+    const nearEnd = isNearEnd();
+    (detail.messages || []).forEach(upsertMessage);
+    applySession(detail.session);
+    renderCustomer(detail);
+    scrollToEnd(nearEnd);
+    markRead();
+  }
+  function applySession(session) {
+    const conv = state.conv;
+    if (!conv || !session || session.id !== conv.id) return;
+    const s = (conv.session = Object.assign({}, conv.session || {}, session));
+    const mine = s.agentId === state.me.uid;
+    const ended = s.status === 'ENDED';
+    rememberUser(s.agent);
+    setText('conv-title', nameOf(s.userId));
+    const agent = s.agentId ? 'Agent: ' + (mine ? 'you' : nameOf(s.agentId)) : '';
+    setText('conv-sub', [s.subject, s.createdAt ? 'Started ' + formatTime(s.createdAt) : '', agent].filter(Boolean).join(' · '));
+    setText('conv-status', s.status);
+    $('conv-status').className = 'badge status-' + String(s.status || '').toLowerCase();
+    show('conv-status', true);
+    $('conversation').setAttribute('data-status', s.status || '');
+    show('end-chat', true);
+    $('end-chat').disabled = ended;
+    let text = '';
+    if (ended) text = 'This chat has ended' + (s.endedAt ? ' (' + formatTime(s.endedAt) + ')' : '') + '. The customer can start a new one.';
+    else if (s.status === 'WAITING') text = 'Waiting in the queue: assign it to yourself to reply.';
+    else if (!mine) text = s.agentId ? 'Assigned to ' + nameOf(s.agentId) + ': only they can reply.' : 'No agent assigned.';
+    setText('conv-banner', text);
+    show('conv-banner', !!text);
+    $('conv-banner').setAttribute('data-kind', ended ? 'ended' : 'info');
+    updateComposer();
+  }
+  function canReply() {
+    const s = state.conv && state.conv.session;
+    return !!(s && s.status === 'ACTIVE' && s.agentId === state.me.uid);
+  }
+  function updateComposer() {
+    const ok = canReply();
+    $('composer-input').disabled = !ok;
+    $('send').disabled = !ok || !!(state.conv && state.conv.sending);
+    if (!ok) stopTyping();
+  }
+  function focusComposer() {
+    if (!$('composer-input').disabled) $('composer-input').focus();
+  }
+  function onHistory(data) {
+    const conv = state.conv;
+    if (!data || !conv || data.sessionId !== conv.id) return; // other joined chats: only unread counts
+    (data.messages || []).forEach(upsertMessage);
+    applySession(data.session);
+    scrollToEnd(true);
+    markRead();
+    if (!conv.focused) {
+      conv.focused = true;
+      focusComposer();
+    }
+  }
+  function onMessageNew(m) {
+    if (!m || !m.sessionId) return;
+    const conv = state.conv;
+    if (conv && m.sessionId === conv.id) {
+      const nearEnd = isNearEnd();
+      upsertMessage(m);
+      scrollToEnd(nearEnd || m.senderId === state.me.uid);
+      return markRead();
+    }
+    if (m.senderType === 'USER' && state.myChats.some((s) => s.id === m.sessionId)) {
+      state.unread.set(m.sessionId, (state.unread.get(m.sessionId) || 0) + 1);
+      renderMyChats();
+      notice('New message from ' + nameOf(m.senderId) + '.');
+    }
+  }
+  function messageNode(m) {
+    const mine = m.senderId === state.me.uid;
+    const kind = { USER: 'customer', AI: 'assistant', AGENT: 'agent', SYSTEM: 'system' }[m.senderType] || 'system';
+    const author = { USER: nameOf(m.senderId), AI: 'Assistant', SYSTEM: 'System' }[m.senderType] || (mine ? 'You' : nameOf(m.senderId));
+    const node = el('li', {
+      className: 'msg msg-' + kind + (mine ? ' msg-own' : ''), 'data-testid': 'console-message', 'data-sender-type': m.senderType,
+      'data-seq': m.seq, 'data-message-id': m.id, 'data-read': mine ? String(!!m.isRead) : null,
+    }, [
+      el('div', { className: 'msg-meta' }, [
+        el('span', { className: 'msg-author', text: author }),
+        el('time', { className: 'msg-time', datetime: m.createdAt, text: formatTime(m.createdAt) }),
+      ]),
+      el('div', { className: 'msg-bubble' }, [el('p', { className: 'msg-text', 'data-testid': 'console-message-text', text: m.content })]),
+      mine ? el('span', { className: 'msg-receipt', 'data-testid': 'console-receipt' }) : null,
+    ]);
+    updateReceipt(node, m);
+    return node;
+  }
+  function updateReceipt(node, m) {
+    if (!node || m.senderId !== state.me.uid) return;
+    node.setAttribute('data-read', String(!!m.isRead));
+    const receipt = node.querySelector('.msg-receipt');
+    receipt.textContent = m.isRead ? '✓✓ Read' : '✓ Sent';
+    receipt.setAttribute('title', m.isRead ? 'Read ' + formatTime(m.readAt) : 'Delivered, not read yet');
+  }
+  function messageElement(id) {
+    return $('messages').querySelector('li[data-message-id="' + CSS.escape(id) + '"]');
+  }
+  /** Add a message in seq order, once per id (history and message:new may both bring it). */
+  function upsertMessage(m) {
+    const conv = state.conv;
+    if (!conv || !m || m.sessionId !== conv.id || !m.id) return;
+    const known = conv.messages.get(m.id);
+    if (known) {
+      if (m.isRead && !known.isRead) setRead(known, m.readAt);
+      return;
+    }
+    conv.messages.set(m.id, Object.assign({}, m));
+    conv.maxSeq = Math.max(conv.maxSeq, m.seq || 0);
+    const list = $('messages');
+    const before = Array.from(list.children).find((c) => !c.hasAttribute('data-seq') || Number(c.getAttribute('data-seq')) > m.seq);
+    list.insertBefore(messageNode(m), before || null);
+    if (m.senderType === 'USER') hideRemoteTyping();
+  }
+  function setRead(m, readAt) {
+    m.isRead = true;
+    m.readAt = readAt || m.readAt;
+    updateReceipt(messageElement(m.id), m);
+  }
+  function onMessageRead(d) {
+    const conv = state.conv;
+    if (!d || !conv || d.sessionId !== conv.id || d.readerId === state.me.uid) return;
+    (d.messageIds || []).forEach((id) => {
+      const m = conv.messages.get(id);
+      if (m && !m.isRead) setRead(m, d.readAt);
+    });
+  }
+  /** Read receipts for the customer's messages while this conversation is on screen. */
+  function markRead() {
+    const conv = state.conv;
+    if (!conv || !state.chat || !state.chat.connected || document.visibilityState !== 'visible') return;
+    if (!conv.session || conv.session.agentId !== state.me.uid) return; // only the assigned agent's reads count
+    let upTo = 0;
+    conv.messages.forEach((m) => { if (m.senderType === 'USER' && !m.isRead && m.seq > upTo) upTo = m.seq; });
+    if (!upTo || upTo <= conv.readSent) return;
+    conv.readSent = upTo;
+    emitAck(state.chat, 'message:read', { sessionId: conv.id, upToSeq: upTo }).then((ack) => {
+      if (!ack.ok) conv.readSent = 0;
+      else (ack.messageIds || []).forEach((id) => { const m = conv.messages.get(id); if (m) m.isRead = true; });
+    });
+  }
+  function onTyping(d, on) {
+    const conv = state.conv;
+    if (!d || !conv || d.sessionId !== conv.id || d.userId === state.me.uid) return;
+    if (!on) return hideRemoteTyping();
+    setText('typing', nameOf(d.userId) + (d.role && d.role !== 'user' ? ' (' + d.role + ')' : '') + ' is typing…');
+    $('typing').setAttribute('data-user-id', d.userId);
+    show('typing', true);
+    clearTimeout(conv.remoteTyping);
+    conv.remoteTyping = setTimeout(hideRemoteTyping, REMOTE_TYPING_MAX_MS);
+  }
+  function hideRemoteTyping() {
+    if (state.conv) clearTimeout(state.conv.remoteTyping);
+    show('typing', false);
+    setText('typing', '');
+  }
+  function onSessionUpdated(d) {
+    const s = d && d.session;
+    if (!s) return;
+    if (state.conv && state.conv.id === s.id) {
+      applySession(s);
+      loadDetail(s.id); // escalation and tickets may have changed
+    }
+    debounce('mychats', loadMyChats, 250);
+  }
+
+  // ---- composer -------------------------------------------------------------------------------
+  function onComposerInput() {
+    const conv = state.conv;
+    if (!conv || !canReply() || !state.chat) return;
+    if (!$('composer-input').value.trim()) return stopTyping();
+    const now = Date.now();
+    if (!conv.typing || now - conv.typingSentAt > TYPING_REPEAT_MS) {
+      conv.typing = true;
+      conv.typingSentAt = now;
+      state.chat.emit('typing:start', { sessionId: conv.id });
+    }
+    debounce('typingIdle', stopTyping, TYPING_IDLE_MS);
+  }
+  function stopTyping() {
+    clearTimeout(state.timers.typingIdle);
+    const conv = state.conv;
+    if (!conv || !conv.typing) return;
+    conv.typing = false;
+    if (state.chat) state.chat.emit('typing:stop', { sessionId: conv.id });
+  }
+  const SEND_ERRORS = {
+    not_assigned: 'You are not assigned to this chat: assign it to yourself to reply.', forbidden: 'You may not write in this chat.',
+    session_ended: 'This chat has ended; the message was not sent.', validation_error: 'The message was not accepted.',
+  };
+  async function send() {
+    const conv = state.conv;
+    const input = $('composer-input');
+    if (!conv || conv.sending) return;
+    if (!canReply()) return showConvError('You can reply only in an active chat assigned to you.');
+    const content = input.value.trim();
+    if (!content) return;
+    if (content.length > 4000) return showConvError('A message can be at most 4000 characters.');
+    // Sending the same text again reuses its clientMessageId, so a lost ack never stores it twice.
+    const clientMessageId = conv.pending && conv.pending.content === content ? conv.pending.id : newId();
+    conv.pending = { content: content, id: clientMessageId };
+    conv.sending = true;
+    updateComposer();
+    stopTyping();
+    const ack = await emitAck(state.chat, 'message:send', { sessionId: conv.id, content: content, clientMessageId: clientMessageId });
+    conv.sending = false;
+    if (state.conv !== conv) return;
+    if (ack.ok) {
+      conv.pending = null;
+      if (input.value.trim() === content) input.value = '';
+      showConvError('');
+      upsertMessage(ack.message);
+      scrollToEnd(true);
+    } else {
+      const e = ack.error || {};
+      showConvError((SEND_ERRORS[e.code] || e.message || 'The message was not sent.') + (e.code ? ' (' + e.code + ')' : ''));
+      if (e.code === 'session_ended' || e.code === 'not_assigned') loadDetail(conv.id);
+    }
+    updateComposer();
+    focusComposer();
+  }
+  async function endChat() {
+    const conv = state.conv;
+    if (!conv) return;
+    $('end-chat').disabled = true;
+    stopTyping();
+    try {
+      applySession(await api('POST', API + '/sessions/' + encodeURIComponent(conv.id) + '/end'));
+      notice('Chat ended.');
+    } catch (err) {
+      if (silent(err)) return;
+      notice('Could not end the chat: ' + errorText(err), 'error');
+      if (state.conv === conv) loadDetail(conv.id); // e.g. 409: it had already ended
+      $('end-chat').disabled = false;
+    }
+    debounce('mychats', loadMyChats, 50);
+  }
+  function showConvError(text) {
+    setText('conv-error', text);
+    show('conv-error', !!text);
+  }
+  function isNearEnd() {
+    const list = $('messages');
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  }
+  function scrollToEnd(force) {
+    if (force) $('messages').scrollTop = $('messages').scrollHeight;
+  }
+
+  // ---- customer sidebar -----------------------------------------------------------------------
+  function kvRows(target, rows) {
+    clear(target);
+    rows.forEach(([key, value, testid]) => target.appendChild(el('div', { className: 'kv-row', 'data-key': key }, [
+      el('dt', { text: humanise(key) }),
+      el('dd', { 'data-testid': testid || null, text: displayValue(value) }),
+    ])));
+    return target;
+  }
+  function renderCustomer(detail) {
+    const customer = detail.customer || {};
+    const session = detail.session || {};
+    const meta = session.metadata || {};
+    show('customer-empty', false);
+    show('customer-body', true);
+    setText('customer-name', customer.displayName || customer.id || 'Customer');
+    setText('customer-email', customer.email || 'No e-mail on file');
+    setText('customer-id', customer.id || session.userId);
+    const profile = customer.profile && typeof customer.profile === 'object' ? customer.profile : {};
+    const keys = Object.keys(profile);
+    kvRows($('customer-profile'), keys.length ? keys.map((k) => [k, profile[k], 'console-profile-value']) : [['profile', 'No profile data']]);
+    const a = meta.analysis;
+    if (a && typeof a === 'object') {
+      const sentiment = a.sentiment || {};
+      const score = typeof sentiment.score === 'number' ? (sentiment.score >= 0 ? '+' : '') + sentiment.score.toFixed(2) : '';
+      clear($('analysis')).appendChild(kvRows(el('dl', { className: 'kv' }), [
+        ['intent', a.intent ? humanise(a.intent) : null, 'console-analysis-intent'],
+        ['sentiment', [sentiment.label, score].filter(Boolean).join(' ') || null, 'console-analysis-sentiment'],
+        ['complexity', a.complexity],
+        ['language', a.language],
+        ['priorityKeywords', a.priorityKeywords && a.priorityKeywords.length ? a.priorityKeywords : null],
+      ]));
+    } else {
+      clear($('analysis')).appendChild(el('p', { className: 'empty', text: 'No analysis yet.' }));
+    }
+    const esc = meta.escalation && typeof meta.escalation === 'object' ? escalationOf(session) : null;
+    const box = clear($('escalation'));
+    if (esc) {
+      box.appendChild(el('div', { className: 'esc-head' }, [
+        priorityBadge(esc.priority),
+        el('span', { className: 'esc-reason', 'data-testid': 'console-escalation-reason', text: reasonText(esc) || 'Escalated' }),
+      ]));
+      box.appendChild(kvRows(el('dl', { className: 'kv' }), [
+        ['rule', esc.rule ? humanise(esc.rule) : null, 'console-escalation-rule'],
+        ['escalated', formatTime(esc.at)],
+        ['by', esc.by === 'AI_ASSISTANT' ? 'Assistant' : esc.by],
+      ]));
+      if (esc.summary) box.appendChild(el('p', { className: 'esc-summary', 'data-testid': 'console-escalation-summary', text: esc.summary }));
+    } else {
+      box.appendChild(el('p', { className: 'empty', text: 'Not escalated.' }));
+    }
+    const list = clear($('tickets'));
+    const tickets = detail.tickets || [];
+    if (!tickets.length) list.appendChild(el('li', { className: 'empty', text: 'No tickets.' }));
+    tickets.forEach((t) => list.appendChild(el('li', { className: 'ticket', 'data-testid': 'console-ticket', 'data-ticket-id': t.id }, [
+      el('p', { className: 'ticket-subject', text: t.subject || '(no subject)' }),
+      el('div', { className: 'ticket-meta' }, [
+        el('span', { className: 'badge status-' + String(t.status || '').toLowerCase().replace(/_/g, '-'), text: humanise(t.status) }),
+        priorityBadge(t.priority),
+        t.sessionId === session.id ? el('span', { className: 'tag', text: 'this chat' }) : null,
+        el('time', { className: 'ticket-time', datetime: t.createdAt, text: formatTime(t.createdAt) }),
+      ]),
+    ])));
+  }
+
+  // ---- notices and wiring ---------------------------------------------------------------------
+  function notice(text, kind) {
+    const node = $('notice');
+    node.textContent = text;
+    node.setAttribute('data-kind', kind || 'info');
+    node.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    node.hidden = false;
+    clearTimeout(state.noticeTimer);
+    state.noticeTimer = setTimeout(() => { node.hidden = true; }, kind === 'error' ? 10000 : 5000);
+  }
+  function init() {
+    $('signin-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      signIn($('token-input').value);
+    });
+    document.querySelectorAll('[data-testid="console-demo-agent"]').forEach((b) => b.addEventListener('click', () => demoSignIn(b)));
+    $('signout').addEventListener('click', () => signOut(''));
+    $('end-chat').addEventListener('click', endChat);
+    $('composer').addEventListener('submit', (e) => {
+      e.preventDefault();
+      send();
+    });
+    const input = $('composer-input');
+    input.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
+      e.preventDefault();
+      send();
+    });
+    input.addEventListener('input', onComposerInput);
+    input.addEventListener('blur', () => { if (!input.value.trim()) stopTyping(); });
+    document.addEventListener('visibilitychange', markRead);
+    window.addEventListener('focus', markRead);
+    window.addEventListener('online', updateStatus);
+    window.addEventListener('offline', updateStatus);
+    if (typeof window.io !== 'function') return showSigninError('The Socket.IO client did not load: the console cannot connect.');
+    const saved = sessionStorage.getItem(TOKEN_KEY);
+    if (saved) signIn(saved);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

@@ -1,0 +1,259 @@
+"""The two faces people use, in a real browser: the customer widget and the agent console."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from typing import Any
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.e2e.browser.conftest import ARTIFACTS, Browser
+from tests.support.server import ROOT
+
+DOCS_SHOTS = ROOT / "docs" / "screenshots"
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+def _messages(b: Browser, testid: str = "livechat-message") -> list[dict[str, str]]:
+    rows = []
+    for el in b.find_all(testid):
+        text_el = el.find_elements(By.CSS_SELECTOR, '[data-testid$="message-text"]')
+        rows.append(
+            {
+                "type": el.get_attribute("data-sender-type") or "",
+                "seq": el.get_attribute("data-seq") or "",
+                "status": el.get_attribute("data-status") or "",
+                "read": el.get_attribute("data-read") or "",
+                "id": el.get_attribute("data-message-id") or "",
+                "text": (text_el[0].text if text_el else el.text),
+            }
+        )
+    return rows
+
+
+def _open_widget(b: Browser, base: str) -> None:
+    b.get(base + "/")
+    b.wait_visible("livechat-launcher").click()
+    b.wait_visible("livechat-panel")
+    b.wait(
+        lambda _: b.find("livechat-status").get_attribute("data-state") == "connected",
+        what="widget connected",
+    )
+
+
+def _customer_says(b: Browser, text: str) -> None:
+    box = b.wait_visible("livechat-input")
+    box.send_keys(text)
+    b.find("livechat-send").click()
+    b.wait(
+        lambda _: any(
+            m["type"] == "USER" and m["text"] == text and m["status"] == "sent"
+            for m in _messages(b)
+        ),
+        what=f"customer message {text!r} sent",
+    )
+
+
+def _sign_in_agent(b: Browser, base: str, uid: str = "agent-ada") -> None:
+    b.get(base + "/console")
+    b.wait(
+        lambda _: [
+            e for e in b.find_all("console-demo-agent") if e.get_attribute("data-uid") == uid
+        ],
+        what="demo agents",
+    )
+    next(e for e in b.find_all("console-demo-agent") if e.get_attribute("data-uid") == uid).click()
+    b.wait(
+        lambda _: b.find("console-status").get_attribute("data-state") == "connected",
+        what="console connected",
+    )
+
+
+def _publish_screenshot(path: Any) -> None:
+    DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, DOCS_SHOTS / path.name)
+
+
+def test_customer_ai_handoff_agent_chat_and_end(web_server: Any, browser: Any) -> None:
+    base = web_server.url
+    customer = browser(1280, 900)
+    _open_widget(customer, base)
+    _customer_says(customer, "How do I freeze my card?")
+    customer.wait(
+        lambda _: (
+            customer.find_all("livechat-ai-stream")
+            or any(m["type"] == "AI" for m in _messages(customer))
+        ),
+        what="AI streaming",
+    )
+    customer.wait(
+        lambda _: any(m["type"] == "AI" and "Source" in m["text"] for m in _messages(customer)),
+        what="stored AI answer",
+    )
+    _publish_screenshot(customer.screenshot("widget-open"))
+
+    _customer_says(customer, "I want to talk to a human please")
+    banner = customer.wait_visible("livechat-waiting")
+    assert "number 1 in the queue" in banner.text
+    _publish_screenshot(customer.screenshot("widget-waiting"))
+
+    agent = browser(1280, 800)
+    _sign_in_agent(agent, base)
+    item = agent.wait_visible("console-queue-item")
+    agent.find("console-assign", within=item).click()
+    agent.wait_visible("console-input")
+    agent.wait(
+        lambda _: any("freeze my card" in m["text"] for m in _messages(agent, "console-message")),
+        what="history",
+    )
+
+    # The agent types: the customer sees it; then the message arrives with the agent's name.
+    agent.find("console-input").send_keys("Hi, I'm Ada")
+    customer.wait_visible("livechat-typing")
+    agent.find("console-send").click()
+    customer.wait(
+        lambda _: any(
+            m["type"] == "AGENT" and m["text"] == "Hi, I'm Ada" for m in _messages(customer)
+        ),
+        what="agent message",
+    )
+    assert "Ada" in customer.wait_visible("livechat-agent").text
+
+    # The customer answers while the agent watches: typing, then the message, read both ways.
+    customer.find("livechat-input").send_keys("Thanks Ada, my card is blocked")
+    agent.wait_visible("console-typing")
+    customer.find("livechat-send").click()
+    agent.wait(
+        lambda _: any(
+            m["text"] == "Thanks Ada, my card is blocked"
+            for m in _messages(agent, "console-message")
+        ),
+        what="reply",
+    )
+    customer.wait(
+        lambda _: all(m["read"] == "true" for m in _messages(customer) if m["type"] == "USER"),
+        what="customer's messages read",
+    )
+    agent.wait(
+        lambda _: all(
+            m["read"] == "true" for m in _messages(agent, "console-message") if m["type"] == "AGENT"
+        ),
+        what="agent's message read",
+    )
+    _publish_screenshot(agent.screenshot("console-chat"))
+
+    agent.find("console-end").click()
+    customer.wait_visible("livechat-ended")
+    assert customer.wait_visible("livechat-new-chat")
+    assert customer.js_errors() == []
+    assert agent.js_errors() == []
+
+
+def test_reload_and_server_restart_lose_nothing(web_server: Any, browser: Any, token: Any) -> None:
+    base = web_server.url
+    customer = browser(1280, 900)
+    _open_widget(customer, base)
+    _customer_says(customer, "Hello there")
+    customer.wait(
+        lambda _: sum(m["type"] == "AI" for m in _messages(customer)) >= 1, what="greeting answered"
+    )
+    before = [(m["id"], m["text"]) for m in _messages(customer)]
+
+    customer.driver.refresh()
+    customer.wait(
+        lambda _: [(m["id"], m["text"]) for m in _messages(customer)] == before,
+        what="history restored after reload",
+    )
+
+    # Kill the server mid-chat; the customer types while it is down.
+    web_server.kill()
+    customer.wait(
+        lambda _: customer.find("livechat-status").get_attribute("data-state") != "connected",
+        what="widget notices the outage",
+    )
+    customer.find("livechat-input").send_keys("Sent while you were down")
+    customer.find("livechat-send").click()
+    customer.wait(
+        lambda _: any(
+            m["text"] == "Sent while you were down" and m["status"] == "pending"
+            for m in _messages(customer)
+        ),
+        what="pending in the outbox",
+    )
+    web_server.restart()
+    customer.wait(
+        lambda _: any(
+            m["text"] == "Sent while you were down" and m["status"] == "sent"
+            for m in _messages(customer)
+        ),
+        timeout=40,
+        what="outbox flushed",
+    )
+    customer.wait(
+        lambda _: sum(m["type"] == "AI" for m in _messages(customer)) >= 2,
+        timeout=20,
+        what="the assistant answered the queued message",
+    )
+    time.sleep(1)
+
+    # What the widget shows is exactly what the server stored: no loss, no duplicates, in order.
+    _, active = web_server.request(
+        "GET", "/api/support/chat/sessions/active", token("demo-customer")
+    )
+    stored = [(m["id"], m["seq"]) for m in active["messages"]]
+    shown = [(m["id"], int(m["seq"])) for m in _messages(customer)]
+    assert shown == stored
+    assert len({i for i, _ in shown}) == len(shown)
+
+
+def test_xss_payload_is_shown_as_text_on_both_sides(web_server: Any, browser: Any) -> None:
+    base = web_server.url
+    customer = browser(1280, 900)
+    _open_widget(customer, base)
+    _customer_says(customer, "Please connect me to a human agent")
+    customer.wait_visible("livechat-waiting")
+    _customer_says(customer, XSS)
+
+    agent = browser(1280, 800)
+    _sign_in_agent(agent, base, "agent-bob")
+    item = agent.wait_visible("console-queue-item")
+    agent.find("console-assign", within=item).click()
+    agent.wait(
+        lambda _: any(m["text"] == XSS for m in _messages(agent, "console-message")),
+        what="payload shown literally in the console",
+    )
+    for b in (customer, agent):
+        assert b.driver.execute_script("return window.__xss === undefined")
+        assert not b.driver.find_elements(By.CSS_SELECTOR, 'img[src="x"]')
+
+
+def test_mobile_widget_and_unread_badge(web_server: Any, browser: Any, token: Any) -> None:
+    base = web_server.url
+    phone = browser(360, 740)
+    _open_widget(phone, base)
+    _customer_says(phone, "I need a human agent")
+    phone.wait_visible("livechat-waiting")
+    panel = phone.find("livechat-panel")
+    assert panel.size["width"] <= 360
+    _publish_screenshot(phone.screenshot("widget-mobile"))
+
+    phone.find("livechat-input").send_keys(Keys.ESCAPE)  # minimize
+    phone.wait(lambda _: not phone.find("livechat-panel").is_displayed(), what="minimized")
+    _, active = web_server.request(
+        "GET", "/api/support/chat/sessions/active", token("demo-customer")
+    )
+    agent_token = token("agent-cy", "agent", name="Cy")
+    web_server.request("POST", f"/api/support/chat/sessions/{active['id']}/assign", agent_token)
+    web_server.request(
+        "POST",
+        f"/api/support/chat/sessions/{active['id']}/messages",
+        agent_token,
+        {"content": "Hello from Cy"},
+    )
+    badge = phone.wait_visible("livechat-badge")
+    assert badge.text.strip() == "1"
+    _publish_screenshot(phone.screenshot("widget-minimized-badge"))
+    (ARTIFACTS / "last-run.json").write_text(json.dumps({"ok": True}))
