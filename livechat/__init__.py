@@ -12,13 +12,14 @@ from config import Config, load_config
 
 def create_app(config_name_or_object: str | Config | dict[str, Any] | None = None) -> Flask:
     """Build the app. Accepts an env name, a Config instance, or a dict of overrides."""
-    from livechat import cli, cors, errorhandlers
+    from livechat import cli, cors, errorhandlers, security
     from livechat.ai.setup import init_ai
     from livechat.api import register_blueprints
     from livechat.auth import build_verifier
     from livechat.events import EventBus
     from livechat.events.bus import install as install_bus
     from livechat.extensions import db, migrate
+    from livechat.metrics import init_metrics
     from livechat.realtime import init_realtime
     from livechat.webhooks import init_webhooks
 
@@ -49,12 +50,14 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     install_bus()
     app.extensions["livechat.bus"] = EventBus()
     app.extensions["livechat.verifier"] = build_verifier(app)
+    init_metrics(app)
     init_realtime(app)
     init_ai(app)
     init_webhooks(app)
 
     errorhandlers.register(app)
     cors.register(app)
+    security.register(app)
     register_blueprints(app)
     cli.register(app)
     return app

@@ -25,6 +25,7 @@ from livechat.ai.prompts import notice
 from livechat.ai.providers import Provider, ProviderError, Reply
 from livechat.ai.turns import build_prompt, handoff_packet, merge_classification
 from livechat.errors import Conflict, DomainError
+from livechat.metrics import metrics
 from livechat.models import AI_SENDER_ID, TicketPriority
 from livechat.realtime import push
 from livechat.services import assistant, escalation
@@ -116,7 +117,9 @@ class Orchestrator:
             with self._slots, self.app.app_context():
                 while True:
                     turn.superseded = False
-                    if self._turn_once(turn) != "superseded":
+                    outcome = self._turn_once(turn)
+                    metrics(self.app).ai_turns.labels(outcome).inc()
+                    if outcome != "superseded":
                         break
         finally:
             if self._turns.get(turn.session_id) is turn:
@@ -180,10 +183,14 @@ class Orchestrator:
         reply = Reply()
         try:
             chunks = iter(self.provider.stream(prompt, reply, deadline))
+            first = True
             while not (turn.cancelled or turn.superseded):
                 delta = self._provider_call(turn, next, chunks, None)
                 if delta is None:
                     break
+                if first:
+                    metrics(self.app).ai_first_token.observe(time.monotonic() - turn.started)
+                    first = False
                 push.to_session(
                     sid, "ai:delta", {"sessionId": sid, "streamId": stream_id, "delta": delta}
                 )
@@ -198,6 +205,8 @@ class Orchestrator:
                 sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": reason}
             )
             return "superseded" if not turn.cancelled else "cancelled"
+        for kind, count in reply.usage.items():
+            metrics(self.app).ai_tokens.labels(kind).inc(count or 0)
         metadata = {
             "provider": self.provider.name,
             "model": reply.model or self.provider.model,
@@ -257,6 +266,7 @@ class Orchestrator:
     ) -> None:
         """The customer's message stays; they are told politely and a human takes over."""
         log.warning("AI turn failed for %s: %s", ctx.session_id, code)
+        metrics(self.app).ai_errors.labels(code).inc()
         push.to_session(
             ctx.session_id,
             "ai:error",

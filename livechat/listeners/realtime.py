@@ -14,6 +14,7 @@ from livechat.events import (
     SessionEnded,
     SessionEscalated,
 )
+from livechat.metrics import metrics, timer
 from livechat.realtime import push
 
 
@@ -25,7 +26,10 @@ def on_message_posted(event: MessagePosted) -> None:
     message = event.message
     # The sender's message arrived: their typing indicator ends with it.
     _ext("livechat.typing").stop(event.session_id, message["senderId"])
-    push.to_session(event.session_id, "message:new", message)
+    m = metrics()
+    m.messages_stored.labels(message["senderType"]).inc()
+    with timer(m.emit_seconds):
+        push.to_session(event.session_id, "message:new", message)
 
 
 def on_session_changed(event: SessionAssigned | SessionEnded | SessionEscalated) -> None:
@@ -37,6 +41,9 @@ def on_session_changed(event: SessionAssigned | SessionEnded | SessionEscalated)
 
 
 def on_session_escalated(event: SessionEscalated) -> None:
+    metrics().escalations.labels(
+        (event.session.get("metadata") or {}).get("escalation", {}).get("rule") or event.reason
+    ).inc()
     push.to_agents(
         "session:escalated",
         {"session": event.session, "reason": event.reason, "ticket": event.ticket},

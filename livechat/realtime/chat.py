@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 from flask_socketio import join_room, leave_room
 
+from livechat.metrics import metrics, timer
 from livechat.realtime import push
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
 from livechat.realtime.rooms import session_room, user_room
@@ -37,6 +38,7 @@ class ChatNamespace(EventNamespace):
     def on_connect(self, auth: Any = None) -> None:
         identity = connect_identity(auth)
         self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
+        metrics().sockets.labels(self.namespace).inc()
         # Every socket of a user gets their session updates, joined to a session room or not.
         join_room(user_room(identity.uid))
 
@@ -44,6 +46,7 @@ class ChatNamespace(EventNamespace):
         client = self.clients.pop(request.sid, None)  # type: ignore[attr-defined]
         if client is None:
             return
+        metrics().sockets.labels(self.namespace).dec()
         for session_id in list(client.sessions):
             self._left(client, session_id)
 
@@ -96,13 +99,14 @@ class ChatNamespace(EventNamespace):
     @event_handler(SendMessageSchema())
     def on_message_send(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         # Stored (and committed) before message:new goes out; the listener emits after commit.
-        message, created = messages.post_message(
-            client.identity,
-            data["session_id"],
-            data["content"],
-            client_message_id=data.get("client_message_id"),
-            metadata=data["metadata"],
-        )
+        with timer(metrics().send_seconds):
+            message, created = messages.post_message(
+                client.identity,
+                data["session_id"],
+                data["content"],
+                client_message_id=data.get("client_message_id"),
+                metadata=data["metadata"],
+            )
         return {"message": _message.dump(message), "duplicate": not created}
 
     @event_handler(SessionRefSchema())

@@ -7,6 +7,7 @@ from typing import Any
 from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
 
+from livechat.metrics import metrics
 from livechat.realtime import push
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
 from livechat.realtime.queue import snapshot
@@ -24,6 +25,7 @@ class SupportNamespace(EventNamespace):
             )
         sid = request.sid  # type: ignore[attr-defined]
         self.clients[sid] = Client(identity)
+        metrics().sockets.labels(self.namespace).inc()
         join_room(AGENTS_ROOM)
         presence = self.extension("livechat.presence")
         came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
@@ -36,6 +38,7 @@ class SupportNamespace(EventNamespace):
         client = self.clients.pop(sid, None)
         if client is None:
             return
+        metrics().sockets.labels(self.namespace).dec()
         if self.extension("livechat.presence").remove(AGENTS_ROOM, client.identity.uid, sid):
             self.extension("livechat.queue").request_refresh()
 

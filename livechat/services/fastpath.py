@@ -13,6 +13,7 @@ caching a Core statement per message cost more CPU than the database round trip.
 
 from __future__ import annotations
 
+import time
 import uuid
 from functools import cache
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from livechat.extensions import db
+from livechat.metrics import observe_commit
 from livechat.models import ChatMessage, ChatSession, SenderType, SessionStatus, utcnow
 
 _sessions = ChatSession.__table__
@@ -126,8 +128,10 @@ def try_post(
         # Never hold two pooled connections at once (a full pool would deadlock): this service
         # is a unit of work, so end the caller's read transaction first.
         db.session.commit()
+    started = time.perf_counter()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.exec_driver_sql(sql, params).mappings().first()
+    observe_commit(time.perf_counter() - started)
     if row is None:
         return None
     message = ChatMessage(

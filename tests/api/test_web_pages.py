@@ -81,3 +81,19 @@ def test_rest_cors_follows_the_allow_list(app: Any, pg_url: str) -> None:
     assert other.status_code == 401
     assert "Access-Control-Allow-Origin" not in other.headers
     shutdown_app(cors_app)
+
+
+@pytest.mark.parametrize("path", ["/", "/console"])
+def test_pages_have_a_strict_content_security_policy(client: Any, path: str) -> None:
+    resp = client.get(path)
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["X-Frame-Options"] == "DENY"
+
+
+def test_api_responses_are_not_sniffed(client: Any) -> None:
+    resp = client.get("/healthz")
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in resp.headers

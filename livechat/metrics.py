@@ -1,0 +1,126 @@
+"""Prometheus metrics (GET /metrics): sockets, messages, commit latency, the assistant, the queue.
+
+One registry per app (apps built side by side in one process keep separate counts). Call sites
+use ``metrics(app).<name>``; the queue gauges are read from the database at scrape time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, has_app_context
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+bp = Blueprint("metrics", __name__)
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.sockets = Gauge(
+            "livechat_socket_connections", "Connected sockets", ["namespace"], registry=registry
+        )
+        self.messages_stored = Counter(
+            "livechat_messages_stored_total", "Messages stored", ["sender_type"], registry=registry
+        )
+        self.send_seconds = Histogram(
+            "livechat_message_send_seconds",
+            "message:send handled: stored, committed and handed to the room",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.commit_seconds = Histogram(
+            "livechat_db_commit_seconds",
+            "The database statement that stores and commits one message",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.emit_seconds = Histogram(
+            "livechat_fanout_seconds",
+            "Time to hand message:new to the room's sockets (or Redis)",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.ai_turns = Counter(
+            "livechat_ai_turns_total", "AI turns by outcome", ["outcome"], registry=registry
+        )
+        self.ai_errors = Counter(
+            "livechat_ai_errors_total", "AI failures by code", ["code"], registry=registry
+        )
+        self.ai_tokens = Counter(
+            "livechat_ai_tokens_total", "Tokens used by the assistant", ["kind"], registry=registry
+        )
+        self.ai_first_token = Histogram(
+            "livechat_ai_first_token_seconds",
+            "From a customer's message to the assistant's first streamed token",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
+            registry=registry,
+        )
+        self.escalations = Counter(
+            "livechat_escalations_total", "Handoffs to humans by rule", ["rule"], registry=registry
+        )
+        self.rate_limited = Counter(
+            "livechat_rate_limited_total", "Refusals by rate limit", ["limit"], registry=registry
+        )
+
+
+class QueueCollector(Collector):
+    """Queue length and oldest wait, read when Prometheus scrapes (not on the chat's hot path)."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from livechat.services.sessions import queue_entries
+
+        with self._app.app_context():
+            entries = queue_entries()
+        yield GaugeMetricFamily("livechat_queue_waiting", "Sessions waiting", value=len(entries))
+        yield GaugeMetricFamily(
+            "livechat_queue_oldest_wait_seconds",
+            "Longest current wait",
+            value=max((e.wait_seconds for e in entries), default=0),
+        )
+
+
+def init_metrics(app: Flask) -> Metrics:
+    registry = CollectorRegistry()
+    app.extensions["livechat.metrics"] = m = Metrics(registry)
+    registry.register(QueueCollector(app))
+    app.register_blueprint(bp)
+    return m
+
+
+def metrics(app: Any = None) -> Metrics:
+    return (app or current_app).extensions["livechat.metrics"]
+
+
+def observe_commit(seconds: float) -> None:
+    """For services: record a commit's latency when running inside an app."""
+    if has_app_context():
+        metrics().commit_seconds.observe(seconds)
+
+
+class timer:  # noqa: N801 - used like a function
+    """``with timer(histogram):`` observes the block's duration."""
+
+    def __init__(self, histogram: Histogram) -> None:
+        self._h = histogram
+
+    def __enter__(self) -> None:
+        self._t = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self._h.observe(time.perf_counter() - self._t)
+
+
+@bp.get("/metrics")
+def prometheus() -> Response:
+    """Prometheus text format. Restrict it to your monitoring network at the proxy."""
+    return Response(generate_latest(metrics().registry), mimetype="text/plain; version=0.0.4")

@@ -1,0 +1,43 @@
+"""GET /metrics: what an operator sees, moving with real traffic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def _samples(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    resp = client.get("/metrics")
+    assert resp.status_code == 200 and resp.content_type.startswith("text/plain")
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(resp.get_data(as_text=True))
+        for s in family.samples
+    }
+
+
+def test_metrics_follow_traffic(app: Any, client: Any, sio: Any, ctx: Any, make_user: Any) -> None:
+    from livechat.services import escalation, sessions
+
+    before = _samples(client)
+    session, _ = sessions.open_session(make_user("cust-m"))
+    customer = sio("cust-m")
+    customer.emit("join:session", session.id, callback=True)
+    assert customer.emit("message:send", {"sessionId": session.id, "content": "hi"}, callback=True)[
+        "ok"
+    ]
+    escalation.escalate(session.id, reason="x", rule="human_request", requested_by="AI_ASSISTANT")
+    after = _samples(client)
+
+    def delta(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0) - before.get(key, 0)
+
+    assert delta("livechat_messages_stored_total", sender_type="USER") == 1
+    assert delta("livechat_message_send_seconds_count") == 1
+    assert delta("livechat_db_commit_seconds_count") == 1
+    assert delta("livechat_fanout_seconds_count") == 1
+    assert delta("livechat_escalations_total", rule="human_request") == 1
+    assert after[("livechat_socket_connections", (("namespace", "/"),))] >= 1
+    assert after[("livechat_queue_waiting", ())] == 1
