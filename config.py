@@ -97,6 +97,14 @@ class Config:
         self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
         self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
+        # Rate limits ("N/period" in the `limits` notation; empty disables one).
+        self.RATE_LIMITS_ENABLED = _bool("RATE_LIMITS_ENABLED", True)
+        self.RATE_LIMIT_MESSAGES = env.get("RATE_LIMIT_MESSAGES", "30/10seconds")
+        self.RATE_LIMIT_TYPING = env.get("RATE_LIMIT_TYPING", "60/10seconds")
+        self.RATE_LIMIT_SESSIONS = env.get("RATE_LIMIT_SESSIONS", "20/minute")
+        self.RATE_LIMIT_REST = env.get("RATE_LIMIT_REST", "600/minute")
+        # Per client address: off by default (behind a proxy every client shares its address).
+        self.RATE_LIMIT_CONNECT = env.get("RATE_LIMIT_CONNECT", "")
         # Redis pub/sub channel and key prefix, so deployments (or test runs) sharing one Redis
         # stay apart.
         self.REDIS_CHANNEL = env.get("REDIS_CHANNEL") or "livechat"

@@ -20,6 +20,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     from livechat.events.bus import install as install_bus
     from livechat.extensions import db, migrate
     from livechat.metrics import init_metrics
+    from livechat.ratelimit import init_rate_limits
     from livechat.realtime import init_realtime
     from livechat.webhooks import init_webhooks
 
@@ -51,6 +52,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     app.extensions["livechat.bus"] = EventBus()
     app.extensions["livechat.verifier"] = build_verifier(app)
     init_metrics(app)
+    init_rate_limits(app)
     init_realtime(app)
     init_ai(app)
     init_webhooks(app)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, g
 
+from livechat import ratelimit
 from livechat.api.decorators import authenticated, body, query, response
 from livechat.models import Role
 from livechat.schemas.base import page_of
@@ -88,6 +89,7 @@ def end_session(session_id: str) -> Any:
 @body(PostMessageSchema())
 def post_message(session_id: str, body: dict[str, Any]) -> Any:
     """Reply in a session assigned to you."""
+    ratelimit.check("messages", g.actor.id)
     message, created = messages.post_message(
         g.actor,
         session_id,

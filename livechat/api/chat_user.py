@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, g
 
+from livechat import ratelimit
 from livechat.api.decorators import authenticated, body, query, response
 from livechat.schemas.base import Augmented
 from livechat.schemas.chat import (
@@ -25,6 +26,7 @@ bp = Blueprint("chat_user", __name__, url_prefix="/api/support/chat")
 @body(CreateSessionSchema())
 def create_user_session(body: dict[str, Any]) -> Any:
     """Open a chat session, or return the one you already have open."""
+    ratelimit.check("sessions", g.actor.id)
     session, created = sessions.open_session(g.actor, body.get("subject"), body["metadata"])
     recent = [] if created else sessions.recent_messages(session.id)
     return Augmented(session, messages=recent), 201 if created else 200

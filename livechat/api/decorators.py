@@ -13,6 +13,7 @@ from typing import Any
 from flask import g, request
 from marshmallow import Schema
 
+from livechat import ratelimit
 from livechat.auth import authenticate, bearer_token
 from livechat.errors import DomainError, Forbidden, InvalidInput
 from livechat.models import Role
@@ -33,6 +34,7 @@ def authenticated(*roles: Role) -> Callable[[View], View]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = authenticate(bearer_token(request.headers.get("Authorization")))
+            ratelimit.check("rest", user.id)
             if roles and user.role not in roles:
                 raise Forbidden("Your role may not use this endpoint.")
             g.actor = user

@@ -12,6 +12,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace
 from marshmallow import Schema, ValidationError
 
+from livechat import ratelimit
 from livechat.auth import authenticate, bearer_token
 from livechat.errors import DomainError, InvalidInput, Unauthorized
 from livechat.extensions import db
@@ -31,6 +32,12 @@ class Client:
 
 def connect_identity(auth: Any) -> Identity:
     """Authenticate a connecting socket from ``auth.token`` or an Authorization header."""
+    try:
+        ratelimit.check("connect", request.remote_addr or "unknown")
+    except DomainError as exc:
+        raise ConnectionRefusedError(
+            "rate_limited", {"code": "rate_limited", "message": exc.message}
+        ) from None
     token = auth.get("token") if isinstance(auth, dict) else None
     if not isinstance(token, str) or not token:
         token = bearer_token(request.headers.get("Authorization"))

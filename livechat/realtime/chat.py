@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 from flask_socketio import join_room, leave_room
 
+from livechat import ratelimit
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
@@ -98,6 +99,7 @@ class ChatNamespace(EventNamespace):
 
     @event_handler(SendMessageSchema())
     def on_message_send(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        ratelimit.check("messages", client.identity.uid)
         # Stored (and committed) before message:new goes out; the listener emits after commit.
         with timer(metrics().send_seconds):
             message, created = messages.post_message(
@@ -111,6 +113,7 @@ class ChatNamespace(EventNamespace):
 
     @event_handler(SessionRefSchema())
     def on_typing_start(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        ratelimit.check("typing", client.identity.uid)
         session_id = self._authorised_session(client, data["session_id"])
         self.extension("livechat.typing").start(
             session_id,
