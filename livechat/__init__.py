@@ -84,7 +84,13 @@ def shutdown_app(app: Flask, timeout: float = 5) -> None:
     close its database connections: graceful shutdown, and clean teardown in tests."""
     from livechat.extensions import db
 
-    for name in ("livechat.ai", "livechat.queue", "livechat.typing", "livechat.webhook"):
+    for name in (
+        "livechat.ai",
+        "livechat.queue",
+        "livechat.typing",
+        "livechat.webhook",
+        "livechat.token_sweeper",
+    ):
         worker = app.extensions.get(name)
         if worker is not None:
             worker.shutdown()

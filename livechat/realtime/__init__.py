@@ -17,6 +17,7 @@ def init_realtime(app: Flask) -> SocketIO:
     from livechat.realtime.queue import QueueBroadcaster
     from livechat.realtime.rooms import CHAT_NAMESPACE, SUPPORT_NAMESPACE
     from livechat.realtime.support import SupportNamespace
+    from livechat.realtime.sweeper import TokenSweeper
     from livechat.realtime.typing import TypingTracker
 
     cfg = app.config
@@ -35,8 +36,12 @@ def init_realtime(app: Flask) -> SocketIO:
         logger=False,
         engineio_logger=False,
     )
-    socketio.on_namespace(ChatNamespace(CHAT_NAMESPACE))
-    socketio.on_namespace(SupportNamespace(SUPPORT_NAMESPACE))
+    namespaces = [ChatNamespace(CHAT_NAMESPACE), SupportNamespace(SUPPORT_NAMESPACE)]
+    for namespace in namespaces:
+        socketio.on_namespace(namespace)
+    app.extensions["livechat.token_sweeper"] = TokenSweeper(
+        app, namespaces, float(cfg.get("TOKEN_SWEEP_SECONDS", 15))
+    )
 
     presence = build_presence(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,16 @@ class Client:
 
     identity: Identity
     sessions: set[str] = field(default_factory=set)
+
+    @property
+    def expires_at(self) -> float | None:
+        exp = self.identity.claims.get("exp")
+        return float(exp) if isinstance(exp, int | float) else None
+
+    def expired(self, now: float | None = None) -> bool:
+        """The token the socket signed in with has run out: the socket's rights end with it."""
+        exp = self.expires_at
+        return exp is not None and (now or time.time()) >= exp
 
 
 def connect_identity(auth: Any) -> Identity:
@@ -63,6 +74,9 @@ def event_handler(schema: Schema | None = None) -> Callable[..., Any]:
             event = request.event["message"]  # type: ignore[attr-defined]
             try:
                 client = self.client()
+                if client.expired():
+                    self.end_expired(request.sid)  # type: ignore[attr-defined]
+                    raise Unauthorized("Your sign-in has expired.", code="token_expired")
                 payload = args[0] if args else None
                 data = schema.load(payload) if schema is not None else payload
                 return {"ok": True, **(fn(self, client, data) or {})}
@@ -108,6 +122,26 @@ class EventNamespace(Namespace):
     def _sent_by_client(self, sid: Any = None) -> bool:
         manager = self.socketio.server.manager  # type: ignore[union-attr]
         return isinstance(sid, str) and manager.is_connected(sid, self.namespace)
+
+    def end_expired(self, sid: str) -> None:
+        """Tell the socket why, then disconnect it; the client reconnects with a fresh token."""
+        push.error(
+            sid,
+            Unauthorized(
+                "Your sign-in has expired; reconnect with a new token.", code="token_expired"
+            ),
+            None,
+            self.namespace,
+        )
+        self.socketio.server.disconnect(sid, namespace=self.namespace)  # type: ignore[union-attr]
+
+    def sweep_expired(self) -> int:
+        """Disconnect every socket whose token has expired (run periodically)."""
+        now = time.time()
+        expired = [sid for sid, c in list(self.clients.items()) if c.expired(now)]
+        for sid in expired:
+            self.end_expired(sid)
+        return len(expired)
 
     def client(self) -> Client:
         client = self.clients.get(request.sid)  # type: ignore[attr-defined]

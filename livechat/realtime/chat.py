@@ -38,6 +38,7 @@ class ChatNamespace(EventNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         identity = connect_identity(auth)
+        self.extension("livechat.token_sweeper").start()
         self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
         metrics().sockets.labels(self.namespace).inc()
         # Every socket of a user gets their session updates, joined to a session room or not.

@@ -325,3 +325,23 @@ def test_customer_ends_their_chat(chat: Any, sio: Any) -> None:
     assert events(agent, "session:updated")[0]["session"]["status"] == "ENDED"
     again = customer.emit("session:end", {"sessionId": chat.id}, callback=True)
     assert again["error"]["code"] == "session_ended"
+
+
+def test_expired_tokens_end_the_sockets_rights(app: Any, chat: Any) -> None:
+    import time as _time
+
+    verifier = app.extensions["livechat.verifier"]
+    socketio = app.extensions["socketio"]
+    short = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=1)})
+    idle = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=1)})
+    fresh = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=600)})
+    assert short.is_connected() and idle.is_connected()
+    _time.sleep(1.2)
+    ack = short.emit("join:session", chat.id, callback=True)
+    assert ack["error"]["code"] == "token_expired"
+    assert not short.is_connected()
+    # A silent socket is ended by the sweeper.
+    assert app.extensions["livechat.token_sweeper"].sweep() >= 1
+    assert not idle.is_connected()
+    assert fresh.is_connected() and fresh.emit("join:session", chat.id, callback=True)["ok"]
+    fresh.disconnect()

@@ -1,0 +1,43 @@
+"""Ends sockets whose token has expired, even if they stay silent (long-lived connections)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gevent
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+class TokenSweeper:
+    """One greenlet per app: every ``interval`` seconds, disconnect sockets with expired tokens."""
+
+    def __init__(self, app: Flask, namespaces: list[Any], interval: float) -> None:
+        self._app = app
+        self._namespaces = namespaces
+        self._interval = interval
+        self._greenlet: gevent.Greenlet | None = None
+
+    def start(self) -> None:
+        if self._greenlet is None and self._interval > 0:
+            self._greenlet = gevent.spawn(self._run)
+
+    def sweep(self) -> int:
+        with self._app.app_context():
+            return sum(ns.sweep_expired() for ns in self._namespaces)
+
+    def _run(self) -> None:
+        while True:
+            gevent.sleep(self._interval)
+            try:
+                if n := self.sweep():
+                    log.info("disconnected %d socket(s) with expired tokens", n)
+            except Exception:
+                log.exception("token sweep failed")
+
+    def shutdown(self) -> None:
+        if self._greenlet is not None:
+            self._greenlet.kill(timeout=2)
+            self._greenlet = None
