@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from livechat.models.audit import AuditEvent
 from livechat.models.chat import (
     AI_SENDER_ID,
     OPEN_STATUSES,
@@ -23,6 +24,7 @@ __all__ = [
     "OPEN_STATUSES",
     "SYSTEM_SENDER_ID",
     "UNRESOLVED_TICKET_STATUSES",
+    "AuditEvent",
     "ChatMessage",
     "ChatSession",
     "Role",

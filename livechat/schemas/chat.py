@@ -148,3 +148,26 @@ class LiveFiguresSchema(CamelSchema):
     ended_today = fields.Integer()
     ai_resolved_share = fields.Float(allow_none=True)
     as_of = fields.DateTime()
+
+
+class AuditEventSchema(CamelSchema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.String()
+    action = fields.String()
+    session_id = fields.String(allow_none=True)
+    subject_user_id = fields.String(allow_none=True)
+    details = fields.Dict()
+
+
+class AuditPageSchema(CamelSchema):
+    items = fields.List(fields.Nested(AuditEventSchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class AuditQuerySchema(PageQuerySchema):
+    session_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    actor_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128))

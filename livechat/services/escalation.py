@@ -19,6 +19,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.tickets import TicketSchema
+from livechat.services import audit
 from livechat.services.messages import append_message
 from livechat.services.sessions import dump_session
 
@@ -137,6 +138,13 @@ def escalate(
             content=notice(position, minutes),
             metadata={"kind": "escalation", "queuePosition": position, "waitMinutes": minutes},
         )
+    audit.record(
+        requested_by,
+        "session.escalated",
+        session_id=session.id,
+        subject_user_id=session.user_id,
+        details={"reason": reason, "rule": rule, "ticketId": ticket.id, "priority": priority.value},
+    )
     ticket_payload = _ticket_schema.dump(ticket)
     publish(SessionEscalated(session.id, dump_session(session), reason, ticket_payload))
     publish(TicketOpened(session.id, ticket_payload))

@@ -27,6 +27,7 @@ from livechat.models import (
 )
 from livechat.schemas.chat import SessionSchema
 from livechat.schemas.tickets import TicketSchema
+from livechat.services import audit
 from livechat.services.access import Actor, access_session, require_staff
 
 _session_schema = SessionSchema()
@@ -164,6 +165,11 @@ def session_detail(
     """Everything an agent needs: the session, its messages, the customer and their tickets."""
     require_staff(actor)
     session = access_session(actor, session_id)
+    # An agent reading a customer's data is recorded (fintech: who looked at what, when).
+    audit.record(
+        actor.id, "customer.viewed", session_id=session.id, subject_user_id=session.user_id
+    )
+    db.session.commit()
     tickets = db.session.scalars(
         sa.select(Ticket)
         .where(Ticket.user_id == session.user_id)
@@ -200,6 +206,13 @@ def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> 
     session.assigned_at = now
     session.waiting_since = None
     session.updated_at = now
+    audit.record(
+        actor.id,
+        "session.assigned",
+        session_id=session.id,
+        subject_user_id=session.user_id,
+        details={"agentId": target_id, "previousStatus": previous.value},
+    )
     publish(SessionAssigned(session.id, dump_session(session), target_id, previous.value))
     db.session.commit()
     return session
@@ -215,6 +228,7 @@ def end_session(actor: Actor, session_id: str) -> ChatSession:
     session.ended_at = now
     session.waiting_since = None
     session.updated_at = now
+    audit.record(actor.id, "session.ended", session_id=session.id, subject_user_id=session.user_id)
     publish(SessionEnded(session.id, dump_session(session), actor.id))
     db.session.commit()
     return session

@@ -19,6 +19,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.tickets import TicketSchema
+from livechat.services import audit
 from livechat.services.access import Actor, require_staff
 
 _ticket_schema = TicketSchema()
@@ -132,6 +133,14 @@ def get_ticket(actor: Actor, ticket_id: str, *, lock: bool = False) -> Ticket:
 
 def ticket_with_session(actor: Actor, ticket_id: str) -> tuple[Ticket, ChatSession | None]:
     ticket = get_ticket(actor, ticket_id)
+    audit.record(
+        actor.id,
+        "ticket.viewed",
+        session_id=ticket.session_id,
+        subject_user_id=ticket.user_id,
+        details={"ticketId": ticket.id},
+    )
+    db.session.commit()
     session = db.session.get(ChatSession, ticket.session_id) if ticket.session_id else None
     return ticket, session
 

@@ -44,6 +44,7 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
         {"status": "IN_PROGRESS"},
         [401, 401, 403, 403, 200, 200],
     ),
+    ("get", "/api/support/audit", None, [401, 401, 403, 403, 403, 200]),
     ("get", "/healthz", None, [200] * 6),
     ("get", "/readyz", None, [200] * 6),
     ("get", "/api/openapi.json", None, [200] * 6),

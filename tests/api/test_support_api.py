@@ -217,3 +217,27 @@ def test_live_figures(client: Any, auth: Any, ctx: Any, make_user: Any) -> None:
     assert body["endedToday"] == 2
     assert body["aiResolvedShare"] == 0.5
     assert body["medianWaitSeconds"] >= 0 and body["asOf"]
+
+
+def test_audit_trail_records_assignments_ends_escalations_and_reads(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    session = _waiting_session(make_user, "cust-au")
+    agent = auth("agent-au", "agent")
+    client.get(f"{BASE}/sessions/{session.id}", headers=agent)
+    client.post(f"{BASE}/sessions/{session.id}/assign", headers=agent)
+    client.post(f"{BASE}/sessions/{session.id}/end", headers=agent)
+
+    resp = client.get("/api/support/audit?userId=cust-au", headers=auth("boss", "admin"))
+    assert resp.status_code == 200
+    actions = [(e["action"], e["actorId"]) for e in resp.get_json()["items"]]
+    assert actions == [
+        ("session.ended", "agent-au"),
+        ("session.assigned", "agent-au"),
+        ("customer.viewed", "agent-au"),
+        ("session.escalated", "AI_ASSISTANT"),
+    ]
+    assert all(e["sessionId"] == session.id for e in resp.get_json()["items"])
+    assert client.get("/api/support/audit", headers=agent).status_code == 403
+    bad = client.get("/api/support/audit?pageSize=0", headers=auth("boss", "admin"))
+    assert bad.status_code == 422
