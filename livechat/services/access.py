@@ -18,14 +18,20 @@ def require_staff(actor: Actor) -> None:
         raise Forbidden("Only support agents and admins may do this.")
 
 
-def access_session(actor: Actor, session_id: str, *, lock: bool = False) -> ChatSession:
-    """The session if ``actor`` owns it or is staff; ``lock`` takes its row lock until commit."""
+def find_session(session_id: str, *, lock: bool = False) -> ChatSession:
+    """The session (404 if unknown); ``lock`` takes its row lock until the transaction ends."""
     stmt = sa.select(ChatSession).where(ChatSession.id == session_id)
     if lock:
         stmt = stmt.with_for_update(of=ChatSession).execution_options(populate_existing=True)
     session = db.session.scalars(stmt).unique().first()
     if session is None:
         raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
+    return session
+
+
+def access_session(actor: Actor, session_id: str, *, lock: bool = False) -> ChatSession:
+    """The session if ``actor`` owns it or is staff; ``lock`` takes its row lock until commit."""
+    session = find_session(session_id, lock=lock)
     if session.user_id != actor.id and not actor.role.is_staff:
         raise Forbidden("This chat session belongs to someone else.")
     return session

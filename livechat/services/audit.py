@@ -10,6 +10,7 @@ from livechat.errors import Forbidden
 from livechat.extensions import db
 from livechat.models import AuditEvent, Role, utcnow
 from livechat.services.access import Actor
+from livechat.services.paging import page_of_rows
 
 
 def record(
@@ -52,12 +53,10 @@ def list_events(
         filters.append(AuditEvent.actor_id == actor_id)
     if user_id is not None:
         filters.append(AuditEvent.subject_user_id == user_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(*filters))
-    rows = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(*filters)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return list(rows), int(total or 0)
+    return page_of_rows(
+        sa.select(AuditEvent).where(*filters),
+        AuditEvent.at.desc(),
+        AuditEvent.id.desc(),
+        page=page,
+        page_size=page_size,
+    )

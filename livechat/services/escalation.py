@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from livechat.errors import Conflict, NotFound
+from livechat.errors import Conflict
 from livechat.events import SessionEscalated, TicketOpened, publish
 from livechat.extensions import db
 from livechat.models import (
@@ -20,6 +20,7 @@ from livechat.models import (
 )
 from livechat.schemas.tickets import TicketSchema
 from livechat.services import audit
+from livechat.services.access import find_session
 from livechat.services.messages import append_message
 from livechat.services.sessions import dump_session
 
@@ -39,22 +40,6 @@ TICKET_SUBJECTS = {
 
 # (queue position, estimated minutes) -> the notice the customer reads, in their language.
 Notice = Callable[[int, int], str]
-
-
-def _locked(session_id: str) -> ChatSession:
-    session = (
-        db.session.scalars(
-            sa.select(ChatSession)
-            .where(ChatSession.id == session_id)
-            .with_for_update(of=ChatSession)
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .first()
-    )
-    if session is None:
-        raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
-    return session
 
 
 def queue_position(session: ChatSession) -> int:
@@ -89,7 +74,7 @@ def escalate(
 
     Idempotent: a session already waiting, or with an agent, is returned unchanged (no ticket).
     """
-    session = _locked(session_id)
+    session = find_session(session_id, lock=True)
     if session.status == SessionStatus.ENDED:
         raise Conflict("This chat session has ended.", code="session_ended")
     if session.status == SessionStatus.WAITING or session.agent_id is not None:

@@ -22,7 +22,7 @@ from livechat.models import (
 )
 from livechat.schemas.chat import MessageSchema
 from livechat.services import fastpath
-from livechat.services.access import Actor, access_session
+from livechat.services.access import Actor, access_session, find_session
 
 _message_schema = MessageSchema()
 
@@ -138,16 +138,7 @@ def post_service_message(
 ) -> ChatMessage:
     """Store a message from the assistant (AI) or a system notice (SYSTEM)."""
     sender_id = AI_SENDER_ID if sender_type == SenderType.AI else SYSTEM_SENDER_ID
-    session = (
-        db.session.scalars(
-            sa.select(ChatSession)
-            .where(ChatSession.id == session_id)
-            .with_for_update(of=ChatSession)
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .one()
-    )
+    session = find_session(session_id, lock=True)
     if sender_type == SenderType.AI and (
         session.status != SessionStatus.ACTIVE or session.agent_id is not None
     ):

@@ -29,6 +29,7 @@ from livechat.schemas.chat import SessionSchema
 from livechat.schemas.tickets import TicketSchema
 from livechat.services import audit
 from livechat.services.access import Actor, access_session, require_staff
+from livechat.services.paging import page_of_rows
 
 _session_schema = SessionSchema()
 _ticket_schema = TicketSchema()
@@ -112,15 +113,14 @@ def list_sessions(
         filters.append(ChatSession.agent_id == agent_id)
     if user_id is not None:
         filters.append(ChatSession.user_id == user_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(ChatSession).where(*filters))
-    stmt = (
-        sa.select(ChatSession)
-        .where(*filters)
-        .order_by(ChatSession.created_at.desc(), ChatSession.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+    return page_of_rows(
+        sa.select(ChatSession).where(*filters),
+        ChatSession.created_at.desc(),
+        ChatSession.id.desc(),
+        page=page,
+        page_size=page_size,
+        unique=True,
     )
-    return list(db.session.scalars(stmt).unique().all()), int(total or 0)
 
 
 @dataclass

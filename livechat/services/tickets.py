@@ -21,6 +21,7 @@ from livechat.models import (
 from livechat.schemas.tickets import TicketSchema
 from livechat.services import audit
 from livechat.services.access import Actor, require_staff
+from livechat.services.paging import page_of_rows
 
 _ticket_schema = TicketSchema()
 
@@ -109,15 +110,13 @@ def list_tickets(
         filters.append(Ticket.priority == priority)
     if user_id is not None:
         filters.append(Ticket.user_id == user_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(*filters))
-    rows = db.session.scalars(
-        sa.select(Ticket)
-        .where(*filters)
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return list(rows), int(total or 0)
+    return page_of_rows(
+        sa.select(Ticket).where(*filters),
+        Ticket.created_at.desc(),
+        Ticket.id.desc(),
+        page=page,
+        page_size=page_size,
+    )
 
 
 def get_ticket(actor: Actor, ticket_id: str, *, lock: bool = False) -> Ticket:

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from tests.support.apps import app_with_env
 from tests.support.openai_stub import OpenAIStub
 
 
 def _make_app(pg_url: str, **env: str) -> Any:
-    from livechat import create_app
-
-    settings = {"DATABASE_URL": pg_url, "SECRET_KEY": "ai-tests", "AI_ENABLED": "true", **env}
-    saved = {k: os.environ.get(k) for k in settings}
-    os.environ.update(settings)
-    try:
-        return create_app("testing")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return app_with_env(DATABASE_URL=pg_url, SECRET_KEY="ai-tests", AI_ENABLED="true", **env)
 
 
 @pytest.fixture(scope="session")

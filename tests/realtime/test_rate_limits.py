@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.support.apps import app_with_env
+
 
 def _limited_app(pg_url: str, **env: str) -> Any:
-    from livechat import create_app
-
-    settings = {
-        "DATABASE_URL": pg_url,
+    limits = {
         "RATE_LIMIT_MESSAGES": "3/minute",
         "RATE_LIMIT_TYPING": "2/minute",
         "RATE_LIMIT_SESSIONS": "2/minute",
         "RATE_LIMIT_REST": "5/minute",
         "RATE_LIMIT_CONNECT": "3/minute",
-        **env,
     }
-    saved = {k: os.environ.get(k) for k in settings}
-    os.environ.update(settings)
-    try:
-        return create_app("testing")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k)
-            else:
-                os.environ[k] = v
+    return app_with_env(DATABASE_URL=pg_url, **{**limits, **env})
 
 
 @pytest.fixture()
