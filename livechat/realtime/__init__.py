@@ -32,6 +32,7 @@ def init_realtime(app: Flask) -> SocketIO:
         # One socket's events run in order (a customer's two sends keep their order); other
         # sockets are unaffected, each has its own greenlet.
         async_handlers=False,
+        max_http_buffer_size=cfg["MAX_SOCKET_MESSAGE_BYTES"],
         manage_session=False,
         logger=False,
         engineio_logger=False,

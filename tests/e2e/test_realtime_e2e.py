@@ -198,3 +198,39 @@ def test_browser_origins_outside_the_allow_list_are_refused(server: Any) -> None
     same_origin = urllib.request.Request(url, headers={"Origin": server.url})
     with urllib.request.urlopen(same_origin, timeout=5) as resp:
         assert resp.status == 200
+
+
+def test_an_oversized_packet_closes_only_that_connection(
+    server: Any, connect: Any, token: Any
+) -> None:
+    """A raw Engine.IO websocket (so the test owns and closes its socket) sends 200 KB."""
+    import json
+
+    import websocket
+
+    sid = _open_session(server, token, "e2e-big")
+    bystander_sid = _open_session(server, token, "e2e-big-bystander")
+    bystander = connect(server, "e2e-big-bystander")
+    bystander.call("join:session", bystander_sid)
+
+    url = server.url.replace("http", "ws") + SOCKET_PATH + "/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, timeout=10)
+    try:
+        assert ws.recv().startswith("0")  # engine.io open
+        ws.send("40" + json.dumps({"token": token("e2e-big")}))
+        assert ws.recv().startswith("40")  # socket.io connected
+        payload = {"sessionId": sid, "content": "x" * 200_000}
+        ws.send("42" + json.dumps(["message:send", payload]))
+        with pytest.raises(
+            (websocket.WebSocketConnectionClosedException, ConnectionError, OSError)
+        ):
+            while True:  # the server closes this connection (pings may arrive first)
+                if ws.recv() == "":
+                    raise websocket.WebSocketConnectionClosedException("closed")
+    finally:
+        ws.shutdown()  # close() skips the socket once the server has closed the connection
+    assert bystander.call("message:send", {"sessionId": bystander_sid, "content": "still fine"})[
+        "ok"
+    ]
+    _, body = server.request("GET", f"{BASE}/sessions/{sid}/messages", token("e2e-big"))
+    assert body["items"] == []
