@@ -34,10 +34,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
         db.session.rollback()  # release row locks taken before the rule said no
-        headers = {}
-        if getattr(exc, "retry_after", None):
-            headers["Retry-After"] = str(exc.retry_after)
-        return {"error": exc.to_dict()}, exc.status, headers
+        return {"error": exc.to_dict()}, exc.status, exc.headers()
 
     @app.errorhandler(ValidationError)
     def validation_error(exc: ValidationError) -> Any:

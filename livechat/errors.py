@@ -18,6 +18,10 @@ class DomainError(Exception):
             self.code = code
         self.details = details
 
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP headers for the REST answer (e.g. Retry-After)."""
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details is not None:

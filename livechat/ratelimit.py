@@ -36,6 +36,9 @@ class RateLimited(DomainError):
         )
         self.retry_after = retry_after
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
 
 class RateLimiter:
     def __init__(self, config: Any) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
-from marshmallow import fields, validate
 
-from livechat.models import Role
-from livechat.schemas.base import QuerySchema
+from livechat.schemas.web import DevTokenQuery
 
 bp = Blueprint("web", __name__)
 
@@ -46,13 +44,6 @@ def demo() -> Any:
 def console() -> Any:
     """The agent console (signs in with a token; in dev mode, pick a demo agent)."""
     return render_template("console.html", dev_mode=_dev_mode(), demo_agents=DEMO_AGENTS)
-
-
-class DevTokenQuery(QuerySchema):
-    uid = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    role = fields.Enum(Role, by_value=True, load_default=Role.USER)
-    name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
-    email = fields.Email(load_default=None)
 
 
 @bp.get("/dev/token")

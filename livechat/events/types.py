@@ -37,6 +37,7 @@ class SessionEscalated(DomainEvent):
     session: dict[str, Any]
     reason: str
     ticket: dict[str, Any] | None = None
+    rule: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,7 @@ def on_session_changed(event: SessionAssigned | SessionEnded | SessionEscalated)
 
 
 def on_session_escalated(event: SessionEscalated) -> None:
-    metrics().escalations.labels(
-        (event.session.get("metadata") or {}).get("escalation", {}).get("rule") or event.reason
-    ).inc()
+    metrics().escalations.labels(event.rule or event.reason).inc()
     push.to_agents(
         "session:escalated",
         {"session": event.session, "reason": event.reason, "ticket": event.ticket},

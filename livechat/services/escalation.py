@@ -131,7 +131,7 @@ def escalate(
         details={"reason": reason, "rule": rule, "ticketId": ticket.id, "priority": priority.value},
     )
     ticket_payload = _ticket_schema.dump(ticket)
-    publish(SessionEscalated(session.id, dump_session(session), reason, ticket_payload))
+    publish(SessionEscalated(session.id, dump_session(session), reason, ticket_payload, rule))
     publish(TicketOpened(session.id, ticket_payload))
     db.session.commit()
     return session, ticket

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +24,7 @@ from livechat.models import (
     User,
     utcnow,
 )
+from livechat.schemas.base import Augmented
 from livechat.schemas.chat import SessionSchema
 from livechat.schemas.tickets import TicketSchema
 from livechat.services import audit
@@ -123,25 +123,13 @@ def list_sessions(
     )
 
 
-@dataclass
-class QueueEntry:
-    """A waiting session with how long it has waited and why it was escalated."""
-
-    session: ChatSession
-    wait_seconds: int
-    escalation: dict[str, Any] | None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.session, name)
-
-
-def waiting_queue(actor: Actor) -> list[QueueEntry]:
+def waiting_queue(actor: Actor) -> list[Augmented]:
     """WAITING sessions, longest-waiting first (for staff)."""
     require_staff(actor)
     return queue_entries()
 
 
-def queue_entries() -> list[QueueEntry]:
+def queue_entries() -> list[Augmented]:
     """WAITING sessions, longest-waiting first (internal: no caller to authorise)."""
     stmt = (
         sa.select(ChatSession)
@@ -150,8 +138,8 @@ def queue_entries() -> list[QueueEntry]:
     )
     now = utcnow()
     return [
-        QueueEntry(
-            session=s,
+        Augmented(
+            s,
             wait_seconds=max(0, int((now - (s.waiting_since or s.updated_at)).total_seconds())),
             escalation=s.meta.get("escalation"),
         )

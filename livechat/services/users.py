@@ -31,10 +31,6 @@ class Identity:
         """Services take a User or an Identity as the actor: both have ``id`` and ``role``."""
         return self.uid
 
-    @classmethod
-    def of(cls, user: User) -> Identity:
-        return cls(uid=user.id, role=user.role, email=user.email, name=user.display_name)
-
 
 def sync_user(identity: Identity) -> User:
     """Create the user on first contact; keep email, name and role in step with the token."""
