@@ -90,6 +90,7 @@ def shutdown_app(app: Flask, timeout: float = 5) -> None:
         "livechat.typing",
         "livechat.webhook",
         "livechat.token_sweeper",
+        "livechat.writer",
     ):
         worker = app.extensions.get(name)
         if worker is not None:

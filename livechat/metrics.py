@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, has_app_context
+from flask import Blueprint, Flask, Response, current_app
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -37,8 +37,14 @@ class Metrics:
         )
         self.commit_seconds = Histogram(
             "livechat_db_commit_seconds",
-            "The database statement that stores and commits one message",
+            "The database statement that stores and commits a batch of messages",
             buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.batch_size = Histogram(
+            "livechat_db_batch_messages",
+            "Messages stored by one group-commit statement",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
             registry=registry,
         )
         self.emit_seconds = Histogram(
@@ -99,12 +105,6 @@ def init_metrics(app: Flask) -> Metrics:
 
 def metrics(app: Any = None) -> Metrics:
     return (app or current_app).extensions["livechat.metrics"]
-
-
-def observe_commit(seconds: float) -> None:
-    """For services: record a commit's latency when running inside an app."""
-    if has_app_context():
-        metrics().commit_seconds.observe(seconds)
 
 
 class timer:  # noqa: N801 - used like a function

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, request
+from flask.sessions import SessionInterface
 
 # The pages load only their own scripts and styles (no inline code): an injected <script> or
 # style attribute does nothing even if something slipped past text rendering.
@@ -13,7 +16,23 @@ PAGE_CSP = (
 )
 
 
+class NoCookieSessions(SessionInterface):
+    """The service keeps no cookie session: who a caller is comes from their token, every time.
+
+    So no session cookie can ever be set (nothing to steal or fixate), and the request context
+    Flask-SocketIO builds for every socket event skips signing-serializer set-up (most of its
+    cost).
+    """
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        return None
+
+
 def register(app: Flask) -> None:
+    app.session_interface = NoCookieSessions()
     production = app.config.get("LIVECHAT_ENV") == "production"
 
     @app.after_request

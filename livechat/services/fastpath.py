@@ -1,106 +1,231 @@
-"""The hot path of a chat: store one customer/agent message in ONE round trip (PostgreSQL).
+"""The hot path of a chat: store customer/agent messages with group commit (PostgreSQL).
 
-One autocommit statement authorises the sender, allocates the session's next sequence number
-(the UPDATE takes the session's row lock, so messages of one session are ordered) and inserts the
-message. It is committed when it returns, so the caller may announce it at once. Anything unusual
-(a retry of a stored client message id, an ended session, a stranger, an unassigned agent, an
-unknown session) makes the statement change nothing and the caller takes the general path, which
-says precisely what happened.
+Every ``message:send`` hands its message to the app's writer greenlet and waits. The writer takes
+everything that has queued up since its last statement (one message when the chat is quiet,
+hundreds under load) and stores the whole batch in ONE autocommit statement, then wakes each
+sender with its stored row: the message is committed before anyone announces or acknowledges it.
 
-The SQL is compiled once from SQLAlchemy Core and run with driver-level parameters: building and
-caching a Core statement per message cost more CPU than the database round trip.
+The statement, for every message of the batch at once:
+1. locks the sessions concerned in id order (``FOR UPDATE``: concurrent batches from several
+   processes cannot deadlock, and a session's messages are serialised),
+2. authorises each sender against the locked (current) row: the customer, or the assigned agent,
+   of a session that has not ended, and skips client message ids already stored,
+3. gives each session's messages consecutive ``seq`` numbers in arrival order (one UPDATE of the
+   session per batch) and inserts them.
+Anything unusual (a retry of a stored client message id, an ended session, a stranger, an
+unassigned agent, an unknown session) is left out of the batch's result and that sender takes
+the general path, which says precisely what happened. Two copies of one message racing from two
+processes: the loser inserts nothing and its sequence number is skipped (``seq`` stays strictly
+increasing, with a gap); the general path returns the stored message.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
-from functools import cache
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
+import gevent
+from flask import current_app
+from gevent.event import AsyncResult, Event
 from psycopg.types.json import Jsonb
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Engine
 
 from livechat.extensions import db
-from livechat.metrics import observe_commit
-from livechat.models import ChatMessage, ChatSession, SenderType, SessionStatus, utcnow
+from livechat.metrics import metrics
+from livechat.models import ChatMessage, SenderType, SessionStatus, utcnow
 
-_sessions = ChatSession.__table__
-_messages = ChatMessage.__table__
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 512
+# A safety net only: a batch waits at most pool_timeout for a connection, then fails loudly.
+WAIT_SECONDS = 60
+
+SQL = """
+WITH input AS (
+    SELECT * FROM unnest(
+        %(mid)s::text[], %(sid)s::text[], %(actor)s::text[], %(staff)s::boolean[],
+        %(cmid)s::text[], %(content)s::text[], %(meta)s::jsonb[]
+    ) WITH ORDINALITY AS t(mid, sid, actor, staff, cmid, content, meta, ord)
+),
+locked AS (
+    SELECT s.id, s.user_id, s.agent_id, s.status, s.last_seq
+    FROM chat_sessions s
+    WHERE s.id = ANY(%(sid)s::varchar[])
+    ORDER BY s.id
+    FOR UPDATE
+),
+allowed AS (
+    SELECT i.mid, i.sid, i.actor, i.cmid, i.content, i.meta, i.ord,
+           l.last_seq + row_number() OVER (PARTITION BY i.sid ORDER BY i.ord) AS seq,
+           CASE WHEN i.actor = l.user_id THEN 'USER' ELSE 'AGENT' END AS sender_type
+    FROM input i JOIN locked l ON l.id = i.sid
+    -- A retry of a stored client message id: one index probe per message (as a lateral
+    -- subquery it can never become a scan of the whole table).
+    LEFT JOIN LATERAL (
+        SELECT true AS hit FROM chat_messages m
+        WHERE m.session_id = i.sid AND m.client_message_id = i.cmid
+        LIMIT 1
+    ) stored ON true
+    WHERE l.status <> 'ENDED'
+      AND (i.actor = l.user_id OR (i.staff AND i.actor = l.agent_id))
+      AND stored.hit IS NULL
+),
+claimed AS (
+    -- We hold these rows' locks, so the last_seq read above is current.
+    UPDATE chat_sessions s
+    SET last_seq = c.top, updated_at = %(now)s
+    FROM (SELECT sid, max(seq) AS top FROM allowed GROUP BY sid) c
+    WHERE s.id = c.sid
+    RETURNING s.id, s.status, s.agent_id
+),
+inserted AS (
+    INSERT INTO chat_messages (id, session_id, seq, sender_id, sender_type, content, is_read,
+                               metadata, client_message_id, created_at)
+    SELECT mid, sid, seq, actor, sender_type, content, false, meta, cmid, %(now)s
+    FROM allowed
+    ORDER BY ord
+    ON CONFLICT ON CONSTRAINT uq_chat_messages_session_client_message_id DO NOTHING
+    RETURNING id, seq, sender_type
+)
+-- Only what the caller does not know yet: each stored message's seq and sender type, then one
+-- row per session (its status and agent). No join: linear in the size of the batch.
+SELECT 'message' AS kind, id, seq, sender_type, NULL AS status, NULL AS agent_id FROM inserted
+UNION ALL
+SELECT 'session', c.id, NULL, NULL, c.status, c.agent_id
+FROM claimed c
+"""
+
+Row = dict[str, Any]
 
 
-@cache
-def _sql() -> tuple[str, dict[str, Any]]:
-    """The compiled SQL and the values of its constant parameters."""
-    p = sa.bindparam
-    allowed = sa.or_(
-        _sessions.c.user_id == p("actor", type_=sa.String),
-        # An agent writes only into a chat assigned to them (a customer only into their own).
-        sa.and_(p("staff", type_=sa.Boolean), _sessions.c.agent_id == p("actor")),
-    )
-    not_stored = sa.or_(
-        p("cmid", type_=sa.String).is_(None),
-        ~sa.exists().where(
-            _messages.c.session_id == p("sid", type_=sa.String),
-            _messages.c.client_message_id == p("cmid"),
-        ),
-    )
-    claimed = (
-        sa.update(_sessions)
-        .where(_sessions.c.id == p("sid"), _sessions.c.status != "ENDED", allowed, not_stored)
-        .values(
-            last_seq=_sessions.c.last_seq + 1, updated_at=p("now", type_=sa.DateTime(timezone=True))
-        )
-        .returning(
-            _sessions.c.id,
-            _sessions.c.last_seq,
-            _sessions.c.user_id,
-            _sessions.c.status,
-            _sessions.c.agent_id,
-        )
-        .cte("claimed")
-    )
-    sender_type = sa.case(
-        (claimed.c.user_id == p("actor"), SenderType.USER.value), else_=SenderType.AGENT.value
-    )
-    columns = [
-        "id", "session_id", "seq", "sender_id", "sender_type", "content", "is_read",
-        "metadata", "client_message_id", "created_at",
-    ]  # fmt: skip
-    inserted = (
-        pg_insert(_messages)
-        .from_select(
-            columns,
-            sa.select(
-                p("mid", type_=sa.String),
-                claimed.c.id,
-                claimed.c.last_seq,
-                p("actor"),
-                sender_type,
-                p("content", type_=sa.Text),
-                sa.false(),
-                p("meta"),
-                p("cmid"),
-                p("now"),
-            ),
-        )
-        # Two copies of one message racing: the loser inserts nothing (its sequence number is
-        # skipped: seq stays strictly increasing, with a gap) and the general path returns the
-        # stored message.
-        .on_conflict_do_nothing(constraint="uq_chat_messages_session_client_message_id")
-        .returning(*_messages.c)
-        .cte("inserted")
-    )
-    stmt = sa.select(
-        inserted,
-        claimed.c.status.label("session_status"),
-        claimed.c.agent_id.label("session_agent_id"),
-    ).select_from(inserted.join(claimed, inserted.c.session_id == claimed.c.id))
-    compiled = stmt.compile(dialect=postgresql.dialect(paramstyle="pyformat"))
-    constants = {k: v for k, v in compiled.params.items() if v is not None}
-    return str(compiled), constants
+class GroupCommitWriter:
+    """One greenlet per app that stores queued messages in batches (see the module docstring)."""
+
+    def __init__(self, engine: Engine, observe: Callable[[float, int], None]) -> None:
+        self._engine = engine
+        self._observe = observe
+        self._queue: deque[tuple[dict[str, Any], AsyncResult]] = deque()
+        self._wake = Event()
+        self._stopped = False
+        self._greenlet = gevent.spawn(self._run)
+
+    def submit(self, message: dict[str, Any]) -> Row | None:
+        """Store ``message`` with the next batch; its row once committed, None if left out."""
+        if self._stopped:
+            raise RuntimeError("the message writer has stopped")
+        result: AsyncResult = AsyncResult()
+        self._queue.append((message, result))
+        self._wake.set()
+        return result.get(timeout=WAIT_SECONDS)
+
+    def shutdown(self, timeout: float = 5) -> None:
+        """Finish what is queued, then stop."""
+        self._stopped = True
+        self._wake.set()
+        self._greenlet.join(timeout)
+        self._greenlet.kill()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
+                self._write(batch)
+            if self._stopped:
+                return
+
+    def _write(self, batch: list[tuple[dict[str, Any], AsyncResult]]) -> None:
+        # A retry racing its own original inside one batch: only the first is written; the
+        # other is answered by the general path once this batch has committed.
+        seen: set[tuple[str, str]] = set()
+        included: list[tuple[dict[str, Any], AsyncResult]] = []
+        left_out: list[AsyncResult] = []
+        for message, result in batch:
+            key = (message["sid"], message["cmid"])
+            if message["cmid"] is not None and key in seen:
+                left_out.append(result)
+                continue
+            seen.add(key)
+            included.append((message, result))
+        try:
+            rows = self._store([m for m, _ in included])
+        except BaseException as exc:  # every sender hears about it; the writer lives on
+            if not isinstance(exc, Exception):
+                for _, result in batch:
+                    result.set_exception(RuntimeError("the message writer was stopped"))
+                raise
+            if len(included) > 1 and not getattr(exc, "connection_invalidated", False):
+                # One message the database refuses must not sink the others: one by one.
+                for item in included:
+                    self._write([item])
+                for result in left_out:
+                    result.set(None)
+                return
+            log.warning("storing %d message(s) failed: %s", len(included), exc)
+            for _, result in batch:
+                result.set_exception(exc)
+            return
+        for message, result in included:
+            result.set(rows.get(message["mid"]))
+        for result in left_out:
+            result.set(None)
+
+    def _store(self, messages: list[dict[str, Any]]) -> dict[str, Row]:
+        """Run the statement for ``messages``: the stored rows by message id."""
+        params: dict[str, Any] = {
+            name: [m[name] for m in messages]
+            for name in ("mid", "sid", "actor", "staff", "cmid", "content", "meta")
+        }
+        now = utcnow()
+        params["now"] = now
+        started = time.perf_counter()
+        with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            result = conn.exec_driver_sql(SQL, params).all()
+        self._observe(time.perf_counter() - started, len(messages))
+        sessions = {r.id: r for r in result if r.kind == "session"}
+        by_id = {m["mid"]: m for m in messages}
+        rows: dict[str, Row] = {}
+        for r in result:
+            if r.kind == "message":
+                m = by_id[r.id]
+                session = sessions[m["sid"]]
+                rows[r.id] = {
+                    "message": ChatMessage(
+                        id=r.id,
+                        session_id=m["sid"],
+                        seq=r.seq,
+                        sender_id=m["actor"],
+                        sender_type=SenderType(r.sender_type),
+                        content=m["content"],
+                        is_read=False,
+                        read_at=None,
+                        meta=m["meta"].obj,
+                        client_message_id=m["cmid"],
+                        created_at=now,
+                    ),
+                    "status": SessionStatus(session.status).value,
+                    "agent_id": session.agent_id,
+                }
+        return rows
+
+
+def _writer() -> GroupCommitWriter:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    writer = app.extensions.get("livechat.writer")
+    if writer is None:
+        m = metrics(app)
+
+        def observe(seconds: float, size: int) -> None:
+            m.commit_seconds.observe(seconds)
+            m.batch_size.observe(size)
+
+        writer = app.extensions["livechat.writer"] = GroupCommitWriter(db.engine, observe)
+    return writer
 
 
 def try_post(
@@ -112,39 +237,21 @@ def try_post(
     metadata: dict[str, Any],
 ) -> tuple[ChatMessage, str, str | None] | None:
     """(message, session status, agent id) when stored; None when the general path must decide."""
-    sql, constants = _sql()
-    params = {
-        **constants,
-        "actor": actor_id,
-        "staff": staff,
-        "sid": session_id,
-        "cmid": client_message_id,
-        "now": utcnow(),
-        "mid": str(uuid.uuid4()),
-        "content": content,
-        "meta": Jsonb(metadata),
-    }
     if db.session().in_transaction():
-        # Never hold two pooled connections at once (a full pool would deadlock): this service
-        # is a unit of work, so end the caller's read transaction first.
+        # Never hold a pooled connection while the writer needs one (a full pool would
+        # deadlock): this service is a unit of work, so end the caller's read transaction.
         db.session.commit()
-    started = time.perf_counter()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.exec_driver_sql(sql, params).mappings().first()
-    observe_commit(time.perf_counter() - started)
+    row = _writer().submit(
+        {
+            "mid": str(uuid.uuid4()),
+            "sid": session_id,
+            "actor": actor_id,
+            "staff": staff,
+            "cmid": client_message_id,
+            "content": content,
+            "meta": Jsonb(metadata),
+        }
+    )
     if row is None:
         return None
-    message = ChatMessage(
-        id=row["id"],
-        session_id=row["session_id"],
-        seq=row["seq"],
-        sender_id=row["sender_id"],
-        sender_type=SenderType(row["sender_type"]),
-        content=row["content"],
-        is_read=row["is_read"],
-        read_at=row["read_at"],
-        meta=row["metadata"],
-        client_message_id=row["client_message_id"],
-        created_at=row["created_at"],
-    )
-    return message, SessionStatus(row["session_status"]).value, row["session_agent_id"]
+    return row["message"], row["status"], row["agent_id"]
