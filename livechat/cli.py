@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -69,3 +72,61 @@ def classify(text: str | None) -> None:
                 ensure_ascii=False,
             )
         )
+
+
+def _domain_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a service for the command line: a refusal becomes a clean error (exit status 1)."""
+    from livechat.errors import DomainError
+    from livechat.extensions import db
+
+    try:
+        return fn(*args, **kwargs)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+
+
+@livechat_cli.command("export-customer")
+@click.argument("uid")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default="-",
+    help="Write the JSON here instead of standard output.",
+)
+def export_customer(uid: str, output: str) -> None:
+    """Export everything stored about customer UID as JSON (recorded in the audit trail as
+    actor "cli")."""
+    import json
+
+    from livechat.schemas.privacy import CustomerExportSchema
+    from livechat.services import privacy
+
+    data = _domain_call(privacy.export_customer, privacy.CLI_ADMIN, uid)
+    text = json.dumps(CustomerExportSchema().dump(data), indent=2, ensure_ascii=False)
+    with click.open_file(output, "w", encoding="utf-8") as out:
+        out.write(text + "\n")
+    if output != "-":
+        click.echo(f"exported customer {uid} to {output}", err=True)
+
+
+@livechat_cli.command("erase-customer")
+@click.argument("uid")
+@click.option("--yes", is_flag=True, help="Confirm: erasure cannot be undone.")
+def erase_customer(uid: str, yes: bool) -> None:
+    """Erase customer UID: chats ended and redacted, identity removed, tickets anonymised.
+
+    Prints the summary as JSON; running it again is harmless (alreadyErased).
+    """
+    import json
+
+    from livechat.schemas.privacy import EraseSummarySchema
+    from livechat.services import privacy
+
+    if not yes:
+        raise click.ClickException(
+            f"refusing to erase {uid} without --yes (erasure cannot be undone)"
+        )
+    summary = _domain_call(privacy.erase_customer, privacy.CLI_ADMIN, uid, confirm=uid)
+    click.echo(json.dumps(EraseSummarySchema().dump(summary)))

@@ -5,7 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from livechat import web
-    from livechat.api import admin, chat_support, chat_user, health, openapi, tickets
+    from livechat.api import admin, chat_support, chat_user, health, openapi, privacy, tickets
 
-    for module in (chat_user, chat_support, tickets, admin, health, openapi, web):
+    for module in (chat_user, chat_support, tickets, admin, privacy, health, openapi, web):
         app.register_blueprint(module.bp)

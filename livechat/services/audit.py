@@ -60,3 +60,34 @@ def list_events(
         page=page,
         page_size=page_size,
     )
+
+
+def entries_about(user_id: str, session_ids: list[str]) -> list[AuditEvent]:
+    """Every entry about a customer (subject, actor, or on one of their chats), oldest first."""
+    about = [AuditEvent.subject_user_id == user_id, AuditEvent.actor_id == user_id]
+    if session_ids:
+        about.append(AuditEvent.session_id.in_(session_ids))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(sa.or_(*about)).order_by(AuditEvent.at, AuditEvent.id)
+        ).all()
+    )
+
+
+def pseudonymise(user_id: str, pseudonym: str) -> int:
+    """Replace a customer's id by their pseudonym in the trail (erasure); the caller commits.
+
+    The entries stay (who did what, when); only the person they name is no longer identifiable.
+    Returns how many entries changed.
+    """
+    subject, actor = AuditEvent.subject_user_id, AuditEvent.actor_id
+    result = db.session.execute(
+        sa.update(AuditEvent)
+        .where(sa.or_(subject == user_id, actor == user_id))
+        .values(
+            subject_user_id=sa.case((subject == user_id, pseudonym), else_=subject),
+            actor_id=sa.case((actor == user_id, pseudonym), else_=actor),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 """Every endpoint x {no token, bad token, owner, other user, agent, admin}: the status each gets.
 
 The world: customer "owner" has an ACTIVE session assigned to "agent-1" and a ticket;
-"other" is another customer; "admin-1" is an admin who is not assigned to the session.
+"other" is another customer (the one exported and erased); "admin-1" is an admin who is not
+assigned to the session.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
         [401, 401, 403, 403, 200, 200],
     ),
     ("get", "/api/support/audit", None, [401, 401, 403, 403, 403, 200]),
+    ("get", "/api/support/customers/{uid}/export", None, [401, 401, 403, 403, 403, 200]),
+    (
+        "post",
+        "/api/support/customers/{uid}/erase",
+        {"confirm": "other"},
+        [401, 401, 403, 403, 403, 200],
+    ),
     ("get", "/healthz", None, [200] * 6),
     ("get", "/readyz", None, [200] * 6),
     ("get", "/api/openapi.json", None, [200] * 6),
@@ -68,7 +76,7 @@ def world(ctx: Any, make_user: Any) -> dict[str, str]:
     session, _ = sessions.open_session(owner)
     sessions.assign_agent(agent, session.id)
     ticket = tickets.open_ticket(agent, user_id="owner", subject="Refund", session_id=session.id)
-    return {"sid": session.id, "tid": ticket.id}
+    return {"sid": session.id, "tid": ticket.id, "uid": "other"}
 
 
 def _headers(caller: str, token: Any) -> dict[str, str]:
@@ -114,7 +122,12 @@ def test_endpoint_access(
 def test_every_api_route_is_in_the_matrix(app: Any) -> None:
     """A new API endpoint must be added to the matrix above (pages: test_web_pages.py)."""
     covered = {
-        (m.upper(), p.replace("{sid}", "<session_id>").replace("{tid}", "<ticket_id>"))
+        (
+            m.upper(),
+            p.replace("{sid}", "<session_id>")
+            .replace("{tid}", "<ticket_id>")
+            .replace("{uid}", "<uid>"),
+        )
         for m, p, _, _ in MATRIX
     }
     routes = {
