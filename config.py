@@ -115,6 +115,9 @@ class Config:
         self.DEV_TOKEN_TTL = _int("DEV_TOKEN_TTL", 3600)
         self.AUTO_MIGRATE = _bool("AUTO_MIGRATE", self.ENV_NAME == "development")
         self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
+        # json: one object per line with request/socket/chat ids (for a log pipeline); text: for
+        # people. Never tokens or message bodies either way.
+        self.LOG_FORMAT = (env.get("LOG_FORMAT") or self.default_log_format()).lower()
         self.JSON_SORT_KEYS = False
 
     def default_database_url(self) -> str:
@@ -122,6 +125,9 @@ class Config:
 
     def default_auth_mode(self) -> str:
         return "dev"
+
+    def default_log_format(self) -> str:
+        return "text"
 
     @staticmethod
     def engine_options(url: str) -> dict:
@@ -151,6 +157,8 @@ class Config:
             )
         if self.AI_MAX_CONCURRENCY < 1:
             raise ConfigError("AI_MAX_CONCURRENCY must be at least 1")
+        if self.LOG_FORMAT not in ("json", "text"):
+            raise ConfigError(f"LOG_FORMAT must be 'json' or 'text', got {self.LOG_FORMAT!r}")
         if self.SUPPORT_WEBHOOK_URL and not self.SUPPORT_WEBHOOK_SECRET:
             raise ConfigError(
                 "SUPPORT_WEBHOOK_URL needs SUPPORT_WEBHOOK_SECRET to sign notifications"
@@ -201,6 +209,9 @@ class ProductionConfig(Config):
 
     def default_auth_mode(self) -> str:
         return "firebase"
+
+    def default_log_format(self) -> str:
+        return "json"
 
     def validate(self) -> None:
         problems = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -12,7 +11,7 @@ from config import Config, load_config
 
 def create_app(config_name_or_object: str | Config | dict[str, Any] | None = None) -> Flask:
     """Build the app. Accepts an env name, a Config instance, or a dict of overrides."""
-    from livechat import cli, cors, errorhandlers, security
+    from livechat import cli, cors, errorhandlers, logs, security
     from livechat.ai.setup import init_ai
     from livechat.api import register_blueprints
     from livechat.auth import build_verifier
@@ -39,7 +38,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     app.config.from_mapping(config.as_dict())
     app.config.update(overrides)
     app.config["LIVECHAT_ENV"] = config.ENV_NAME
-    _configure_logging(app)
+    logs.configure(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         import os
@@ -69,14 +68,6 @@ def _migrations_dir() -> Any:
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / "migrations"
-
-
-def _configure_logging(app: Flask) -> None:
-    level = getattr(logging, app.config.get("LOG_LEVEL", "INFO"), logging.INFO)
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("livechat").setLevel(level)
 
 
 def shutdown_app(app: Flask, timeout: float = 5) -> None:

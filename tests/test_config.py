@@ -44,6 +44,7 @@ def test_production_accepts_safe_settings(monkeypatch: pytest.MonkeyPatch) -> No
     cfg = load_config()
     assert cfg.SQLALCHEMY_DATABASE_URI.startswith("postgresql+psycopg://")
     assert cfg.SQLALCHEMY_ENGINE_OPTIONS["max_overflow"] == 0
+    assert cfg.LOG_FORMAT == "json"  # a log pipeline's format unless asked otherwise
 
 
 @pytest.mark.parametrize(
@@ -72,6 +73,10 @@ def test_bad_values_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTH_MODE", "dev")
     with pytest.raises(ConfigError, match="LIVECHAT_ENV"):
         load_config("staging")
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ConfigError, match="LOG_FORMAT"):
+        load_config("development")
+    monkeypatch.setenv("LOG_FORMAT", "json")
     monkeypatch.setenv("DB_POOL_SIZE", "many")
     with pytest.raises(ConfigError, match="DB_POOL_SIZE"):
         load_config("production")
