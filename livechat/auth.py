@@ -1,7 +1,7 @@
 """Token verification: Firebase ID tokens (firebase-admin) or locally signed dev tokens.
 
 Both modes produce the same claims; everything after verification shares one code path
-(identity_from_claims -> users.sync_user). Tokens are never logged.
+(identity_from_claims -> users.record_contact). Tokens are never logged.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from flask import Flask, current_app
 
 from livechat.errors import Unauthorized, Unavailable
 from livechat.models import AI_SENDER_ID, SYSTEM_SENDER_ID, Role
-from livechat.services.users import Identity, sync_user
+from livechat.schemas.base import has_unstorable_text
+from livechat.services.users import Identity, record_contact
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ DEV_ISSUER = "livechat-dev"
 DEV_AUDIENCE = "livechat"
 RESERVED_UIDS = frozenset({AI_SENDER_ID, SYSTEM_SENDER_ID})
 MAX_TOKEN_LENGTH = 8192
+# The users table's column sizes: longer names are cut, longer e-mail addresses dropped.
+MAX_NAME_LENGTH = 200
+MAX_EMAIL_LENGTH = 320
 # Tolerate a few seconds between our clock and Google's (fresh tokens have iat == now).
 CLOCK_SKEW_SECONDS = 10
 
@@ -171,15 +175,31 @@ def build_verifier(app: Flask) -> TokenVerifier:
 def identity_from_claims(claims: dict[str, Any]) -> Identity:
     """Map verified claims to an Identity; the role comes from the custom claim ``role``."""
     uid = claims.get("uid") or claims.get("sub")
-    if not isinstance(uid, str) or not uid or len(uid) > 128 or uid in RESERVED_UIDS:
+    if (
+        not isinstance(uid, str)
+        or not uid
+        or len(uid) > 128
+        or uid in RESERVED_UIDS
+        or has_unstorable_text(uid)
+    ):
         raise Unauthorized("The token names no valid user.", code="invalid_token")
     try:
         role = Role(claims.get("role") or Role.USER)
     except ValueError:
         role = Role.USER
-    email = claims.get("email") if isinstance(claims.get("email"), str) else None
-    name = claims.get("name") if isinstance(claims.get("name"), str) else None
+    email = _text_claim(claims, "email")
+    if email is not None and len(email) > MAX_EMAIL_LENGTH:
+        email = None  # cut short it would be someone else's address
+    name = _text_claim(claims, "name")
+    if name is not None:
+        name = name[:MAX_NAME_LENGTH]
     return Identity(uid=uid, role=role, email=email, name=name, claims=claims)
+
+
+def _text_claim(claims: dict[str, Any], key: str) -> str | None:
+    """A profile claim the users table can store (a NUL or lone surrogate cannot be), or None."""
+    value = claims.get(key)
+    return value if isinstance(value, str) and not has_unstorable_text(value) else None
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -204,5 +224,5 @@ def authenticate(token: str | None) -> Identity:
         raise Unauthorized("The token is not valid.", code="invalid_token")
     verifier: TokenVerifier = current_app.extensions["livechat.verifier"]
     identity = identity_from_claims(verifier.verify(token))
-    sync_user(identity)
+    record_contact(identity)
     return identity

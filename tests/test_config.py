@@ -90,3 +90,19 @@ def test_production_server_exits_with_a_clear_message() -> None:
     assert proc.returncode != 0
     assert "refusing to start in production" in proc.stderr
     assert "AUTH_MODE=dev" in proc.stderr
+
+
+def test_several_gunicorn_workers_refuse_to_start_without_redis() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(WEB_CONCURRENCY="2", LIVECHAT_ENV="testing")
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.run(
+        [str(gunicorn), "-c", "gunicorn.conf.py", "--check-config", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "WEB_CONCURRENCY > 1 needs REDIS_URL" in proc.stdout + proc.stderr

@@ -61,11 +61,8 @@ class ChatNamespace(EventNamespace):
         session = access_session(actor, session_id)
         join_room(session_room(session.id))
         after = data["after_seq"]
-        session, items, has_more = messages.list_messages(
-            actor,
-            session.id,
-            after=after,
-            limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT,
+        items, has_more = messages.page_messages(
+            session, after=after, limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT
         )
         session_payload = _session.dump(session)
         first = session.id not in client.sessions

@@ -163,14 +163,22 @@ def list_messages(
     The flag says whether more exist beyond the page (newer with ``after``, older without).
     """
     session = access_session(actor, session_id)
+    items, more = page_messages(session, after=after, limit=limit)
+    return session, items, more
+
+
+def page_messages(
+    session: ChatSession, *, after: int | None = None, limit: int = 50
+) -> tuple[list[ChatMessage], bool]:
+    """``list_messages`` for a session the caller has already authorised (and loaded)."""
     stmt = sa.select(ChatMessage).where(ChatMessage.session_id == session.id)
     if after is not None:
         rows = db.session.scalars(
             stmt.where(ChatMessage.seq > after).order_by(ChatMessage.seq.asc()).limit(limit + 1)
         ).all()
-        return session, list(rows[:limit]), len(rows) > limit
+        return list(rows[:limit]), len(rows) > limit
     rows = db.session.scalars(stmt.order_by(ChatMessage.seq.desc()).limit(limit + 1)).all()
-    return session, list(reversed(rows[:limit])), len(rows) > limit
+    return list(reversed(rows[:limit])), len(rows) > limit
 
 
 MAX_READ_IDS = 500

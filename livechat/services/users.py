@@ -71,6 +71,47 @@ def sync_user(identity: Identity) -> User:
     return user
 
 
+def _upsert(dialect: str) -> Any:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def record_contact(identity: Identity) -> None:
+    """``sync_user`` in ONE autocommit statement, for the hot sign-in path (every socket connect,
+    every REST call): insert the user on first contact; otherwise write only when the token's
+    email, name or role differ or last_seen_at is stale, so most calls change nothing."""
+    users = User.__table__
+    now = utcnow()
+    insert = _upsert(db.engine.dialect.name)(users).values(
+        id=identity.uid,
+        email=identity.email,
+        display_name=identity.name,
+        role=identity.role,
+        profile={},
+        created_at=now,
+        last_seen_at=now,
+    )
+    new = insert.excluded
+    email = sa.func.coalesce(new.email, users.c.email)  # a token without one keeps the stored
+    name = sa.func.coalesce(new.display_name, users.c.display_name)
+    stmt = insert.on_conflict_do_update(
+        index_elements=[users.c.id],
+        set_={"email": email, "display_name": name, "role": new.role, "last_seen_at": now},
+        where=sa.or_(
+            users.c.email.is_distinct_from(email),
+            users.c.display_name.is_distinct_from(name),
+            users.c.role != new.role,
+            users.c.last_seen_at < now - LAST_SEEN_RESOLUTION,
+        ),
+    )
+    if db.session().in_transaction():
+        db.session.commit()  # never hold two pooled connections at once
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(stmt)
+
+
 def get_user(user_id: str) -> User:
     user = db.session.get(User, user_id)
     if user is None:
