@@ -345,3 +345,23 @@ def test_expired_tokens_end_the_sockets_rights(app: Any, chat: Any) -> None:
     assert not idle.is_connected()
     assert fresh.is_connected() and fresh.emit("join:session", chat.id, callback=True)["ok"]
     fresh.disconnect()
+
+
+def test_binary_payloads_are_refused_and_replies_are_plain_json(
+    app: Any, chat: Any, sio: Any
+) -> None:
+    from socketio import packet
+
+    customer = sio("cust-1")
+    assert customer.emit("join:session", chat.id, callback=True)["ok"]
+    ack = customer.emit(
+        "message:send", {"sessionId": chat.id, "content": b"\x00\x01 bytes"}, callback=True
+    )
+    assert ack["ok"] is False and ack["error"]["code"] == "validation_error"
+    assert customer.is_connected()
+    # What the server sends is never a BINARY_EVENT: the payload scan for bytes is off.
+    server = app.extensions["socketio"].server
+    pkt = server.packet_class(packet.EVENT, data=["message:new", {"content": "x"}])
+    assert pkt.packet_type == packet.EVENT
+    ok = customer.emit("message:send", {"sessionId": chat.id, "content": "text"}, callback=True)
+    assert ok["ok"] and ok["message"]["content"] == "text"
