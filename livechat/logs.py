@@ -98,6 +98,8 @@ def configure(app: Flask) -> None:
             root.setLevel(level)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     logging.getLogger("livechat").setLevel(level)
+    # gevent-websocket's handler writes its own access line per request: ours (below) has ids.
+    logging.getLogger("geventwebsocket.handler").setLevel(max(level, logging.WARNING))
 
     @app.before_request
     def _start() -> None:
