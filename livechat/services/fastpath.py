@@ -120,7 +120,10 @@ class GroupCommitWriter:
         result: AsyncResult = AsyncResult()
         self._queue.append((message, result))
         self._wake.set()
-        return result.get(timeout=WAIT_SECONDS)
+        try:
+            return result.get(timeout=WAIT_SECONDS)
+        except gevent.Timeout:  # a BaseException: must not escape as one
+            raise RuntimeError("the message writer did not answer in time") from None
 
     def shutdown(self, timeout: float = 5) -> None:
         """Finish what is queued, then stop."""
