@@ -240,9 +240,10 @@ def try_post(
     metadata: dict[str, Any],
 ) -> tuple[ChatMessage, str, str | None] | None:
     """(message, session status, agent id) when stored; None when the general path must decide."""
-    if db.session().in_transaction():
+    if db.session.registry.has() and db.session().in_transaction():
         # Never hold a pooled connection while the writer needs one (a full pool would
         # deadlock): this service is a unit of work, so end the caller's read transaction.
+        # (registry.has(): a socket event that has not used the ORM creates no Session here.)
         db.session.commit()
     row = _writer().submit(
         {

@@ -106,7 +106,7 @@ def record_contact(identity: Identity) -> None:
             users.c.last_seen_at < now - LAST_SEEN_RESOLUTION,
         ),
     )
-    if db.session().in_transaction():
+    if db.session.registry.has() and db.session().in_transaction():
         db.session.commit()  # never hold two pooled connections at once
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(stmt)
