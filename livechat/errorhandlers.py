@@ -9,7 +9,7 @@ from flask import Flask
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from livechat.errors import DomainError
+from livechat.errors import DomainError, outage_error
 from livechat.extensions import db
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,20 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
+        outage = outage_error(exc)
+        if outage is not None:
+            # Database or Redis briefly down: 503 + Retry-After, the client sends the same again.
+            log.warning("request refused, dependency down: %r", exc)
+            _rollback()
+            return {"error": outage.to_dict()}, outage.status, outage.headers()
         log.exception("unhandled error")
-        db.session.rollback()
+        _rollback()
         return _body("internal_error", "Something went wrong on our side."), 500
+
+
+def _rollback() -> None:
+    """Roll back; with the database down the rollback itself may fail, which changes nothing."""
+    try:
+        db.session.rollback()
+    except Exception:
+        log.debug("rollback failed", exc_info=True)

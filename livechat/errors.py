@@ -10,6 +10,8 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
+    # True when the very same request may succeed if sent again unchanged (a passing outage).
+    retryable = False
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
@@ -26,6 +28,8 @@ class DomainError(Exception):
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details is not None:
             body["details"] = self.details
+        if self.retryable:
+            body["retryable"] = True
         return body
 
 
@@ -57,3 +61,40 @@ class InvalidInput(DomainError):
 class Unavailable(DomainError):
     status = 503
     code = "unavailable"
+
+
+class TemporarilyUnavailable(Unavailable):
+    """A dependency (database, Redis) is unreachable for a moment: send the same request again."""
+
+    code = "unavailable"
+    retryable = True
+    retry_after = 1
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+def outage_error(exc: BaseException) -> TemporarilyUnavailable | None:
+    """The retryable error for an exception that means "a dependency is briefly down", else None.
+
+    Connection failures, dropped connections, a restarting server, an exhausted pool, deadlocks
+    and serialisation failures (SQLAlchemy's OperationalError family) and Redis connection errors
+    change nothing that a retry could duplicate: messages are idempotent by clientMessageId.
+    """
+    import sqlalchemy.exc as sa_exc
+
+    transient: tuple[type[BaseException], ...] = (
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+        sa_exc.DisconnectionError,
+        sa_exc.TimeoutError,
+    )
+    try:
+        import redis.exceptions as redis_exc
+
+        transient += (redis_exc.ConnectionError, redis_exc.TimeoutError)
+    except ImportError:  # pragma: no cover - redis is a dependency
+        pass
+    if isinstance(exc, transient):
+        return TemporarilyUnavailable("The service is briefly unavailable; please retry.")
+    return None

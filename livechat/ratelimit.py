@@ -3,18 +3,25 @@
 Limits are per user (messages, typing, new sessions, REST calls) and, when enabled, per client
 address for socket connections. A refusal is a DomainError with code ``rate_limited`` and the
 seconds to wait: REST answers 429 with Retry-After, sockets an error ack.
+
+With Redis unreachable the limits fail open (a warning is logged once per outage): a chat keeps
+working through a Redis restart, unthrottled for those seconds, rather than refusing every send.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any
 
 from flask import Flask, current_app
 from limits import parse, storage, strategies
+from limits.errors import StorageError
 
 from livechat.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 LIMITS = {
     "messages": "RATE_LIMIT_MESSAGES",
@@ -46,20 +53,37 @@ class RateLimiter:
         redis_url = config.get("REDIS_URL")
         if redis_url:
             backend = storage.storage_from_string(
-                redis_url, key_prefix=f"{config.get('REDIS_CHANNEL', 'livechat')}-limits"
+                redis_url,
+                key_prefix=f"{config.get('REDIS_CHANNEL', 'livechat')}-limits",
+                wrap_exceptions=True,
+                socket_timeout=2,
+                socket_connect_timeout=2,
             )
         else:
             backend = storage.storage_from_string("memory://")
         self._limiter = strategies.MovingWindowRateLimiter(backend)
         self._limits = {name: parse(config[key]) for name, key in LIMITS.items() if config.get(key)}
+        self._storage_down = False
 
     def check(self, name: str, key: str) -> None:
         """Count one hit of ``name`` for ``key``; raise RateLimited when over the limit."""
         limit = self._limits.get(name)
         if not self.enabled or limit is None:
             return
-        if not self._limiter.hit(limit, name, key):
-            reset = self._limiter.get_window_stats(limit, name, key).reset_time
+        try:
+            allowed = self._limiter.hit(limit, name, key)
+            reset = None if allowed else self._limiter.get_window_stats(limit, name, key).reset_time
+        except StorageError as exc:
+            if not self._storage_down:
+                log.warning(
+                    "rate limits off while their storage is unreachable: %r", exc.storage_error
+                )
+            self._storage_down = True
+            return
+        if self._storage_down:
+            log.warning("rate limits on again: their storage is reachable")
+            self._storage_down = False
+        if reset is not None:
             current_app.extensions["livechat.metrics"].rate_limited.labels(name).inc()
             raise RateLimited(name, max(1, math.ceil(reset - time.time())))
 

@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError
 
 from livechat import ratelimit
 from livechat.auth import authenticate, bearer_token
-from livechat.errors import DomainError, InvalidInput, Unauthorized
+from livechat.errors import DomainError, InvalidInput, Unauthorized, outage_error
 from livechat.extensions import db
 from livechat.realtime import push
 from livechat.services.users import Identity
@@ -59,6 +59,18 @@ def connect_identity(auth: Any) -> Identity:
         raise ConnectionRefusedError(
             "unauthorized", {"code": "unauthorized", "reason": exc.code, "message": exc.message}
         ) from None
+    except Exception as exc:
+        outage = outage_error(exc)
+        if outage is None:
+            raise
+        # The database is briefly down (users are synced on connect): refuse with a code the
+        # client can act on (connect again shortly) instead of an unanswered handshake.
+        log.warning("socket connect refused, dependency down: %r", exc)
+        try:
+            db.session.rollback()
+        except Exception:
+            log.debug("rollback failed", exc_info=True)
+        raise ConnectionRefusedError("unavailable", outage.to_dict()) from None
 
 
 def event_handler(schema: Schema | None = None) -> Callable[..., Any]:
@@ -84,9 +96,15 @@ def event_handler(schema: Schema | None = None) -> Callable[..., Any]:
                 error: DomainError = InvalidInput("The payload is not valid.", details=exc.messages)
             except DomainError as exc:
                 error = exc
-            except Exception:
-                log.exception("socket event %s failed", event)
-                error = DomainError("Something went wrong on our side.", code="internal_error")
+            except Exception as exc:
+                outage = outage_error(exc)
+                if outage is None:
+                    log.exception("socket event %s failed", event)
+                    error = DomainError("Something went wrong on our side.", code="internal_error")
+                else:
+                    # Database or Redis briefly down: the client resends (same clientMessageId).
+                    log.warning("socket event %s refused, dependency down: %r", event, exc)
+                    error = outage
             db.session.rollback()
             push.error(request.sid, error, event, self.namespace)  # type: ignore[attr-defined]
             return {"ok": False, "error": error.to_dict()}

@@ -26,10 +26,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class ServerProcess:
-    """`python wsgi.py` (or ``argv``) on a free port: the gevent server with websocket support."""
+def server_env(secret_key: str, database_url: str, **extra: str) -> dict[str, str]:
+    """Environment of a test server: testing config, dev tokens signed with ``secret_key``."""
+    return {
+        "LIVECHAT_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secret_key,
+        "DB_POOL_SIZE": "5",
+        **extra,
+    }
 
-    def __init__(self, env: dict[str, str], log_path: Path, argv: list[str] | None = None) -> None:
+
+class ServerProcess:
+    """`python wsgi.py` (or ``argv``, where ``{port}`` is replaced) on a free port."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        argv: list[str] | None = None,
+        ready_path: str = "/readyz",
+    ) -> None:
+        self.ready_path = ready_path  # /healthz for a server whose dependencies are down
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
@@ -39,8 +57,9 @@ class ServerProcess:
         self._start()
 
     def _start(self) -> None:
+        argv = [a.replace("{port}", str(self.port)) for a in self._argv]  # e.g. gunicorn --bind
         self.proc = subprocess.Popen(
-            self._argv, cwd=ROOT, env=self._env, stdout=self._log, stderr=subprocess.STDOUT
+            argv, cwd=ROOT, env=self._env, stdout=self._log, stderr=subprocess.STDOUT
         )
         self._wait_ready()
 
@@ -61,7 +80,7 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited:\n{self._log_path.read_text()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as resp:
+                with urllib.request.urlopen(f"{self.url}{self.ready_path}", timeout=2) as resp:
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -95,6 +114,29 @@ class ServerProcess:
 
     def log(self) -> str:
         return self._log_path.read_text()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def rss_kib(self) -> int | None:
+        """Resident memory of the server and its children (gunicorn's workers), from Linux /proc;
+        None once it has exited."""
+        pids, total = [self.proc.pid], 0
+        while pids:
+            pid = pids.pop()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pids += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                if pid == self.proc.pid:
+                    return None
+                continue
+            total += next(
+                (int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS:")), 0
+            )
+        return total
 
 
 class ChatClient:

@@ -117,3 +117,81 @@ def truncate_all(db: Any) -> None:
 
 def redis_url() -> str:
     return f"{REDIS_BASE_URL}/{REDIS_TEST_DB}"
+
+
+# ---- Outages on purpose (tests/faults): stop and start the real services --------------------
+
+
+def _pg_cluster() -> list[str]:
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not versions or not shutil.which("pg_ctlcluster"):
+        raise RuntimeError("PostgreSQL is not managed by pg_ctlcluster here (no /etc/postgresql)")
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main"]
+
+
+def require_root(what: str) -> None:
+    """Fail (never skip) when the run cannot stop and start services: the test would prove nothing."""
+    if os.geteuid() != 0:
+        pytest.fail(
+            f"{what} needs root (it stops and starts the local service with its admin tools); "
+            "run the fault tests as root, or deselect them with -m 'not faults'",
+            pytrace=False,
+        )
+
+
+def postgres_accepts() -> bool:
+    """A new connection to PostgreSQL succeeds (not just the port: also not starting/stopping)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+def stop_postgres() -> None:
+    """Fast shutdown: every open connection is terminated, as in a crash or a failover."""
+    subprocess.run([*_pg_cluster(), "stop", "-m", "fast"], check=True, capture_output=True)
+
+
+def start_postgres(timeout: float = 30) -> None:
+    """Start the cluster (a no-op if it runs) and wait until it accepts connections."""
+    subprocess.run([*_pg_cluster(), "start"], check=False, capture_output=True)
+    _wait(postgres_accepts, timeout, "PostgreSQL did not come back")
+
+
+def redis_address() -> tuple[str, int]:
+    parts = urlsplit(REDIS_BASE_URL)
+    return parts.hostname or "127.0.0.1", parts.port or 6379
+
+
+def redis_up() -> bool:
+    return _reachable(*redis_address())
+
+
+def stop_redis(timeout: float = 10) -> None:
+    """SHUTDOWN NOSAVE: Redis exits at once, every client connection is dropped."""
+    host, port = redis_address()
+    subprocess.run(
+        ["redis-cli", "-h", host, "-p", str(port), "shutdown", "nosave"],
+        check=False,
+        capture_output=True,
+    )
+    _wait(lambda: not redis_up(), timeout, "Redis did not stop")
+
+
+def start_redis(timeout: float = 30) -> None:
+    """Start Redis with the machine's command line (see _start_redis) and wait for it."""
+    if not redis_up():
+        _start_redis()
+    _wait(redis_up, timeout, "Redis did not come back")
+
+
+def _wait(check: Any, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(message)
+        time.sleep(0.1)
