@@ -5,7 +5,11 @@ from gevent import monkey
 monkey.patch_all()
 
 import os  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
+
+from gevent import pywsgi  # noqa: E402
+from geventwebsocket.handler import WebSocketHandler  # noqa: E402
 
 from config import ConfigError  # noqa: E402
 
@@ -28,7 +32,17 @@ def main() -> None:
     host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104 - a server listens on all interfaces
     port = int(os.environ.get("PORT", "5000"))
     app.logger.info("livechat (%s) on http://%s:%d", app.config["LIVECHAT_ENV"], host, port)
-    app.extensions["socketio"].run(app, host=host, port=port, log_output=True)
+    # What SocketIO.run() does for gevent, plus TCP_NODELAY (as gunicorn sets): without it a
+    # small frame right after another waits for the peer's delayed ACK (~40 ms per ack).
+    server = _Server((host, port), app, handler_class=WebSocketHandler, log=None)
+    app.extensions["socketio"].wsgi_server = server
+    server.serve_forever()
+
+
+class _Server(pywsgi.WSGIServer):
+    def handle(self, sock: socket.socket, address: tuple) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().handle(sock, address)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from gevent.event import AsyncResult, Event
 from psycopg.types.json import Jsonb
 from sqlalchemy.engine import Engine
 
+from livechat.errors import TemporarilyUnavailable
 from livechat.extensions import db
 from livechat.metrics import metrics
 from livechat.models import ChatMessage, SenderType, SessionStatus, utcnow
@@ -123,7 +124,8 @@ class GroupCommitWriter:
         try:
             return result.get(timeout=WAIT_SECONDS)
         except gevent.Timeout:  # a BaseException: must not escape as one
-            raise RuntimeError("the message writer did not answer in time") from None
+            # The database is too slow to answer: the client resends (same clientMessageId).
+            raise TemporarilyUnavailable("Storing messages is slow right now; retry.") from None
 
     def shutdown(self, timeout: float = 5) -> None:
         """Finish what is queued, then stop."""
