@@ -75,7 +75,7 @@ def assign_session(session_id: str, body: dict[str, Any]) -> Any:
 
 @bp.post("/sessions/<session_id>/end")
 @authenticated(*STAFF)
-@response(SessionSchema(), 200, "The ended session")
+@response(SessionSchema(), 200, "The ended session", errors={409: "Already ended (session_ended)"})
 def end_session(session_id: str) -> Any:
     """End the chat session."""
     return sessions.end_session(g.actor, session_id)

@@ -34,7 +34,12 @@ def create_user_session(body: dict[str, Any]) -> Any:
 
 @bp.get("/sessions/active")
 @authenticated()
-@response(SessionWithMessagesSchema(), 200, "Your open session with its latest messages")
+@response(
+    SessionWithMessagesSchema(),
+    200,
+    "Your open session with its latest messages",
+    errors={404: "You have no open chat session (no_active_session)"},
+)
 def get_active_session() -> Any:
     """Your open chat session and its latest messages (404 no_active_session if none)."""
     session, recent = sessions.active_session(g.actor)

@@ -15,8 +15,9 @@ from marshmallow import Schema
 
 from livechat import ratelimit
 from livechat.auth import authenticate, bearer_token
-from livechat.errors import DomainError, Forbidden, InvalidInput
+from livechat.errors import DomainError, Forbidden, InvalidInput, NotFound
 from livechat.models import Role
+from livechat.schemas.base import has_unstorable_text
 
 View = Callable[..., Any]
 
@@ -37,6 +38,7 @@ def authenticated(*roles: Role) -> Callable[[View], View]:
             ratelimit.check("rest", user.id)
             if roles and user.role not in roles:
                 raise Forbidden("Your role may not use this endpoint.")
+            _check_path_ids(kwargs)
             g.actor = user
             return view(*args, **kwargs)
 
@@ -46,13 +48,28 @@ def authenticated(*roles: Role) -> Callable[[View], View]:
     return decorator
 
 
+_NOT_FOUND_CODES = {
+    "session_id": "session_not_found",
+    "ticket_id": "ticket_not_found",
+    "uid": "user_not_found",
+}
+
+
+def _check_path_ids(path: dict[str, Any]) -> None:
+    """An id with a NUL in it names nothing (the database cannot even be asked about it)."""
+    for name, value in path.items():
+        if isinstance(value, str) and has_unstorable_text(value):
+            raise NotFound("Not found.", code=_NOT_FOUND_CODES.get(name, "not_found"))
+
+
 def _json_body() -> dict[str, Any]:
     raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: nested deeper than the parser goes (a few hundred KB of "[").
         raise DomainError("The request body is not valid JSON.", code="invalid_json") from exc
     if not isinstance(data, dict):
         raise InvalidInput(
@@ -91,9 +108,17 @@ def query(schema: Schema) -> Callable[[View], View]:
 
 
 def response(
-    schema: Schema, status: int = 200, description: str = "", *, alt: dict[int, str] | None = None
+    schema: Schema,
+    status: int = 200,
+    description: str = "",
+    *,
+    alt: dict[int, str] | None = None,
+    errors: dict[int, str] | None = None,
 ) -> Callable[[View], View]:
-    """Dump the view's result with ``schema``; a view may return (result, status)."""
+    """Dump the view's result with ``schema``; a view may return (result, status).
+
+    ``errors`` documents refusals the generic rules in api/openapi.py cannot guess.
+    """
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
@@ -108,6 +133,7 @@ def response(
         doc["responses"][status] = (schema, description)
         for code, text in (alt or {}).items():
             doc["responses"][code] = (schema, text)
+        doc["errors"] = dict(errors or {})
         doc["summary"] = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
         return wrapper
 

@@ -38,7 +38,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in _PATH_PARAM.findall(rule.rule)
         ]
-        errors = {401: "Missing or invalid token"}
+        errors = {
+            401: "Missing or invalid token",
+            429: "Rate limited (rate_limited; Retry-After says when to retry)",
+            503: "Sign-in cannot be checked, or a dependency is briefly down: retry",
+        }
         if doc["roles"] and "user" not in doc["roles"]:
             errors[403] = "Your role may not use this endpoint"
         if params:
@@ -50,6 +54,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             errors[400] = "Body is not valid JSON"
             errors[413] = "Body too large"
             errors[409] = "Conflict with the current state"
+        errors.update(doc.get("errors", {}))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operation: dict[str, Any] = {
                 "operationId": rule.endpoint.replace(".", "_"),
@@ -67,10 +72,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if "query" in doc:
                 operation["parameters"].append({"in": "query", "schema": doc["query"]})
             if "body" in doc:
-                operation["requestBody"] = {
-                    "required": False,
-                    "content": {"application/json": {"schema": doc["body"]}},
-                }
+                operation["requestBody"] = _request_body(doc["body"])
             for code, text in errors.items():
                 operation["responses"].setdefault(
                     str(code),
@@ -80,6 +82,19 @@ def build_spec(app: Flask) -> dict[str, Any]:
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _request_body(schema: Any) -> dict[str, Any]:
+    """The body is required when a field is; a schema's ``Meta.json_schema`` adds what marshmallow
+    validators express but apispec cannot see (e.g. ``minProperties``)."""
+    extra = getattr(schema.Meta, "json_schema", None) or {}
+    return {
+        "required": any(f.required for f in schema.fields.values())
+        or extra.get("minProperties", 0) > 0,
+        "content": {
+            "application/json": {"schema": {"allOf": [schema], **extra} if extra else schema}
+        },
+    }
 
 
 @bp.get("/api/openapi.json")

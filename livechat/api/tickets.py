@@ -37,7 +37,7 @@ def list_tickets(query: dict[str, Any]) -> Any:
 
 @bp.post("")
 @authenticated(*STAFF)
-@response(TicketSchema(), 201, "The new ticket")
+@response(TicketSchema(), 201, "The new ticket", errors={404: "No such customer (user_not_found)"})
 @body(TicketCreateSchema())
 def create_ticket(body: dict[str, Any]) -> Any:
     """Open a ticket for a customer."""

@@ -3,13 +3,50 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 MAX_MESSAGE_LENGTH = 4000
 MAX_METADATA_BYTES = 8 * 1024
 MAX_METADATA_DEPTH = 5
+# Message sequence numbers are PostgreSQL integers: a larger bound is an error, not a query.
+MAX_SEQ = 2**31 - 1
+SEQ_RANGE = validate.Range(min=0, max=MAX_SEQ)
+
+
+# NUL cannot be stored in PostgreSQL text or JSONB, and an unpaired surrogate cannot be encoded
+# as UTF-8: both are refused as input rather than failing (500) on the way to the database.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = "Must not contain NUL characters or unpaired surrogates."
+
+
+def _walk(value: Any) -> Iterator[tuple[int, Any]]:
+    """(depth, item) for ``value`` and everything nested in it, keys included.
+
+    Iterative: a client controls the nesting, so recursion could exhaust the stack.
+    """
+    stack = [(0, value)]
+    while stack:
+        depth, item = stack.pop()
+        yield depth, item
+        if isinstance(item, dict):
+            stack.extend((depth + 1, k) for k in item)
+            stack.extend((depth + 1, v) for v in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((depth + 1, v) for v in item)
+
+
+def has_unstorable_text(value: Any) -> bool:
+    """Whether ``value`` holds, anywhere, a string the database cannot store."""
+    for _, item in _walk(value):
+        if isinstance(item, str) and _UNSTORABLE.search(item):
+            return True
+        if isinstance(item, bytes) and b"\x00" in item:
+            return True
+    return False
 
 
 def camelcase(name: str) -> str:
@@ -26,6 +63,20 @@ class CamelSchema(Schema):
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         field_obj.data_key = camelcase(field_obj.data_key or field_name)
 
+    @pre_load
+    def _refuse_unstorable_text(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            bad = {
+                key: [UNSTORABLE_TEXT]
+                for key, value in data.items()
+                if has_unstorable_text((key, value))
+            }
+        else:
+            bad = {"_schema": [UNSTORABLE_TEXT]} if has_unstorable_text(data) else {}
+        if bad:
+            raise ValidationError(bad)
+        return data
+
 
 class QuerySchema(CamelSchema):
     """Query strings: unknown parameters are ignored (caches and proxies add their own)."""
@@ -39,26 +90,39 @@ class PageQuerySchema(QuerySchema):
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-def _depth(value: Any, level: int = 0) -> int:
-    if isinstance(value, dict):
-        return max([_depth(v, level + 1) for v in value.values()], default=level + 1)
-    if isinstance(value, list):
-        return max([_depth(v, level + 1) for v in value], default=level + 1)
-    return level
+def _depth(value: Any) -> int:
+    """Levels of nested objects and arrays (a flat object is 1)."""
+    return max((d + 1 for d, item in _walk(value) if isinstance(item, dict | list)), default=0)
 
 
 class JsonObject(fields.Dict):
     """A JSON object bounded in size and nesting depth (client metadata)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(keys=fields.String(validate=validate.Length(max=64)), **kwargs)
+        super().__init__(
+            keys=fields.String(validate=validate.Length(max=64)),
+            # OpenAPI 3.0 has no propertyNames and no size limit: the description says it.
+            metadata={
+                "description": f"A JSON object: keys of at most 64 characters, at most "
+                f"{MAX_METADATA_BYTES} bytes of JSON, nested at most {MAX_METADATA_DEPTH} deep"
+            },
+            **kwargs,
+        )
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         result = super()._deserialize(value, attr, data, **kwargs)
-        if len(json.dumps(result, separators=(",", ":"))) > MAX_METADATA_BYTES:
-            raise ValidationError(f"Must be at most {MAX_METADATA_BYTES} bytes of JSON.")
+        # Depth first: encoding a very deep value would exhaust the stack.
         if _depth(result) > MAX_METADATA_DEPTH:
             raise ValidationError(f"Must be nested at most {MAX_METADATA_DEPTH} levels deep.")
+        try:
+            # PostgreSQL's JSON has no NaN or Infinity; sockets may carry binary values.
+            encoded = json.dumps(result, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                "Must be plain JSON (no NaN, Infinity or binary values)."
+            ) from None
+        if len(encoded) > MAX_METADATA_BYTES:
+            raise ValidationError(f"Must be at most {MAX_METADATA_BYTES} bytes of JSON.")
         return result
 
 
@@ -67,8 +131,9 @@ class MessageContent(fields.String):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            validate=validate.Length(min=1, max=MAX_MESSAGE_LENGTH),
-            metadata={"description": f"1 to {MAX_MESSAGE_LENGTH} characters"},
+            # The pattern documents (in OpenAPI) that blank text is refused once trimmed.
+            validate=[validate.Length(min=1, max=MAX_MESSAGE_LENGTH), validate.Regexp(r"\S")],
+            metadata={"description": f"1 to {MAX_MESSAGE_LENGTH} characters, not blank"},
             **kwargs,
         )
 

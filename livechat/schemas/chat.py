@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from livechat.models import Role, SessionStatus
 from livechat.schemas.base import (
+    SEQ_RANGE,
     CamelSchema,
     JsonObject,
     MessageContent,
@@ -120,7 +121,7 @@ class CreateSessionSchema(CamelSchema):
 
 
 class MessagesQuerySchema(QuerySchema):
-    after = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=None, validate=SEQ_RANGE)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

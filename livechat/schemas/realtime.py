@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
-from livechat.schemas.base import CamelSchema, JsonObject, MessageContent
+from livechat.schemas.base import SEQ_RANGE, CamelSchema, JsonObject, MessageContent
 
 SESSION_ID = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -16,7 +16,7 @@ class SessionRefSchema(CamelSchema):
 
 
 class JoinSessionSchema(SessionRefSchema):
-    after_seq = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    after_seq = fields.Integer(load_default=None, validate=SEQ_RANGE)
 
     @pre_load
     def _accept_bare_id(self, data: Any, **kwargs: Any) -> Any:
@@ -33,7 +33,7 @@ class SendMessageSchema(SessionRefSchema):
 
 
 class ReadSchema(SessionRefSchema):
-    up_to_seq = fields.Integer(validate=validate.Range(min=0))
+    up_to_seq = fields.Integer(validate=SEQ_RANGE)
     message_ids = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         validate=validate.Length(min=1, max=500),

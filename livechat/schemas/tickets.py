@@ -43,6 +43,9 @@ class TicketsQuerySchema(PageQuerySchema):
 
 
 class TicketUpdateSchema(CamelSchema):
+    class Meta(CamelSchema.Meta):
+        json_schema = {"minProperties": 1}  # in the OpenAPI document: see _not_empty
+
     status = fields.Enum(TicketStatus, by_value=True)
     priority = fields.Enum(TicketPriority, by_value=True)
     assignee_id = fields.String(validate=validate.Length(min=1, max=128), allow_none=True)

@@ -1,0 +1,1 @@
+"""Fuzzing and injection tests: hypothesis, schemathesis, hostile payloads."""
