@@ -41,6 +41,12 @@ def _walk(value: Any) -> Iterator[tuple[int, Any]]:
 
 def has_unstorable_text(value: Any) -> bool:
     """Whether ``value`` holds, anywhere, a string the database cannot store."""
+    # Fast paths: every socket event and request is checked, and most values are flat.
+    kind = type(value)
+    if kind is str:
+        return _UNSTORABLE.search(value) is not None
+    if kind is int or kind is bool or kind is float or value is None:
+        return False
     for _, item in _walk(value):
         if isinstance(item, str) and _UNSTORABLE.search(item):
             return True
@@ -69,7 +75,7 @@ class CamelSchema(Schema):
             bad = {
                 key: [UNSTORABLE_TEXT]
                 for key, value in data.items()
-                if has_unstorable_text((key, value))
+                if has_unstorable_text(key) or has_unstorable_text(value)
             }
         else:
             bad = {"_schema": [UNSTORABLE_TEXT]} if has_unstorable_text(data) else {}
