@@ -453,6 +453,9 @@
         refreshMeta(cur.el, cur.m);
         return;
       }
+      // A live message past a hole in seq: something was not relayed to us (e.g. while the
+      // servers' Redis was down). Fetch the hole; a legitimately skipped number brings nothing.
+      var gapFrom = live && S.maxSeq && m.seq > S.maxSeq + 1 ? S.maxSeq : null;
       var atBottom = nearBottom();
       if (node) { // the pending row becomes the stored message: the same element, moved into place
         node.remove();
@@ -466,6 +469,7 @@
       insertNode(node, m.seq);
       S.maxSeq = Math.max(S.maxSeq, m.seq);
       S.minSeq = S.minSeq ? Math.min(S.minSeq, m.seq) : m.seq;
+      if (gapFrom !== null) catchUp(gapFrom);
       show(ui.earlier, S.minSeq > 1);
       if (m.senderType === 'AI') { dropStream(m.metadata && m.metadata.streamId); setThinking(null); }
       if (m.senderType !== 'USER') {
@@ -500,15 +504,18 @@
       }, showError);
     }
     /** REST catch-up after S.maxSeq (more than one history page missed, or a reply not received). */
-    function catchUp() {
+    /** Fetch what was stored after `after` (default: the newest we have). */
+    function catchUp(after) {
       var sid = S.sessionId;
       if (!sid || S.catching) return;
       S.catching = true;
-      api('GET', sessionPath('/messages?after=' + S.maxSeq + '&limit=200')).then(function (r) {
+      var from = typeof after === 'number' ? after : S.maxSeq;
+      api('GET', sessionPath('/messages?after=' + from + '&limit=200')).then(function (r) {
         S.catching = false;
         if (sid !== S.sessionId) return;
-        (r.items || []).forEach(function (m) { upsert(m, false); });
-        if (r.hasMore && (r.items || []).length) catchUp();
+        var items = r.items || [];
+        items.forEach(function (m) { upsert(m, false); });
+        if (r.hasMore && items.length) catchUp(items[items.length - 1].seq);
       }, function () { S.catching = false; });
     }
 

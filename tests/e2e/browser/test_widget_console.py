@@ -255,3 +255,59 @@ def test_mobile_widget_and_unread_badge(web_server: Any, browser: Any, token: An
     badge = phone.wait_visible("livechat-badge")
     assert badge.text.strip() == "1"
     _publish_screenshot(phone.screenshot("widget-minimized-badge"))
+
+
+def test_widget_fetches_a_message_it_was_never_sent(
+    app: Any, web_server: Any, browser: Any, token: Any
+) -> None:
+    """A hole in seq (a relay lost while Redis was down) is filled from the API, in order."""
+    import sqlalchemy as sa
+
+    from livechat.extensions import db
+
+    customer = browser(1280, 900)
+    _open_widget(customer, web_server.url)
+    _customer_says(customer, "Please connect me to a human agent")
+    customer.wait_visible("livechat-waiting")
+    _, active = web_server.request(
+        "GET", "/api/support/chat/sessions/active", token("demo-customer")
+    )
+    sid = active["id"]
+    agent = token("agent-gap", "agent")
+    web_server.request("POST", f"/api/support/chat/sessions/{sid}/assign", agent)
+    customer.wait(
+        lambda _: not customer.find("livechat-waiting").is_displayed(),
+        what="assignment shown",
+    )
+    # Stored but never broadcast: exactly what a lost cross-process relay looks like.
+    with app.app_context():
+        seq = db.session.execute(
+            sa.text(
+                "UPDATE chat_sessions SET last_seq = last_seq + 1 WHERE id = :s RETURNING last_seq"
+            ),
+            {"s": sid},
+        ).scalar_one()
+        db.session.execute(
+            sa.text(
+                "INSERT INTO chat_messages (id, session_id, seq, sender_id, sender_type, content,"
+                " is_read, metadata, created_at) VALUES (gen_random_uuid()::text, :s, :q,"
+                " 'agent-gap', 'AGENT', 'the message you missed', false, '{}', now())"
+            ),
+            {"s": sid, "q": seq},
+        )
+        db.session.commit()
+    web_server.request(
+        "POST",
+        f"/api/support/chat/sessions/{sid}/messages",
+        agent,
+        {"content": "and the next one"},
+    )
+    customer.wait(
+        lambda _: (
+            [m["text"] for m in _messages(customer)][-2:]
+            == ["the message you missed", "and the next one"]
+        ),
+        what="the hole filled, in seq order",
+    )
+    shown = [int(m["seq"]) for m in _messages(customer)]
+    assert shown == sorted(shown) and len(set(shown)) == len(shown)
