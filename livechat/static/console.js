@@ -677,7 +677,11 @@
     const conv = state.conv;
     if (conv && m.sessionId === conv.id) {
       const nearEnd = isNearEnd();
+      // Past a hole in seq (a relay lost while Redis was down): join again from the hole; the
+      // history brings what is missing (nothing, if the number was legitimately skipped).
+      const hole = conv.maxSeq > 0 && m.seq > conv.maxSeq + 1 ? conv.maxSeq : null;
       upsertMessage(m);
+      if (hole !== null) emitAck(state.chat, 'join:session', { sessionId: conv.id, afterSeq: hole });
       scrollToEnd(nearEnd || m.senderId === state.me.uid);
       return markRead();
     }

@@ -6,6 +6,7 @@ import shutil
 import time
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -71,6 +72,22 @@ def _sign_in_agent(b: Browser, base: str, uid: str = "agent-ada") -> None:
     )
 
 
+def _assign_first_waiting(agent: Browser) -> None:
+    """Click "assign" on the first queue entry (the queue re-renders live: retry a stale one)."""
+
+    def click(_: Any) -> bool:
+        try:
+            item = agent.find_all("console-queue-item")
+            if not item:
+                return False
+            agent.find("console-assign", within=item[0]).click()
+            return True
+        except StaleElementReferenceException:
+            return False
+
+    agent.wait(click, what="a waiting chat assigned")
+
+
 def _publish_screenshot(path: Any) -> None:
     DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, DOCS_SHOTS / path.name)
@@ -101,8 +118,7 @@ def test_customer_ai_handoff_agent_chat_and_end(web_server: Any, browser: Any) -
 
     agent = browser(1280, 800)
     _sign_in_agent(agent, base)
-    item = agent.wait_visible("console-queue-item")
-    agent.find("console-assign", within=item).click()
+    _assign_first_waiting(agent)
     agent.wait_visible("console-input")
     agent.wait(
         lambda _: any("freeze my card" in m["text"] for m in _messages(agent, "console-message")),
@@ -218,8 +234,7 @@ def test_xss_payload_is_shown_as_text_on_both_sides(web_server: Any, browser: An
 
     agent = browser(1280, 800)
     _sign_in_agent(agent, base, "agent-bob")
-    item = agent.wait_visible("console-queue-item")
-    agent.find("console-assign", within=item).click()
+    _assign_first_waiting(agent)
     agent.wait(
         lambda _: any(m["text"] == XSS for m in _messages(agent, "console-message")),
         what="payload shown literally in the console",
@@ -257,10 +272,10 @@ def test_mobile_widget_and_unread_badge(web_server: Any, browser: Any, token: An
     _publish_screenshot(phone.screenshot("widget-minimized-badge"))
 
 
-def test_widget_fetches_a_message_it_was_never_sent(
+def test_widget_and_console_fetch_a_message_they_were_never_sent(
     app: Any, web_server: Any, browser: Any, token: Any
 ) -> None:
-    """A hole in seq (a relay lost while Redis was down) is filled from the API, in order."""
+    """A hole in seq (a relay lost while Redis was down) is filled on both sides, in order."""
     import sqlalchemy as sa
 
     from livechat.extensions import db
@@ -269,16 +284,16 @@ def test_widget_fetches_a_message_it_was_never_sent(
     _open_widget(customer, web_server.url)
     _customer_says(customer, "Please connect me to a human agent")
     customer.wait_visible("livechat-waiting")
+    agent = browser(1280, 800)
+    _sign_in_agent(agent, web_server.url, "agent-bob")
+    _assign_first_waiting(agent)
+    customer.wait(
+        lambda _: not customer.find("livechat-waiting").is_displayed(), what="assignment shown"
+    )
     _, active = web_server.request(
         "GET", "/api/support/chat/sessions/active", token("demo-customer")
     )
     sid = active["id"]
-    agent = token("agent-gap", "agent")
-    web_server.request("POST", f"/api/support/chat/sessions/{sid}/assign", agent)
-    customer.wait(
-        lambda _: not customer.find("livechat-waiting").is_displayed(),
-        what="assignment shown",
-    )
     # Stored but never broadcast: exactly what a lost cross-process relay looks like.
     with app.app_context():
         seq = db.session.execute(
@@ -291,7 +306,7 @@ def test_widget_fetches_a_message_it_was_never_sent(
             sa.text(
                 "INSERT INTO chat_messages (id, session_id, seq, sender_id, sender_type, content,"
                 " is_read, metadata, created_at) VALUES (gen_random_uuid()::text, :s, :q,"
-                " 'agent-gap', 'AGENT', 'the message you missed', false, '{}', now())"
+                " 'agent-bob', 'AGENT', 'the message you missed', false, '{}', now())"
             ),
             {"s": sid, "q": seq},
         )
@@ -299,15 +314,16 @@ def test_widget_fetches_a_message_it_was_never_sent(
     web_server.request(
         "POST",
         f"/api/support/chat/sessions/{sid}/messages",
-        agent,
+        token("agent-bob", "agent"),
         {"content": "and the next one"},
     )
-    customer.wait(
-        lambda _: (
-            [m["text"] for m in _messages(customer)][-2:]
-            == ["the message you missed", "and the next one"]
-        ),
-        what="the hole filled, in seq order",
-    )
-    shown = [int(m["seq"]) for m in _messages(customer)]
-    assert shown == sorted(shown) and len(set(shown)) == len(shown)
+    for b, testid in ((customer, "livechat-message"), (agent, "console-message")):
+        b.wait(
+            lambda _, b=b, testid=testid: (
+                [m["text"] for m in _messages(b, testid)][-2:]
+                == ["the message you missed", "and the next one"]
+            ),
+            what=f"the hole filled, in seq order ({testid})",
+        )
+        shown = [int(m["seq"]) for m in _messages(b, testid)]
+        assert shown == sorted(shown) and len(set(shown)) == len(shown)
