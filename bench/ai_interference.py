@@ -1,0 +1,436 @@
+#!/usr/bin/env python3
+"""AI streaming interference: does a busy assistant slow human chat down?
+
+One server (the Procfile's gunicorn, pinned to CPU 0, fresh PostgreSQL database, the OpenAI
+provider pointed at the project's local OpenAI-compatible stub), 250 rooms of human chat
+(customer + assigned agent: no AI there) and 20 unassigned customers the assistant answers. The
+harness's load generator measures human fan-out latency twice in the same run:
+
+  (a) baseline: no AI traffic;
+  (b) while 20 slow streamed replies are always in flight (each customer asks, waits for
+      ai:complete / ai:error / ai:cancelled, asks again; the stub sends ~15 chunks 0.2 s apart).
+
+Target: p99(b) / p99(a) < 1.10. Prints one JSON line (also appended to
+bench/results/<date>-ai.jsonl) and a table; exit 1 if human chat lost, duplicated or reordered
+anything, or if no AI reply completed (then the scenario did not happen).
+
+  python3 bench/ai_interference.py            # ~2 min; `bench/run ai` does the same
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import sys
+import time
+import types
+from typing import Any
+
+from _server import (
+    LOADGEN_CPUS,
+    PROJECT,
+    LineProcess,
+    ProjectServer,
+    cpu_seconds,
+    emit,
+    guarded,
+    harness,
+    log,
+    machine_note,
+    node_command,
+    node_env,
+    results_path,
+    setup,
+    table,
+)
+
+# The stub runs in its own small gevent process next to the load generators (CPU 1).
+STUB = r"""
+from gevent import monkey
+monkey.patch_all()
+import json, signal, sys
+import gevent, gevent.event
+sys.path.insert(0, sys.argv[1])
+from tests.support.openai_stub import OpenAIStub
+stub = OpenAIStub()
+stub.chunks = json.loads(sys.argv[2])
+stub.chunk_delay = float(sys.argv[3])
+# A valid classification (the policy decides on the local analysis anyway); without one the stub
+# answers 500 and the client's retries would add seconds to every turn.
+stub.classification = {"intent": "general", "sentiment": {"score": 0.1, "label": "neutral"},
+                       "complexity": "low", "handoff": False, "reason": "faq", "confidence": 0.9}
+print(json.dumps({"baseUrl": stub.base_url}), flush=True)
+done = gevent.event.Event()
+gevent.signal_handler(signal.SIGTERM, done.set)
+done.wait()
+print(json.dumps({"streamRequests": sum(1 for r in stub.requests if r.get("stream")),
+                  "classifyRequests": sum(1 for r in stub.requests if "response_format" in r),
+                  "chunksPerStream": len(stub.chunks)}), flush=True)
+stub.stop()
+"""
+
+ANSWER = (
+    "You can change that in the app: open Profile, then Settings, choose the section you need, "
+    "adjust it, and confirm with the code we send you. Changes apply at once; if something looks "
+    "wrong afterwards, write to us here and we will check it together with you."
+)
+
+LOADGEN_ARGS = types.SimpleNamespace(
+    path="/socket.io/chat",
+    token="bench-token",
+    user_token="",
+    agent_token="",
+    sessions_file="",
+    tokens_file="",
+    acks=1,
+    connect_concurrency=200,
+    content_bytes=64,
+)
+
+
+def chunks_of(text: str, n: int) -> list[str]:
+    """``text`` in ``n`` pieces of whole words (what the stub streams, one piece per chunk)."""
+    words = text.split(" ")
+    n = max(1, min(n, len(words)))
+    cuts = [round(i * len(words) / n) for i in range(n + 1)]
+    parts = [" ".join(words[cuts[i] : cuts[i + 1]]) for i in range(n)]
+    return [p + ("" if i == n - 1 else " ") for i, p in enumerate(parts)]
+
+
+def human(r: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one load-generator run that this scenario reports."""
+    m, lat, ak, sq = r["msgs"], r["latencyMs"], r.get("acks") or {}, r.get("seq") or {}
+    return {
+        "p50": lat["p50"],
+        "p90": lat["p90"],
+        "p99": lat["p99"],
+        "max": lat["max"],
+        "sentPerSec": m["sentPerSec"],
+        "deliveredPerSec": m["deliveredPerSec"],
+        "lost": m["lost"],
+        "duplicates": m["duplicates"],
+        "seqViolations": sq.get("violations"),
+        "acksFailed": ak.get("failed"),
+        "acksMissing": ak.get("missing"),
+        "ackCodes": ak.get("codes"),
+        "aiEventsInHumanRooms": (r.get("aiEvents") or 0) + (m.get("aiMessages") or 0),
+        "connectFailed": r["connect"]["failed"],
+        "disconnects": r.get("disconnectsDuringRun"),
+        "serverCpuPct": (r.get("server") or {}).get("cpuPct"),
+        "dbCpuPct": (r.get("server") or {}).get("auxCpuPct"),
+        "loadgenCpuPct": (r.get("loadgen") or {}).get("cpuPct"),
+        "otherCpuPct": (r.get("machine") or {}).get("otherCpuPct"),
+        "errors": r.get("errors"),
+    }
+
+
+def integrity_problems(h: dict[str, Any]) -> list[str]:
+    bad = []
+    for key in ("lost", "duplicates", "seqViolations", "acksFailed", "acksMissing"):
+        if h.get(key):
+            bad.append(f"{key} {h[key]}")
+    if h["aiEventsInHumanRooms"]:
+        bad.append(f"AI traffic in assigned rooms {h['aiEventsInHumanRooms']}")
+    if h["connectFailed"]:
+        bad.append(f"connect failures {h['connectFailed']}")
+    return bad
+
+
+def run(args: argparse.Namespace) -> int:
+    setup()
+    out = args.out or results_path("ai")
+    logs = harness.LOGS
+    os.makedirs(logs, exist_ok=True)
+    rooms_file = os.path.join(logs, f"ai-rooms-{os.getpid()}.json")
+    customers_file = os.path.join(logs, f"ai-customers-{os.getpid()}.json")
+    t_start = time.time()
+    venv = harness.lc_venv(str(PROJECT))
+    stub_argv = [
+        "taskset",
+        "-c",
+        LOADGEN_CPUS,
+        os.path.join(venv, "bin", "python"),
+        "-c",
+        STUB,
+        str(PROJECT),
+        json.dumps(chunks_of(ANSWER, args.chunks)),
+        str(args.chunk_delay),
+    ]
+    runs: list[dict[str, Any]] = []
+    ai_results: list[dict[str, Any]] = []
+    try:
+        with LineProcess("openai stub", stub_argv) as stub:
+            base_url = stub.read(60)["baseUrl"]
+            env = {
+                "AI_PROVIDER": "openai",
+                "OPENAI_BASE_URL": base_url,
+                "OPENAI_API_KEY": "sk-bench",
+                "AI_MAX_CONCURRENCY": str(args.ai_concurrency),
+                **dict(kv.split("=", 1) for kv in args.server_env),
+            }
+            with ProjectServer(env, "ai") as srv:
+                prov = srv.provision_rooms(args.rooms, rooms_file)
+                customers = srv.provision_customers(args.customers)
+                with open(customers_file, "w") as f:
+                    json.dump({"customers": customers}, f)
+                log(f"provisioned {args.rooms} rooms + {args.customers} AI customers")
+                target = types.SimpleNamespace(
+                    key="L",
+                    url=srv.url,
+                    pid=srv.pid,
+                    aux_pid=srv.aux_pid,
+                    desc=f"livechat @{srv.commit}",
+                    tokens_file=rooms_file,
+                    info=None,
+                )
+                driver_argv = node_command(
+                    "ai_driver.js",
+                    "--url",
+                    srv.url,
+                    "--tokens-file",
+                    customers_file,
+                    "--settle",
+                    str(args.settle),
+                )
+                with LineProcess("ai driver", driver_argv, env=node_env()) as ai:
+                    ready = ai.read(90)
+                    if ready.get("failed"):
+                        raise RuntimeError(f"AI customers failed to connect: {ready}")
+                    for rnd in range(args.rounds):
+                        for kind in "ab" if rnd % 2 == 0 else "ba":
+                            side = [stub.proc.pid, ai.proc.pid]
+                            if kind == "b":
+                                ai.send("start", 10)
+                                time.sleep(args.ai_warmup)  # every stream under way
+                            c0, t0 = sum(map(cpu_seconds, side)), time.monotonic()
+                            r = harness.loadgen(
+                                target,
+                                LOADGEN_ARGS,
+                                rooms=args.rooms,
+                                rate=args.rate,
+                                duration=args.duration,
+                                warmup=args.warmup,
+                                drain=args.drain,
+                                scenario=f"ai-{kind}",
+                            )
+                            side_pct = (
+                                100 * (sum(map(cpu_seconds, side)) - c0) / (time.monotonic() - t0)
+                            )
+                            h = human(r)
+                            h.update(kind=kind, round=rnd + 1, aiSideCpuPct=round(side_pct, 1))
+                            if kind == "b":
+                                res = ai.send("stop", args.settle + 30)
+                                res.pop("event", None)
+                                ai_results.append(res)
+                            runs.append(h)
+                            log(
+                                f"({kind}) p50 {h['p50']} p99 {h['p99']} ms, delivered "
+                                f"{h['deliveredPerSec']}/s"
+                                + (
+                                    f", AI {ai_results[-1]['completed']} replies"
+                                    if kind == "b"
+                                    else ""
+                                )
+                            )
+                info = srv.info()
+            stub.proc.send_signal(signal.SIGTERM)
+            stub_stats = stub.read(15)
+    finally:
+        for path in (rooms_file, customers_file):
+            if os.path.exists(path):
+                os.remove(path)
+    return report(args, out, runs, ai_results, stub_stats, prov, info, time.time() - t_start)
+
+
+def report(
+    args: argparse.Namespace,
+    out: Any,
+    runs: list[dict[str, Any]],
+    ai_results: list[dict[str, Any]],
+    stub_stats: dict[str, Any],
+    prov: dict[str, Any],
+    info: dict[str, Any],
+    seconds: float,
+) -> int:
+    a = [r for r in runs if r["kind"] == "a"]
+    b = [r for r in runs if r["kind"] == "b"]
+    p99a, p99b = med(a, "p99"), med(b, "p99")
+    ratio = round(p99b / p99a, 3) if p99a and p99b is not None else None
+    ai_sum = {
+        k: sum(x[k] for x in ai_results)
+        for k in ("completed", "deltas", "asked", "timeouts", "handedOver", "aiMessages")
+    }
+    window = sum(x["windowS"] for x in ai_results) or None
+    ai_sum["deltasPerSec"] = round(ai_sum["deltas"] / window, 1) if window else None
+    ai_sum["completedPerSec"] = round(ai_sum["completed"] / window, 2) if window else None
+    ai_sum["errors"] = _merge(x["errors"] for x in ai_results)
+    ai_sum["cancelled"] = _merge(x["cancelled"] for x in ai_results)
+    ai_sum["ackFailed"] = _merge(x["ackFailed"] for x in ai_results)
+    problems = [f"({r['kind']}) {p}" for r in runs for p in integrity_problems(r)]
+    # A baseline that cannot keep up compares two backlogs, not the cost of the AI streams.
+    saturated = any(
+        r["lost"] or r["deliveredPerSec"] < 0.95 * r["sentPerSec"] or (r["p99"] or 0) > 1000
+        for r in a
+    )
+    if not ai_sum["completed"]:
+        problems.append("no AI reply completed: the interference scenario did not happen")
+    result = {
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "scenario": "ai-interference",
+        "commit": info["commit"],
+        "config": {
+            "rooms": args.rooms,
+            "ratePerRoom": args.rate,
+            "durationS": args.duration,
+            "warmupS": args.warmup,
+            "aiCustomers": args.customers,
+            "chunks": args.chunks,
+            "chunkDelayS": args.chunk_delay,
+            "aiMaxConcurrency": args.ai_concurrency,
+            "rounds": args.rounds,
+        },
+        "humanA": a,
+        "humanB": b,
+        "p99RatioBA": ratio,
+        "p99RatioTarget": 1.10,
+        "p99RatioMet": ratio is not None and ratio < 1.10 and not saturated,
+        "baselineSaturated": saturated,
+        "ai": ai_sum,
+        "aiRuns": ai_results,
+        "stub": stub_stats,
+        "provision": prov,
+        "server": info,
+        "problems": problems,
+        "runSeconds": round(seconds, 1),
+    }
+    emit(result, out)
+    rows: list[list[Any]] = []
+    for label, key in (
+        ("human fan-out p50 (ms)", "p50"),
+        ("human fan-out p99 (ms)", "p99"),
+        ("human fan-out max (ms)", "max"),
+        ("delivered msg/s", "deliveredPerSec"),
+        ("lost / duplicated", None),
+        ("server CPU % (+ DB backends)", None),
+        ("AI stub + driver CPU % (CPU 1)", "aiSideCpuPct"),
+        ("other processes CPU %", "otherCpuPct"),
+    ):
+        if key is None and label.startswith("lost"):
+            va = "/".join(str(sum(r[k] for r in a)) for k in ("lost", "duplicates"))
+            vb = "/".join(str(sum(r[k] for r in b)) for k in ("lost", "duplicates"))
+            rows.append([label, va, vb, ""])
+        elif key is None:
+            rows.append([label, _cpu(a), _cpu(b), ""])
+        else:
+            x, y = med(a, key), med(b, key)
+            rows.append([label, x, y, round(y / x, 2) if x and y is not None else None])
+    print()
+    print(table(["figure", "(a) no AI", "(b) 20 AI streams", "(b)/(a)"], rows))
+    r0 = ai_results[0] if ai_results else {}
+    print()
+    print(
+        table(
+            ["AI traffic during (b)", "value"],
+            [
+                ["replies completed", ai_sum["completed"]],
+                ["replies completed / s", ai_sum["completedPerSec"]],
+                ["ai:delta received / s", ai_sum["deltasPerSec"]],
+                [
+                    f"deltas per reply (min-max; stub sends {stub_stats.get('chunksPerStream')})",
+                    f"{(r0.get('deltasPerReply') or {}).get('min')}-"
+                    f"{(r0.get('deltasPerReply') or {}).get('max')}",
+                ],
+                ["first delta p50 (ms after asking)", (r0.get("firstDeltaMs") or {}).get("p50")],
+                ["reply complete p50 / p99 (ms)", _pair(r0.get("replyMs"))],
+                ["ai:error / cancelled / timeouts", _errs(ai_sum)],
+                [
+                    "stub stream / classify requests",
+                    _pair(stub_stats, "streamRequests", "classifyRequests"),
+                ],
+            ],
+        )
+    )
+    print()
+    verdict = "met" if result["p99RatioMet"] else "NOT met"
+    print(f"p99 (b)/(a) = {ratio} (target < 1.10: {verdict}); run took {seconds:.0f} s")
+    if saturated:
+        print(
+            "WARNING: the baseline (a) is saturated (not everything delivered, or p99 > 1 s): "
+            "the ratio compares two backlogs, not the AI's cost; lower --rate, or rerun on an "
+            "idle machine"
+        )
+    print(machine_note(max((r["otherCpuPct"] or 0) - (r["aiSideCpuPct"] or 0) for r in runs)))
+    if problems:
+        print("FAILED: " + "; ".join(problems))
+        return 1
+    return 0
+
+
+def med(rs: list[dict[str, Any]], key: str) -> Any:
+    """Median of one figure over runs (None if any run lacks it)."""
+    if not rs or any(r[key] is None for r in rs):
+        return None
+    return statistics.median(r[key] for r in rs)
+
+
+def _merge(dicts: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def _cpu(rs: list[dict[str, Any]]) -> str:
+    if not rs or rs[0]["serverCpuPct"] is None:
+        return "-"
+    s = statistics.median(r["serverCpuPct"] for r in rs)
+    d = statistics.median(r["dbCpuPct"] or 0 for r in rs)
+    return f"{s:.0f} + {d:.0f}"
+
+
+def _pair(d: dict[str, Any] | None, a: str = "p50", b: str = "p99") -> str:
+    d = d or {}
+    return f"{d.get(a)} / {d.get(b)}"
+
+
+def _errs(s: dict[str, Any]) -> str:
+    errors = sum(s["errors"].values())
+    detail = f" {s['errors']}" if errors else ""
+    return f"{errors}{detail} / {sum(s['cancelled'].values())} / {s['timeouts']}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--rooms", type=int, default=250, help="human rooms (2 sockets each)")
+    ap.add_argument("--rate", type=float, default=2, help="human msgs/s per room")
+    ap.add_argument("--duration", type=float, default=20, help="measured seconds per run")
+    ap.add_argument("--warmup", type=float, default=5)
+    ap.add_argument("--drain", type=float, default=5)
+    ap.add_argument("--customers", type=int, default=20, help="AI replies kept in flight")
+    ap.add_argument("--chunks", type=int, default=15, help="chunks per streamed reply")
+    ap.add_argument("--chunk-delay", type=float, default=0.2, help="seconds between chunks")
+    ap.add_argument("--ai-concurrency", type=int, default=40, help="AI_MAX_CONCURRENCY")
+    ap.add_argument("--ai-warmup", type=float, default=3, help="seconds of AI traffic before (b)")
+    ap.add_argument("--settle", type=float, default=15, help="max wait for replies after (b)")
+    ap.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra server environment, e.g. GEVENT_MONITOR_THREAD_ENABLE=true",
+    )
+    ap.add_argument("--rounds", type=int, default=1, help="pairs of runs (order ab, ba, ab, ...)")
+    ap.add_argument(
+        "--out", default="", help="JSON lines file (default bench/results/<date>-ai.jsonl)"
+    )
+    sys.exit(guarded(run, ap.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
