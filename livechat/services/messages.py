@@ -77,7 +77,7 @@ def post_message(
     *,
     client_message_id: str | None = None,
     metadata: dict[str, Any] | None = None,
-) -> tuple[ChatMessage, bool]:
+) -> tuple[ChatMessage | fastpath.StoredMessage, bool]:
     """Store a customer's or agent's message; returns (message, created).
 
     A retry with the same ``client_message_id`` returns the stored message and publishes nothing.
