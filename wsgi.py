@@ -4,6 +4,7 @@ from gevent import monkey
 
 monkey.patch_all()
 
+import gc  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
@@ -35,6 +36,8 @@ def main() -> None:
     # What SocketIO.run() does for gevent, plus TCP_NODELAY (as gunicorn sets): without it a
     # small frame right after another waits for the peer's delayed ACK (~40 ms per ack).
     server = _Server((host, port), app, handler_class=WebSocketHandler, log=None)
+    gc.collect()  # as gunicorn.conf.py does: start-up objects out of the GC's reach
+    gc.freeze()
     app.extensions["socketio"].wsgi_server = server
     server.serve_forever()
 
