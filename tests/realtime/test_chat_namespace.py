@@ -327,11 +327,17 @@ def test_customer_ends_their_chat(chat: Any, sio: Any) -> None:
     assert again["error"]["code"] == "session_ended"
 
 
-def test_expired_tokens_end_the_sockets_rights(app: Any, chat: Any) -> None:
+def test_expired_tokens_end_the_sockets_rights(
+    app: Any, chat: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import time as _time
 
     verifier = app.extensions["livechat.verifier"]
     socketio = app.extensions["socketio"]
+    # This test runs the sweep itself: the periodic one (every 15 s) must not race it.
+    sweeper = app.extensions["livechat.token_sweeper"]
+    sweeper.shutdown()
+    monkeypatch.setattr(sweeper, "_interval", 0)
     short = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=1)})
     idle = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=1)})
     fresh = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=600)})
