@@ -33,41 +33,13 @@ class Identity:
 
 
 def sync_user(identity: Identity) -> User:
-    """Create the user on first contact; keep email, name and role in step with the token."""
-    now = utcnow()
-    user = db.session.get(User, identity.uid)
-    if user is None:
-        user = User(
-            id=identity.uid,
-            email=identity.email,
-            display_name=identity.name,
-            role=identity.role,
-            profile={},
-            created_at=now,
-            last_seen_at=now,
-        )
-        db.session.add(user)
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:
-            # Two first requests raced; the other one created the row.
-            db.session.rollback()
-            user = db.session.get(User, identity.uid)
-            assert user is not None
-        return user
-    changed = False
-    for attr, value in (
-        ("email", identity.email),
-        ("display_name", identity.name),
-        ("role", identity.role),
-    ):
-        if value is not None and getattr(user, attr) != value:
-            setattr(user, attr, value)
-            changed = True
-    if changed or now - user.last_seen_at > LAST_SEEN_RESOLUTION:
-        user.last_seen_at = now
-    # End the read transaction too: the connection goes back to the pool before the real work.
-    db.session.commit()
+    """Create the user on first contact; keep email, name and role in step with the token.
+
+    The loaded row, for callers that need it; the sign-in path itself uses ``record_contact``.
+    """
+    record_contact(identity)
+    user = db.session.get(User, identity.uid, populate_existing=True)
+    assert user is not None  # just upserted
     return user
 
 
