@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.support.apps import app_with_env
+from tests.support.sockets import socket_clients
 
 # Hypothesis caches what it learns about the code under .hypothesis/ in the working directory:
 # keep the work tree clean (the examples are derandomized, nothing is lost).
@@ -56,21 +57,8 @@ def fuzz_token(fuzz_app: Any) -> Callable[..., str]:
 @pytest.fixture()
 def fuzz_sio(fuzz_app: Any, fuzz_token: Any) -> Iterator[Callable[..., Any]]:
     """fuzz_sio(uid, role="user", namespace="/") -> a connected Socket.IO test client."""
-    socketio = fuzz_app.extensions["socketio"]
-    clients: list[tuple[Any, str]] = []
-
-    def connect(uid: str, role: str = "user", namespace: str = "/") -> Any:
-        client = socketio.test_client(
-            fuzz_app, namespace=namespace, auth={"token": fuzz_token(uid, role)}
-        )
-        assert client.is_connected(namespace), f"{uid} could not connect to {namespace}"
-        clients.append((client, namespace))
-        return client
-
-    yield connect
-    for client, namespace in clients:
-        if client.is_connected(namespace):
-            client.disconnect(namespace=namespace)
+    with socket_clients(fuzz_app, fuzz_token) as connect:
+        yield connect
 
 
 @pytest.fixture()

@@ -7,25 +7,14 @@ from typing import Any
 
 import pytest
 
+from tests.support.sockets import socket_clients
+
 
 @pytest.fixture()
 def sio(app: Any, token: Any) -> Iterator[Callable[..., Any]]:
     """sio(uid, role="user", namespace="/") -> a connected test client (disconnected after)."""
-    socketio = app.extensions["socketio"]
-    clients: list[Any] = []
-
-    def connect(uid: str, role: str = "user", namespace: str = "/", **claims: Any) -> Any:
-        client = socketio.test_client(
-            app, namespace=namespace, auth={"token": token(uid, role, **claims)}
-        )
-        assert client.is_connected(namespace), f"{uid} could not connect to {namespace}"
-        clients.append((client, namespace))
-        return client
-
-    yield connect
-    for client, namespace in clients:
-        if client.is_connected(namespace):
-            client.disconnect(namespace=namespace)
+    with socket_clients(app, token) as connect:
+        yield connect
 
 
 def events(client: Any, name: str, namespace: str = "/") -> list[Any]:

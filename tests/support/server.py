@@ -37,6 +37,23 @@ def server_env(secret_key: str, database_url: str, **extra: str) -> dict[str, st
     }
 
 
+def refused_connect(url: str, auth: Any) -> dict[str, Any]:
+    """Connect over websocket expecting a refusal; the connect_error payload {message, data}
+    (the JS client sees the same as err.message and err.data)."""
+    client = socketio.Client(reconnection=False)
+    errors: list[Any] = []
+    client.on("connect_error", errors.append)
+    try:
+        client.connect(
+            url, socketio_path=SOCKET_PATH, auth=auth, transports=["websocket"], wait_timeout=5
+        )
+    except socketio.exceptions.ConnectionError:
+        assert errors, "refused without a connect_error payload"
+        return errors[0]
+    client.disconnect()
+    raise AssertionError(f"the connection with {auth!r} was accepted")
+
+
 class ServerProcess:
     """`python wsgi.py` (or ``argv``, where ``{port}`` is replaced) on a free port."""
 
