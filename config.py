@@ -88,6 +88,14 @@ class Config:
         self.AI_MAX_RETRIES = _int("AI_MAX_RETRIES", 2)
         self.AI_HISTORY_TOKENS = _int("AI_HISTORY_TOKENS", 2000)
         self.AI_OFFLINE_CHUNK_DELAY = _float("AI_OFFLINE_CHUNK_DELAY", 0.02)
+        # inline: each web process runs its own AI turns. external: web processes hand turns to
+        # `flask livechat assistant` processes through Redis, so people's messages never share
+        # a CPU with the assistant (README, "Deployment").
+        self.AI_WORKER = (env.get("AI_WORKER") or "inline").strip().lower()
+        # An assistant process re-checks for customer messages left unanswered (it was down, or
+        # Redis was) this often, for messages at most AI_RESUME_WINDOW seconds old.
+        self.AI_RESUME_INTERVAL = _float("AI_RESUME_INTERVAL", 15.0)
+        self.AI_RESUME_WINDOW = _float("AI_RESUME_WINDOW", 600.0)
         self.KNOWLEDGE_BASE_DIR: str | None = env.get("KNOWLEDGE_BASE_DIR") or None
         self.CUSTOMER_CONTEXT_URL: str | None = env.get("CUSTOMER_CONTEXT_URL") or None
         self.ESCALATION_UNRESOLVED_TICKETS = _int("ESCALATION_UNRESOLVED_TICKETS", 2)
@@ -157,6 +165,12 @@ class Config:
             )
         if self.AI_MAX_CONCURRENCY < 1:
             raise ConfigError("AI_MAX_CONCURRENCY must be at least 1")
+        if self.AI_WORKER not in {"inline", "external"}:
+            raise ConfigError(f"AI_WORKER must be 'inline' or 'external', got {self.AI_WORKER!r}")
+        if self.AI_WORKER == "external" and not self.REDIS_URL:
+            raise ConfigError("AI_WORKER=external hands turns over through Redis: set REDIS_URL")
+        if self.AI_RESUME_INTERVAL <= 0:
+            raise ConfigError("AI_RESUME_INTERVAL must be positive")
         if self.LOG_FORMAT not in ("json", "text"):
             raise ConfigError(f"LOG_FORMAT must be 'json' or 'text', got {self.LOG_FORMAT!r}")
         if self.SUPPORT_WEBHOOK_URL and not self.SUPPORT_WEBHOOK_SECRET:

@@ -130,3 +130,52 @@ def erase_customer(uid: str, yes: bool) -> None:
         )
     summary = _domain_call(privacy.erase_customer, privacy.CLI_ADMIN, uid, confirm=uid)
     click.echo(json.dumps(EraseSummarySchema().dump(summary)))
+
+
+@livechat_cli.command("assistant")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address of /healthz and /metrics."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=None,
+    envvar="AI_WORKER_PORT",
+    help="Serve /healthz and /metrics on this port (default: off). Env: AI_WORKER_PORT.",
+)
+def assistant_process(host: str, port: int | None) -> None:
+    """Run AI turns for web processes started with AI_WORKER=external (until SIGTERM/SIGINT).
+
+    Start it with the same environment as the web processes (database, REDIS_URL,
+    REDIS_CHANNEL, AI_* settings); run as many as the AI load needs.
+    """
+    import signal
+
+    import gevent
+    from gevent import monkey
+
+    from livechat.ai.worker import AssistantWorker
+
+    if not monkey.is_module_patched("socket"):
+        raise click.ClickException("run it as `flask --app wsgi livechat assistant` (gevent)")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["AI_WORKER"] != "external":
+        raise click.ClickException(
+            "AI_WORKER is 'inline' (web processes answer themselves): set AI_WORKER=external "
+            "and REDIS_URL here and on the web processes"
+        )
+    if not app.config.get("AI_ENABLED", True):
+        raise click.ClickException("AI_ENABLED is false: there is nothing to run")
+    # Events published here (the reply, a handoff) go straight to this process's orchestrator.
+    app.extensions["livechat.ai.dispatch"] = app.extensions["livechat.ai"]
+    worker = AssistantWorker(app)
+    server = worker.serve(host, port) if port is not None else None
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(sig, worker.stopped.set)
+    worker.start()
+    click.echo(f"livechat assistant {worker.claims.owner} on channel {worker.channel}", err=True)
+    worker.wait()
+    click.echo("livechat assistant: stopping (running replies get 10 s to finish)", err=True)
+    worker.stop(grace=10)
+    if server is not None:
+        server.stop(timeout=1)

@@ -156,3 +156,10 @@ def test_data_rights_commands_refuse_unknown_and_staff_uids(ctx: Any) -> None:
         result = runner.invoke(args=["livechat", *args])
         assert result.exit_code == 1 and "not_a_customer" in result.output
     assert runner.invoke(args=["livechat", "erase-customer"]).exit_code == 2  # no UID
+
+
+def test_assistant_command_refuses_an_inline_deployment(app: Any) -> None:
+    # The test app answers in-process (AI_WORKER=inline): a worker would never hear anything.
+    result = app.test_cli_runner().invoke(args=["livechat", "assistant"])
+    assert result.exit_code != 0
+    assert "AI_WORKER" in result.output

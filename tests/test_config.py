@@ -106,3 +106,18 @@ def test_several_gunicorn_workers_refuse_to_start_without_redis() -> None:
     )
     assert proc.returncode != 0
     assert "WEB_CONCURRENCY > 1 needs REDIS_URL" in proc.stdout + proc.stderr
+
+
+def test_assistant_worker_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("AI_WORKER", "elsewhere")
+    with pytest.raises(ConfigError, match="AI_WORKER must be"):
+        load_config("development")
+    monkeypatch.setenv("AI_WORKER", "external")
+    with pytest.raises(ConfigError, match=r"AI_WORKER=external .* REDIS_URL"):
+        load_config("development")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert load_config("development").AI_WORKER == "external"
+    monkeypatch.setenv("AI_RESUME_INTERVAL", "0")
+    with pytest.raises(ConfigError, match="AI_RESUME_INTERVAL"):
+        load_config("development")

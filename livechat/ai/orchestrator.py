@@ -73,6 +73,8 @@ class Orchestrator:
         self._slots = BoundedSemaphore(int(cfg["AI_MAX_CONCURRENCY"]))
         self._group = Group()
         self._turns: dict[str, Turn] = {}
+        # Set in assistant processes (AI_WORKER=external): which process runs a session's turn.
+        self.claims: Any = None
 
     # ---- called by listeners (after commit; never blocks) -------------------------------
 
@@ -85,10 +87,22 @@ class Orchestrator:
             turn.superseded = True
             self._interrupt(turn)
             return
+        self._start(session_id)
+
+    def resume(self, session_id: str) -> bool:
+        """Answer a customer message left unanswered (never disturbs a running turn)."""
+        if not self.enabled or session_id in self._turns:
+            return False
+        return self._start(session_id)
+
+    def _start(self, session_id: str) -> bool:
+        if self.claims is not None and not self.claims.acquire(session_id):
+            return False  # another assistant process runs this session's turn
         turn = Turn(session_id)
         self._turns[session_id] = turn
         turn.greenlet = self._group.spawn(self._run, turn)
         turn.greenlet.link_exception(self._crashed)
+        return True
 
     def stop(self, session_id: str, reason: str) -> None:
         """A human took over, or the chat is waiting or ended: stop at once, store nothing."""
@@ -103,6 +117,11 @@ class Orchestrator:
     def shutdown(self, timeout: float = 5) -> None:
         self._group.kill(timeout=timeout)
 
+    def drain(self, grace: float) -> None:
+        """Let running turns finish for up to ``grace`` seconds, then stop the rest."""
+        self._group.join(timeout=grace)
+        self._group.kill(timeout=5)
+
     # ---- the turn --------------------------------------------------------------------------
 
     @staticmethod
@@ -116,6 +135,8 @@ class Orchestrator:
         try:
             with self._slots, self.app.app_context():
                 while True:
+                    if self.claims is not None:
+                        self.claims.extend(turn.session_id)
                     turn.superseded = False
                     outcome = self._turn_once(turn)
                     metrics(self.app).ai_turns.labels(outcome).inc()
@@ -124,6 +145,8 @@ class Orchestrator:
         finally:
             if self._turns.get(turn.session_id) is turn:
                 del self._turns[turn.session_id]
+                if self.claims is not None:
+                    self.claims.release(turn.session_id)
 
     def _crashed(self, greenlet: gevent.Greenlet) -> None:
         log.error("AI turn crashed", exc_info=greenlet.exc_info)

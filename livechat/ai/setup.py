@@ -32,4 +32,11 @@ def init_ai(app: Flask) -> None:
         policy,
     )
     app.extensions["livechat.ai"] = orchestrator
+    if cfg["AI_WORKER"] == "external" and orchestrator.enabled:
+        from livechat.ai.worker import RemoteAssistant
+
+        # This process hands turns to `flask livechat assistant` (which swaps this back).
+        app.extensions["livechat.ai.dispatch"] = RemoteAssistant(app)
+    else:
+        app.extensions["livechat.ai.dispatch"] = orchestrator
     assistant_listeners.register(app.extensions["livechat.bus"])

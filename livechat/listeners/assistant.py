@@ -1,4 +1,8 @@
-"""Domain events -> the AI orchestrator: customer messages start turns; humans stop them."""
+"""Domain events -> the assistant: customer messages start turns; humans stop them.
+
+The dispatch is the in-process orchestrator, or (AI_WORKER=external) the hand-over to the
+assistant processes (livechat/ai/worker.py).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ def on_message_posted(event: MessagePosted) -> None:
         and event.session_status == "ACTIVE"
         and event.agent_id is None
     ):
-        current_app.extensions["livechat.ai"].customer_message(event.session_id)
+        current_app.extensions["livechat.ai.dispatch"].customer_message(event.session_id)
 
 
 def on_human_takes_over(event: SessionAssigned | SessionEscalated | SessionEnded) -> None:
@@ -28,7 +32,7 @@ def on_human_takes_over(event: SessionAssigned | SessionEscalated | SessionEnded
         SessionEscalated: "escalated",
         SessionEnded: "session_ended",
     }[type(event)]
-    current_app.extensions["livechat.ai"].stop(event.session_id, reason)
+    current_app.extensions["livechat.ai.dispatch"].stop(event.session_id, reason)
 
 
 def register(bus: EventBus) -> None:

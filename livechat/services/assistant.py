@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from livechat.models import (
     SenderType,
     SessionStatus,
     Ticket,
+    utcnow,
 )
 from livechat.services import messages
 
@@ -92,3 +94,34 @@ def post_reply(session_id: str, text: str, metadata: dict[str, Any]) -> ChatMess
     return messages.post_service_message(
         session_id, text, sender_type=SenderType.AI, metadata=metadata
     )
+
+
+def awaiting_reply(older_than: float, newer_than: float, limit: int = 500) -> list[str]:
+    """Sessions the assistant owes an answer: ACTIVE, no agent, the last message a customer's,
+    written between ``newer_than`` and ``older_than`` seconds ago (oldest first)."""
+    now = utcnow()
+    rows = (
+        db.session.execute(
+            sa.select(ChatSession.id)
+            .join(
+                ChatMessage,
+                sa.and_(
+                    ChatMessage.session_id == ChatSession.id,
+                    ChatMessage.seq == ChatSession.last_seq,
+                ),
+            )
+            .where(
+                ChatSession.status == SessionStatus.ACTIVE,
+                ChatSession.agent_id.is_(None),
+                ChatMessage.sender_type == SenderType.USER,
+                ChatMessage.created_at <= now - timedelta(seconds=older_than),
+                ChatMessage.created_at >= now - timedelta(seconds=newer_than),
+            )
+            .order_by(ChatMessage.created_at)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    db.session.rollback()
+    return list(rows)

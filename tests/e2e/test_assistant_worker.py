@@ -1,0 +1,183 @@
+"""AI_WORKER=external: the assistant runs in `flask livechat assistant` processes.
+
+Real processes all the way: a web server (`python wsgi.py`) and one or two assistant processes
+on the same PostgreSQL and Redis, the offline provider, websocket clients on the web server.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.timeout(120)
+BASE = "/api/support/chat"
+QUESTION = "How long do transfers take?"
+
+
+@pytest.fixture()
+def cluster(
+    app: Any, pg_url: str, redis_url: str, tmp_path: Path
+) -> Iterator[Callable[..., ServerProcess]]:
+    """cluster("web"|"assistant", **env) starts one process of a deployment of this test's own
+    (a Redis channel of its own); all are stopped at the end."""
+    channel = f"lc-test-{secrets.token_hex(4)}"
+    procs: list[ServerProcess] = []
+
+    def start(kind: str, **extra: str) -> ServerProcess:
+        env = {
+            "LIVECHAT_ENV": "testing",
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "DB_POOL_SIZE": "5",
+            "REDIS_URL": redis_url,
+            "REDIS_CHANNEL": channel,
+            "AI_ENABLED": "true",
+            "AI_PROVIDER": "offline",
+            "AI_WORKER": "external",
+            "AI_RESUME_INTERVAL": "1",
+            **extra,
+        }
+        log = tmp_path / f"{kind}-{len(procs)}.log"
+        if kind == "web":
+            proc = ServerProcess(env, log)
+        else:
+            argv = [sys.executable, "-m", "flask", "--app", "wsgi", "livechat", "assistant"]
+            proc = ServerProcess(env, log, argv=[*argv, "--port", "{port}"], ready_path="/healthz")
+        procs.append(proc)
+        return proc
+
+    start.channel = channel  # type: ignore[attr-defined]
+    yield start
+    for proc in procs:
+        proc.stop()
+
+
+def _open_chat(web: ServerProcess, connect: Any, token: Any, uid: str) -> tuple[Any, str]:
+    status, session = web.request("POST", f"{BASE}/sessions/user", token(uid), {})
+    assert status == 201
+    client = connect(web, uid)
+    assert client.call("join:session", session["id"])["ok"]
+    return client, session["id"]
+
+
+def _kinds(web: ServerProcess, token: Any, uid: str, sid: str) -> list[str]:
+    status, page = web.request("GET", f"{BASE}/sessions/{sid}/messages", token(uid))
+    assert status == 200
+    return [m["senderType"] for m in page["items"]]
+
+
+def _turns(proc: ServerProcess) -> float:
+    """livechat_ai_turns_total (all outcomes) on one process's /metrics."""
+    path = "/metrics"
+    with urllib.request.urlopen(f"{proc.url}{path}", timeout=5) as resp:
+        text = resp.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("livechat_ai_turns_total{")
+    )
+
+
+def test_the_reply_streams_from_the_assistant_process(
+    cluster: Any, connect: Any, token: Any
+) -> None:
+    web = cluster("web")
+    worker = cluster("assistant")
+    customer, sid = _open_chat(web, connect, token, "aw-cust-1")
+    sent = customer.call("message:send", {"sessionId": sid, "content": QUESTION})
+    assert sent["ok"]
+    processing = customer.wait_for("ai:processing", timeout=15)
+    delta = customer.wait_for("ai:delta")
+    reply = customer.wait_for("message:new", lambda m: m["senderType"] == "AI", timeout=15)
+    complete = customer.wait_for("ai:complete")
+    assert processing["streamId"] == delta["streamId"] == complete["streamId"]
+    assert reply["id"] == complete["messageId"] and reply["seq"] == sent["message"]["seq"] + 1
+    assert _kinds(web, token, "aw-cust-1", sid) == ["USER", "AI"]
+    # The turn ran in the assistant process, not in the web process.
+    assert _turns(worker) == 1
+    assert _turns(web) == 0
+
+
+def test_an_agent_taking_over_stops_the_stream_in_the_other_process(
+    cluster: Any, connect: Any, token: Any
+) -> None:
+    web = cluster("web")
+    cluster("assistant", AI_OFFLINE_CHUNK_DELAY="0.3")  # a reply takes several seconds
+    customer, sid = _open_chat(web, connect, token, "aw-cust-2")
+    customer.call("message:send", {"sessionId": sid, "content": QUESTION})
+    customer.wait_for("ai:delta", timeout=15)
+    status, _ = web.request("POST", f"{BASE}/sessions/{sid}/assign", token("aw-agent", "agent"))
+    assert status == 200
+    cancelled = customer.wait_for("ai:cancelled", timeout=5)
+    assert cancelled["reason"] == "agent_assigned"
+    time.sleep(0.8)
+    assert "ai:complete" not in [e for e, _ in customer.drain()]
+    assert _kinds(web, token, "aw-cust-2", sid) == ["USER"]
+
+
+def test_a_message_nobody_heard_is_answered_when_an_assistant_starts(
+    cluster: Any, connect: Any, token: Any
+) -> None:
+    web = cluster("web")  # no assistant process yet: the hand-over is lost
+    customer, sid = _open_chat(web, connect, token, "aw-cust-3")
+    assert customer.call("message:send", {"sessionId": sid, "content": QUESTION})["ok"]
+    assert not [e for e, _ in customer.drain(1.0) if e.startswith("ai:")]
+    cluster("assistant")
+    complete = customer.wait_for("ai:complete", timeout=20)
+    assert complete["sessionId"] == sid
+    assert _kinds(web, token, "aw-cust-3", sid) == ["USER", "AI"]
+
+
+def test_two_assistant_processes_answer_each_message_once(
+    cluster: Any, connect: Any, token: Any
+) -> None:
+    web = cluster("web")
+    a, b = cluster("assistant"), cluster("assistant")
+    chats = [_open_chat(web, connect, token, f"aw-multi-{i}") for i in range(6)]
+    for client, sid in chats:
+        client.sio.emit("message:send", {"sessionId": sid, "content": QUESTION})
+    for client, _ in chats:
+        client.wait_for("ai:complete", timeout=20)
+    time.sleep(1.5)  # a resume check has run meanwhile: it must not answer again
+    for i, (client, sid) in enumerate(chats):
+        assert "ai:processing" not in [e for e, _ in client.drain()]
+        assert _kinds(web, token, f"aw-multi-{i}", sid) == ["USER", "AI"]
+    assert _turns(a) + _turns(b) == 6
+
+
+def test_malformed_hand_overs_are_ignored(
+    cluster: Any, connect: Any, token: Any, redis_url: str
+) -> None:
+    web = cluster("web")
+    worker = cluster("assistant")
+    bad = [
+        b"not json",
+        b"[1, 2]",
+        b'{"op": "message"}',
+        b'{"op": "message", "sessionId": 7}',
+        b'{"op": "message", "sessionId": ""}',
+        b'{"op": "explode", "sessionId": "x"}',
+        b'{"op": "stop", "sessionId": "x", "reason": "because"}',
+        b'{"op": "message", "sessionId": "' + b"x" * 500 + b'"}',
+        b"\xff\xfe",
+    ]
+    r = redis.Redis.from_url(redis_url)
+    for payload in bad:
+        assert r.publish(f"{cluster.channel}-assistant", payload) == 1
+    # An unknown session id is well-formed: nothing to answer, nothing breaks.
+    r.publish(f"{cluster.channel}-assistant", b'{"op": "message", "sessionId": "no-such-chat"}')
+    customer, sid = _open_chat(web, connect, token, "aw-cust-4")
+    customer.call("message:send", {"sessionId": sid, "content": QUESTION})
+    assert customer.wait_for("ai:complete", timeout=15)["sessionId"] == sid
+    assert worker.log().count("ignored a malformed assistant command") == len(bad)
+    assert "Traceback" not in worker.log()
