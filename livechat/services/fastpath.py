@@ -39,7 +39,7 @@ from sqlalchemy.engine import Engine
 from livechat.errors import TemporarilyUnavailable
 from livechat.extensions import db
 from livechat.metrics import metrics
-from livechat.models import SenderType, SessionStatus, utcnow
+from livechat.models import AI_SENDER_ID, SenderType, SessionStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -281,3 +281,64 @@ def try_post(
     if row is None:
         return None
     return row["message"], row["status"], row["agent_id"]
+
+
+AI_REPLY_SQL = """
+WITH locked AS (
+    SELECT id, status, agent_id, last_seq FROM chat_sessions WHERE id = %(sid)s FOR UPDATE
+),
+claimed AS (
+    -- The assistant answers only while nobody else does: ACTIVE and no agent, checked on the
+    -- locked (current) row.
+    UPDATE chat_sessions s
+    SET last_seq = l.last_seq + 1, updated_at = %(now)s
+    FROM locked l
+    WHERE s.id = l.id AND l.status = 'ACTIVE' AND l.agent_id IS NULL
+    RETURNING s.last_seq AS seq, s.status, s.agent_id
+),
+inserted AS (
+    INSERT INTO chat_messages (id, session_id, seq, sender_id, sender_type, content, is_read,
+                               metadata, client_message_id, created_at)
+    SELECT %(mid)s, %(sid)s, seq, %(actor)s, 'AI', %(content)s, false, %(meta)s, NULL, %(now)s
+    FROM claimed
+    RETURNING seq
+)
+SELECT i.seq, c.status, c.agent_id FROM inserted i, claimed c
+"""
+
+
+def post_assistant_reply(
+    session_id: str, content: str, metadata: dict[str, Any]
+) -> tuple[StoredMessage, str, str | None] | None:
+    """Store the assistant's reply in one autocommit statement (lock, check, seq, insert):
+    (message, session status, agent id), or None when the session is not the assistant's to
+    answer any more (the general path says why)."""
+    if db.session.registry.has() and db.session().in_transaction():
+        db.session.commit()  # no pooled connection held across this one (see try_post)
+    mid, now = str(uuid.uuid4()), utcnow()
+    params = {
+        "sid": session_id,
+        "mid": mid,
+        "actor": AI_SENDER_ID,
+        "content": content,
+        "meta": Jsonb(metadata),
+        "now": now,
+    }
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.exec_driver_sql(AI_REPLY_SQL, params).first()
+    if row is None:
+        return None
+    message = StoredMessage(
+        id=mid,
+        session_id=session_id,
+        seq=row.seq,
+        sender_id=AI_SENDER_ID,
+        sender_type=SenderType.AI,
+        content=content,
+        is_read=False,
+        read_at=None,
+        meta=metadata,
+        client_message_id=None,
+        created_at=now,
+    )
+    return message, SessionStatus(row.status).value, row.agent_id

@@ -135,9 +135,19 @@ def post_service_message(
     *,
     sender_type: SenderType,
     metadata: dict[str, Any] | None = None,
-) -> ChatMessage:
+) -> ChatMessage | fastpath.StoredMessage:
     """Store a message from the assistant (AI) or a system notice (SYSTEM)."""
     sender_id = AI_SENDER_ID if sender_type == SenderType.AI else SYSTEM_SENDER_ID
+    content = mask_cards(content)
+    if sender_type == SenderType.AI and db.engine.dialect.name == "postgresql":
+        stored = fastpath.post_assistant_reply(session_id, content, metadata or {})
+        if stored is not None:
+            message, status, agent_id = stored
+            publish_committed(
+                MessagePosted(session_id, _message_schema.dump(message), status, agent_id)
+            )
+            return message
+        # Not the assistant's to answer (any more): the general path below says why.
     session = find_session(session_id, lock=True)
     if sender_type == SenderType.AI and (
         session.status != SessionStatus.ACTIVE or session.agent_id is not None
@@ -148,7 +158,7 @@ def post_service_message(
         session,
         sender_id=sender_id,
         sender_type=sender_type,
-        content=mask_cards(content),
+        content=content,
         metadata=metadata,
     )
     db.session.commit()

@@ -1,0 +1,138 @@
+"""What the assistant reads and writes (services/assistant.py), on PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+
+def _identity(uid: str, role: str = "user") -> Any:
+    from livechat.models import Role
+    from livechat.services.users import Identity
+
+    return Identity(uid=uid, role=Role(role))
+
+
+@pytest.fixture()
+def chat(ctx: Any, make_user: Any) -> str:
+    """An open chat of cust-a (profile set) with two customer messages."""
+    from livechat.extensions import db
+    from livechat.services import messages, sessions
+
+    user = make_user("cust-a")
+    user.profile = {"plan": "premium"}
+    db.session.commit()
+    make_user("agent-a", "agent")
+    sid = sessions.open_session(user)[0].id
+    messages.post_message(_identity("cust-a"), sid, "first")
+    messages.post_message(_identity("cust-a"), sid, "second")
+    return sid
+
+
+def _rows(sid: str) -> list[tuple[int, str, str]]:
+    from livechat.extensions import db
+    from livechat.models import ChatMessage
+
+    db.session.remove()
+    return [
+        (m.seq, m.sender_type.value, m.content)
+        for m in db.session.scalars(
+            sa.select(ChatMessage).where(ChatMessage.session_id == sid).order_by("seq")
+        )
+    ]
+
+
+def test_load_turn_reads_the_pending_messages_history_and_profile(chat: str) -> None:
+    from livechat.services import assistant
+
+    ctx = assistant.load_turn(chat)
+    assert ctx is not None
+    assert [p[1:] for p in ctx.pending] == [("first", 1), ("second", 2)]
+    assert ctx.history == [("USER", "first", 1), ("USER", "second", 2)]
+    assert ctx.profile == {"plan": "premium"} and ctx.user_id == "cust-a" and ctx.last_seq == 2
+    assert ctx.unresolved_tickets == 0 and ctx.open_tickets == []
+
+    assistant.post_reply(chat, "an answer", {"provider": "test"})
+    assert assistant.load_turn(chat).pending == []  # answered: nothing pending
+
+
+def test_load_turn_is_none_where_the_assistant_must_not_answer(chat: str, make_user: Any) -> None:
+    from livechat.services import assistant, sessions
+
+    assert assistant.load_turn("no-such-chat") is None
+    sessions.assign_agent(_identity("agent-a", "agent"), chat)
+    assert assistant.load_turn(chat) is None
+
+
+def test_post_reply_stores_the_next_seq_masks_cards_and_publishes(
+    app: Any, chat: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from livechat.events import MessagePosted
+    from livechat.services import assistant
+
+    seen: list[Any] = []
+    app.extensions["livechat.bus"].subscribe(MessagePosted, seen.append)
+    message = assistant.post_reply(chat, "card 4111 1111 1111 1111 is fine", {"k": "v"})
+    assert message.seq == 3
+    assert _rows(chat)[-1] == (3, "AI", message.content)
+    assert "4111 1111 1111 1111" not in message.content
+    assert [e.message["id"] for e in seen] == [message.id]
+    assert seen[0].message["seq"] == 3 and seen[0].message["senderType"] == "AI"
+
+
+def test_post_reply_is_refused_once_a_human_took_over(chat: str, make_user: Any) -> None:
+    from livechat.errors import Conflict, NotFound
+    from livechat.services import assistant, sessions
+
+    sessions.assign_agent(_identity("agent-a", "agent"), chat)
+    with pytest.raises(Conflict) as err:
+        assistant.post_reply(chat, "too late", {})
+    assert err.value.code == "ai_not_allowed"
+    with pytest.raises(NotFound):
+        assistant.post_reply("no-such-chat", "nobody", {})
+    assert [r[1] for r in _rows(chat)] == ["USER", "USER"]
+
+
+def test_record_analysis_merges_into_both_rows(chat: str) -> None:
+    from livechat.extensions import db
+    from livechat.models import ChatMessage, ChatSession
+    from livechat.services import assistant
+
+    ctx = assistant.load_turn(chat)
+    mid = ctx.pending[-1][0]
+    session = db.session.get(ChatSession, chat)
+    session.meta = {"kept": 1}
+    db.session.commit()
+    assistant.record_analysis(chat, mid, {"intent": "fees"})
+    assistant.record_analysis("no-such-chat", mid, {"intent": "x"})  # no match: no change
+    assistant.record_analysis(chat, "no-such-message", {"intent": "y"})
+    db.session.remove()
+    assert db.session.get(ChatMessage, mid).meta["analysis"] == {"intent": "fees"}
+    assert db.session.get(ChatSession, chat).meta == {"kept": 1, "analysis": {"intent": "fees"}}
+
+
+def test_awaiting_reply_finds_unanswered_customer_messages(chat: str, make_user: Any) -> None:
+    from livechat.extensions import db
+    from livechat.services import assistant, messages, sessions
+
+    # Another open chat, answered by the assistant; a third, assigned to an agent.
+    answered = sessions.open_session(make_user("cust-b"))[0].id
+    messages.post_message(_identity("cust-b"), answered, "hi")
+    assistant.post_reply(answered, "hello", {})
+    taken = sessions.open_session(make_user("cust-c"))[0].id
+    messages.post_message(_identity("cust-c"), taken, "hi")
+    sessions.assign_agent(_identity("agent-a", "agent"), taken)
+
+    assert assistant.awaiting_reply(0, 600) == [chat]
+    assert assistant.awaiting_reply(60, 600) == []  # too recent for a periodic check
+    db.session.execute(
+        sa.text(
+            "UPDATE chat_messages SET created_at = created_at - interval '1 hour' "
+            "WHERE session_id = :sid"
+        ),
+        {"sid": chat},
+    )
+    db.session.commit()
+    assert assistant.awaiting_reply(0, 600) == []  # too old to answer now
