@@ -15,18 +15,24 @@ bench/results/<date>-ai.jsonl) and a table; exit 1 if human chat lost, duplicate
 anything, or if no AI reply completed (then the scenario did not happen).
 
   python3 bench/ai_interference.py            # ~2 min; `bench/run ai` does the same
+  python3 bench/ai_interference.py --worker   # AI_WORKER=external: the assistant in its own
+                                              # process (CPU 1 by default) + Redis, both runs
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 import types
+import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 from _server import (
@@ -139,6 +145,55 @@ def integrity_problems(h: dict[str, Any]) -> list[str]:
     return bad
 
 
+@contextlib.contextmanager
+def assistant_process(args: argparse.Namespace, srv: ProjectServer) -> Iterator[Any]:
+    """With --worker: `flask livechat assistant` on the server's environment, pinned to
+    --worker-cpus, ready once its /healthz answers (subscribed); else None."""
+    if not args.worker:
+        yield None
+        return
+    port = srv.port + 1
+    argv = [
+        "taskset",
+        "-c",
+        args.worker_cpus,
+        "nice",
+        "-n",
+        str(args.worker_nice),
+        os.path.join(srv.venv, "bin", "flask"),
+        "--app",
+        "wsgi",
+        "livechat",
+        "assistant",
+        "--port",
+        str(port),
+    ]
+    log_path = os.path.join(harness.LOGS, "assistant-ai.log")
+    with open(log_path, "a") as logf:
+        proc = subprocess.Popen(  # noqa: S603 - our own command line
+            argv, cwd=str(PROJECT), env=srv.env, stdout=logf, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.time() + 60
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the assistant process exited; see {log_path}")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                        break
+                except OSError as exc:
+                    if time.time() > deadline:
+                        raise RuntimeError(f"the assistant is not ready; see {log_path}") from exc
+                    time.sleep(0.3)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 def run(args: argparse.Namespace) -> int:
     setup()
     out = args.out or results_path("ai")
@@ -169,9 +224,15 @@ def run(args: argparse.Namespace) -> int:
                 "OPENAI_BASE_URL": base_url,
                 "OPENAI_API_KEY": "sk-bench",
                 "AI_MAX_CONCURRENCY": str(args.ai_concurrency),
-                **dict(kv.split("=", 1) for kv in args.server_env),
             }
-            with ProjectServer(env, "ai") as srv:
+            if args.worker:
+                env.update(
+                    AI_WORKER="external",
+                    REDIS_URL=args.redis_url,
+                    REDIS_CHANNEL=f"lc-bench-{os.getpid()}",
+                )
+            env.update(dict(kv.split("=", 1) for kv in args.server_env))
+            with ProjectServer(env, "ai") as srv, assistant_process(args, srv) as worker:
                 prov = srv.provision_rooms(args.rooms, rooms_file)
                 customers = srv.provision_customers(args.customers)
                 with open(customers_file, "w") as f:
@@ -202,6 +263,7 @@ def run(args: argparse.Namespace) -> int:
                     for rnd in range(args.rounds):
                         for kind in "ab" if rnd % 2 == 0 else "ba":
                             side = [stub.proc.pid, ai.proc.pid]
+                            w0 = cpu_seconds(worker.pid) if worker else 0.0
                             if kind == "b":
                                 ai.send("start", 10)
                                 time.sleep(args.ai_warmup)  # every stream under way
@@ -219,8 +281,13 @@ def run(args: argparse.Namespace) -> int:
                             side_pct = (
                                 100 * (sum(map(cpu_seconds, side)) - c0) / (time.monotonic() - t0)
                             )
+                            elapsed = time.monotonic() - t0
                             h = human(r)
                             h.update(kind=kind, round=rnd + 1, aiSideCpuPct=round(side_pct, 1))
+                            if worker:
+                                h["assistantCpuPct"] = round(
+                                    100 * (cpu_seconds(worker.pid) - w0) / elapsed, 1
+                                )
                             if kind == "b":
                                 res = ai.send("stop", args.settle + 30)
                                 res.pop("event", None)
@@ -291,6 +358,9 @@ def report(
             "chunkDelayS": args.chunk_delay,
             "aiMaxConcurrency": args.ai_concurrency,
             "rounds": args.rounds,
+            "aiWorker": "external" if args.worker else "inline",
+            "assistantCpus": args.worker_cpus if args.worker else None,
+            "assistantNice": args.worker_nice if args.worker else None,
         },
         "humanA": a,
         "humanB": b,
@@ -316,6 +386,7 @@ def report(
         ("lost / duplicated", None),
         ("server CPU % (+ DB backends)", None),
         ("AI stub + driver CPU % (CPU 1)", "aiSideCpuPct"),
+        *([("assistant process CPU %", "assistantCpuPct")] if args.worker else []),
         ("other processes CPU %", "otherCpuPct"),
     ):
         if key is None and label.startswith("lost"):
@@ -424,6 +495,24 @@ def main() -> None:
         default=[],
         metavar="KEY=VALUE",
         help="extra server environment, e.g. GEVENT_MONITOR_THREAD_ENABLE=true",
+    )
+    ap.add_argument(
+        "--worker",
+        action="store_true",
+        help="AI_WORKER=external: run the assistant in its own process (both runs use Redis)",
+    )
+    ap.add_argument("--worker-cpus", default=LOADGEN_CPUS, help="taskset CPUs of the assistant")
+    ap.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="nice level of the assistant: it shares CPU 1 with the load generator, which must "
+        "not be slowed (on a real deployment the assistant has cores of its own)",
+    )
+    ap.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"),
+        help="Redis for --worker",
     )
     ap.add_argument("--rounds", type=int, default=1, help="pairs of runs (order ab, ba, ab, ...)")
     ap.add_argument(

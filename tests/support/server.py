@@ -162,6 +162,7 @@ class ChatClient:
     def __init__(self, url: str, token: str, namespaces: list[str] | None = None) -> None:
         self.sio = socketio.Client(reconnection=False)
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.history: list[tuple[str, Any]] = []  # every event received, in order
         self.connect_errors: list[Any] = []
         self.sio.on("*", self._record)
         self.sio.on("*", self._record, namespace="/support")
@@ -176,6 +177,7 @@ class ChatClient:
         )
 
     def _record(self, event: str, *args: Any) -> None:
+        self.history.append((event, args[0] if args else None))
         self.events.put((event, args[0] if args else None))
 
     @property
