@@ -253,6 +253,14 @@ def _writer() -> GroupCommitWriter:
     return writer
 
 
+def _end_open_transaction() -> None:
+    """Never hold a pooled connection while taking another (a full pool would deadlock): these
+    services are units of work, so end the caller's read transaction. (registry.has(): a socket
+    event that has not used the ORM creates no Session here.)"""
+    if db.session.registry.has() and db.session().in_transaction():
+        db.session.commit()
+
+
 def try_post(
     actor_id: str,
     staff: bool,
@@ -262,11 +270,7 @@ def try_post(
     metadata: dict[str, Any],
 ) -> tuple[StoredMessage, str, str | None] | None:
     """(message, session status, agent id) when stored; None when the general path must decide."""
-    if db.session.registry.has() and db.session().in_transaction():
-        # Never hold a pooled connection while the writer needs one (a full pool would
-        # deadlock): this service is a unit of work, so end the caller's read transaction.
-        # (registry.has(): a socket event that has not used the ORM creates no Session here.)
-        db.session.commit()
+    _end_open_transaction()
     row = _writer().submit(
         {
             "mid": str(uuid.uuid4()),
@@ -313,8 +317,7 @@ def post_assistant_reply(
     """Store the assistant's reply in one autocommit statement (lock, check, seq, insert):
     (message, session status, agent id), or None when the session is not the assistant's to
     answer any more (the general path says why)."""
-    if db.session.registry.has() and db.session().in_transaction():
-        db.session.commit()  # no pooled connection held across this one (see try_post)
+    _end_open_transaction()
     mid, now = str(uuid.uuid4()), utcnow()
     params = {
         "sid": session_id,
