@@ -20,7 +20,7 @@ from livechat.models import (
     User,
     utcnow,
 )
-from livechat.services import messages
+from livechat.services import fastpath, messages
 from livechat.services.fastpath import StoredMessage
 
 HISTORY_WINDOW = 40
@@ -102,10 +102,8 @@ def record_analysis(session_id: str, message_id: str, analysis: dict[str, Any]) 
     """Keep the assistant's reading of a customer message (agents see it in the sidebar)."""
     if db.engine.dialect.name == "postgresql":
         # One autocommit statement merging the key into both JSONB columns (no read, no ORM).
-        db.session.rollback()
         params = {"patch": Jsonb({"analysis": analysis}), "mid": message_id, "sid": session_id}
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(_ANALYSIS_SQL, params)
+        fastpath.autocommit(_ANALYSIS_SQL, params)
         return
     message = db.session.get(ChatMessage, message_id)
     session = db.session.get(ChatSession, session_id)

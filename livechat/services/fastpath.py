@@ -261,6 +261,14 @@ def _end_open_transaction() -> None:
         db.session.commit()
 
 
+def autocommit(sql: str, params: dict[str, Any]) -> list[Any]:
+    """Run one self-contained statement on its own autocommit connection; its rows."""
+    _end_open_transaction()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        result = conn.exec_driver_sql(sql, params)
+        return result.all() if result.returns_rows else []
+
+
 def try_post(
     actor_id: str,
     staff: bool,
@@ -317,7 +325,6 @@ def post_assistant_reply(
     """Store the assistant's reply in one autocommit statement (lock, check, seq, insert):
     (message, session status, agent id), or None when the session is not the assistant's to
     answer any more (the general path says why)."""
-    _end_open_transaction()
     mid, now = str(uuid.uuid4()), utcnow()
     params = {
         "sid": session_id,
@@ -327,10 +334,10 @@ def post_assistant_reply(
         "meta": Jsonb(metadata),
         "now": now,
     }
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.exec_driver_sql(AI_REPLY_SQL, params).first()
-    if row is None:
+    rows = autocommit(AI_REPLY_SQL, params)
+    if not rows:
         return None
+    row = rows[0]
     message = StoredMessage(
         id=mid,
         session_id=session_id,
