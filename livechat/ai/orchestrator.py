@@ -140,13 +140,20 @@ class Orchestrator:
                     turn.superseded = False
                     outcome = self._turn_once(turn)
                     metrics(self.app).ai_turns.labels(outcome).inc()
-                    if outcome != "superseded":
-                        break
+                    # A message that came in while the reply was being stored is answered now
+                    # (load_turn knows which messages the stored reply answered).
+                    if outcome == "superseded" or (outcome == "done" and _wants_more(turn)):
+                        continue
+                    break
         finally:
             if self._turns.get(turn.session_id) is turn:
-                del self._turns[turn.session_id]
+                # Release before forgetting the turn: a message arriving during the release
+                # still finds the turn (and is picked up below), never a claim still held.
                 if self.claims is not None:
                     self.claims.release(turn.session_id)
+                del self._turns[turn.session_id]
+        if _wants_more(turn):
+            self._start(turn.session_id)  # a message came in as the turn wound down
 
     def _crashed(self, greenlet: gevent.Greenlet) -> None:
         log.error("AI turn crashed", exc_info=greenlet.exc_info)
@@ -240,6 +247,9 @@ class Orchestrator:
             "latencyMs": round((time.monotonic() - started) * 1000),
             "sources": reply.sources,
             "streamId": stream_id,
+            # The last customer message this reply answers: one written while it was being
+            # stored may get a lower seq than the reply and is still owed an answer.
+            "answeredSeq": ctx.pending[-1][2],
         }
         try:
             message = assistant.post_reply(sid, reply.text, metadata)
@@ -298,6 +308,10 @@ class Orchestrator:
         self._handoff(
             ctx, local, found, "ai_unavailable", TicketPriority.MEDIUM, notice_key="ai_unavailable"
         )
+
+
+def _wants_more(turn: Turn) -> bool:
+    return turn.superseded and not turn.cancelled
 
 
 def _capture(fn: Any, *args: Any) -> tuple[bool, Any]:

@@ -54,8 +54,9 @@ def load_turn(session_id: str) -> TurnContext | None:
         ).first()
         if session is None or session.status != SessionStatus.ACTIVE or session.agent_id:
             return None
+        answered = m.c["metadata"]["answeredSeq"].as_integer().label("answered")
         rows = db.session.execute(
-            sa.select(m.c.id, m.c.sender_type, m.c.content, m.c.seq)
+            sa.select(m.c.id, m.c.sender_type, m.c.content, m.c.seq, answered)
             .where(m.c.session_id == session_id)
             .order_by(m.c.seq.desc())
             .limit(HISTORY_WINDOW)
@@ -67,17 +68,12 @@ def load_turn(session_id: str) -> TurnContext | None:
         ).all()
     finally:
         db.session.rollback()  # read-only: release the connection before the slow part
-    pending: list[tuple[str, str, int]] = []
-    for row in reversed(rows):
-        if row.sender_type != SenderType.USER:
-            break
-        pending.insert(0, (row.id, row.content, row.seq))
     return TurnContext(
         session_id=session_id,
         user_id=session.user_id,
         profile=dict(session.profile or {}),
         history=[(r.sender_type.value, r.content, r.seq) for r in rows],
-        pending=pending,
+        pending=_pending(rows),
         open_tickets=[
             {"subject": x.subject, "status": x.status.value, "priority": x.priority.value}
             for x in tickets[:5]
@@ -85,6 +81,24 @@ def load_turn(session_id: str) -> TurnContext | None:
         unresolved_tickets=len(tickets),
         last_seq=session.last_seq,
     )
+
+
+def _pending(rows: list[Any]) -> list[tuple[str, str, int]]:
+    """The customer messages no reply has answered yet: those after the last other message,
+    and those the last AI reply did not answer (written while it was being stored, they got a
+    lower seq than the reply; its ``answeredSeq`` says where its answer ends)."""
+    pending: list[tuple[str, str, int]] = []
+    answered: int | None = None
+    for row in reversed(rows):
+        if row.sender_type == SenderType.USER:
+            if answered is not None and row.seq <= answered:
+                break
+            pending.insert(0, (row.id, row.content, row.seq))
+        elif row.sender_type == SenderType.AI and answered is None and row.answered is not None:
+            answered = row.answered
+        else:
+            break
+    return pending
 
 
 _ANALYSIS_SQL = """

@@ -149,3 +149,68 @@ def test_a_second_message_mid_stream_gives_one_coherent_turn(
     last_chat = [r for r in stub.requests if r.get("stream")][-1]
     convo = json.dumps(last_chat["messages"])
     assert "freeze my card" in convo and "unfreeze it later" in convo
+
+
+def test_a_message_written_while_the_reply_is_stored_is_answered_too(
+    openai_app: Any, stub: Any, chat_client: Any
+) -> None:
+    """The customer writes again just as the reply is being stored: the reply lands after the
+    new message (it waited for the session row), yet the new message still gets its answer in
+    the same turn, not never (in-process) or at the next resume check (assistant processes)."""
+    import sqlalchemy as sa
+
+    from livechat.extensions import db
+
+    stub.chunk_delay = 0.2
+    sid = _open(openai_app, "oa-cust-9")
+    customer = chat_client(openai_app, "oa-cust-9")
+    _join(customer, sid)
+    customer.emit("message:send", {"sessionId": sid, "content": "How do I freeze my card?"})
+    wait_for(customer, "ai:delta", timeout=10)  # analysis stored; the stream is under way
+    with openai_app.app_context():
+        engine = db.engine
+    waiting_reply = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND query LIKE '%WITH locked AS%' AND query LIKE '%''AI''%'"
+    )
+    with engine.connect() as holder, engine.connect() as probe:
+        tx = holder.begin()
+        last_seq = holder.execute(
+            sa.text("SELECT last_seq FROM chat_sessions WHERE id = :sid FOR UPDATE"), {"sid": sid}
+        ).scalar_one()
+        for _ in range(250):  # the stream ends and the reply's statement queues for the row
+            if probe.execute(waiting_reply).scalar_one():
+                break
+            probe.rollback()
+            gevent.sleep(0.02)
+        else:
+            raise AssertionError("the reply never waited for the session row")
+        # The second message is stored first (this transaction holds the row) and its
+        # after-commit notice reaches the assistant while the reply is still waiting.
+        holder.execute(
+            sa.text(
+                "INSERT INTO chat_messages (id, session_id, seq, sender_id, sender_type, content,"
+                " is_read, metadata, created_at) VALUES (gen_random_uuid()::text, :sid, :seq,"
+                " 'oa-cust-9', 'USER', 'And how do I unfreeze it?', false, '{}', now())"
+            ),
+            {"sid": sid, "seq": last_seq + 1},
+        )
+        holder.execute(
+            sa.text("UPDATE chat_sessions SET last_seq = :seq WHERE id = :sid"),
+            {"sid": sid, "seq": last_seq + 1},
+        )
+        openai_app.extensions["livechat.ai"].customer_message(sid)
+        tx.commit()
+    seen = wait_for(customer, "ai:complete", timeout=10)
+    if [n for n, _ in seen].count("ai:complete") < 2:
+        seen += wait_for(customer, "ai:complete", timeout=10)
+    assert [n for n, _ in seen].count("ai:complete") == 2
+    stored = _messages(openai_app, sid)
+    assert [(t, c) for t, c, _ in stored][:2] == [
+        ("USER", "How do I freeze my card?"),
+        ("USER", "And how do I unfreeze it?"),
+    ]
+    assert [t for t, _, _ in stored] == ["USER", "USER", "AI", "AI"]
+    assert [m["answeredSeq"] for t, _, m in stored if t == "AI"] == [last_seq, last_seq + 1]
+    last_chat = [r for r in stub.requests if r.get("stream")][-1]
+    assert "unfreeze" in json.dumps(last_chat["messages"])
