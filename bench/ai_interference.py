@@ -153,13 +153,12 @@ def assistant_process(args: argparse.Namespace, srv: ProjectServer) -> Iterator[
         yield None
         return
     port = srv.port + 1
+    prio = ["chrt", "--idle", "0"] if args.worker_idle else ["nice", "-n", str(args.worker_nice)]
     argv = [
         "taskset",
         "-c",
         args.worker_cpus,
-        "nice",
-        "-n",
-        str(args.worker_nice),
+        *prio,
         os.path.join(srv.venv, "bin", "flask"),
         "--app",
         "wsgi",
@@ -203,7 +202,12 @@ def run(args: argparse.Namespace) -> int:
     customers_file = os.path.join(logs, f"ai-customers-{os.getpid()}.json")
     t_start = time.time()
     venv = harness.lc_venv(str(PROJECT))
+    # The stub stands in for OpenAI and the driver for 20 other people's browsers: both live on
+    # other machines in a real deployment. With --stand-ins idle (default) they run under
+    # SCHED_IDLE, so on CPU 1 they take only what the load generator leaves and never delay it.
+    side_prio = ["chrt", "--idle", "0"] if args.stand_ins == "idle" else []
     stub_argv = [
+        *side_prio,
         "taskset",
         "-c",
         LOADGEN_CPUS,
@@ -247,7 +251,7 @@ def run(args: argparse.Namespace) -> int:
                     tokens_file=rooms_file,
                     info=None,
                 )
-                driver_argv = node_command(
+                driver_argv = side_prio + node_command(
                     "ai_driver.js",
                     "--url",
                     srv.url,
@@ -360,7 +364,9 @@ def report(
             "rounds": args.rounds,
             "aiWorker": "external" if args.worker else "inline",
             "assistantCpus": args.worker_cpus if args.worker else None,
-            "assistantNice": args.worker_nice if args.worker else None,
+            "assistantNice": args.worker_nice if args.worker and not args.worker_idle else None,
+            "assistantSched": ("idle" if args.worker_idle else "nice") if args.worker else None,
+            "standIns": args.stand_ins,
         },
         "humanA": a,
         "humanB": b,
@@ -433,7 +439,15 @@ def report(
             "the ratio compares two backlogs, not the AI's cost; lower --rate, or rerun on an "
             "idle machine"
         )
-    print(machine_note(max((r["otherCpuPct"] or 0) - (r["aiSideCpuPct"] or 0) for r in runs)))
+    # The stand-ins and the assistant process are part of the scenario, not a busy machine.
+    print(
+        machine_note(
+            max(
+                (r["otherCpuPct"] or 0) - (r["aiSideCpuPct"] or 0) - (r.get("assistantCpuPct") or 0)
+                for r in runs
+            )
+        )
+    )
     if problems:
         print("FAILED: " + "; ".join(problems))
         return 1
@@ -508,6 +522,19 @@ def main() -> None:
         default=10,
         help="nice level of the assistant: it shares CPU 1 with the load generator, which must "
         "not be slowed (on a real deployment the assistant has cores of its own)",
+    )
+    ap.add_argument(
+        "--worker-idle",
+        action="store_true",
+        help="run the assistant under SCHED_IDLE instead of nice: it then takes only the CPU "
+        "time its core's other processes leave",
+    )
+    ap.add_argument(
+        "--stand-ins",
+        choices=("idle", "normal"),
+        default="idle",
+        help="scheduling of the OpenAI stub and the AI customers' driver (CPU 1, with the load "
+        "generator): idle = SCHED_IDLE (default), normal = like the load generator",
     )
     ap.add_argument(
         "--redis-url",
