@@ -138,7 +138,11 @@ class Orchestrator:
                     if self.claims is not None:
                         self.claims.extend(turn.session_id)
                     turn.superseded = False
-                    outcome = self._turn_once(turn)
+                    try:
+                        outcome = self._turn_once(turn)
+                    except Exception:  # a bug or a database refusal: never leave them waiting
+                        self._rescue(turn)
+                        outcome = "crashed"
                     metrics(self.app).ai_turns.labels(outcome).inc()
                     # A message that came in while the reply was being stored is answered now
                     # (load_turn knows which messages the stored reply answered).
@@ -293,6 +297,42 @@ class Orchestrator:
             )
         except DomainError as exc:  # ended meanwhile: nothing to hand over
             log.info("no handoff for %s: %s", ctx.session_id, exc.code)
+
+    def _rescue(self, turn: Turn) -> None:
+        """A turn died of an unexpected error: the customer is told and a person takes over
+        (otherwise nothing answers them, and assistant processes would retry the same crash at
+        every resume check)."""
+        sid = turn.session_id
+        log.exception("AI turn crashed for %s", sid)
+        metrics(self.app).ai_errors.labels("internal").inc()
+        assistant.discard_failed_work()
+        push.to_session(
+            sid,
+            "ai:error",
+            {
+                "sessionId": sid,
+                "streamId": turn.stream_id,
+                "code": "internal",
+                "message": "The assistant ran into a problem; a person will take over.",
+            },
+        )
+        language = assistant.customer_language(sid)
+        try:
+            escalation.escalate(
+                sid,
+                reason="ai_unavailable",
+                requested_by=AI_SENDER_ID,
+                summary="Handed over: the assistant failed on this chat (see the server log).",
+                notice=lambda position, minutes: notice(
+                    language, "ai_unavailable", position=position, minutes=minutes
+                ),
+                minutes_per_chat=self.minutes_per_chat,
+            )
+        except DomainError as exc:  # ended meanwhile: nothing to hand over
+            log.info("no handoff for %s: %s", sid, exc.code)
+        except Exception:
+            assistant.discard_failed_work()
+            log.exception("could not hand %s over after the crash", sid)
 
     def _failed(
         self, ctx: Any, local: Any, found: dict[str, Any], code: str, message: str, stream_id: str

@@ -165,3 +165,20 @@ def awaiting_reply(older_than: float, newer_than: float, limit: int = 500) -> li
     )
     db.session.rollback()
     return list(rows)
+
+
+def discard_failed_work() -> None:
+    """Roll back whatever a failed step left open on this context's database session."""
+    db.session.rollback()
+
+
+def customer_language(session_id: str) -> str:
+    """The language the assistant last read the customer in (English when unknown)."""
+    try:
+        meta = db.session.execute(
+            sa.select(ChatSession.meta).where(ChatSession.id == session_id)
+        ).scalar_one_or_none()
+    finally:
+        db.session.rollback()
+    language = ((meta or {}).get("analysis") or {}).get("language")
+    return language if isinstance(language, str) and language else "en"

@@ -196,3 +196,44 @@ def test_broad_topic_questions_find_their_article(offline_app: Any, chat_client:
     seen = wait_for(customer, "ai:complete")
     reply = [p for n, p in seen if n == "message:new"][-1]
     assert reply["metadata"]["sources"] == ["Fees, plans and ATM withdrawals"]
+
+
+def test_a_turn_that_fails_unexpectedly_hands_the_chat_over(
+    offline_app: Any, chat_client: Any
+) -> None:
+    """The database refuses the reply (here a trigger; in life a bug or a constraint): the
+    customer hears it and a person takes over, in the customer's language."""
+    from livechat.extensions import db
+
+    sid = _open(offline_app, "ai-cust-crash")
+    refuse = (
+        "CREATE FUNCTION lc_test_refuse_ai() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF NEW.sender_type = 'AI' AND NEW.session_id = '{sid}' THEN "
+        "RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$; "
+        "CREATE TRIGGER lc_test_refuse_ai BEFORE INSERT ON chat_messages "
+        "FOR EACH ROW EXECUTE FUNCTION lc_test_refuse_ai()"
+    )
+    with offline_app.app_context():
+        engine = db.engine
+    with engine.begin() as conn:
+        conn.exec_driver_sql(refuse)
+    try:
+        customer = chat_client(offline_app, "ai-cust-crash")
+        _join(customer, sid)
+        customer.emit(
+            "message:send",
+            {"sessionId": sid, "content": "¿Cuánto tarda una transferencia SEPA?"},
+        )
+        seen = wait_for(customer, "session:updated", timeout=10)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER lc_test_refuse_ai ON chat_messages")
+            conn.exec_driver_sql("DROP FUNCTION lc_test_refuse_ai()")
+    error = next(p for n, p in seen if n == "ai:error")
+    assert error["code"] == "internal" and error["sessionId"] == sid and error["streamId"]
+    status, meta, _ = _session(offline_app, sid)
+    assert status == "WAITING"
+    assert meta["escalation"]["reason"] == "ai_unavailable" and meta["escalation"]["ticketId"]
+    stored = _messages(offline_app, sid)
+    assert [t for t, _, _ in stored] == ["USER", "SYSTEM"]
+    assert stored[-1][1].startswith("Lo siento")  # the notice in the customer's language
