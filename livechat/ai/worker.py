@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,9 +64,14 @@ def _client(app: Flask, **options: Any) -> Any:
 class RemoteAssistant:
     """The web side: what the assistant listeners call instead of the in-process orchestrator."""
 
+    # With no assistant process running every customer message would log the same warning.
+    WARN_EVERY_SECONDS = 60.0
+
     def __init__(self, app: Flask) -> None:
         self._redis = _client(app, socket_timeout=2)
         self._channel = channel_name(app)
+        self._unheard = 0  # hand-overs nobody heard since the last warning
+        self._warned_at: float | None = None
 
     def customer_message(self, session_id: str) -> None:
         self._publish({"op": "message", "sessionId": session_id})
@@ -80,8 +86,18 @@ class RemoteAssistant:
             # The message is stored; an assistant process answers it when it next looks.
             log.warning("could not hand %s to the assistant: %s", command["op"], exc)
             return
-        if not heard:
-            log.warning("no assistant process is listening (AI_WORKER=external)")
+        if heard:
+            self._unheard = 0
+            return
+        self._unheard += 1
+        now = time.monotonic()
+        if self._warned_at is None or now - self._warned_at >= self.WARN_EVERY_SECONDS:
+            self._warned_at = now
+            log.warning(
+                "no assistant process is listening (AI_WORKER=external): %d hand-over(s) "
+                "unheard; they are answered once an assistant process starts",
+                self._unheard,
+            )
 
 
 class TurnClaims:
