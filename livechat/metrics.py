@@ -6,7 +6,9 @@ use ``metrics(app).<name>``; the queue gauges are read from the database at scra
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,6 +76,38 @@ class Metrics:
         self.rate_limited = Counter(
             "livechat_rate_limited_total", "Refusals by rate limit", ["limit"], registry=registry
         )
+        # Every greenlet stops while the collector runs: a long pause is a latency spike for
+        # every chat the process carries (the p99 this histogram explains).
+        self.gc_pause = Histogram(
+            "livechat_gc_pause_seconds",
+            "Python garbage collector pauses by generation",
+            ["generation"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+            registry=registry,
+        )
+        _watch_gc(self)
+
+
+_GC_WATCHERS: weakref.WeakSet[Metrics] = weakref.WeakSet()
+_gc_started = 0.0
+
+
+def _on_gc(phase: str, info: dict[str, Any]) -> None:
+    global _gc_started
+    if phase == "start":
+        _gc_started = time.perf_counter()
+        return
+    pause = time.perf_counter() - _gc_started
+    generation = str(info.get("generation"))
+    for watcher in list(_GC_WATCHERS):
+        watcher.gc_pause.labels(generation).observe(pause)
+
+
+def _watch_gc(m: Metrics) -> None:
+    """One process-wide gc callback feeds every app's histogram (tests build many apps)."""
+    _GC_WATCHERS.add(m)
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
 
 
 class QueueCollector(Collector):

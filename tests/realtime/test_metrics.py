@@ -41,3 +41,20 @@ def test_metrics_follow_traffic(app: Any, client: Any, sio: Any, ctx: Any, make_
     assert delta("livechat_escalations_total", rule="human_request") == 1
     assert after[("livechat_socket_connections", (("namespace", "/"),))] >= 1
     assert after[("livechat_queue_waiting", ())] == 1
+
+
+def test_garbage_collector_pauses_are_timed_by_generation(app: Any, client: Any) -> None:
+    """Every greenlet stops during a collection: operators see how long, per generation."""
+    import gc
+
+    before = _samples(client)
+    gc.collect(0)
+    gc.collect(2)
+    after = _samples(client)
+
+    def delta(generation: str, suffix: str) -> float:
+        key = (f"livechat_gc_pause_seconds_{suffix}", (("generation", generation),))
+        return after.get(key, 0) - before.get(key, 0)
+
+    assert delta("0", "count") >= 1 and delta("2", "count") >= 1
+    assert 0 < delta("2", "sum") < 5
