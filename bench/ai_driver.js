@@ -15,7 +15,9 @@ const readline = require('readline');
 const { io } = require('socket.io-client');
 const { performance } = require('perf_hooks');
 
-const A = { url: '', path: '/socket.io/chat', 'tokens-file': '', 'reply-timeout': 30, settle: 15 };
+// --spread-ms: the customers' first questions are spread evenly over this many ms (0: all at
+// once, so every stream's chunks arrive in lockstep, the worst case for the server).
+const A = { url: '', path: '/socket.io/chat', 'tokens-file': '', 'reply-timeout': 30, settle: 15, 'spread-ms': 0 };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in A)) throw new Error(`unknown option --${k}`);
@@ -165,7 +167,8 @@ async function main() {
       replyMs.length = 0; firstDeltaMs.length = 0; deltasPerReply.length = 0;
       running = true;
       t0 = performance.now();
-      customers.forEach((cu) => ask(cu));
+      const gap = A['spread-ms'] / Math.max(1, customers.length);
+      customers.forEach((cu, i) => (gap ? setTimeout(() => running && ask(cu), i * gap) : ask(cu)));
       out({ event: 'started' });
     } else if (cmd === 'stop') {
       t1 = performance.now();

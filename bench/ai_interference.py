@@ -270,6 +270,8 @@ def run(args: argparse.Namespace) -> int:
                     customers_file,
                     "--settle",
                     str(args.settle),
+                    "--spread-ms",
+                    str(args.spread_ms),
                 )
                 with LineProcess("ai driver", driver_argv, env=node_env()) as ai:
                     ready = ai.read(90)
@@ -377,6 +379,7 @@ def report(
             "aiCustomers": args.customers,
             "chunks": args.chunks,
             "chunkDelayS": args.chunk_delay,
+            "spreadMs": args.spread_ms,
             "aiMaxConcurrency": args.ai_concurrency,
             "rounds": args.rounds,
             "aiWorker": "external" if args.worker else "inline",
@@ -523,6 +526,13 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=20, help="AI replies kept in flight")
     ap.add_argument("--chunks", type=int, default=15, help="chunks per streamed reply")
     ap.add_argument("--chunk-delay", type=float, default=0.2, help="seconds between chunks")
+    ap.add_argument(
+        "--spread-ms",
+        type=float,
+        default=0,
+        help="spread the AI customers' first questions over this many ms (default 0: all at "
+        "once, every stream's chunks in lockstep, the worst case)",
+    )
     ap.add_argument("--ai-concurrency", type=int, default=40, help="AI_MAX_CONCURRENCY")
     ap.add_argument("--ai-warmup", type=float, default=3, help="seconds of AI traffic before (b)")
     ap.add_argument("--settle", type=float, default=15, help="max wait for replies after (b)")
