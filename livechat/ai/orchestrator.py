@@ -316,8 +316,8 @@ class Orchestrator:
                 "message": "The assistant ran into a problem; a person will take over.",
             },
         )
-        language = assistant.customer_language(sid)
         try:
+            language = assistant.customer_language(sid)
             escalation.escalate(
                 sid,
                 reason="ai_unavailable",
