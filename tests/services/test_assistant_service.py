@@ -136,3 +136,21 @@ def test_awaiting_reply_finds_unanswered_customer_messages(chat: str, make_user:
     )
     db.session.commit()
     assert assistant.awaiting_reply(0, 600) == []  # too old to answer now
+
+
+def test_pending_counts_what_the_last_reply_did_not_answer(chat: str) -> None:
+    """A reply records the last customer message it answered (answeredSeq): one stored while
+    the reply waited (lower seq than the reply) is still pending, older ones are not."""
+    from livechat.extensions import db
+    from livechat.services import assistant, messages
+
+    assistant.post_reply(chat, "answer to first", {"answeredSeq": 1})  # seq 3; "second" is 2
+    db.session.commit()
+    assert [t for _, t, _ in assistant.load_turn(chat).pending] == ["second"]
+    messages.post_message(_identity("cust-a"), chat, "third")  # seq 4
+    assert [t for _, t, _ in assistant.load_turn(chat).pending] == ["second", "third"]
+    assistant.post_reply(chat, "answer to both", {"answeredSeq": 4})  # seq 5
+    assert assistant.load_turn(chat).pending == []
+    assistant.post_reply(chat, "a reply of an older version", {})  # no answeredSeq: as before
+    messages.post_message(_identity("cust-a"), chat, "fourth")
+    assert [t for _, t, _ in assistant.load_turn(chat).pending] == ["fourth"]
