@@ -2,7 +2,7 @@
 
 An AI reply costs tens of ms of CPU (two provider requests parsed into models, the analysis, the
 database writes, a delta per chunk). In the web process that CPU comes out of people's messages:
-with 20 replies streaming, a busy process's human fan-out p99 rose 1.7-9x (docs/performance.md).
+with 20 replies streaming, a busy process's human fan-out p99 rose 2-9x (docs/performance.md).
 With ``AI_WORKER=external`` the web processes only *hand over* turns and the assistant runs in
 ``flask livechat assistant`` processes, which emit to the rooms through the Socket.IO message
 queue (Redis) like any other process, and can run on other cores or machines.
