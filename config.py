@@ -88,6 +88,10 @@ class Config:
         self.AI_MAX_RETRIES = _int("AI_MAX_RETRIES", 2)
         self.AI_HISTORY_TOKENS = _int("AI_HISTORY_TOKENS", 2000)
         self.AI_OFFLINE_CHUNK_DELAY = _float("AI_OFFLINE_CHUNK_DELAY", 0.02)
+        # Model tokens arriving within this many seconds of the last ai:delta are sent together
+        # with the next one (0: one ai:delta per chunk). A model streaming a token every ~20 ms
+        # would otherwise cost every process on the way one event per token per reply.
+        self.AI_DELTA_INTERVAL = _float("AI_DELTA_INTERVAL", 0.05)
         # inline: each web process runs its own AI turns. external: web processes hand turns to
         # `flask livechat assistant` processes through Redis, so people's messages never share
         # a CPU with the assistant (README, "Deployment").
@@ -169,6 +173,8 @@ class Config:
             raise ConfigError(f"AI_WORKER must be 'inline' or 'external', got {self.AI_WORKER!r}")
         if self.AI_WORKER == "external" and not self.REDIS_URL:
             raise ConfigError("AI_WORKER=external hands turns over through Redis: set REDIS_URL")
+        if not 0 <= self.AI_DELTA_INTERVAL <= 1:
+            raise ConfigError("AI_DELTA_INTERVAL must be between 0 and 1 second")
         if self.AI_RESUME_INTERVAL <= 0:
             raise ConfigError("AI_RESUME_INTERVAL must be positive")
         if self.LOG_FORMAT not in ("json", "text"):

@@ -121,3 +121,12 @@ def test_assistant_worker_settings_are_checked(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("AI_RESUME_INTERVAL", "0")
     with pytest.raises(ConfigError, match="AI_RESUME_INTERVAL"):
         load_config("development")
+
+
+@pytest.mark.parametrize("value", ["-0.1", "2", "soon"])
+def test_delta_interval_is_checked(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("AI_DELTA_INTERVAL", value)
+    with pytest.raises(ConfigError, match="AI_DELTA_INTERVAL"):
+        load_config("development")
+    monkeypatch.setenv("AI_DELTA_INTERVAL", "0")
+    assert load_config("development").AI_DELTA_INTERVAL == 0

@@ -70,6 +70,7 @@ class Orchestrator:
         self.total_timeout = float(cfg["AI_TOTAL_TIMEOUT"])
         self.history_tokens = int(cfg["AI_HISTORY_TOKENS"])
         self.minutes_per_chat = float(cfg["QUEUE_MINUTES_PER_CHAT"])
+        self.delta_interval = float(cfg["AI_DELTA_INTERVAL"])
         self._slots = BoundedSemaphore(int(cfg["AI_MAX_CONCURRENCY"]))
         self._group = Group()
         self._turns: dict[str, Turn] = {}
@@ -215,24 +216,23 @@ class Orchestrator:
         prompt = build_prompt(self, ctx, local.language, found["intent"])
         push.to_session(sid, "ai:processing", {"sessionId": sid, "streamId": stream_id})
         reply = Reply()
+        deltas = _Deltas(sid, stream_id, self.delta_interval)
         try:
             chunks = iter(self.provider.stream(prompt, reply, deadline))
-            first = True
             while not (turn.cancelled or turn.superseded):
                 delta = self._provider_call(turn, next, chunks, None)
                 if delta is None:
                     break
-                if first:
+                if deltas.sent == 0 and not deltas.held:
                     metrics(self.app).ai_first_token.observe(time.monotonic() - turn.started)
-                    first = False
-                push.to_session(
-                    sid, "ai:delta", {"sessionId": sid, "streamId": stream_id, "delta": delta}
-                )
+                deltas.add(delta)
         except TurnInterrupted:
             pass
         except ProviderError as exc:
             self._failed(ctx, local, found, exc.code, exc.message, stream_id)
             return "failed"
+        if not (turn.cancelled or turn.superseded):
+            deltas.flush()  # the whole reply has streamed before it is stored
         if turn.cancelled or turn.superseded:
             reason = turn.cancelled or "superseded"
             push.to_session(
@@ -348,6 +348,32 @@ class Orchestrator:
         self._handoff(
             ctx, local, found, "ai_unavailable", TicketPriority.MEDIUM, notice_key="ai_unavailable"
         )
+
+
+class _Deltas:
+    """A reply's ai:delta events: the first chunk at once (time to first token), then whatever
+    arrived within ``interval`` of the last event rides with the next one."""
+
+    def __init__(self, session_id: str, stream_id: str, interval: float) -> None:
+        self._sid, self._stream_id, self._interval = session_id, stream_id, interval
+        self.held = ""
+        self.sent = 0
+        self._last = 0.0
+
+    def add(self, text: str) -> None:
+        self.held += text
+        now = time.monotonic()
+        if self.sent == 0 or now - self._last >= self._interval:
+            self._last = now
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.held:
+            return
+        payload = {"sessionId": self._sid, "streamId": self._stream_id, "delta": self.held}
+        self.held = ""
+        self.sent += 1
+        push.to_session(self._sid, "ai:delta", payload)
 
 
 def _wants_more(turn: Turn) -> bool:

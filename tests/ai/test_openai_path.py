@@ -38,7 +38,8 @@ def test_streamed_reply_with_usage_and_grounded_prompt(
     )
     seen = wait_for(customer, "ai:complete")
     deltas = [p["delta"] for n, p in seen if n == "ai:delta"]
-    assert deltas == stub.chunks
+    # The first chunk goes out at once; the rest arrived within AI_DELTA_INTERVAL: one event.
+    assert deltas == [stub.chunks[0], "".join(stub.chunks[1:])]
     reply = [p for n, p in seen if n == "message:new"][-1]
     assert reply["content"] == "".join(stub.chunks)
     meta = reply["metadata"]
@@ -214,3 +215,16 @@ def test_a_message_written_while_the_reply_is_stored_is_answered_too(
     assert [m["answeredSeq"] for t, _, m in stored if t == "AI"] == [last_seq, last_seq + 1]
     last_chat = [r for r in stub.requests if r.get("stream")][-1]
     assert "unfreeze" in json.dumps(last_chat["messages"])
+
+
+def test_chunks_slower_than_the_delta_interval_go_out_one_by_one(
+    openai_app: Any, stub: Any, chat_client: Any
+) -> None:
+    assert openai_app.config["AI_DELTA_INTERVAL"] == 0.05
+    stub.chunk_delay = 0.12
+    sid = _open(openai_app, "oa-cust-10")
+    customer = chat_client(openai_app, "oa-cust-10")
+    _join(customer, sid)
+    customer.emit("message:send", {"sessionId": sid, "content": "How do I freeze my card?"})
+    seen = wait_for(customer, "ai:complete", timeout=10)
+    assert [p["delta"] for n, p in seen if n == "ai:delta"] == stub.chunks
