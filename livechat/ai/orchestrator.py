@@ -219,12 +219,14 @@ class Orchestrator:
         deltas = _Deltas(sid, stream_id, self.delta_interval)
         try:
             chunks = iter(self.provider.stream(prompt, reply, deadline))
+            first = True
             while not (turn.cancelled or turn.superseded):
                 delta = self._provider_call(turn, next, chunks, None)
                 if delta is None:
                     break
-                if deltas.sent == 0 and not deltas.held:
+                if first:
                     metrics(self.app).ai_first_token.observe(time.monotonic() - turn.started)
+                    first = False
                 deltas.add(delta)
         except TurnInterrupted:
             pass
@@ -279,24 +281,32 @@ class Orchestrator:
         notice_key: str = "queued",
     ) -> None:
         """``reason`` is for people (the queue shows it); ``rule`` names the rule that fired."""
-        language = local.language
+        self._queue(
+            ctx.session_id,
+            local.language,
+            notice_key,
+            reason=reason,
+            rule=rule,
+            priority=priority,
+            intent=found["intent"],
+            sentiment=found["sentiment"],
+            summary=handoff_packet(ctx, found, rule or reason, reason),
+        )
+
+    def _queue(self, session_id: str, language: str, notice_key: str, **details: Any) -> None:
+        """Escalate (ticket, WAITING, queue) with the customer's notice in their language."""
         try:
             escalation.escalate(
-                ctx.session_id,
-                reason=reason,
-                rule=rule,
-                priority=priority,
-                intent=found["intent"],
-                sentiment=found["sentiment"],
-                summary=handoff_packet(ctx, found, rule or reason, reason),
+                session_id,
                 requested_by=AI_SENDER_ID,
                 notice=lambda position, minutes: notice(
                     language, notice_key, position=position, minutes=minutes
                 ),
                 minutes_per_chat=self.minutes_per_chat,
+                **details,
             )
         except DomainError as exc:  # ended meanwhile: nothing to hand over
-            log.info("no handoff for %s: %s", ctx.session_id, exc.code)
+            log.info("no handoff for %s: %s", session_id, exc.code)
 
     def _rescue(self, turn: Turn) -> None:
         """A turn died of an unexpected error: the customer is told and a person takes over
@@ -317,19 +327,13 @@ class Orchestrator:
             },
         )
         try:
-            language = assistant.customer_language(sid)
-            escalation.escalate(
+            self._queue(
                 sid,
+                assistant.customer_language(sid),
+                "ai_unavailable",
                 reason="ai_unavailable",
-                requested_by=AI_SENDER_ID,
                 summary="Handed over: the assistant failed on this chat (see the server log).",
-                notice=lambda position, minutes: notice(
-                    language, "ai_unavailable", position=position, minutes=minutes
-                ),
-                minutes_per_chat=self.minutes_per_chat,
             )
-        except DomainError as exc:  # ended meanwhile: nothing to hand over
-            log.info("no handoff for %s: %s", sid, exc.code)
         except Exception:
             assistant.discard_failed_work()
             log.exception("could not hand %s over after the crash", sid)
@@ -356,23 +360,21 @@ class _Deltas:
 
     def __init__(self, session_id: str, stream_id: str, interval: float) -> None:
         self._sid, self._stream_id, self._interval = session_id, stream_id, interval
-        self.held = ""
-        self.sent = 0
-        self._last = 0.0
+        self._held = ""
+        self._last: float | None = None  # when the last event went out
 
     def add(self, text: str) -> None:
-        self.held += text
+        self._held += text
         now = time.monotonic()
-        if self.sent == 0 or now - self._last >= self._interval:
-            self._last = now
+        if self._last is None or now - self._last >= self._interval:
             self.flush()
 
     def flush(self) -> None:
-        if not self.held:
+        if not self._held:
             return
-        payload = {"sessionId": self._sid, "streamId": self._stream_id, "delta": self.held}
-        self.held = ""
-        self.sent += 1
+        payload = {"sessionId": self._sid, "streamId": self._stream_id, "delta": self._held}
+        self._held = ""
+        self._last = time.monotonic()
         push.to_session(self._sid, "ai:delta", payload)
 
 
