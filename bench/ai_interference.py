@@ -46,6 +46,7 @@ from typing import Any
 from _server import (
     LOADGEN_CPUS,
     PROJECT,
+    SERVER_CPUS,
     LineProcess,
     ProjectServer,
     cpu_seconds,
@@ -84,6 +85,22 @@ print(json.dumps({"streamRequests": sum(1 for r in stub.requests if r.get("strea
                   "classifyRequests": sum(1 for r in stub.requests if "response_format" in r),
                   "chunksPerStream": len(stub.chunks)}), flush=True)
 stub.stop()
+"""
+
+# --calibrate: plain CPU work on the server's core instead of the AI traffic, at normal priority,
+# in short slices at random (Poisson) moments, as the AI's relays and statements arrive. It
+# answers "is the AI's cost more than the CPU it takes on that core?": if this moves p99 as much
+# as the same CPU share of AI traffic does, nothing in the AI path blocks anybody; it is load.
+BURNER = r"""
+import random, sys, time
+share, slice_s = float(sys.argv[1]) / 100, float(sys.argv[2]) / 1000
+gap = slice_s * (1 - share) / share
+print("ready", flush=True)
+while True:
+    end = time.perf_counter() + slice_s
+    while time.perf_counter() < end:
+        pass
+    time.sleep(random.expovariate(1 / gap))
 """
 
 ANSWER = (
@@ -151,6 +168,24 @@ def integrity_problems(h: dict[str, Any]) -> list[str]:
     if h["connectFailed"]:
         bad.append(f"connect failures {h['connectFailed']}")
     return bad
+
+
+def start_burner(args: argparse.Namespace, venv: str) -> subprocess.Popen[bytes]:
+    """--calibrate: the CPU burner on the server's core, at normal priority, once it runs."""
+    argv = [
+        "taskset",
+        "-c",
+        SERVER_CPUS,
+        os.path.join(venv, "bin", "python"),
+        "-c",
+        BURNER,
+        str(args.calibrate),
+        str(args.calibrate_slice_ms),
+    ]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE)  # noqa: S603 - our own command line
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    return proc
 
 
 @contextlib.contextmanager
@@ -281,7 +316,10 @@ def run(args: argparse.Namespace) -> int:
                         for kind in "ab" if rnd % 2 == 0 else "ba":
                             side = [stub.proc.pid, ai.proc.pid]
                             w0 = cpu_seconds(worker.pid) if worker else 0.0
-                            if kind == "b":
+                            burner = None
+                            if kind == "b" and args.calibrate:
+                                burner = start_burner(args, srv.venv)
+                            elif kind == "b":
                                 ai.send("start", 10)
                                 time.sleep(args.ai_warmup)  # every stream under way
                             c0, t0 = sum(map(cpu_seconds, side)), time.monotonic()
@@ -299,13 +337,19 @@ def run(args: argparse.Namespace) -> int:
                                 100 * (sum(map(cpu_seconds, side)) - c0) / (time.monotonic() - t0)
                             )
                             elapsed = time.monotonic() - t0
+                            if burner is not None:
+                                burn_pct = 100 * cpu_seconds(burner.pid) / elapsed
+                                burner.kill()
+                                burner.wait()
                             h = human(r)
                             h.update(kind=kind, round=rnd + 1, aiSideCpuPct=round(side_pct, 1))
                             if worker:
                                 h["assistantCpuPct"] = round(
                                     100 * (cpu_seconds(worker.pid) - w0) / elapsed, 1
                                 )
-                            if kind == "b":
+                            if burner is not None:
+                                h["calibrationCpuPct"] = round(burn_pct, 1)
+                            elif kind == "b":
                                 res = ai.send("stop", args.settle + 30)
                                 res.pop("event", None)
                                 ai_results.append(res)
@@ -315,7 +359,7 @@ def run(args: argparse.Namespace) -> int:
                                 f"{h['deliveredPerSec']}/s"
                                 + (
                                     f", AI {ai_results[-1]['completed']} replies"
-                                    if kind == "b"
+                                    if kind == "b" and not args.calibrate
                                     else ""
                                 )
                             )
@@ -365,7 +409,7 @@ def report(
         r["lost"] or r["deliveredPerSec"] < 0.95 * r["sentPerSec"] or (r["p99"] or 0) > 1000
         for r in a
     )
-    if not ai_sum["completed"]:
+    if not ai_sum["completed"] and not args.calibrate:
         problems.append("no AI reply completed: the interference scenario did not happen")
     result = {
         "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -389,13 +433,18 @@ def report(
             if args.worker and args.worker_sched == "nice"
             else None,
             "standIns": args.stand_ins,
+            "calibrateCpuPct": args.calibrate or None,
+            "calibrateSliceMs": args.calibrate_slice_ms if args.calibrate else None,
         },
         "humanA": a,
         "humanB": b,
         "p99RatioBA": ratio,
         "p99RatioPerRound": per_round,
         "p99RatioTarget": 1.10,
-        "p99RatioMet": ratio is not None and ratio < 1.10 and not saturated,
+        # A calibration run says what plain CPU does to p99; it cannot meet the AI target.
+        "p99RatioMet": None
+        if args.calibrate
+        else ratio is not None and ratio < 1.10 and not saturated,
         "baselineSaturated": saturated,
         "ai": ai_sum,
         "aiRuns": ai_results,
@@ -416,6 +465,7 @@ def report(
         ("server CPU % (+ DB backends)", None),
         ("AI stub + driver CPU % (CPU 1)", "aiSideCpuPct"),
         *([("assistant process CPU %", "assistantCpuPct")] if args.worker else []),
+        *([("calibration burner CPU % (CPU 0)", "calibrationCpuPct")] if args.calibrate else []),
         ("other processes CPU %", "otherCpuPct"),
     ):
         if key is None and label.startswith("lost"):
@@ -424,41 +474,54 @@ def report(
             rows.append([label, va, vb, ""])
         elif key is None:
             rows.append([label, _cpu(a), _cpu(b), ""])
+        elif key == "calibrationCpuPct":
+            rows.append([label, "-", med(b, key), ""])
         else:
             x, y = med(a, key), med(b, key)
             rows.append([label, x, y, round(y / x, 2) if x and y is not None else None])
     print()
-    print(table(["figure", "(a) no AI", "(b) 20 AI streams", "(b)/(a)"], rows))
+    b_label = f"(b) {args.calibrate:g} % CPU burner" if args.calibrate else "(b) 20 AI streams"
+    print(table(["figure", "(a) no AI", b_label, "(b)/(a)"], rows))
     r0 = ai_results[0] if ai_results else {}
     print()
-    print(
-        table(
-            ["AI traffic during (b)", "value"],
-            [
-                ["replies completed", ai_sum["completed"]],
-                ["replies completed / s", ai_sum["completedPerSec"]],
-                ["ai:delta received / s", ai_sum["deltasPerSec"]],
+    if not args.calibrate:
+        print(
+            table(
+                ["AI traffic during (b)", "value"],
                 [
-                    f"deltas per reply (min-max; stub sends {stub_stats.get('chunksPerStream')})",
-                    f"{(r0.get('deltasPerReply') or {}).get('min')}-"
-                    f"{(r0.get('deltasPerReply') or {}).get('max')}",
+                    ["replies completed", ai_sum["completed"]],
+                    ["replies completed / s", ai_sum["completedPerSec"]],
+                    ["ai:delta received / s", ai_sum["deltasPerSec"]],
+                    [
+                        f"deltas per reply (min-max; stub sends {stub_stats.get('chunksPerStream')})",
+                        f"{(r0.get('deltasPerReply') or {}).get('min')}-"
+                        f"{(r0.get('deltasPerReply') or {}).get('max')}",
+                    ],
+                    [
+                        "first delta p50 (ms after asking)",
+                        (r0.get("firstDeltaMs") or {}).get("p50"),
+                    ],
+                    ["reply complete p50 / p99 (ms)", _pair(r0.get("replyMs"))],
+                    ["ai:error / cancelled / timeouts", _errs(ai_sum)],
+                    [
+                        "stub stream / classify requests",
+                        _pair(stub_stats, "streamRequests", "classifyRequests"),
+                    ],
                 ],
-                ["first delta p50 (ms after asking)", (r0.get("firstDeltaMs") or {}).get("p50")],
-                ["reply complete p50 / p99 (ms)", _pair(r0.get("replyMs"))],
-                ["ai:error / cancelled / timeouts", _errs(ai_sum)],
-                [
-                    "stub stream / classify requests",
-                    _pair(stub_stats, "streamRequests", "classifyRequests"),
-                ],
-            ],
+            )
         )
-    )
     print()
-    verdict = "met" if result["p99RatioMet"] else "NOT met"
-    print(
-        f"p99 (b)/(a) = {ratio} (target < 1.10: {verdict}; per round {per_round}); "
-        f"run took {seconds:.0f} s"
-    )
+    if args.calibrate:
+        print(
+            f"p99 (b)/(a) = {ratio} with {args.calibrate:g} % of a core burnt on the server's "
+            f"core (calibration, per round {per_round}); run took {seconds:.0f} s"
+        )
+    else:
+        verdict = "met" if result["p99RatioMet"] else "NOT met"
+        print(
+            f"p99 (b)/(a) = {ratio} (target < 1.10: {verdict}; per round {per_round}); "
+            f"run took {seconds:.0f} s"
+        )
     if saturated:
         print(
             "WARNING: the baseline (a) is saturated (not everything delivered, or p99 > 1 s): "
@@ -469,7 +532,10 @@ def report(
     print(
         machine_note(
             max(
-                (r["otherCpuPct"] or 0) - (r["aiSideCpuPct"] or 0) - (r.get("assistantCpuPct") or 0)
+                (r["otherCpuPct"] or 0)
+                - (r["aiSideCpuPct"] or 0)
+                - (r.get("assistantCpuPct") or 0)
+                - (r.get("calibrationCpuPct") or 0)
                 for r in runs
             )
         )
@@ -523,6 +589,18 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=40, help="measured seconds per run")
     ap.add_argument("--warmup", type=float, default=5)
     ap.add_argument("--drain", type=float, default=5)
+    ap.add_argument(
+        "--calibrate",
+        type=float,
+        default=0,
+        metavar="PCT",
+        help="(b) burns PCT %% of a core on the server's core (normal priority, short slices "
+        "at random moments) instead of running AI traffic: what that much plain CPU does "
+        "to p99, to compare with an AI run's added server + DB CPU",
+    )
+    ap.add_argument(
+        "--calibrate-slice-ms", type=float, default=0.5, help="length of one burner slice"
+    )
     ap.add_argument("--customers", type=int, default=20, help="AI replies kept in flight")
     ap.add_argument("--chunks", type=int, default=15, help="chunks per streamed reply")
     ap.add_argument("--chunk-delay", type=float, default=0.2, help="seconds between chunks")
