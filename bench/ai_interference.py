@@ -170,6 +170,17 @@ def integrity_problems(h: dict[str, Any]) -> list[str]:
     return bad
 
 
+def redis_server_pids() -> list[int]:
+    """The machine's redis-server processes (the bench's Redis runs on this machine)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{d}/comm") as f:
+                if f.read().strip() == "redis-server":
+                    pids.append(int(d))
+    return pids
+
+
 def start_burner(args: argparse.Namespace, venv: str) -> subprocess.Popen[bytes]:
     """--calibrate: the CPU burner on the server's core, at normal priority, once it runs."""
     argv = [
@@ -316,12 +327,15 @@ def run(args: argparse.Namespace) -> int:
                         for kind in "ab" if rnd % 2 == 0 else "ba":
                             side = [stub.proc.pid, ai.proc.pid]
                             w0 = cpu_seconds(worker.pid) if worker else 0.0
+                            srv.checkpoint()  # no timed checkpoint inside the phase
                             burner = None
                             if kind == "b" and args.calibrate:
                                 burner = start_burner(args, srv.venv)
                             elif kind == "b":
                                 ai.send("start", 10)
                                 time.sleep(args.ai_warmup)  # every stream under way
+                            redis_pids = redis_server_pids() if args.worker else []
+                            r0 = sum(map(cpu_seconds, redis_pids))
                             c0, t0 = sum(map(cpu_seconds, side)), time.monotonic()
                             r = harness.loadgen(
                                 target,
@@ -337,12 +351,15 @@ def run(args: argparse.Namespace) -> int:
                                 100 * (sum(map(cpu_seconds, side)) - c0) / (time.monotonic() - t0)
                             )
                             elapsed = time.monotonic() - t0
+                            redis_pct = 100 * (sum(map(cpu_seconds, redis_pids)) - r0) / elapsed
                             if burner is not None:
                                 burn_pct = 100 * cpu_seconds(burner.pid) / elapsed
                                 burner.kill()
                                 burner.wait()
                             h = human(r)
                             h.update(kind=kind, round=rnd + 1, aiSideCpuPct=round(side_pct, 1))
+                            if redis_pids:
+                                h["redisCpuPct"] = round(redis_pct, 1)
                             if worker:
                                 h["assistantCpuPct"] = round(
                                     100 * (cpu_seconds(worker.pid) - w0) / elapsed, 1
@@ -400,6 +417,7 @@ def report(
     window = sum(x["windowS"] for x in ai_results) or None
     ai_sum["deltasPerSec"] = round(ai_sum["deltas"] / window, 1) if window else None
     ai_sum["completedPerSec"] = round(ai_sum["completed"] / window, 2) if window else None
+    ai_sum["serverCoreMsPerReply"] = server_core_ms_per_reply(a, b, ai_sum["completedPerSec"])
     ai_sum["errors"] = _merge(x["errors"] for x in ai_results)
     ai_sum["cancelled"] = _merge(x["cancelled"] for x in ai_results)
     ai_sum["ackFailed"] = _merge(x["ackFailed"] for x in ai_results)
@@ -463,6 +481,7 @@ def report(
         ("delivered msg/s", "deliveredPerSec"),
         ("lost / duplicated", None),
         ("server CPU % (+ DB backends)", None),
+        *([("Redis CPU %", "redisCpuPct")] if args.worker else []),
         ("AI stub + driver CPU % (CPU 1)", "aiSideCpuPct"),
         *([("assistant process CPU %", "assistantCpuPct")] if args.worker else []),
         *([("calibration burner CPU % (CPU 0)", "calibrationCpuPct")] if args.calibrate else []),
@@ -491,9 +510,15 @@ def report(
                 [
                     ["replies completed", ai_sum["completed"]],
                     ["replies completed / s", ai_sum["completedPerSec"]],
+                    [
+                        "server-core CPU per reply, ms (server + DB"
+                        + (" + Redis)" if args.worker else ")"),
+                        ai_sum["serverCoreMsPerReply"],
+                    ],
                     ["ai:delta received / s", ai_sum["deltasPerSec"]],
                     [
-                        f"deltas per reply (min-max; stub sends {stub_stats.get('chunksPerStream')})",
+                        "deltas per reply (min-max; stub sends "
+                        f"{stub_stats.get('chunksPerStream')})",
                         f"{(r0.get('deltasPerReply') or {}).get('min')}-"
                         f"{(r0.get('deltasPerReply') or {}).get('max')}",
                     ],
@@ -536,6 +561,7 @@ def report(
                 - (r["aiSideCpuPct"] or 0)
                 - (r.get("assistantCpuPct") or 0)
                 - (r.get("calibrationCpuPct") or 0)
+                - (r.get("redisCpuPct") or 0)
                 for r in runs
             )
         )
@@ -559,6 +585,21 @@ def _merge(dicts: Any) -> dict[str, int]:
         for k, v in d.items():
             out[k] = out.get(k, 0) + v
     return out
+
+
+def server_core_ms_per_reply(
+    a: list[dict[str, Any]], b: list[dict[str, Any]], replies_per_s: float | None
+) -> float | None:
+    """CPU that one AI reply adds on the server's core: server + its DB backends (+ Redis),
+    (b) minus (a), over the replies per second. Far steadier from run to run than p99."""
+
+    def core(r: dict[str, Any]) -> float:
+        return (r["serverCpuPct"] or 0) + (r["dbCpuPct"] or 0) + (r.get("redisCpuPct") or 0)
+
+    if not a or not b or not replies_per_s or a[0]["serverCpuPct"] is None:
+        return None
+    added = statistics.median(map(core, b)) - statistics.median(map(core, a))
+    return round(10 * added / replies_per_s, 1)  # % of a core -> ms per second, per reply
 
 
 def _cpu(rs: list[dict[str, Any]]) -> str:
