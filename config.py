@@ -92,6 +92,10 @@ class Config:
         # with the next one (0: one ai:delta per chunk). A model streaming a token every ~20 ms
         # would otherwise cost every process on the way one event per token per reply.
         self.AI_DELTA_INTERVAL = _float("AI_DELTA_INTERVAL", 0.05)
+        # An assistant process sends the events it emits within this many seconds to the web
+        # processes as one Redis message (0: one per event): each costs every web process a
+        # wake-up and a read, and a reply is ~18 events (docs/performance.md).
+        self.AI_RELAY_INTERVAL = _float("AI_RELAY_INTERVAL", 0.01)
         # inline: each web process runs its own AI turns. external: web processes hand turns to
         # `flask livechat assistant` processes through Redis, so people's messages never share
         # a CPU with the assistant (README, "Deployment").
@@ -175,6 +179,8 @@ class Config:
             raise ConfigError("AI_WORKER=external hands turns over through Redis: set REDIS_URL")
         if not 0 <= self.AI_DELTA_INTERVAL <= 1:
             raise ConfigError("AI_DELTA_INTERVAL must be between 0 and 1 second")
+        if not 0 <= self.AI_RELAY_INTERVAL <= 0.5:
+            raise ConfigError("AI_RELAY_INTERVAL must be between 0 and 0.5 second")
         if self.AI_RESUME_INTERVAL <= 0:
             raise ConfigError("AI_RESUME_INTERVAL must be positive")
         if self.LOG_FORMAT not in ("json", "text"):

@@ -155,6 +155,7 @@ def assistant_process(host: str, port: int | None) -> None:
     from gevent import monkey
 
     from livechat.ai.worker import AssistantWorker
+    from livechat.realtime import relay_in_batches
 
     if not monkey.is_module_patched("socket"):
         raise click.ClickException("run it as `flask --app wsgi livechat assistant` (gevent)")
@@ -169,6 +170,7 @@ def assistant_process(host: str, port: int | None) -> None:
     # Events published here (the reply, a handoff) go straight to this process's orchestrator.
     app.extensions["livechat.ai.dispatch"] = app.extensions["livechat.ai"]
     worker = AssistantWorker(app)
+    relay = relay_in_batches(app, app.config["AI_RELAY_INTERVAL"])
     server = worker.serve(host, port) if port is not None else None
     for sig in (signal.SIGTERM, signal.SIGINT):
         gevent.signal_handler(sig, worker.stopped.set)
@@ -177,5 +179,7 @@ def assistant_process(host: str, port: int | None) -> None:
     worker.wait()
     click.echo("livechat assistant: stopping (running replies get 10 s to finish)", err=True)
     worker.stop(grace=10)
+    if relay is not None:
+        relay.flush()  # the last replies' events
     if server is not None:
         server.stop(timeout=1)

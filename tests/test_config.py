@@ -130,3 +130,12 @@ def test_delta_interval_is_checked(monkeypatch: pytest.MonkeyPatch, value: str) 
         load_config("development")
     monkeypatch.setenv("AI_DELTA_INTERVAL", "0")
     assert load_config("development").AI_DELTA_INTERVAL == 0
+
+
+@pytest.mark.parametrize("value", ["-0.01", "0.6", "later"])
+def test_relay_interval_is_checked(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("AI_RELAY_INTERVAL", value)
+    with pytest.raises(ConfigError, match="AI_RELAY_INTERVAL"):
+        load_config("development")
+    monkeypatch.setenv("AI_RELAY_INTERVAL", "0")
+    assert load_config("development").AI_RELAY_INTERVAL == 0

@@ -8,6 +8,8 @@ from flask import Flask
 from flask_socketio import SocketIO
 from socketio.packet import Packet
 
+from livechat.realtime.relay import RelayManager
+
 
 class JsonPacket(Packet):
     """Our events carry JSON only (docs/protocol.md): skip python-socketio's recursive scan of
@@ -15,6 +17,16 @@ class JsonPacket(Packet):
     client sends are still decoded (and refused by the schemas like any other bad payload)."""
 
     uses_binary_events = False
+
+
+def relay_in_batches(app: Flask, seconds: float) -> RelayManager | None:
+    """Publish this process's events to the other processes in batches of ``seconds``
+    (assistant processes, which hold no sockets); the manager, or None without Redis."""
+    manager = app.extensions["socketio"].server.manager
+    if not isinstance(manager, RelayManager):
+        return None
+    manager.batch_seconds = seconds
+    return manager
 
 
 def init_realtime(app: Flask) -> SocketIO:
@@ -30,13 +42,18 @@ def init_realtime(app: Flask) -> SocketIO:
     from livechat.realtime.typing import TypingTracker
 
     cfg = app.config
+    queue: dict[str, Any] = {}
+    if cfg.get("REDIS_URL"):
+        # Rooms shared with the other processes through Redis (batches: see relay.py).
+        queue["client_manager"] = RelayManager(
+            cfg["REDIS_URL"], channel=f"{cfg['REDIS_CHANNEL']}-socketio"
+        )
     socketio = SocketIO(
         app,
         path=cfg["SOCKETIO_PATH"],
         # None = same origin only. An empty list would switch engine.io's origin check off.
         cors_allowed_origins=cfg["CORS_ORIGINS"] or None,
-        message_queue=cfg.get("REDIS_URL"),
-        channel=f"{cfg['REDIS_CHANNEL']}-socketio",
+        **queue,
         async_mode=cfg.get("SOCKETIO_ASYNC_MODE", "gevent"),
         # One socket's events run in order (a customer's two sends keep their order); other
         # sockets are unaffected, each has its own greenlet.

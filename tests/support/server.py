@@ -73,6 +73,11 @@ class ServerProcess:
         self._log = open(log_path, "w")
         self._start()
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment the process runs with."""
+        return dict(self._env)
+
     def _start(self) -> None:
         argv = [a.replace("{port}", str(self.port)) for a in self._argv]  # e.g. gunicorn --bind
         self.proc = subprocess.Popen(

@@ -1,0 +1,84 @@
+"""The Socket.IO message queue between processes (Redis), with batched publishing.
+
+python-socketio's ``RedisManager`` publishes one Redis message per emit, and every web process
+wakes, reads and parses each one. An assistant process (``AI_WORKER=external``) emits ~18
+events per reply (``ai:processing``, the deltas, the stored reply, ``ai:complete``) for
+sockets it does not hold, so each of them costs every web process a wake-up and a Redis read.
+With ``batch_seconds`` set (assistant processes: ``AI_RELAY_INTERVAL``), the events emitted
+within that interval go out as one Redis message, which the web processes unpack in order.
+
+Web processes keep publishing at once (people's messages must not wait) and understand
+batches from any process; a batch of one is sent as the plain message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gevent
+import socketio
+
+log = logging.getLogger(__name__)
+
+BATCH_METHOD = "batch"
+
+
+class RelayManager(socketio.RedisManager):  # type: ignore[misc]
+    """``RedisManager`` that unpacks batches when listening and, with ``batch_seconds``,
+    publishes in batches: one Redis message per interval, in emit order."""
+
+    def __init__(self, url: str, *, batch_seconds: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self.batch_seconds = batch_seconds
+        self._batch: list[dict[str, Any]] = []
+        self._flusher: gevent.Greenlet | None = None
+
+    # ---- publishing ------------------------------------------------------------------------
+
+    def _publish(self, data: dict[str, Any]) -> Any:
+        if self.batch_seconds <= 0:
+            return super()._publish(data)
+        self._batch.append(data)
+        if self._flusher is None:
+            self._flusher = gevent.spawn_later(self.batch_seconds, self._flush_later)
+        return None
+
+    def _flush_later(self) -> None:
+        self._flusher = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Publish what is waiting now (also at shutdown: nothing emitted is left behind)."""
+        if self._flusher is not None:
+            self._flusher.kill(block=False)
+            self._flusher = None
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        message = batch[0] if len(batch) == 1 else {"method": BATCH_METHOD, "messages": batch}
+        # RedisManager._publish retries once and logs (never raises) when Redis is away; the
+        # events are live updates of what is stored, which clients catch up on by seq.
+        super()._publish(message)
+
+    # ---- listening -------------------------------------------------------------------------
+
+    def _listen(self) -> Any:
+        for message in super()._listen():
+            yield from unpack(message, self.json)
+
+
+def unpack(message: Any, json: Any) -> list[Any]:
+    """The messages one Redis message carries: a batch's, in order, or the message itself
+    (anything unreadable is passed on as it came; the listener ignores it)."""
+    try:
+        data = message if isinstance(message, dict) else json.loads(message)
+    except (TypeError, ValueError):
+        return [message]
+    if not isinstance(data, dict) or data.get("method") != BATCH_METHOD:
+        return [data]
+    inner = data.get("messages")
+    if not isinstance(inner, list):
+        log.warning("ignored a malformed Socket.IO relay batch")
+        return []
+    return [m for m in inner if isinstance(m, dict)]
