@@ -9,11 +9,17 @@ within that interval go out as one Redis message, which the web processes unpack
 
 Web processes keep publishing at once (people's messages must not wait) and understand
 batches from any process; a batch of one is sent as the plain message.
+
+The listener also comes back sooner after a Redis outage: python-socketio doubles its wait
+between attempts up to 60 s, so live relay could stay off for a minute after Redis returned;
+here the wait stops growing at ``LISTEN_RETRY_MAX_SECONDS``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import gevent
@@ -22,6 +28,16 @@ import socketio
 log = logging.getLogger(__name__)
 
 BATCH_METHOD = "batch"
+LISTEN_RETRY_FIRST_SECONDS = 0.5
+LISTEN_RETRY_MAX_SECONDS = 5.0
+
+
+def retry_delays() -> Iterator[float]:
+    """Waits between the listener's reconnection attempts: doubling, capped."""
+    delay = LISTEN_RETRY_FIRST_SECONDS
+    while True:
+        yield delay
+        delay = min(delay * 2, LISTEN_RETRY_MAX_SECONDS)
 
 
 class RelayManager(socketio.RedisManager):  # type: ignore[misc]
@@ -62,6 +78,21 @@ class RelayManager(socketio.RedisManager):  # type: ignore[misc]
         super()._publish(message)
 
     # ---- listening -------------------------------------------------------------------------
+
+    def _redis_listen_with_retries(self) -> Iterator[Any]:
+        # python-socketio's loop (a fresh connection and subscription after anything ends the
+        # listening), with the capped waits of retry_delays().
+        delays = retry_delays()
+        while True:
+            try:
+                self._redis_connect()
+                self.pubsub.subscribe(self.channel)
+                delays = retry_delays()
+                yield from self.pubsub.listen()
+            except Exception as exc:  # whatever the client raises, listen again
+                delay = next(delays)
+                log.warning("Socket.IO relay lost Redis (%s); retrying in %.1f s", exc, delay)
+                time.sleep(delay)
 
     def _listen(self) -> Any:
         for message in super()._listen():

@@ -8,10 +8,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import gevent
 import pytest
 import redis
 
-from livechat.realtime.relay import RelayManager, unpack
+from livechat.realtime.relay import RelayManager, retry_delays, unpack
 
 
 @pytest.fixture()
@@ -95,3 +96,44 @@ def test_without_an_interval_every_event_is_published_at_once(
 )
 def test_unpack_never_fails_on_what_it_reads(raw: bytes, expected: list[Any]) -> None:
     assert unpack(raw, json) == expected
+
+
+def test_listener_waits_grow_but_stop_at_the_cap() -> None:
+    delays = retry_delays()
+    assert [next(delays) for _ in range(7)] == [0.5, 1, 2, 4, 5, 5, 5]
+
+
+def test_listener_reconnects_after_redis_drops_it(redis_url: str) -> None:
+    channel = f"lc-test-relay-{secrets.token_hex(4)}"
+    name = f"lc-test-listener-{secrets.token_hex(4)}"
+    listener = RelayManager(redis_url, channel=channel, redis_options={"client_name": name})
+    got: list[Any] = []
+
+    def listen() -> None:
+        for message in listener._listen():
+            got.append(message)
+
+    greenlet = gevent.spawn(listen)
+    admin = redis.Redis.from_url(redis_url)
+    try:
+
+        def publish_until_heard(text: str) -> None:
+            deadline = time.monotonic() + 5
+            while not any(m.get("event") == text for m in got):
+                assert time.monotonic() < deadline, f"{text!r} never arrived: {got}"
+                admin.publish(channel, json.dumps({"method": "emit", "event": text}))
+                gevent.sleep(0.1)
+
+        publish_until_heard("before")
+        # Redis drops the listener's connection (as a restart does): it comes back by itself,
+        # after the first, short wait.
+        ids = [c["id"] for c in admin.client_list() if c.get("name") == name]
+        assert ids, "the listener's connection is not in CLIENT LIST"
+        for client_id in ids:
+            admin.client_kill_filter(_id=client_id)
+        dropped_at = time.monotonic()
+        publish_until_heard("after")
+        assert time.monotonic() - dropped_at < 3
+    finally:
+        greenlet.kill()
+        admin.close()
