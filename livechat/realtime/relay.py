@@ -7,13 +7,8 @@ sockets it does not hold, so each of them costs every web process a wake-up and 
 With ``batch_seconds`` set (assistant processes: ``AI_RELAY_INTERVAL``), the events emitted
 within that interval go out as one Redis message, which the web processes unpack in order.
 
-Web processes keep publishing at once (people's messages must not wait). A web process relays
-batches on a lane of their own, in order, one event at a time, each once the process has no
-I/O to handle (at most ``BATCH_MAX_WAIT_SECONDS`` after the batch arrived; later than that they
-go at once): the 20 deltas of 20 replies streaming in step arrive together, and relayed in one
-go they held up people's messages for their whole length (human fan-out p99 x2 at 125 msg/s in
-bench/run ai). Only assistant processes publish batches (a batch of one included); everything
-else, people's messages from other web processes among it, is relayed as it comes.
+Web processes keep publishing at once (people's messages must not wait) and understand
+batches from any process; a batch of one is sent as the plain message.
 
 The listener also comes back sooner after a Redis outage: python-socketio doubles its wait
 between attempts up to 60 s, so live relay could stay off for a minute after Redis returned;
@@ -28,13 +23,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import gevent
-import gevent.queue
 import socketio
 
 log = logging.getLogger(__name__)
 
 BATCH_METHOD = "batch"
-BATCH_MAX_WAIT_SECONDS = 0.05
 LISTEN_RETRY_FIRST_SECONDS = 0.5
 LISTEN_RETRY_MAX_SECONDS = 5.0
 
@@ -56,8 +49,6 @@ class RelayManager(socketio.RedisManager):  # type: ignore[misc]
         self.batch_seconds = batch_seconds
         self._batch: list[dict[str, Any]] = []
         self._flusher: gevent.Greenlet | None = None
-        self._batches: gevent.queue.Queue[tuple[float, list[dict[str, Any]]]] = gevent.queue.Queue()
-        self._lane: Any = None
 
     # ---- publishing ------------------------------------------------------------------------
 
@@ -74,15 +65,14 @@ class RelayManager(socketio.RedisManager):  # type: ignore[misc]
         self.flush()
 
     def flush(self) -> None:
-        """Publish what is waiting now (also at shutdown: nothing emitted is left behind), as a
-        batch even when it is one event: web processes relay batches after their own work."""
+        """Publish what is waiting now (also at shutdown: nothing emitted is left behind)."""
         if self._flusher is not None:
             self._flusher.kill(block=False)
             self._flusher = None
         batch, self._batch = self._batch, []
         if not batch:
             return
-        message = {"method": BATCH_METHOD, "messages": batch}
+        message = batch[0] if len(batch) == 1 else {"method": BATCH_METHOD, "messages": batch}
         # RedisManager._publish retries once and logs (never raises) when Redis is away; the
         # events are live updates of what is stored, which clients catch up on by seq.
         super()._publish(message)
@@ -106,63 +96,20 @@ class RelayManager(socketio.RedisManager):  # type: ignore[misc]
 
     def _listen(self) -> Any:
         for message in super()._listen():
-            events, batched = unpack(message, self.json)
-            if not batched:
-                yield from events
-            elif events:
-                self._batches.put((time.monotonic() + BATCH_MAX_WAIT_SECONDS, events))
-                if self._lane is None:
-                    self._lane = self.server.start_background_task(self._relay_batches)
-
-    def _relay_batches(self) -> None:
-        while True:
-            deadline, events = self._batches.get()
-            for event in events:
-                when_idle(deadline - time.monotonic())
-                self._dispatch(event)
-
-    def _dispatch(self, data: dict[str, Any]) -> None:
-        # What python-socketio's listener does with each message it reads.
-        method = data.get("method")
-        try:
-            if method == "callback":
-                self._handle_callback(data)
-            elif data.get("host_id") != self.host_id:
-                handler = {
-                    "emit": self._handle_emit,
-                    "disconnect": self._handle_disconnect,
-                    "enter_room": self._handle_enter_room,
-                    "leave_room": self._handle_leave_room,
-                    "close_room": self._handle_close_room,
-                }.get(method)
-                if handler is not None:
-                    handler(data)
-        except Exception:
-            log.exception("could not relay a batched Socket.IO event")
+            yield from unpack(message, self.json)
 
 
-def when_idle(max_wait: float) -> None:
-    """Return once the event loop has no I/O to handle, or after ``max_wait`` (at once when it
-    is not positive), so a process that is never idle still relays."""
-    if max_wait <= 0:
-        gevent.sleep(0)  # still let others run between two events
-        return
-    with gevent.Timeout(max_wait, False):
-        gevent.idle()
-
-
-def unpack(message: Any, json: Any) -> tuple[list[Any], bool]:
-    """(the messages one Redis message carries, whether it was a batch): a batch's, in order,
-    or the message itself (anything unreadable is passed on as it came; the listener ignores
-    it)."""
+def unpack(message: Any, json: Any) -> list[Any]:
+    """The messages one Redis message carries: a batch's, in order, or the message itself
+    (anything unreadable is passed on as it came; the listener ignores it)."""
     try:
         data = message if isinstance(message, dict) else json.loads(message)
     except (TypeError, ValueError):
-        return [message], False
+        return [message]
     if not isinstance(data, dict) or data.get("method") != BATCH_METHOD:
-        return [data], False
+        return [data]
     inner = data.get("messages")
     if not isinstance(inner, list):
         log.warning("ignored a malformed Socket.IO relay batch")
-        return [], True
-    return [m for m in inner if isinstance(m, dict)], True
+        return []
+    return [m for m in inner if isinstance(m, dict)]
