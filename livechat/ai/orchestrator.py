@@ -187,15 +187,16 @@ class Orchestrator:
         except TurnInterrupted:
             remote = None
         found = merge_classification(local, remote)
-        assistant.record_analysis(ctx.session_id, ctx.pending[-1][0], found)
-        if turn.cancelled:
-            return "cancelled"
-        if turn.superseded:
-            return "superseded"
+        # The analysis is kept for agents whatever happens next: stored with the reply when
+        # there is one (one statement), else on its own.
+        if turn.cancelled or turn.superseded:
+            _keep_analysis(ctx, found)
+            return "cancelled" if turn.cancelled else "superseded"
         decision = rules.decide(
             local, unresolved_tickets=ctx.unresolved_tickets, policy=self.policy
         )
         if decision.escalate:
+            _keep_analysis(ctx, found)
             self._handoff(
                 ctx,
                 local,
@@ -231,11 +232,13 @@ class Orchestrator:
         except TurnInterrupted:
             pass
         except ProviderError as exc:
+            _keep_analysis(ctx, found)
             self._failed(ctx, local, found, exc.code, exc.message, stream_id)
             return "failed"
         if not (turn.cancelled or turn.superseded):
             deltas.flush()  # the whole reply has streamed before it is stored
         if turn.cancelled or turn.superseded:
+            _keep_analysis(ctx, found)
             reason = turn.cancelled or "superseded"
             push.to_session(
                 sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": reason}
@@ -258,12 +261,18 @@ class Orchestrator:
             "answeredSeq": ctx.pending[-1][2],
         }
         try:
-            message = assistant.post_reply(sid, reply.text, metadata)
+            message = assistant.post_reply(
+                sid, reply.text, metadata, analysis=(ctx.pending[-1][0], found)
+            )
         except Conflict:
+            _keep_analysis(ctx, found)  # a refused reply stored nothing
             push.to_session(
                 sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": "handoff"}
             )
             return "cancelled"
+        except Exception:
+            _keep_analysis(ctx, found)  # the rescue reads the customer's language from it
+            raise
         push.to_session(
             sid, "ai:complete", {"sessionId": sid, "messageId": message.id, "streamId": stream_id}
         )
@@ -376,6 +385,11 @@ class _Deltas:
         self._held = ""
         self._last = time.monotonic()
         push.to_session(self._sid, "ai:delta", payload)
+
+
+def _keep_analysis(ctx: Any, found: dict[str, Any]) -> None:
+    """Record the turn's reading of the last pending customer message (agents see it)."""
+    assistant.record_analysis(ctx.session_id, ctx.pending[-1][0], found)
 
 
 def _wants_more(turn: Turn) -> bool:

@@ -129,10 +129,24 @@ def record_analysis(session_id: str, message_id: str, analysis: dict[str, Any]) 
     db.session.commit()
 
 
-def post_reply(session_id: str, text: str, metadata: dict[str, Any]) -> ChatMessage | StoredMessage:
-    """Store the assistant's final answer (refused if a human took over meanwhile)."""
+def post_reply(
+    session_id: str,
+    text: str,
+    metadata: dict[str, Any],
+    analysis: tuple[str, dict[str, Any]] | None = None,
+) -> ChatMessage | StoredMessage:
+    """Store the assistant's final answer (refused if a human took over meanwhile), and with
+    ``analysis`` = (customer message id, analysis) what ``record_analysis`` would record: on
+    PostgreSQL in the reply's own statement (one commit a turn, the session row written once).
+    A refused reply records nothing."""
+    if analysis is not None and db.engine.dialect.name != "postgresql":
+        reply = messages.post_service_message(
+            session_id, text, sender_type=SenderType.AI, metadata=metadata
+        )
+        record_analysis(session_id, *analysis)
+        return reply
     return messages.post_service_message(
-        session_id, text, sender_type=SenderType.AI, metadata=metadata
+        session_id, text, sender_type=SenderType.AI, metadata=metadata, analysis=analysis
     )
 
 

@@ -301,9 +301,12 @@ WITH locked AS (
 ),
 claimed AS (
     -- The assistant answers only while nobody else does: ACTIVE and no agent, checked on the
-    -- locked (current) row.
+    -- locked (current) row. The turn's analysis (if any) is merged into the session's metadata
+    -- in the same row version.
     UPDATE chat_sessions s
-    SET last_seq = l.last_seq + 1, updated_at = %(now)s
+    SET last_seq = l.last_seq + 1, updated_at = %(now)s,
+        metadata = CASE WHEN %(analysis)s::jsonb IS NULL THEN s.metadata
+                        ELSE coalesce(s.metadata, '{}'::jsonb) || %(analysis)s::jsonb END
     FROM locked l
     WHERE s.id = l.id AND l.status = 'ACTIVE' AND l.agent_id IS NULL
     RETURNING s.last_seq AS seq, s.status, s.agent_id
@@ -314,17 +317,26 @@ inserted AS (
     SELECT %(mid)s, %(sid)s, seq, %(actor)s, 'AI', %(content)s, false, %(meta)s, NULL, %(now)s
     FROM claimed
     RETURNING seq
+),
+analysed AS (
+    -- ... and into the customer message it analysed.
+    UPDATE chat_messages SET metadata = coalesce(metadata, '{}'::jsonb) || %(analysis)s::jsonb
+    WHERE id = %(analysed)s AND session_id = %(sid)s AND EXISTS (SELECT 1 FROM claimed)
 )
 SELECT i.seq, c.status, c.agent_id FROM inserted i, claimed c
 """
 
 
 def post_assistant_reply(
-    session_id: str, content: str, metadata: dict[str, Any]
+    session_id: str,
+    content: str,
+    metadata: dict[str, Any],
+    analysis: tuple[str, dict[str, Any]] | None = None,
 ) -> tuple[StoredMessage, str, str | None] | None:
-    """Store the assistant's reply in one autocommit statement (lock, check, seq, insert):
-    (message, session status, agent id), or None when the session is not the assistant's to
-    answer any more (the general path says why)."""
+    """Store the assistant's reply in one autocommit statement (lock, check, seq, insert, and
+    with ``analysis`` = (customer message id, analysis) the turn's reading of that message
+    into it and the session): (message, session status, agent id), or None when the session is
+    not the assistant's to answer any more (the general path says why; nothing is written)."""
     mid, now = str(uuid.uuid4()), utcnow()
     params = {
         "sid": session_id,
@@ -333,6 +345,8 @@ def post_assistant_reply(
         "content": content,
         "meta": Jsonb(metadata),
         "now": now,
+        "analysis": Jsonb({"analysis": analysis[1]}) if analysis else None,
+        "analysed": analysis[0] if analysis else None,
     }
     rows = autocommit(AI_REPLY_SQL, params)
     if not rows:

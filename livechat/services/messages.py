@@ -135,12 +135,15 @@ def post_service_message(
     *,
     sender_type: SenderType,
     metadata: dict[str, Any] | None = None,
+    analysis: tuple[str, dict[str, Any]] | None = None,
 ) -> ChatMessage | fastpath.StoredMessage:
-    """Store a message from the assistant (AI) or a system notice (SYSTEM)."""
+    """Store a message from the assistant (AI) or a system notice (SYSTEM).
+
+    ``analysis`` (PostgreSQL, AI only): see ``fastpath.post_assistant_reply``."""
     sender_id = AI_SENDER_ID if sender_type == SenderType.AI else SYSTEM_SENDER_ID
     content = mask_cards(content)
     if sender_type == SenderType.AI and db.engine.dialect.name == "postgresql":
-        stored = fastpath.post_assistant_reply(session_id, content, metadata or {})
+        stored = fastpath.post_assistant_reply(session_id, content, metadata or {}, analysis)
         if stored is not None:
             message, status, agent_id = stored
             publish_committed(

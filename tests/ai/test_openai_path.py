@@ -101,6 +101,7 @@ def test_failures_hand_over_and_keep_the_message(
     assert status == "WAITING" and meta["escalation"]["reason"] == "ai_unavailable"
     kinds = [t for t, _, _ in _messages(openai_app, sid)]
     assert kinds == ["USER", "SYSTEM"]  # the customer's message kept, a polite notice, no AI text
+    assert _messages(openai_app, sid)[0][2]["analysis"]["intent"]  # read, for the agent
     if mode in ("500", "429"):
         assert stub.status_calls == 2  # one try + AI_MAX_RETRIES=1 retry, bounded
 
@@ -124,6 +125,8 @@ def test_agent_assignment_cancels_the_stream_at_once(
     assert cancelled["reason"] == "agent_assigned"
     gevent.sleep(0.6)
     assert [t for t, _, _ in _messages(openai_app, sid)] == ["USER"]
+    # No reply was stored, but the agent taking over still sees how the assistant read it.
+    assert _messages(openai_app, sid)[0][2]["analysis"]["intent"]
     assert "ai:complete" not in [n for n, _ in seen + wait_or_none(customer)]
 
 
@@ -147,6 +150,8 @@ def test_a_second_message_mid_stream_gives_one_coherent_turn(
     assert names.count("ai:complete") == 1
     stored = _messages(openai_app, sid)
     assert [t for t, _, _ in stored] == ["USER", "USER", "AI"]
+    # Each customer message was read: the first by the superseded turn, the second with the reply.
+    assert all(meta["analysis"]["intent"] for t, _, meta in stored if t == "USER")
     last_chat = [r for r in stub.requests if r.get("stream")][-1]
     convo = json.dumps(last_chat["messages"])
     assert "freeze my card" in convo and "unfreeze it later" in convo

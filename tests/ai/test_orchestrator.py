@@ -107,6 +107,9 @@ def test_human_request_hands_over_with_a_ticket(offline_app: Any, chat_client: A
     esc = meta["escalation"]
     assert esc["rule"] == "human_request" and esc["ticketId"] and esc["at"]
     assert esc["intent"] == "human_request" and "label" in esc["sentiment"]
+    assert meta["analysis"]["intent"] == "human_request"  # kept for the agent, no reply needed
+    first = _messages(offline_app, sid)[0]
+    assert first[0] == "USER" and first[2]["analysis"]["intent"] == "human_request"
     notice = _messages(offline_app, sid)[-1]
     assert notice[0] == "SYSTEM" and "number 1 in the queue" in notice[1]
     # While waiting the assistant stays quiet.

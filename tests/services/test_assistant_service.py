@@ -95,6 +95,51 @@ def test_post_reply_is_refused_once_a_human_took_over(chat: str, make_user: Any)
     assert [r[1] for r in _rows(chat)] == ["USER", "USER"]
 
 
+def _meta(chat: str, mid: str) -> tuple[Any, Any]:
+    """(customer message metadata, session metadata), fresh from the database."""
+    from livechat.extensions import db
+    from livechat.models import ChatMessage, ChatSession
+
+    db.session.remove()
+    return db.session.get(ChatMessage, mid).meta, db.session.get(ChatSession, chat).meta
+
+
+def test_post_reply_stores_the_turns_analysis_with_the_reply(chat: str) -> None:
+    from livechat.extensions import db
+    from livechat.models import ChatSession
+    from livechat.services import assistant
+
+    mid = assistant.load_turn(chat).pending[-1][0]
+    session = db.session.get(ChatSession, chat)
+    session.meta = {"kept": 1}
+    db.session.commit()
+    reply = assistant.post_reply(chat, "an answer", {"k": "v"}, analysis=(mid, {"intent": "fees"}))
+    assert reply.seq == 3 and reply.meta == {"k": "v"}
+    message_meta, session_meta = _meta(chat, mid)
+    assert message_meta["analysis"] == {"intent": "fees"}
+    assert session_meta == {"kept": 1, "analysis": {"intent": "fees"}}
+    # Without one, the session's metadata is left as it is (NULL stays NULL).
+    session = db.session.get(ChatSession, chat)
+    session.meta = None
+    db.session.commit()
+    assistant.post_reply(chat, "another answer", {})
+    assert _meta(chat, mid)[1] is None
+
+
+def test_a_refused_reply_stores_no_analysis_either(chat: str) -> None:
+    from livechat.errors import Conflict
+    from livechat.services import assistant, sessions
+
+    mid = assistant.load_turn(chat).pending[-1][0]
+    sessions.assign_agent(_identity("agent-a", "agent"), chat)
+    with pytest.raises(Conflict):
+        assistant.post_reply(chat, "too late", {}, analysis=(mid, {"intent": "fees"}))
+    message_meta, session_meta = _meta(chat, mid)
+    assert "analysis" not in (message_meta or {})
+    assert "analysis" not in (session_meta or {})
+    assert [r[1] for r in _rows(chat)] == ["USER", "USER"]
+
+
 def test_record_analysis_merges_into_both_rows(chat: str) -> None:
     from livechat.extensions import db
     from livechat.models import ChatMessage, ChatSession
