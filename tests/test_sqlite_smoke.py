@@ -148,3 +148,48 @@ def test_python_wsgi_serves_on_embedded_defaults(tmp_path: Path) -> None:
         proc.wait(timeout=10)
         if proc.stdout:
             proc.stdout.close()
+
+
+@pytest.fixture()
+def sqlite_app_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The SQLite app with the assistant's turns off (the test calls its services itself)."""
+    from flask_migrate import upgrade
+
+    from livechat import create_app, shutdown_app
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'quiet.db'}")
+    monkeypatch.setenv("AI_ENABLED", "false")
+    app = create_app("development")
+    with app.app_context():
+        upgrade()
+    yield app
+    shutdown_app(app)
+
+
+def test_the_assistants_reads_and_writes_work_on_sqlite(sqlite_app_quiet: Any) -> None:
+    """The default `make run` answers with the offline assistant on SQLite: the assistant's
+    reads and writes take their portable form there (no PostgreSQL-only statements)."""
+    from livechat.models import Role
+    from livechat.services import access, assistant, messages, sessions, users
+
+    app = sqlite_app_quiet
+    with app.app_context():
+        customer = users.Identity(uid="cust-ai", role=Role.USER)
+        sid = sessions.open_session(users.sync_user(customer))[0].id
+        for text in ("How long does a SEPA transfer take?", "And to the UK?"):
+            messages.post_message(customer, sid, text)
+        ctx = assistant.load_turn(sid)
+        assert ctx is not None and ctx.user_id == "cust-ai"
+        assert [p[1] for p in ctx.pending] == [
+            "How long does a SEPA transfer take?",
+            "And to the UK?",
+        ]
+        assert ctx.unresolved_tickets == 0
+        mid = ctx.pending[-1][0]
+        reply = assistant.post_reply(
+            sid, "About a day.", {"answeredSeq": ctx.pending[-1][2]}, analysis=(mid, {"x": 1})
+        )
+        assert reply.content == "About a day."
+        assert assistant.load_turn(sid).pending == []  # answered
+        page = messages.page_messages(access.find_session(sid))[0]
+        assert next(m for m in page if m.id == mid).meta["analysis"] == {"x": 1}

@@ -40,11 +40,73 @@ class TurnContext:
     last_seq: int
 
 
+_TURN_SQL = """
+SELECT s.user_id, s.status, s.agent_id, s.last_seq, u.profile,
+    (SELECT coalesce(json_agg(json_build_array(h.id, h.sender_type, h.content, h.seq, h.answered)
+                              ORDER BY h.seq), '[]'::json)
+     FROM (SELECT m.id, m.sender_type, m.content, m.seq, m.metadata ->> 'answeredSeq' AS answered
+           FROM chat_messages m WHERE m.session_id = s.id
+           ORDER BY m.seq DESC LIMIT %(window)s) h) AS history,
+    (SELECT coalesce(json_agg(json_build_array(t.subject, t.status, t.priority)
+                              ORDER BY t.created_at DESC), '[]'::json)
+     FROM tickets t WHERE t.user_id = s.user_id AND t.status = ANY(%(unresolved)s)) AS tickets
+FROM chat_sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id = %(sid)s AND s.status = 'ACTIVE' AND s.agent_id IS NULL
+"""
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: str
+    sender_type: SenderType
+    content: str
+    seq: int
+    answered: int | None
+
+
 def load_turn(session_id: str) -> TurnContext | None:
     """The turn's context, or None when the assistant must not answer (agent, waiting, ended).
 
-    Three Core reads on one connection, no ORM instances: this runs for every customer message
-    the assistant answers (ORM loading was ~1/6 of an AI turn's CPU)."""
+    This runs for every customer message the assistant answers: on PostgreSQL one autocommit
+    statement (history and tickets aggregated), elsewhere three Core reads; no ORM instances
+    (ORM loading was ~1/6 of an AI turn's CPU)."""
+    if db.engine.dialect.name == "postgresql":
+        found = fastpath.autocommit(
+            _TURN_SQL,
+            {
+                "sid": session_id,
+                "window": HISTORY_WINDOW,
+                "unresolved": [status.value for status in UNRESOLVED_TICKET_STATUSES],
+            },
+        )
+        if not found:
+            return None  # no such session, or not the assistant's to answer
+        session = found[0]
+        rows = [_Row(i, SenderType(k), c, q, _int(a)) for i, k, c, q, a in session.history]
+        tickets = session.tickets
+    else:
+        session, rows, tickets = _read_turn(session_id)
+        if session is None:
+            return None
+    if session.status != SessionStatus.ACTIVE or session.agent_id:
+        return None
+    return TurnContext(
+        session_id=session_id,
+        user_id=session.user_id,
+        profile=dict(session.profile or {}),
+        history=[(r.sender_type.value, r.content, r.seq) for r in rows],
+        pending=_pending(rows),
+        open_tickets=[
+            {"subject": subject, "status": str(status), "priority": str(priority)}
+            for subject, status, priority in tickets[:5]
+        ],
+        unresolved_tickets=len(tickets),
+        last_seq=session.last_seq,
+    )
+
+
+def _read_turn(session_id: str) -> tuple[Any, list[_Row], list[tuple[str, str, str]]]:
+    """load_turn's reads on databases without the one-statement form (SQLite)."""
     s, u, m, t = (model.__table__ for model in (ChatSession, User, ChatMessage, Ticket))
     try:
         session = db.session.execute(
@@ -52,10 +114,10 @@ def load_turn(session_id: str) -> TurnContext | None:
             .join(u, u.c.id == s.c.user_id)
             .where(s.c.id == session_id)
         ).first()
-        if session is None or session.status != SessionStatus.ACTIVE or session.agent_id:
-            return None
-        answered = m.c["metadata"]["answeredSeq"].as_integer().label("answered")
-        rows = db.session.execute(
+        if session is None:
+            return None, [], []
+        answered = m.c["metadata"]["answeredSeq"].as_string().label("answered")
+        found = db.session.execute(
             sa.select(m.c.id, m.c.sender_type, m.c.content, m.c.seq, answered)
             .where(m.c.session_id == session_id)
             .order_by(m.c.seq.desc())
@@ -68,19 +130,16 @@ def load_turn(session_id: str) -> TurnContext | None:
         ).all()
     finally:
         db.session.rollback()  # read-only: release the connection before the slow part
-    return TurnContext(
-        session_id=session_id,
-        user_id=session.user_id,
-        profile=dict(session.profile or {}),
-        history=[(r.sender_type.value, r.content, r.seq) for r in rows],
-        pending=_pending(rows),
-        open_tickets=[
-            {"subject": x.subject, "status": x.status.value, "priority": x.priority.value}
-            for x in tickets[:5]
-        ],
-        unresolved_tickets=len(tickets),
-        last_seq=session.last_seq,
-    )
+    rows = [_Row(r.id, r.sender_type, r.content, r.seq, _int(r.answered)) for r in found]
+    return session, rows, [(x.subject, x.status.value, x.priority.value) for x in tickets]
+
+
+def _int(value: Any) -> int | None:
+    """answeredSeq as stored (None if absent or not a number: an older reply's metadata)."""
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _pending(rows: list[Any]) -> list[tuple[str, str, int]]:

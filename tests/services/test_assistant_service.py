@@ -199,3 +199,37 @@ def test_pending_counts_what_the_last_reply_did_not_answer(chat: str) -> None:
     assistant.post_reply(chat, "a reply of an older version", {})  # no answeredSeq: as before
     messages.post_message(_identity("cust-a"), chat, "fourth")
     assert [t for _, t, _ in assistant.load_turn(chat).pending] == ["fourth"]
+
+
+def test_load_turn_reads_the_latest_window_and_the_unresolved_tickets(
+    chat: str, make_user: Any
+) -> None:
+    from livechat.extensions import db
+    from livechat.models import Ticket, TicketPriority, TicketStatus
+    from livechat.services import assistant, messages
+
+    for i in range(assistant.HISTORY_WINDOW + 3):  # 2 + 43 messages: the oldest fall out
+        messages.post_message(_identity("cust-a"), chat, f"m{i}")
+    for subject, status in [
+        ("Card blocked", TicketStatus.OPEN),
+        ("Refund", TicketStatus.IN_PROGRESS),
+        ("Old issue", TicketStatus.RESOLVED),
+    ]:
+        db.session.add(
+            Ticket(
+                user_id="cust-a",
+                subject=subject,
+                status=status,
+                priority=TicketPriority.HIGH,
+                created_by="cust-a",
+            )
+        )
+        db.session.commit()
+    ctx = assistant.load_turn(chat)
+    assert len(ctx.history) == assistant.HISTORY_WINDOW
+    assert [seq for _, _, seq in ctx.history] == list(range(6, 46))  # the latest 40, in order
+    assert ctx.history[-1] == ("USER", "m42", 45)
+    assert ctx.unresolved_tickets == 2
+    assert sorted(t["subject"] for t in ctx.open_tickets) == ["Card blocked", "Refund"]
+    assert {t["status"] for t in ctx.open_tickets} == {"OPEN", "IN_PROGRESS"}
+    assert {t["priority"] for t in ctx.open_tickets} == {"HIGH"}
