@@ -123,19 +123,22 @@ def test_assistant_worker_settings_are_checked(monkeypatch: pytest.MonkeyPatch) 
         load_config("development")
 
 
-@pytest.mark.parametrize("value", ["-0.1", "2", "soon"])
-def test_delta_interval_is_checked(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("AI_DELTA_INTERVAL", value)
-    with pytest.raises(ConfigError, match="AI_DELTA_INTERVAL"):
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AI_DELTA_INTERVAL", "-0.1"),
+        ("AI_DELTA_INTERVAL", "2"),
+        ("AI_DELTA_INTERVAL", "soon"),
+        ("AI_RELAY_INTERVAL", "-0.01"),
+        ("AI_RELAY_INTERVAL", "0.6"),
+        ("AI_RELAY_INTERVAL", "later"),
+    ],
+)
+def test_ai_event_intervals_are_checked(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
         load_config("development")
-    monkeypatch.setenv("AI_DELTA_INTERVAL", "0")
-    assert load_config("development").AI_DELTA_INTERVAL == 0
-
-
-@pytest.mark.parametrize("value", ["-0.01", "0.6", "later"])
-def test_relay_interval_is_checked(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("AI_RELAY_INTERVAL", value)
-    with pytest.raises(ConfigError, match="AI_RELAY_INTERVAL"):
-        load_config("development")
-    monkeypatch.setenv("AI_RELAY_INTERVAL", "0")
-    assert load_config("development").AI_RELAY_INTERVAL == 0
+    monkeypatch.setenv(name, "0")  # 0 = one event (one Redis message) each
+    assert getattr(load_config("development"), name) == 0
