@@ -187,26 +187,31 @@ class Orchestrator:
         except TurnInterrupted:
             remote = None
         found = merge_classification(local, remote)
-        # The analysis is kept for agents whatever happens next: stored with the reply when
-        # there is one (one statement), else on its own.
-        if turn.cancelled or turn.superseded:
-            _keep_analysis(ctx, found)
-            return "cancelled" if turn.cancelled else "superseded"
-        decision = rules.decide(
-            local, unresolved_tickets=ctx.unresolved_tickets, policy=self.policy
-        )
-        if decision.escalate:
-            _keep_analysis(ctx, found)
-            self._handoff(
-                ctx,
-                local,
-                found,
-                decision.reason,
-                TicketPriority(decision.priority),
-                rule=decision.rule,
+        # Agents see the analysis whatever happens next: a stored reply carries it (one
+        # statement); any other ending - including an exception - records it on its own.
+        stored_with_reply = False
+        try:
+            if turn.cancelled or turn.superseded:
+                return "cancelled" if turn.cancelled else "superseded"
+            decision = rules.decide(
+                local, unresolved_tickets=ctx.unresolved_tickets, policy=self.policy
             )
-            return "done"
-        return self._answer(turn, ctx, local, found, deadline)
+            if decision.escalate:
+                self._handoff(
+                    ctx,
+                    local,
+                    found,
+                    decision.reason,
+                    TicketPriority(decision.priority),
+                    rule=decision.rule,
+                )
+                return "done"
+            outcome = self._answer(turn, ctx, local, found, deadline)
+            stored_with_reply = outcome == "done"  # _answer is done only once it stored
+            return outcome
+        finally:
+            if not stored_with_reply:
+                assistant.record_analysis(ctx.session_id, ctx.pending[-1][0], found)
 
     def _answer(
         self, turn: Turn, ctx: Any, local: Any, found: dict[str, Any], deadline: float
@@ -232,13 +237,11 @@ class Orchestrator:
         except TurnInterrupted:
             pass
         except ProviderError as exc:
-            _keep_analysis(ctx, found)
             self._failed(ctx, local, found, exc.code, exc.message, stream_id)
             return "failed"
         if not (turn.cancelled or turn.superseded):
             deltas.flush()  # the whole reply has streamed before it is stored
         if turn.cancelled or turn.superseded:
-            _keep_analysis(ctx, found)
             reason = turn.cancelled or "superseded"
             push.to_session(
                 sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": reason}
@@ -265,14 +268,10 @@ class Orchestrator:
                 sid, reply.text, metadata, analysis=(ctx.pending[-1][0], found)
             )
         except Conflict:
-            _keep_analysis(ctx, found)  # a refused reply stored nothing
             push.to_session(
                 sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": "handoff"}
             )
             return "cancelled"
-        except Exception:
-            _keep_analysis(ctx, found)  # the rescue reads the customer's language from it
-            raise
         push.to_session(
             sid, "ai:complete", {"sessionId": sid, "messageId": message.id, "streamId": stream_id}
         )
@@ -385,11 +384,6 @@ class _Deltas:
         self._held = ""
         self._last = time.monotonic()
         push.to_session(self._sid, "ai:delta", payload)
-
-
-def _keep_analysis(ctx: Any, found: dict[str, Any]) -> None:
-    """Record the turn's reading of the last pending customer message (agents see it)."""
-    assistant.record_analysis(ctx.session_id, ctx.pending[-1][0], found)
 
 
 def _wants_more(turn: Turn) -> bool:
