@@ -193,3 +193,8 @@ def test_the_assistants_reads_and_writes_work_on_sqlite(sqlite_app_quiet: Any) -
         assert assistant.load_turn(sid).pending == []  # answered
         page = messages.page_messages(access.find_session(sid))[0]
         assert next(m for m in page if m.id == mid).meta["analysis"] == {"x": 1}
+        agent = users.Identity(uid="agent-ai", role=Role.AGENT)
+        users.sync_user(agent)
+        sessions.assign_agent(agent, sid)
+        messages.post_message(customer, sid, "Thanks!")
+        assert assistant.load_turn(sid) is None  # a person answers now

@@ -88,8 +88,6 @@ def load_turn(session_id: str) -> TurnContext | None:
         session, rows, tickets = _read_turn(session_id)
         if session is None:
             return None
-    if session.status != SessionStatus.ACTIVE or session.agent_id:
-        return None
     return TurnContext(
         session_id=session_id,
         user_id=session.user_id,
@@ -106,7 +104,8 @@ def load_turn(session_id: str) -> TurnContext | None:
 
 
 def _read_turn(session_id: str) -> tuple[Any, list[_Row], list[tuple[str, str, str]]]:
-    """load_turn's reads on databases without the one-statement form (SQLite)."""
+    """load_turn's reads on databases without the one-statement form (SQLite); no session
+    where the assistant must not answer, as the statement's WHERE has it."""
     s, u, m, t = (model.__table__ for model in (ChatSession, User, ChatMessage, Ticket))
     try:
         session = db.session.execute(
@@ -114,7 +113,7 @@ def _read_turn(session_id: str) -> tuple[Any, list[_Row], list[tuple[str, str, s
             .join(u, u.c.id == s.c.user_id)
             .where(s.c.id == session_id)
         ).first()
-        if session is None:
+        if session is None or session.status != SessionStatus.ACTIVE or session.agent_id:
             return None, [], []
         answered = m.c["metadata"]["answeredSeq"].as_string().label("answered")
         found = db.session.execute(
