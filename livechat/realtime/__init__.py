@@ -2,21 +2,119 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import socketio as socketio_lib
 from flask import Flask
 from flask_socketio import SocketIO
+from socketio import packet as sio_packet
 from socketio.packet import Packet
 
 from livechat.realtime.relay import RelayManager
+
+log = logging.getLogger(__name__)
+
+# socket.io-parser (the Node server's) refuses packets announcing more attachments than this.
+MAX_ATTACHMENTS = 10
+
+
+class MalformedPacket(ValueError):
+    """A Socket.IO packet no conforming client sends."""
 
 
 class JsonPacket(Packet):
     """Our events carry JSON only (docs/protocol.md): skip python-socketio's recursive scan of
     every outgoing payload for bytes, which cost ~10 % of a busy server's CPU. Binary packets a
-    client sends are still decoded (and refused by the schemas like any other bad payload)."""
+    client sends are still decoded (and refused by the schemas like any other bad payload), with
+    at most MAX_ATTACHMENTS attachments: python-socketio would otherwise take any number of the
+    client's later frames as attachments and keep them until it disconnects."""
 
     uses_binary_events = False
+
+    def decode(self, encoded_packet: Any) -> int:
+        try:
+            count = int(super().decode(encoded_packet))
+        except Exception as exc:  # broken JSON, nesting too deep, bytes where text belongs, ...
+            raise MalformedPacket(type(exc).__name__) from exc
+        if count > MAX_ATTACHMENTS:
+            raise MalformedPacket(f"{count} binary attachments announced")
+        # The payload shapes socket.io-parser accepts; python-socketio indexes into them as is.
+        kind, data = self.packet_type, self.data
+        if kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
+            if not (isinstance(data, list) and data and isinstance(data[0], str)):
+                raise MalformedPacket("an event must be a list starting with its name")
+        elif kind in (sio_packet.ACK, sio_packet.BINARY_ACK) and not isinstance(data, list):
+            raise MalformedPacket("an ack must be a list")
+        # CONNECT data that is not an object is left to the connect handler: connect_error.
+        return count
+
+
+def guard_packets(server: socketio_lib.Server) -> None:
+    """Close the connection of a client that breaks the Socket.IO protocol, as the Node server
+    does, after an ``error`` event with code ``bad_packet`` and with one warning line.
+    python-socketio itself logs a traceback for every malformed packet and keeps the connection
+    (a client announcing binary attachments then stops being answered, as its next frames are
+    taken for the attachments). Our own handlers never raise (see realtime/base.py), so what
+    reaches here is the library refusing the packet."""
+    handle = server._handle_eio_message
+    pending = server._binary_packet  # eio sid -> a binary packet waiting for its attachments
+    notice = {
+        "code": "bad_packet",
+        "message": "The connection sent a malformed Socket.IO packet and was closed.",
+        "event": None,
+    }
+
+    def refuse(eio_sid: str) -> None:
+        for namespace in server.manager.get_namespaces():
+            if server.manager.sid_from_eio_sid(eio_sid, namespace):
+                # Straight to engine.io's queue, which a close flushes first.
+                server._send_packet(
+                    eio_sid,
+                    server.packet_class(
+                        sio_packet.EVENT, namespace=namespace, data=["error", notice]
+                    ),
+                )
+        server.eio.disconnect(eio_sid)
+
+    def on_message(eio_sid: str, data: Any) -> None:
+        try:
+            if eio_sid in pending and not isinstance(data, bytes):
+                raise MalformedPacket("text frame where a binary attachment was due")
+            handle(eio_sid, data)
+        except (ValueError, RecursionError, LookupError, TypeError) as exc:
+            pending.pop(eio_sid, None)
+            log.warning(
+                "closing a socket that sent a malformed Socket.IO packet (%s: %s)",
+                type(exc).__name__,
+                exc,
+                extra={"eioSid": eio_sid},
+            )
+            refuse(eio_sid)
+
+    server.eio.on("message", on_message)
+
+
+class _EngineIOGarbageGuard:
+    """Below Socket.IO, engine.io's websocket loop lets a frame it cannot decode (``x``) escape
+    to the WSGI server, which logs a traceback quoting the frame's first character. The socket
+    is closed either way (engine.io's session then ends at its ping timeout); this logs one
+    warning line instead."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            return self.wsgi_app(environ, start_response)
+        except ValueError as exc:
+            if environ.get("wsgi.websocket") is None:
+                raise
+            log.warning(
+                "closing a websocket that sent a malformed engine.io frame (%s)",
+                type(exc).__name__,
+            )
+            return []
 
 
 def relay_in_batches(app: Flask, seconds: float) -> RelayManager | None:
@@ -64,6 +162,8 @@ def init_realtime(app: Flask) -> SocketIO:
         logger=False,
         engineio_logger=False,
     )
+    guard_packets(socketio.server)
+    app.wsgi_app = _EngineIOGarbageGuard(app.wsgi_app)  # type: ignore[method-assign]
     namespaces = [ChatNamespace(CHAT_NAMESPACE), SupportNamespace(SUPPORT_NAMESPACE)]
     for namespace in namespaces:
         socketio.on_namespace(namespace)
