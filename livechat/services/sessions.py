@@ -59,6 +59,10 @@ def recent_messages(session_id: str, limit: int = RECENT_MESSAGES) -> list[ChatM
     return list(reversed(db.session.scalars(stmt).all()))
 
 
+class AccountChanged(Conflict):
+    retryable = True
+
+
 def open_session(
     actor: Actor, subject: str | None = None, metadata: dict[str, Any] | None = None
 ) -> tuple[ChatSession, bool]:
@@ -80,9 +84,17 @@ def open_session(
         # A concurrent request opened one first: the partial unique index said no.
         db.session.rollback()
         existing = open_session_of(actor.id)
-        if existing is None:
-            raise
-        return existing, False
+        if existing is not None:
+            return existing, False
+        if db.session.get(User, actor.id) is None:
+            # Or the customer was erased (data rights) after this request signed them in: the
+            # foreign key said no. Sent again, the request signs in a new, empty customer.
+            raise AccountChanged(
+                "Your account changed while the chat was opening; try again.",
+                code="account_changed",
+            ) from None
+        raise
+
     publish(SessionCreated(session.id, dump_session(session)))
     db.session.commit()
     return session, True

@@ -49,6 +49,31 @@ def test_concurrent_opens_yield_one_session(app: Any, make_user: Any) -> None:
     assert sum(1 for j in jobs if j.value[1]) == 1
 
 
+def test_a_customer_erased_while_signing_in_gets_a_retryable_conflict(
+    ctx: Any, make_user: Any
+) -> None:
+    """The request signed the customer in, then an erasure replaced their row by a pseudonym
+    before the chat was stored: a 409 the client may resend (it then signs in a new, empty
+    customer), not a 500 from the foreign key."""
+    from livechat.extensions import db
+    from livechat.models import ChatSession, User
+    from livechat.services import privacy, sessions
+
+    admin = make_user("admin-1", "admin")
+    customer = make_user("cust-gone")
+    signed_in = User(id=customer.id, role=customer.role)  # the request's actor, as it was
+    privacy.erase_customer(admin, "cust-gone", confirm="cust-gone")
+    with pytest.raises(sessions.AccountChanged) as caught:
+        sessions.open_session(signed_in)
+    assert caught.value.status == 409
+    assert caught.value.to_dict()["code"] == "account_changed"
+    assert caught.value.to_dict()["retryable"] is True
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChatSession)) == 0
+    # Sent again, the request signs in a new customer, who gets a chat.
+    session, created = sessions.open_session(make_user("cust-gone"))
+    assert created and session.user_id == "cust-gone"
+
+
 def test_concurrent_posts_get_increasing_unique_sequence_numbers(app: Any, make_user: Any) -> None:
     from livechat.extensions import db
     from livechat.models import ChatMessage, User
