@@ -25,6 +25,13 @@ deployment gives cores of its own) and runs under SCHED_IDLE, so it only uses th
 generator leaves: what is measured is the AI's cost to the server, not to the load generator.
 p99 of one run moves by several tenths of a millisecond between runs: use --rounds 3 or more
 (runs alternate ab, ba, ...; the ratio is of the medians, the per-round ratios are printed too).
+
+--placement moves things between the two cores (see its help): `shared` is the above; `split`
+gives the server CPU 0 alone; `deployment` puts on CPU 1 what the human path itself uses (the
+load generator at nice -10, PostgreSQL, Redis) and on CPU 0 the server with everything that
+stands for other machines at SCHED_IDLE beside it. On this kind of machine (virtual CPUs), the
+assistant's work on the load generator's core moves p99 by more than its CPU share alone:
+docs/performance.md has the measurements.
 """
 
 from __future__ import annotations
@@ -61,6 +68,13 @@ from _server import (
     setup,
     table,
 )
+
+# --placement: (--db-cpus, --worker-cpus, --stand-ins-cpus).
+PLACEMENTS = {
+    "shared": (SERVER_CPUS, LOADGEN_CPUS, LOADGEN_CPUS),
+    "split": (LOADGEN_CPUS, LOADGEN_CPUS, LOADGEN_CPUS),
+    "deployment": (LOADGEN_CPUS, SERVER_CPUS, SERVER_CPUS),
+}
 
 # The stub runs in its own small gevent process next to the load generators (CPU 1).
 STUB = r"""
@@ -277,8 +291,9 @@ def assistant_process(args: argparse.Namespace, srv: ProjectServer) -> Iterator[
     ]
     log_path = os.path.join(harness.LOGS, "assistant-ai.log")
     with open(log_path, "a") as logf:
+        env = {**srv.env, **dict(kv.split("=", 1) for kv in args.worker_env)}
         proc = subprocess.Popen(  # noqa: S603 - our own command line
-            argv, cwd=str(PROJECT), env=srv.env, stdout=logf, stderr=subprocess.STDOUT
+            argv, cwd=str(PROJECT), env=env, stdout=logf, stderr=subprocess.STDOUT
         )
         try:
             deadline = time.time() + 60
@@ -318,7 +333,7 @@ def run(args: argparse.Namespace) -> int:
         *side_prio,
         "taskset",
         "-c",
-        LOADGEN_CPUS,
+        args.stand_ins_cpus,
         os.path.join(venv, "bin", "python"),
         "-c",
         STUB,
@@ -365,7 +380,7 @@ def run(args: argparse.Namespace) -> int:
                     tokens_file=rooms_file,
                     info=None,
                 )
-                driver_argv = side_prio + node_command(
+                driver_cmd = node_command(
                     "ai_driver.js",
                     "--url",
                     srv.url,
@@ -376,6 +391,8 @@ def run(args: argparse.Namespace) -> int:
                     "--spread-ms",
                     str(args.spread_ms),
                 )
+                driver_cmd[2] = args.stand_ins_cpus  # ["taskset", "-c", CPUS, "node", ...]
+                driver_argv = side_prio + driver_cmd
                 with LineProcess("ai driver", driver_argv, env=node_env()) as ai:
                     ready = ai.read(90)
                     if ready.get("failed"):
@@ -509,6 +526,9 @@ def report(
             if args.worker and args.worker_sched == "nice"
             else None,
             "standIns": args.stand_ins,
+            "standInsCpus": args.stand_ins_cpus,
+            "placement": args.placement,
+            "assistantEnv": sorted(args.worker_env) or None,
             "serverCpus": SERVER_CPUS,
             "dbCpus": args.db_cpus,
             "loadgenNice": args.loadgen_nice if args.db_cpus != SERVER_CPUS else None,
@@ -578,7 +598,11 @@ def report(
                     ["replies completed", ai_sum["completed"]],
                     ["replies completed / s", ai_sum["completedPerSec"]],
                     [
-                        "server-core CPU per reply, ms (server + DB"
+                        (
+                            "server-core CPU per reply, ms (server + DB"
+                            if args.db_cpus == SERVER_CPUS
+                            else f"CPU per reply, ms (server on CPU {SERVER_CPUS} + DB"
+                        )
                         + (" + Redis)" if args.worker else ")"),
                         ai_sum["serverCoreMsPerReply"],
                     ],
@@ -745,6 +769,14 @@ def main() -> None:
     )
     ap.add_argument("--worker-cpus", default=LOADGEN_CPUS, help="taskset CPUs of the assistant")
     ap.add_argument(
+        "--worker-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment of the assistant process only (diagnostics, e.g. "
+        "PGOPTIONS='-c synchronous_commit=off' to see what its WAL flushes cost)",
+    )
+    ap.add_argument(
         "--worker-sched",
         choices=("idle", "nice"),
         default="idle",
@@ -764,6 +796,18 @@ def main() -> None:
         "generator): idle = SCHED_IDLE (default), normal = like the load generator",
     )
     ap.add_argument(
+        "--placement",
+        choices=(*PLACEMENTS, "custom"),
+        default="custom",
+        help="where everything runs, as one word (sets --db-cpus, --worker-cpus and "
+        "--stand-ins-cpus): shared = the server with PostgreSQL and Redis, everything else "
+        "with the load generator; split = the server alone, everything else with the load "
+        "generator; deployment = the load generator with PostgreSQL and Redis, the server "
+        "with what stands for other machines (assistant, OpenAI stub, AI customers) at "
+        "SCHED_IDLE, which only gets the time the server leaves. custom (default): the "
+        "three options as given",
+    )
+    ap.add_argument(
         "--db-cpus",
         default=SERVER_CPUS,
         help="taskset CPUs of our database's PostgreSQL backends and (with --worker) Redis. "
@@ -777,6 +821,12 @@ def main() -> None:
         type=int,
         default=-10,
         help="nice level of the load generator when --db-cpus moves the database onto its core",
+    )
+    ap.add_argument(
+        "--stand-ins-cpus",
+        default=LOADGEN_CPUS,
+        help="taskset CPUs of the OpenAI stub and the AI customers' driver (default: the load "
+        "generator's core)",
     )
     ap.add_argument(
         "--redis-url",
@@ -793,7 +843,10 @@ def main() -> None:
     ap.add_argument(
         "--out", default="", help="JSON lines file (default bench/results/<date>-ai.jsonl)"
     )
-    sys.exit(guarded(run, ap.parse_args()))
+    args = ap.parse_args()
+    if args.placement != "custom":
+        args.db_cpus, args.worker_cpus, args.stand_ins_cpus = PLACEMENTS[args.placement]
+    sys.exit(guarded(run, args))
 
 
 if __name__ == "__main__":
