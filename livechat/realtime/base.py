@@ -153,6 +153,26 @@ class EventNamespace(Namespace):
         )
         self.socketio.server.disconnect(sid, namespace=self.namespace)  # type: ignore[union-attr]
 
+    def connected_uids(self) -> set[str]:
+        return {c.identity.uid for c in list(self.clients.values())}
+
+    def end_erased(self, erased: set[str]) -> int:
+        """Disconnect the sockets of customers erased since they signed in (data rights),
+        telling them why; a new sign-in with that uid starts a new, empty customer."""
+        sids = [sid for sid, c in list(self.clients.items()) if c.identity.uid in erased]
+        for sid in sids:
+            push.error(
+                sid,
+                Unauthorized(
+                    "This account's data was erased; sign in again to start afresh.",
+                    code="account_erased",
+                ),
+                None,
+                self.namespace,
+            )
+            self.socketio.server.disconnect(sid, namespace=self.namespace)  # type: ignore[union-attr]
+        return len(sids)
+
     def sweep_expired(self) -> int:
         """Disconnect every socket whose token has expired (run periodically)."""
         now = time.time()

@@ -1,4 +1,5 @@
-"""Ends sockets whose token has expired, even if they stay silent (long-lived connections)."""
+"""Ends sockets whose token has expired, even if they stay silent (long-lived connections), and
+sockets of customers erased since they signed in."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ log = logging.getLogger(__name__)
 
 
 class TokenSweeper:
-    """One greenlet per app: every ``interval`` seconds, disconnect sockets with expired tokens."""
+    """One greenlet per app: every ``interval`` seconds, disconnect sockets with expired tokens
+    and those of erased customers (one query for all of this process's signed-in uids)."""
 
     def __init__(self, app: Flask, namespaces: list[Any], interval: float) -> None:
         self._app = app
@@ -25,15 +27,23 @@ class TokenSweeper:
             self._greenlet = gevent.spawn(self._run)
 
     def sweep(self) -> int:
+        from livechat.services import users
+
         with self._app.app_context():
-            return sum(ns.sweep_expired() for ns in self._namespaces)
+            ended = sum(ns.sweep_expired() for ns in self._namespaces)
+            uids: set[str] = set().union(*(ns.connected_uids() for ns in self._namespaces))
+            if uids:
+                erased = uids - users.existing_ids(uids)
+                if erased:
+                    ended += sum(ns.end_erased(erased) for ns in self._namespaces)
+            return ended
 
     def _run(self) -> None:
         while True:
             gevent.sleep(self._interval)
             try:
                 if n := self.sweep():
-                    log.info("disconnected %d socket(s) with expired tokens", n)
+                    log.info("disconnected %d socket(s): expired tokens or erased customers", n)
             except Exception:
                 log.exception("token sweep failed")
 

@@ -105,3 +105,15 @@ def get_users(user_ids: list[str]) -> list[User]:
         return []
     found = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))}
     return [found[i] for i in user_ids if i in found]
+
+
+def existing_ids(user_ids: set[str], chunk: int = 1000) -> set[str]:
+    """Which of these user ids still have a row: a customer erased under data rights has none
+    (their data lives on under a pseudonym)."""
+    ids = sorted(user_ids)
+    found: set[str] = set()
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        found.update(db.session.scalars(sa.select(User.id).where(User.id.in_(part))))
+    db.session.rollback()  # a read: end the transaction, hand the connection back
+    return found

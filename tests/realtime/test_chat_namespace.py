@@ -353,6 +353,30 @@ def test_expired_tokens_end_the_sockets_rights(
     fresh.disconnect()
 
 
+def test_an_erased_customers_sockets_are_ended_by_the_sweep(
+    app: Any, chat: Any, sio: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from livechat.services import privacy
+
+    sweeper = app.extensions["livechat.token_sweeper"]
+    sweeper.shutdown()  # the test sweeps itself
+    monkeypatch.setattr(sweeper, "_interval", 0)
+    customer, other_tab = sio("cust-1"), sio("cust-1")
+    bystander, agent = sio("cust-2"), sio("agent-1", "agent")
+    assert customer.emit("join:session", chat.id, callback=True)["ok"]
+    assert agent.emit("join:session", chat.id, callback=True)["ok"]
+    assert sweeper.sweep() == 0  # nobody erased: nobody ended
+    privacy.erase_customer(make_user("admin-1", "admin"), "cust-1", confirm="cust-1")
+    assert sweeper.sweep() == 2
+    for tab in (customer, other_tab):
+        assert not tab.is_connected()
+        # Told why first (read from the test client's buffer: it refuses once disconnected).
+        notices = [p["args"][0] for p in tab.queue if p["name"] == "error"]
+        assert [n["code"] for n in notices] == ["account_erased"]
+    assert bystander.is_connected() and agent.is_connected()
+    assert sweeper.sweep() == 0
+
+
 def test_binary_payloads_are_refused_and_replies_are_plain_json(
     app: Any, chat: Any, sio: Any
 ) -> None:
