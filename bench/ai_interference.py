@@ -565,7 +565,7 @@ def report(
         ("lost / duplicated", None),
         ("server CPU % (+ DB backends)", None),
         *([("Redis CPU %", "redisCpuPct")] if args.worker else []),
-        ("AI stub + driver CPU % (CPU 1)", "aiSideCpuPct"),
+        (f"AI stub + driver CPU % (CPU {args.stand_ins_cpus})", "aiSideCpuPct"),
         *([("assistant process CPU %", "assistantCpuPct")] if args.worker else []),
         *(
             [(f"calibration burner CPU % (CPU {args.calibrate_cpus})", "calibrationCpuPct")]
