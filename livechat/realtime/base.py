@@ -143,14 +143,16 @@ class EventNamespace(Namespace):
 
     def end_expired(self, sid: str) -> None:
         """Tell the socket why, then disconnect it; the client reconnects with a fresh token."""
-        push.error(
+        self._end(
             sid,
             Unauthorized(
                 "Your sign-in has expired; reconnect with a new token.", code="token_expired"
             ),
-            None,
-            self.namespace,
         )
+
+    def _end(self, sid: str, why: DomainError) -> None:
+        """Send the socket ``error`` with the reason, then disconnect it."""
+        push.error(sid, why, None, self.namespace)
         self.socketio.server.disconnect(sid, namespace=self.namespace)  # type: ignore[union-attr]
 
     def connected_uids(self) -> set[str]:
@@ -160,17 +162,11 @@ class EventNamespace(Namespace):
         """Disconnect the sockets of customers erased since they signed in (data rights),
         telling them why; a new sign-in with that uid starts a new, empty customer."""
         sids = [sid for sid, c in list(self.clients.items()) if c.identity.uid in erased]
+        why = Unauthorized(
+            "This account's data was erased; sign in again to start afresh.", code="account_erased"
+        )
         for sid in sids:
-            push.error(
-                sid,
-                Unauthorized(
-                    "This account's data was erased; sign in again to start afresh.",
-                    code="account_erased",
-                ),
-                None,
-                self.namespace,
-            )
-            self.socketio.server.disconnect(sid, namespace=self.namespace)  # type: ignore[union-attr]
+            self._end(sid, why)
         return len(sids)
 
     def sweep_expired(self) -> int:

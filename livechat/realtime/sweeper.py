@@ -27,16 +27,28 @@ class TokenSweeper:
             self._greenlet = gevent.spawn(self._run)
 
     def sweep(self) -> int:
-        from livechat.services import users
-
         with self._app.app_context():
             ended = sum(ns.sweep_expired() for ns in self._namespaces)
-            uids: set[str] = set().union(*(ns.connected_uids() for ns in self._namespaces))
-            if uids:
-                erased = uids - users.existing_ids(uids)
-                if erased:
-                    ended += sum(ns.end_erased(erased) for ns in self._namespaces)
-            return ended
+            return ended + self._sweep_erased()
+
+    def _sweep_erased(self) -> int:
+        from livechat.errors import outage_error
+        from livechat.extensions import db
+        from livechat.services import users
+
+        uids: set[str] = set().union(*(ns.connected_uids() for ns in self._namespaces))
+        if not uids:
+            return 0
+        try:
+            erased = uids - users.existing_ids(uids)
+        except Exception as exc:
+            if outage_error(exc) is None:
+                raise
+            # The database is briefly down: the next sweep asks again.
+            log.warning("erased-customer sweep skipped, dependency down: %r", exc)
+            db.session.remove()
+            return 0
+        return sum(ns.end_erased(erased) for ns in self._namespaces) if erased else 0
 
     def _run(self) -> None:
         while True:
