@@ -182,8 +182,7 @@ def record_analysis(session_id: str, message_id: str, analysis: dict[str, Any]) 
     if message is None or session is None:
         db.session.rollback()
         return
-    message.meta = {**(message.meta or {}), "analysis": analysis}
-    session.meta = {**(session.meta or {}), "analysis": analysis}
+    messages.keep_analysis(session, message, analysis)
     db.session.commit()
 
 
@@ -194,15 +193,8 @@ def post_reply(
     analysis: tuple[str, dict[str, Any]] | None = None,
 ) -> ChatMessage | StoredMessage:
     """Store the assistant's final answer (refused if a human took over meanwhile), and with
-    ``analysis`` = (customer message id, analysis) what ``record_analysis`` would record: on
-    PostgreSQL in the reply's own statement (one commit a turn, the session row written once).
-    A refused reply records nothing."""
-    if analysis is not None and db.engine.dialect.name != "postgresql":
-        reply = messages.post_service_message(
-            session_id, text, sender_type=SenderType.AI, metadata=metadata
-        )
-        record_analysis(session_id, *analysis)
-        return reply
+    ``analysis`` = (customer message id, analysis) what ``record_analysis`` would record, in
+    the same statement or transaction (one commit a turn). A refused reply records nothing."""
     return messages.post_service_message(
         session_id, text, sender_type=SenderType.AI, metadata=metadata, analysis=analysis
     )

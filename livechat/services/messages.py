@@ -139,7 +139,9 @@ def post_service_message(
 ) -> ChatMessage | fastpath.StoredMessage:
     """Store a message from the assistant (AI) or a system notice (SYSTEM).
 
-    ``analysis`` (PostgreSQL, AI only): see ``fastpath.post_assistant_reply``."""
+    ``analysis`` = (customer message id, analysis), AI only: the turn's reading of that
+    message, kept in its metadata and the session's together with the reply (in the reply's
+    statement on PostgreSQL, else in its transaction); a refused reply keeps nothing."""
     sender_id = AI_SENDER_ID if sender_type == SenderType.AI else SYSTEM_SENDER_ID
     content = mask_cards(content)
     if sender_type == SenderType.AI and db.engine.dialect.name == "postgresql":
@@ -164,8 +166,24 @@ def post_service_message(
         content=content,
         metadata=metadata,
     )
+    if analysis is not None:
+        message_id, found = analysis
+        analysed = db.session.get(ChatMessage, message_id)
+        keep_analysis(
+            session, analysed if analysed and analysed.session_id == session.id else None, found
+        )
     db.session.commit()
     return message
+
+
+def keep_analysis(
+    session: ChatSession, message: ChatMessage | None, analysis: dict[str, Any]
+) -> None:
+    """The assistant's reading of a customer message, on the session and (if given) that
+    message, for agents' sidebar; the caller commits."""
+    session.meta = {**(session.meta or {}), "analysis": analysis}
+    if message is not None:
+        message.meta = {**(message.meta or {}), "analysis": analysis}
 
 
 def list_messages(
