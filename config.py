@@ -151,6 +151,10 @@ class Config:
         if url.startswith("sqlite"):
             return {}
         return {
+            # Shown in pg_stat_activity; `flask livechat assistant` adds "-assistant".
+            "connect_args": {
+                "application_name": os.environ.get("DB_APPLICATION_NAME", "").strip() or "livechat"
+            },
             "pool_size": _int("DB_POOL_SIZE", 10),
             "max_overflow": 0,
             # No pre-ping (a round trip per checkout on the hot path): a dropped connection fails

@@ -155,6 +155,7 @@ def assistant_process(host: str, port: int | None) -> None:
     from gevent import monkey
 
     from livechat.ai.worker import AssistantWorker
+    from livechat.extensions import db, tag_connections
     from livechat.realtime import relay_in_batches
 
     if not monkey.is_module_patched("socket"):
@@ -167,6 +168,7 @@ def assistant_process(host: str, port: int | None) -> None:
         )
     if not app.config.get("AI_ENABLED", True):
         raise click.ClickException("AI_ENABLED is false: there is nothing to run")
+    tag_connections(db.engine, "-assistant")
     # Events published here (the reply, a handoff) go straight to this process's orchestrator.
     app.extensions["livechat.ai.dispatch"] = app.extensions["livechat.ai"]
     worker = AssistantWorker(app)

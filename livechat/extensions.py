@@ -4,9 +4,12 @@ Socket.IO is created per app by livechat.realtime (app.extensions["socketio"]): 
 app keeps apps built side by side (tests, CLI) from sharing a Socket.IO server.
 """
 
+from typing import Any
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names so migrations can alter them on every backend.
@@ -25,3 +28,17 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+def tag_connections(engine: Engine, suffix: str) -> None:
+    """Add ``suffix`` to the application_name of this engine's PostgreSQL connections, so that
+    pg_stat_activity tells this kind of process apart (e.g. "livechat-assistant"); the
+    connections already open are closed and reopened with it on next use."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _name(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["application_name"] = f"{cparams.get('application_name') or 'livechat'}{suffix}"
+
+    engine.dispose()

@@ -142,3 +142,18 @@ def test_ai_event_intervals_are_checked(
         load_config("development")
     monkeypatch.setenv(name, "0")  # 0 = one event (one Redis message) each
     assert getattr(load_config("development"), name) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, "livechat"), ("  ", "livechat"), ("acme-chat", "acme-chat")]
+)
+def test_database_connections_carry_an_application_name(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/livechat")
+    if value is None:
+        monkeypatch.delenv("DB_APPLICATION_NAME", raising=False)
+    else:
+        monkeypatch.setenv("DB_APPLICATION_NAME", value)
+    options = load_config("development").SQLALCHEMY_ENGINE_OPTIONS
+    assert options["connect_args"] == {"application_name": expected}

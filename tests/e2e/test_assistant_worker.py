@@ -88,8 +88,25 @@ def _turns(proc: ServerProcess) -> float:
     )
 
 
+def _connection_names(app: Any) -> set[str]:
+    """application_name of every connection to this test's database (pg_stat_activity)."""
+    import sqlalchemy as sa
+
+    from livechat.extensions import db
+
+    with app.app_context():
+        names = db.session.scalars(
+            sa.text(
+                "SELECT DISTINCT application_name FROM pg_stat_activity "
+                "WHERE datname = current_database()"
+            )
+        ).all()
+        db.session.remove()
+    return set(names)
+
+
 def test_the_reply_streams_from_the_assistant_process(
-    cluster: Any, connect: Any, token: Any
+    app: Any, cluster: Any, connect: Any, token: Any
 ) -> None:
     web = cluster("web")
     worker = cluster("assistant")
@@ -113,6 +130,8 @@ def test_the_reply_streams_from_the_assistant_process(
     # The turn ran in the assistant process, not in the web process.
     assert _turns(worker) == 1
     assert _turns(web) == 0
+    # Operators tell the assistant's database connections from the web process's.
+    assert {"livechat", "livechat-assistant"} <= _connection_names(app)
 
 
 def test_an_agent_taking_over_stops_the_stream_in_the_other_process(
