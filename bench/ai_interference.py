@@ -44,6 +44,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import types
 import urllib.request
@@ -229,6 +230,42 @@ def db_placement(args: argparse.Namespace, srv: ProjectServer) -> Iterator[None]
 
 
 @contextlib.contextmanager
+def assistant_backends(args: argparse.Namespace, srv: ProjectServer) -> Iterator[set[int]]:
+    """With --worker: the PostgreSQL backends that serve the assistant process (its connections
+    carry application_name livechat-assistant), found every 0.5 s; their CPU is reported.
+    --assistant-db-cpus / --assistant-db-sched place them apart from those serving the web
+    process (re-applied each time: the harness's pinner moves new backends to --db-cpus)."""
+    seen: set[int] = set()
+    if not args.worker:
+        yield seen
+        return
+    cpus = harness._cpuset(args.assistant_db_cpus) if args.assistant_db_cpus else None
+    done = threading.Event()
+
+    def place() -> None:
+        while not done.wait(0.5):
+            res = harness._psql(
+                srv.base,
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'livechat-assistant'",
+            )
+            for pid in (int(x) for x in res.stdout.split() if x.isdigit()):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    if cpus is not None:
+                        os.sched_setaffinity(pid, cpus)
+                    if args.assistant_db_sched == "idle" and pid not in seen:
+                        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+                    seen.add(pid)
+
+    thread = threading.Thread(target=place, daemon=True)
+    thread.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        thread.join(5)
+
+
+@contextlib.contextmanager
 def loadgen_priority(nice: int | None) -> Iterator[None]:
     """Run the load generator (a child of this process) at `nice`, so that the database and
     Redis moved onto its core with --db-cpus do not delay the clock that measures latency."""
@@ -365,6 +402,7 @@ def run(args: argparse.Namespace) -> int:
                 ProjectServer(env, "ai") as srv,
                 assistant_process(args, srv) as worker,
                 db_placement(args, srv),
+                assistant_backends(args, srv) as worker_db,
             ):
                 prov = srv.provision_rooms(args.rooms, rooms_file)
                 customers = srv.provision_customers(args.customers)
@@ -410,6 +448,7 @@ def run(args: argparse.Namespace) -> int:
                                 time.sleep(args.ai_warmup)  # every stream under way
                             redis_pids = redis_server_pids() if args.worker else []
                             r0 = sum(map(cpu_seconds, redis_pids))
+                            adb = {p: cpu_seconds(p) for p in list(worker_db)}
                             c0, t0 = sum(map(cpu_seconds, side)), time.monotonic()
                             with loadgen_priority(loadgen_nice):
                                 r = harness.loadgen(
@@ -439,6 +478,12 @@ def run(args: argparse.Namespace) -> int:
                                 h["assistantCpuPct"] = round(
                                     100 * (cpu_seconds(worker.pid) - w0) / elapsed, 1
                                 )
+                                # Part of dbCpuPct: the backends serving the assistant process.
+                                used = sum(
+                                    max(0.0, cpu_seconds(p) - adb.get(p, 0.0))
+                                    for p in list(worker_db)
+                                )
+                                h["assistantDbCpuPct"] = round(100 * used / elapsed, 1)
                             if burner is not None:
                                 h["calibrationCpuPct"] = round(burn_pct, 1)
                             elif kind == "b":
@@ -522,6 +567,8 @@ def report(
             "aiWorker": "external" if args.worker else "inline",
             "assistantCpus": args.worker_cpus if args.worker else None,
             "assistantSched": args.worker_sched if args.worker else None,
+            "assistantDbCpus": args.assistant_db_cpus or None,
+            "assistantDbSched": args.assistant_db_sched or None,
             "assistantNice": args.worker_nice
             if args.worker and args.worker_sched == "nice"
             else None,
@@ -566,7 +613,14 @@ def report(
         ("server CPU % (+ DB backends)", None),
         *([("Redis CPU %", "redisCpuPct")] if args.worker else []),
         (f"AI stub + driver CPU % (CPU {args.stand_ins_cpus})", "aiSideCpuPct"),
-        *([("assistant process CPU %", "assistantCpuPct")] if args.worker else []),
+        *(
+            [
+                ("assistant process CPU %", "assistantCpuPct"),
+                ("its PostgreSQL backends CPU % (in DB above)", "assistantDbCpuPct"),
+            ]
+            if args.worker
+            else []
+        ),
         *(
             [(f"calibration burner CPU % (CPU {args.calibrate_cpus})", "calibrationCpuPct")]
             if args.calibrate
@@ -827,6 +881,19 @@ def main() -> None:
         default=LOADGEN_CPUS,
         help="taskset CPUs of the OpenAI stub and the AI customers' driver (default: the load "
         "generator's core)",
+    )
+    ap.add_argument(
+        "--assistant-db-cpus",
+        default="",
+        help="with --worker: taskset CPUs of the PostgreSQL backends serving the assistant "
+        "process (default: with the other backends, --db-cpus)",
+    )
+    ap.add_argument(
+        "--assistant-db-sched",
+        choices=("", "idle"),
+        default="",
+        help="with --worker: idle = those backends at SCHED_IDLE (diagnostic: on a database "
+        "host with cores to spare they would not wait behind, or delay, the human path's)",
     )
     ap.add_argument(
         "--redis-url",
