@@ -82,6 +82,8 @@ def test_malformed_classification_falls_back_to_local_analysers(
         ("429", "ai_rate_limited"),
         ("hang", "ai_timeout"),
         ("garbage", "ai_bad_output"),
+        ("misshapen", "ai_bad_output"),
+        ("not_object", "ai_bad_output"),
         ("drop", "ai_unavailable"),
         ("empty", "ai_bad_output"),
     ],

@@ -15,7 +15,8 @@ class OpenAIStub:
     """Behaviour is set per test: mode, chunks, delays, the classification it returns."""
 
     def __init__(self) -> None:
-        self.mode = "ok"  # ok | slow | 429 | 500 | hang | drop | garbage | empty
+        # ok | slow | 429 | 500 | hang | drop | garbage | empty | misshapen | not_object
+        self.mode = "ok"
         self.chunks: list[str] = ["Hello", "! You can ", "freeze your card ", "in the app."]
         self.chunk_delay = 0.0
         self.hang_seconds = 30.0
@@ -51,6 +52,9 @@ class OpenAIStub:
         return self._stream()
 
     def _classify(self, start_response: Any) -> Iterator[bytes]:
+        if self.mode == "misshapen":  # valid JSON, not a chat completion
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return iter([b'{"choices": [{"index": 0}]}'])
         if self.classification is None:
             start_response("500 Internal Server Error", [("Content-Type", "application/json")])
             return iter([b'{"error": {"message": "no classifier"}}'])
@@ -66,6 +70,12 @@ class OpenAIStub:
         for i, text in enumerate(self.chunks):
             if self.mode == "garbage" and i == 1:
                 yield b"data: {this is not json\n\n"
+                return
+            if self.mode == "misshapen" and i == 1:  # valid JSON, content not text
+                yield _sse(_chunk({"content": 42}))
+                return
+            if self.mode == "not_object" and i == 1:
+                yield b"data: [1, 2]\n\n"
                 return
             if self.mode == "drop" and i == 2:
                 raise ConnectionResetError("stub drops the stream")
