@@ -265,6 +265,53 @@ def assistant_backends(args: argparse.Namespace, srv: ProjectServer) -> Iterator
         thread.join(5)
 
 
+# The web process's own latency histograms (its /metrics), per phase: which share of each stage
+# took longer than a bucket bound. Tells queueing inside the web process and its database
+# (send, commit) from delays outside it (the load generator's core, the kernel).
+STAGES = {
+    "send": "livechat_message_send_seconds",  # message:send handled: stored, committed, emitted
+    "commit": "livechat_db_commit_seconds",  # the group-commit statement
+    "fanout": "livechat_fanout_seconds",  # handing message:new to the room (and Redis)
+}
+STAGE_BOUNDS = ("0.005", "0.01", "0.025")
+
+
+def stage_buckets(url: str) -> dict[str, dict[str, float]]:
+    """Cumulative bucket counts of STAGES from the web process's /metrics ({} if unreadable)."""
+    try:
+        with urllib.request.urlopen(f"{url}/metrics", timeout=5) as resp:  # noqa: S310
+            text = resp.read().decode()
+    except OSError:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for stage, name in STAGES.items():
+        counts: dict[str, float] = {}
+        for line in text.splitlines():
+            if line.startswith(f'{name}_bucket{{le="'):
+                le = line.split('le="', 1)[1].split('"', 1)[0]
+                counts[le] = float(line.rsplit(" ", 1)[1])
+            elif line.startswith(f"{name}_count "):
+                counts["count"] = float(line.rsplit(" ", 1)[1])
+        out[stage] = counts
+    return out
+
+
+def stage_tails(
+    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]
+) -> dict[str, dict[str, float | None]]:
+    """Per stage, over one phase: observations and the % of them above each STAGE_BOUNDS."""
+    tails: dict[str, dict[str, float | None]] = {}
+    for stage in STAGES:
+        b, a = before.get(stage, {}), after.get(stage, {})
+        n = a.get("count", 0.0) - b.get("count", 0.0)
+        row: dict[str, float | None] = {"n": n}
+        for le in STAGE_BOUNDS:
+            under = a.get(le, 0.0) - b.get(le, 0.0)
+            row[f">{float(le) * 1000:g}ms"] = round(100 * (n - under) / n, 3) if n else None
+        tails[stage] = row
+    return tails
+
+
 @contextlib.contextmanager
 def loadgen_priority(nice: int | None) -> Iterator[None]:
     """Run the load generator (a child of this process) at `nice`, so that the database and
@@ -449,6 +496,7 @@ def run(args: argparse.Namespace) -> int:
                             redis_pids = redis_server_pids() if args.worker else []
                             r0 = sum(map(cpu_seconds, redis_pids))
                             adb = {p: cpu_seconds(p) for p in list(worker_db)}
+                            stages0 = stage_buckets(srv.url)
                             c0, t0 = sum(map(cpu_seconds, side)), time.monotonic()
                             with loadgen_priority(loadgen_nice):
                                 r = harness.loadgen(
@@ -465,13 +513,19 @@ def run(args: argparse.Namespace) -> int:
                                 100 * (sum(map(cpu_seconds, side)) - c0) / (time.monotonic() - t0)
                             )
                             elapsed = time.monotonic() - t0
+                            stages = stage_tails(stages0, stage_buckets(srv.url))
                             redis_pct = 100 * (sum(map(cpu_seconds, redis_pids)) - r0) / elapsed
                             if burner is not None:
                                 burn_pct = 100 * cpu_seconds(burner.pid) / elapsed
                                 burner.kill()
                                 burner.wait()
                             h = human(r)
-                            h.update(kind=kind, round=rnd + 1, aiSideCpuPct=round(side_pct, 1))
+                            h.update(
+                                kind=kind,
+                                round=rnd + 1,
+                                aiSideCpuPct=round(side_pct, 1),
+                                stages=stages,
+                            )
                             if redis_pids:
                                 h["redisCpuPct"] = round(redis_pct, 1)
                             if worker:
@@ -530,6 +584,7 @@ def report(
         for y in b
         if x["round"] == y["round"] and x["p99"] and y["p99"] is not None
     ]
+    round_median = round(statistics.median(per_round), 3) if per_round else None
     ai_sum = {
         k: sum(x[k] for x in ai_results)
         for k in ("completed", "deltas", "asked", "timeouts", "handedOver", "aiMessages")
@@ -588,11 +643,18 @@ def report(
         "humanB": b,
         "p99RatioBA": ratio,
         "p99RatioPerRound": per_round,
+        # The machine drifts over a run (both phases' p99 move together): the ratio of the
+        # medians can pass while most rounds fail, so the rounds' own median must pass too.
+        "p99RatioRoundMedian": round_median,
         "p99RatioTarget": 1.10,
         # A calibration run says what plain CPU does to p99; it cannot meet the AI target.
         "p99RatioMet": None
         if args.calibrate
-        else ratio is not None and ratio < 1.10 and not saturated,
+        else ratio is not None
+        and ratio < 1.10
+        and round_median is not None
+        and round_median < 1.10
+        and not saturated,
         "baselineSaturated": saturated,
         "ai": ai_sum,
         "aiRuns": ai_results,
@@ -642,6 +704,19 @@ def report(
     print()
     b_label = f"(b) {args.calibrate:g} % CPU burner" if args.calibrate else "(b) 20 AI streams"
     print(table(["figure", "(a) no AI", b_label, "(b)/(a)"], rows))
+    stage_rows = []
+    for stage in STAGES:
+        for le in STAGE_BOUNDS:
+            key = f">{float(le) * 1000:g}ms"
+
+            def share(rs: list[dict[str, Any]], stage: str = stage, key: str = key) -> Any:
+                vals = [r["stages"][stage][key] for r in rs if r["stages"].get(stage)]
+                vals = [v for v in vals if v is not None]
+                return round(statistics.median(vals), 3) if vals else None
+
+            stage_rows.append([f"web process: % of {stage} {key}", share(a), share(b)])
+    print()
+    print(table(["stage (the web process's histograms)", "(a) no AI", b_label], stage_rows))
     r0 = ai_results[0] if ai_results else {}
     print()
     if not args.calibrate:
@@ -690,8 +765,8 @@ def report(
     else:
         verdict = "met" if result["p99RatioMet"] else "NOT met"
         print(
-            f"p99 (b)/(a) = {ratio} (target < 1.10: {verdict}; per round {per_round}); "
-            f"run took {seconds:.0f} s"
+            f"p99 (b)/(a) = {ratio} (target < 1.10: {verdict}; per round {per_round}, "
+            f"their median {round_median}); run took {seconds:.0f} s"
         )
     if saturated:
         print(
