@@ -232,7 +232,7 @@ def db_placement(args: argparse.Namespace, srv: ProjectServer) -> Iterator[None]
 @contextlib.contextmanager
 def assistant_backends(args: argparse.Namespace, srv: ProjectServer) -> Iterator[set[int]]:
     """With --worker: the PostgreSQL backends that serve the assistant process (its connections
-    carry application_name livechat-assistant), found every 0.5 s; their CPU is reported.
+    carry application_name livechat-assistant), found by a scan; their CPU is reported.
     --assistant-db-cpus / --assistant-db-sched place them apart from those serving the web
     process (re-applied each time: the harness's pinner moves new backends to --db-cpus)."""
     seen: set[int] = set()
@@ -243,7 +243,10 @@ def assistant_backends(args: argparse.Namespace, srv: ProjectServer) -> Iterator
     done = threading.Event()
 
     def place() -> None:
-        while not done.wait(0.5):
+        # Every 0.5 s while the pools open their connections, then every 5 s: each scan is a
+        # psql process, CPU the measured phases should not pay for.
+        started = time.monotonic()
+        while not done.wait(0.5 if time.monotonic() - started < 30 else 5):
             res = harness._psql(
                 srv.base,
                 "SELECT pid FROM pg_stat_activity WHERE application_name = 'livechat-assistant'",
