@@ -95,8 +95,9 @@ class Config:
         # An assistant process sends the events it emits within this many seconds to the web
         # processes as one Redis message (0: one per event): each costs every web process a
         # wake-up and a read, and a reply is ~18 events. 50 ms (it was 10) gathers the events
-        # of the replies streaming together: human p99 moved x1.11-1.21 with 20 replies at
-        # 10 ms and x0.98-1.04 at 50 ms (docs/performance.md); deltas are already 50 ms apart.
+        # of the replies streaming together: with 20 replies streaming, human p99 moved
+        # x1.17-1.27 at 10 ms and x0.98-1.04 at 50 ms in the same hour (docs/performance.md);
+        # a reply's deltas are already 50 ms apart (AI_DELTA_INTERVAL).
         self.AI_RELAY_INTERVAL = _float("AI_RELAY_INTERVAL", 0.05)
         # inline: each web process runs its own AI turns. external: web processes hand turns to
         # `flask livechat assistant` processes through Redis, so people's messages never share
