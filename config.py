@@ -96,7 +96,7 @@ class Config:
         # processes as one Redis message (0: one per event): each costs every web process a
         # wake-up and a read, and a reply is ~18 events. 50 ms (it was 10) gathers the events
         # of the replies streaming together: with 20 replies streaming, human p99 moved
-        # x1.17-1.27 at 10 ms and x0.98-1.04 at 50 ms in the same hour (docs/performance.md);
+        # x1.17-1.46 at 10 ms and x0.98-1.04 at 50 ms in the same hour (docs/performance.md);
         # a reply's deltas are already 50 ms apart (AI_DELTA_INTERVAL).
         self.AI_RELAY_INTERVAL = _float("AI_RELAY_INTERVAL", 0.05)
         # inline: each web process runs its own AI turns. external: web processes hand turns to
