@@ -791,19 +791,22 @@ STEAL_LIMIT_PCT = 2.0
 MIN_CLEAN_ROUNDS = 3
 
 
-def clean_rounds(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> dict[str, Any]:
-    """The rounds whose two phases both saw less than STEAL_LIMIT_PCT steal on every CPU, and
-    the p99 ratios over them (ratio of the medians, per round, the rounds' median)."""
+def quiet(r: dict[str, Any]) -> bool:
+    """Whether the hypervisor took less than STEAL_LIMIT_PCT of every CPU during this phase."""
+    steal = r.get("stealPct")
+    return bool(steal) and max(steal.values()) < STEAL_LIMIT_PCT
 
-    def quiet(r: dict[str, Any]) -> bool:
-        steal = r.get("stealPct")
-        return bool(steal) and max(steal.values()) < STEAL_LIMIT_PCT
 
+def round_ratios(
+    a: list[dict[str, Any]], b: list[dict[str, Any]], keep: Any = lambda r: True
+) -> dict[str, Any]:
+    """The p99 ratios (b)/(a) over the rounds whose two phases both pass ``keep``: the ratio of
+    the medians, each round's, and the rounds' median."""
     pairs = [
         (x, y)
         for x in a
         for y in b
-        if x["round"] == y["round"] and quiet(x) and quiet(y) and x["p99"] and y["p99"]
+        if x["round"] == y["round"] and keep(x) and keep(y) and x["p99"] and y["p99"]
     ]
     per_round = [round(y["p99"] / x["p99"], 3) for x, y in pairs]
     xa, yb = [x for x, _ in pairs], [y for _, y in pairs]
@@ -827,16 +830,9 @@ def report(
 ) -> int:
     a = [r for r in runs if r["kind"] == "a"]
     b = [r for r in runs if r["kind"] == "b"]
-    p99a, p99b = med(a, "p99"), med(b, "p99")
-    ratio = round(p99b / p99a, 3) if p99a and p99b is not None else None
-    per_round = [
-        round(y["p99"] / x["p99"], 3)
-        for x in a
-        for y in b
-        if x["round"] == y["round"] and x["p99"] and y["p99"] is not None
-    ]
-    round_median = round(statistics.median(per_round), 3) if per_round else None
-    clean = clean_rounds(a, b)
+    every = round_ratios(a, b)
+    ratio, per_round, round_median = every["ratio"], every["perRound"], every["roundMedian"]
+    clean = round_ratios(a, b, keep=quiet)
     ai_sum = {
         k: sum(x[k] for x in ai_results)
         for k in ("completed", "deltas", "asked", "timeouts", "handedOver", "aiMessages")
@@ -910,7 +906,7 @@ def report(
         and round_median < 1.10
         and not saturated,
         "baselineSaturated": saturated,
-        # The same figures over the rounds the hypervisor left alone (see clean_rounds).
+        # The same figures over the rounds the hypervisor left alone (quiet()).
         "cleanRounds": clean,
         "p99RatioMetCleanRounds": None
         if args.calibrate or len(clean["rounds"]) < MIN_CLEAN_ROUNDS
@@ -995,7 +991,7 @@ def report(
 
         stage_rows.append([f"PostgreSQL WAL: {key}", wal(a), wal(b)])
     print()
-    print(table(["stage (the web process's histograms)", "(a) no AI", b_label], stage_rows))
+    print(table(["per phase (median over the rounds)", "(a) no AI", b_label], stage_rows))
     r0 = ai_results[0] if ai_results else {}
     print()
     if not args.calibrate:
