@@ -110,9 +110,21 @@ def drop_database(url: str) -> None:
 
 
 def truncate_all(db: Any) -> None:
+    """Empty every table. The session-wide app's background greenlets (the socket sweeper, the
+    queue broadcaster) may be reading two of the tables meanwhile; TRUNCATE locks them one by
+    one, so PostgreSQL can pick it as a deadlock's victim: then it is simply run again."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
     tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    for attempt in range(5):
+        try:
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            return
+        except OperationalError as exc:
+            if not isinstance(exc.orig, psycopg.errors.DeadlockDetected) or attempt == 4:
+                raise
 
 
 def redis_url() -> str:
