@@ -112,9 +112,6 @@ class Orchestrator:
             turn.cancelled = reason
             self._interrupt(turn)
 
-    def active_sessions(self) -> set[str]:
-        return set(self._turns)
-
     def shutdown(self, timeout: float = 5) -> None:
         self._group.kill(timeout=timeout)
 

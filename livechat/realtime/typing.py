@@ -47,9 +47,6 @@ class TypingTracker:
         self._emit(session_id, "typing:stop", self._payload(session_id, user_id, role), None)
         return True
 
-    def is_typing(self, session_id: str, user_id: str) -> bool:
-        return (session_id, user_id) in self._timers
-
     def _expire(self, key: tuple[str, str]) -> None:
         gevent.sleep(self.ttl)
         try:

@@ -26,13 +26,11 @@ from livechat.models import (
 )
 from livechat.schemas.base import Augmented
 from livechat.schemas.chat import SessionSchema
-from livechat.schemas.tickets import TicketSchema
 from livechat.services import audit
 from livechat.services.access import Actor, access_session, require_staff
 from livechat.services.paging import page_of_rows
 
 _session_schema = SessionSchema()
-_ticket_schema = TicketSchema()
 
 RECENT_MESSAGES = 50
 

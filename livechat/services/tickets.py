@@ -10,7 +10,6 @@ from livechat.errors import Conflict, InvalidInput, NotFound
 from livechat.events import TicketOpened, TicketUpdated, publish
 from livechat.extensions import db
 from livechat.models import (
-    UNRESOLVED_TICKET_STATUSES,
     ChatSession,
     Ticket,
     TicketPriority,
@@ -196,15 +195,4 @@ def my_tickets(actor: Actor) -> list[Ticket]:
             .order_by(Ticket.created_at.desc())
             .limit(200)
         ).all()
-    )
-
-
-def unresolved_ticket_count(user_id: str) -> int:
-    return int(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Ticket)
-            .where(Ticket.user_id == user_id, Ticket.status.in_(UNRESOLVED_TICKET_STATUSES))
-        )
-        or 0
     )
