@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 
+from livechat import runtime
+from livechat.auth import DevTokenVerifier
 from livechat.schemas.web import DevTokenQuery
 
 bp = Blueprint("web", __name__)
@@ -49,10 +51,11 @@ def console() -> Any:
 @bp.get("/dev/token")
 def dev_token() -> Any:
     """Development only: sign a short-lived dev token (what Firebase does in production)."""
-    if not _dev_mode():
+    verifier = runtime.verifier()
+    if not _dev_mode() or not isinstance(verifier, DevTokenVerifier):
         abort(404)
     q = DevTokenQuery().load(request.args.to_dict())
-    token = current_app.extensions["livechat.verifier"].issue(
+    token = verifier.issue(
         q["uid"], role=q["role"].value, name=q["name"], email=q["email"], ttl=3600
     )
     return {"token": token, "expiresIn": 3600}

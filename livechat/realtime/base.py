@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace
 from marshmallow import Schema, ValidationError
 
@@ -187,7 +187,3 @@ class EventNamespace(Namespace):
         error = DomainError(f"Unknown event {name!r}.", code="unknown_event")
         push.error(request.sid, error, name, self.namespace)  # type: ignore[attr-defined]
         return {"ok": False, "error": error.to_dict()}
-
-    @staticmethod
-    def extension(name: str) -> Any:
-        return current_app.extensions[name]
