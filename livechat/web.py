@@ -29,7 +29,9 @@ def _dev_mode() -> bool:
 @bp.get("/widget.js")
 def widget_js() -> Any:
     """The embeddable widget: <script src="https://chat.example.com/widget.js" defer>."""
-    response = send_from_directory(current_app.static_folder, "widget.js", max_age=300)
+    static = current_app.static_folder
+    assert static is not None  # create_app keeps Flask's default static folder
+    response = send_from_directory(static, "widget.js", max_age=300)
     response.headers["Access-Control-Allow-Origin"] = "*"  # embedded on customers' own sites
     return response
 
