@@ -22,7 +22,7 @@ class LivechatFlask(Flask):
 
 def create_app(config_name_or_object: str | Config | dict[str, Any] | None = None) -> Flask:
     """Build the app. Accepts an env name, a Config instance, or a dict of overrides."""
-    from livechat import cli, cors, errorhandlers, logs, security
+    from livechat import cli, cors, errorhandlers, logs, runtime, security
     from livechat.ai.setup import init_ai
     from livechat.api import register_blueprints
     from livechat.auth import build_verifier
@@ -59,8 +59,8 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     install_bus()
-    app.extensions["livechat.bus"] = EventBus()
-    app.extensions["livechat.verifier"] = build_verifier(app)
+    runtime.bus.set(app, EventBus())
+    runtime.verifier.set(app, build_verifier(app))
     init_metrics(app)
     init_rate_limits(app)
     init_realtime(app)
@@ -84,17 +84,17 @@ def _migrations_dir() -> Any:
 def shutdown_app(app: Flask, timeout: float = 5) -> None:
     """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks) and
     close its database connections: graceful shutdown, and clean teardown in tests."""
+    from livechat import runtime
     from livechat.extensions import db
 
-    for name in (
-        "livechat.ai",
-        "livechat.queue",
-        "livechat.typing",
-        "livechat.webhook",
-        "livechat.token_sweeper",
-        "livechat.writer",
+    for worker in (
+        runtime.orchestrator.find(app),
+        runtime.queue_broadcaster.find(app),
+        runtime.typing_tracker.find(app),
+        runtime.webhook_sender.find(app),
+        runtime.token_sweeper.find(app),
+        app.extensions.get("livechat.writer"),
     ):
-        worker = app.extensions.get(name)
         if worker is not None:
             worker.shutdown()
     with app.app_context():

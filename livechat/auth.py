@@ -11,8 +11,9 @@ import time
 from typing import Any, Protocol
 
 import jwt
-from flask import Flask, current_app
+from flask import Flask
 
+from livechat import runtime
 from livechat.errors import Unauthorized, Unavailable
 from livechat.models import AI_SENDER_ID, SYSTEM_SENDER_ID, Role
 from livechat.schemas.base import has_unstorable_text
@@ -222,7 +223,6 @@ def authenticate(token: str | None) -> Identity:
         raise Unauthorized("Sign in: send Authorization: Bearer <token>.", code="unauthorized")
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("The token is not valid.", code="invalid_token")
-    verifier: TokenVerifier = current_app.extensions["livechat.verifier"]
-    identity = identity_from_claims(verifier.verify(token))
+    identity = identity_from_claims(runtime.verifier().verify(token))
     record_contact(identity)
     return identity

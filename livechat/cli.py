@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from livechat import runtime
 from livechat.auth import DevTokenVerifier
 from livechat.models import Role
 
@@ -23,7 +24,7 @@ livechat_cli = AppGroup("livechat", help="livechat administration.")
 @click.option("--ttl", type=click.IntRange(min=1), default=None, help="Lifetime in seconds.")
 def token(uid: str, role: str, email: str | None, name: str | None, ttl: int | None) -> None:
     """Print a dev-mode token for UID (AUTH_MODE=dev only)."""
-    verifier = current_app.extensions["livechat.verifier"]
+    verifier = runtime.verifier()
     if not isinstance(verifier, DevTokenVerifier):
         raise click.ClickException("tokens can only be issued with AUTH_MODE=dev")
     if not uid or len(uid) > 128:
@@ -53,7 +54,7 @@ def classify(text: str | None) -> None:
     from livechat.ai.analysis import analyse
     from livechat.ai.policy import decide
 
-    policy = current_app.extensions["livechat.ai"].policy
+    policy = runtime.orchestrator().policy
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
         if not line.strip():
@@ -170,7 +171,7 @@ def assistant_process(host: str, port: int | None) -> None:
         raise click.ClickException("AI_ENABLED is false: there is nothing to run")
     tag_connections(db.engine, "-assistant")
     # Events published here (the reply, a handoff) go straight to this process's orchestrator.
-    app.extensions["livechat.ai.dispatch"] = app.extensions["livechat.ai"]
+    runtime.assistant_dispatch.set(app, runtime.orchestrator(app))
     worker = AssistantWorker(app)
     relay = relay_in_batches(app, app.config["AI_RELAY_INTERVAL"])
     server = worker.serve(host, port) if port is not None else None

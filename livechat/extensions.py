@@ -4,7 +4,7 @@ Socket.IO is created per app by livechat.realtime (app.extensions["socketio"]): 
 app keeps apps built side by side (tests, CLI) from sharing a Socket.IO server.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +27,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # The models' base is db.Model, built from Base at run time; mypy cannot subclass an
+    # attribute (python/mypy#8603), so it checks the models against Base itself.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 
 

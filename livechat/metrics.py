@@ -12,10 +12,12 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from livechat import runtime
 
 bp = Blueprint("metrics", __name__)
 
@@ -131,14 +133,14 @@ class QueueCollector(Collector):
 
 def init_metrics(app: Flask) -> Metrics:
     registry = CollectorRegistry()
-    app.extensions["livechat.metrics"] = m = Metrics(registry)
+    m = runtime.metrics.set(app, Metrics(registry))
     registry.register(QueueCollector(app))
     app.register_blueprint(bp)
     return m
 
 
-def metrics(app: Any = None) -> Metrics:
-    return (app or current_app).extensions["livechat.metrics"]
+def metrics(app: Flask | None = None) -> Metrics:
+    return runtime.metrics(app)
 
 
 class timer:  # noqa: N801 - used like a function

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 
+from livechat import runtime
+from livechat.auth import DevTokenVerifier
 from livechat.schemas.web import DevTokenQuery
 
 bp = Blueprint("web", __name__)
@@ -27,7 +29,9 @@ def _dev_mode() -> bool:
 @bp.get("/widget.js")
 def widget_js() -> Any:
     """The embeddable widget: <script src="https://chat.example.com/widget.js" defer>."""
-    response = send_from_directory(current_app.static_folder, "widget.js", max_age=300)
+    static = current_app.static_folder
+    assert static is not None  # create_app keeps Flask's default static folder
+    response = send_from_directory(static, "widget.js", max_age=300)
     response.headers["Access-Control-Allow-Origin"] = "*"  # embedded on customers' own sites
     return response
 
@@ -49,10 +53,11 @@ def console() -> Any:
 @bp.get("/dev/token")
 def dev_token() -> Any:
     """Development only: sign a short-lived dev token (what Firebase does in production)."""
-    if not _dev_mode():
+    verifier = runtime.verifier()
+    if not _dev_mode() or not isinstance(verifier, DevTokenVerifier):
         abort(404)
     q = DevTokenQuery().load(request.args.to_dict())
-    token = current_app.extensions["livechat.verifier"].issue(
+    token = verifier.issue(
         q["uid"], role=q["role"].value, name=q["name"], email=q["email"], ttl=3600
     )
     return {"token": token, "expiresIn": 3600}

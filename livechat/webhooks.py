@@ -20,7 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import gevent
+from flask import Flask
 from gevent.pool import Group
+
+from livechat import runtime
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +109,13 @@ class WebhookSender:
         self._group.kill(timeout=2)
 
 
-def init_webhooks(app: Any) -> None:
+def init_webhooks(app: Flask) -> None:
     """Send escalations to SUPPORT_WEBHOOK_URL when it is configured."""
     if not app.config.get("SUPPORT_WEBHOOK_URL"):
         return
     from livechat.listeners import webhooks
 
-    app.extensions["livechat.webhook"] = WebhookSender(
-        app.config["SUPPORT_WEBHOOK_URL"], app.config["SUPPORT_WEBHOOK_SECRET"]
+    runtime.webhook_sender.set(
+        app, WebhookSender(app.config["SUPPORT_WEBHOOK_URL"], app.config["SUPPORT_WEBHOOK_SECRET"])
     )
-    webhooks.register(app.extensions["livechat.bus"])
+    webhooks.register(runtime.bus(app))

@@ -98,7 +98,9 @@ def client(app: Any) -> Any:
 @pytest.fixture()
 def token(app: Any) -> Callable[..., str]:
     """token(uid, role="user", **claims) -> a dev-mode token for the test app."""
-    verifier = app.extensions["livechat.verifier"]
+    from livechat import runtime
+
+    verifier = runtime.verifier(app)
 
     def issue(uid: str, role: str = "user", **kwargs: Any) -> str:
         return verifier.issue(uid, role=role, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from config import ConfigError
+from livechat import runtime
 
 
 def init_ai(app: Flask) -> None:
@@ -31,12 +32,12 @@ def init_ai(app: Flask) -> None:
         build_context_provider(cfg.get("CUSTOMER_CONTEXT_URL")),
         policy,
     )
-    app.extensions["livechat.ai"] = orchestrator
+    runtime.orchestrator.set(app, orchestrator)
     if cfg["AI_WORKER"] == "external" and orchestrator.enabled:
         from livechat.ai.worker import RemoteAssistant
 
         # This process hands turns to `flask livechat assistant` (which swaps this back).
-        app.extensions["livechat.ai.dispatch"] = RemoteAssistant(app)
+        runtime.assistant_dispatch.set(app, RemoteAssistant(app))
     else:
-        app.extensions["livechat.ai.dispatch"] = orchestrator
-    assistant_listeners.register(app.extensions["livechat.bus"])
+        runtime.assistant_dispatch.set(app, orchestrator)
+    assistant_listeners.register(runtime.bus(app))

@@ -35,6 +35,7 @@ from gevent.pywsgi import WSGIServer
 from prometheus_client import generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from livechat import runtime
 from livechat.metrics import metrics
 from livechat.services import assistant as assistant_service
 
@@ -157,7 +158,7 @@ class AssistantWorker:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.orchestrator = app.extensions["livechat.ai"]
+        self.orchestrator = runtime.orchestrator(app)
         cfg = app.config
         self.claims = TurnClaims(
             _client(app, socket_timeout=2),

@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app
 
+from livechat import runtime
 from livechat.schemas.base import ErrorSchema
 
 bp = Blueprint("openapi", __name__)
@@ -100,9 +101,7 @@ def _request_body(schema: Any) -> dict[str, Any]:
 @bp.get("/api/openapi.json")
 def openapi_json() -> Any:
     """The OpenAPI 3 document of the REST API."""
-    cached = current_app.extensions.get("livechat.openapi")
+    cached = runtime.openapi_spec.find()
     if cached is None:
-        cached = current_app.extensions["livechat.openapi"] = build_spec(
-            current_app._get_current_object()
-        )  # type: ignore[attr-defined]
+        cached = runtime.openapi_spec.set(current_app, build_spec(current_app))
     return cached

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
+from livechat import runtime
 from livechat.events.types import DomainEvent
 from livechat.extensions import db
 
@@ -50,7 +50,7 @@ def publish(event: DomainEvent) -> None:
 
 def publish_committed(event: DomainEvent) -> None:
     """Deliver now: for changes the caller has already committed (an autocommit statement)."""
-    bus: EventBus | None = current_app.extensions.get("livechat.bus")
+    bus = runtime.bus.find()
     if bus is not None:
         bus.deliver(event)
 
@@ -59,7 +59,7 @@ def _after_commit(session: Any) -> None:
     events = session.info.pop(_PENDING_KEY, None)
     if not events:
         return
-    bus: EventBus | None = current_app.extensions.get("livechat.bus")
+    bus = runtime.bus.find()
     if bus is None:
         return
     for event in events:

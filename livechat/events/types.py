@@ -8,18 +8,21 @@ from typing import Any
 
 @dataclass(frozen=True)
 class DomainEvent:
-    """Base class; every event names the chat session it concerns (or None)."""
+    """Base class; every event names the chat session it concerns (or None: a ticket may have
+    none). The session events below narrow it to ``str``."""
 
     session_id: str | None
 
 
 @dataclass(frozen=True)
 class SessionCreated(DomainEvent):
+    session_id: str
     session: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class MessagePosted(DomainEvent):
+    session_id: str
     message: dict[str, Any]
     session_status: str
     agent_id: str | None
@@ -27,6 +30,7 @@ class MessagePosted(DomainEvent):
 
 @dataclass(frozen=True)
 class SessionAssigned(DomainEvent):
+    session_id: str
     session: dict[str, Any]
     agent_id: str
     previous_status: str
@@ -34,6 +38,7 @@ class SessionAssigned(DomainEvent):
 
 @dataclass(frozen=True)
 class SessionEscalated(DomainEvent):
+    session_id: str
     session: dict[str, Any]
     reason: str
     ticket: dict[str, Any] | None = None
@@ -42,6 +47,7 @@ class SessionEscalated(DomainEvent):
 
 @dataclass(frozen=True)
 class SessionEnded(DomainEvent):
+    session_id: str
     session: dict[str, Any]
     ended_by: str
 
@@ -59,6 +65,7 @@ class TicketUpdated(DomainEvent):
 
 @dataclass(frozen=True)
 class MessagesRead(DomainEvent):
+    session_id: str
     reader_id: str
     message_ids: list[str]
     read_at: str

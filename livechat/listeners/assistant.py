@@ -6,8 +6,7 @@ assistant processes (livechat/ai/worker.py).
 
 from __future__ import annotations
 
-from flask import current_app
-
+from livechat import runtime
 from livechat.events import (
     EventBus,
     MessagePosted,
@@ -23,7 +22,7 @@ def on_message_posted(event: MessagePosted) -> None:
         and event.session_status == "ACTIVE"
         and event.agent_id is None
     ):
-        current_app.extensions["livechat.ai.dispatch"].customer_message(event.session_id)
+        runtime.assistant_dispatch().customer_message(event.session_id)
 
 
 def on_human_takes_over(event: SessionAssigned | SessionEscalated | SessionEnded) -> None:
@@ -32,7 +31,7 @@ def on_human_takes_over(event: SessionAssigned | SessionEscalated | SessionEnded
         SessionEscalated: "escalated",
         SessionEnded: "session_ended",
     }[type(event)]
-    current_app.extensions["livechat.ai.dispatch"].stop(event.session_id, reason)
+    runtime.assistant_dispatch().stop(event.session_id, reason)
 
 
 def register(bus: EventBus) -> None:

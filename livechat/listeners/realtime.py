@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app
-
+from livechat import runtime
 from livechat.events import (
     EventBus,
     MessagePosted,
@@ -18,14 +15,10 @@ from livechat.metrics import metrics, timer
 from livechat.realtime import push
 
 
-def _ext(name: str) -> Any:
-    return current_app.extensions[name]
-
-
 def on_message_posted(event: MessagePosted) -> None:
     message = event.message
     # The sender's message arrived: their typing indicator ends with it.
-    _ext("livechat.typing").stop(event.session_id, message["senderId"])
+    runtime.typing_tracker().stop(event.session_id, message["senderId"])
     m = metrics()
     m.messages_stored.labels(message["senderType"]).inc()
     with timer(m.emit_seconds):
@@ -37,7 +30,7 @@ def on_session_changed(event: SessionAssigned | SessionEnded | SessionEscalated)
     push.to_session(
         event.session_id, "session:updated", {"session": session}, owner_id=session["userId"]
     )
-    _ext("livechat.queue").request_refresh()
+    runtime.queue_broadcaster().request_refresh()
 
 
 def on_session_escalated(event: SessionEscalated) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
+from livechat import runtime
 from livechat.events import EventBus, SessionEscalated
 
 
 def on_session_escalated(event: SessionEscalated) -> None:
-    sender = current_app.extensions.get("livechat.webhook")
+    sender = runtime.webhook_sender.find()
     if sender is not None:
         sender.send(
             "session.escalated",

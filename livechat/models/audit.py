@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from livechat.extensions import db
+from livechat.extensions import Model
 from livechat.models.types import JSONType, UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_at", "at"),)
 

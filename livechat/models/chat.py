@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from livechat.extensions import db
+from livechat.extensions import Model
 from livechat.models.types import JSONType, UTCDateTime, str_enum, utcnow
 from livechat.models.user import User
 
@@ -38,7 +38,7 @@ class SenderType(enum.StrEnum):
     SYSTEM = "SYSTEM"
 
 
-class ChatSession(db.Model):
+class ChatSession(Model):
     __tablename__ = "chat_sessions"
     __table_args__ = (
         # At most one open session per user, enforced by the database (a partial unique index).
@@ -81,7 +81,7 @@ class ChatSession(db.Model):
         return f"<ChatSession {self.id} {self.status}>"
 
 
-class ChatMessage(db.Model):
+class ChatMessage(Model):
     __tablename__ = "chat_messages"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "seq", name="uq_chat_messages_session_seq"),

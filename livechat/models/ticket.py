@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from livechat.extensions import db
+from livechat.extensions import Model
 from livechat.models.chat import new_id
 from livechat.models.types import JSONType, UTCDateTime, str_enum, utcnow
 
@@ -31,7 +31,7 @@ class TicketStatus(enum.StrEnum):
 UNRESOLVED_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     __tablename__ = "tickets"
     __table_args__ = (sa.Index("ix_tickets_status_priority", "status", "priority"),)
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from livechat.extensions import db
+from livechat.extensions import Model
 from livechat.models.types import JSONType, UTCDateTime, str_enum, utcnow
 
 
@@ -23,7 +23,7 @@ class Role(enum.StrEnum):
         return self in (Role.AGENT, Role.ADMIN)
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)

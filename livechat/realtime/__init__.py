@@ -11,6 +11,7 @@ from flask_socketio import SocketIO
 from socketio import packet as sio_packet
 from socketio.packet import Packet
 
+from livechat import runtime
 from livechat.realtime.relay import RelayManager
 
 log = logging.getLogger(__name__)
@@ -167,8 +168,8 @@ def init_realtime(app: Flask) -> SocketIO:
     namespaces = [ChatNamespace(CHAT_NAMESPACE), SupportNamespace(SUPPORT_NAMESPACE)]
     for namespace in namespaces:
         socketio.on_namespace(namespace)
-    app.extensions["livechat.token_sweeper"] = TokenSweeper(
-        app, namespaces, float(cfg.get("TOKEN_SWEEP_SECONDS", 15))
+    runtime.token_sweeper.set(
+        app, TokenSweeper(app, namespaces, float(cfg.get("TOKEN_SWEEP_SECONDS", 15)))
     )
 
     presence = build_presence(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"])
@@ -177,8 +178,8 @@ def init_realtime(app: Flask) -> SocketIO:
         with app.app_context():
             push.to_session(session_id, event, payload, skip_sid=skip)
 
-    app.extensions["livechat.presence"] = presence
-    app.extensions["livechat.typing"] = TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing)
-    app.extensions["livechat.queue"] = QueueBroadcaster(app, presence)
-    realtime_listeners.register(app.extensions["livechat.bus"])
+    runtime.presence.set(app, presence)
+    runtime.typing_tracker.set(app, TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing))
+    runtime.queue_broadcaster.set(app, QueueBroadcaster(app, presence))
+    realtime_listeners.register(runtime.bus(app))
     return socketio

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace
 from marshmallow import Schema, ValidationError
 
@@ -89,7 +89,7 @@ def event_handler(schema: Schema | None = None) -> Callable[..., Any]:
                 if client.expired():
                     self.end_expired(request.sid)  # type: ignore[attr-defined]
                     raise Unauthorized("Your sign-in has expired.", code="token_expired")
-                payload = args[0] if args else None
+                payload: Any = args[0] if args else None  # any JSON: the schema checks it
                 data = schema.load(payload) if schema is not None else payload
                 return {"ok": True, **(fn(self, client, data) or {})}
             except ValidationError as exc:
@@ -138,7 +138,7 @@ class EventNamespace(Namespace):
         return super().trigger_event(event, *args)
 
     def _sent_by_client(self, sid: Any = None) -> bool:
-        manager = self.socketio.server.manager  # type: ignore[union-attr]
+        manager = self.socketio.server.manager
         return isinstance(sid, str) and manager.is_connected(sid, self.namespace)
 
     def end_expired(self, sid: str) -> None:
@@ -153,7 +153,7 @@ class EventNamespace(Namespace):
     def _end(self, sid: str, why: DomainError) -> None:
         """Send the socket ``error`` with the reason, then disconnect it."""
         push.error(sid, why, None, self.namespace)
-        self.socketio.server.disconnect(sid, namespace=self.namespace)  # type: ignore[union-attr]
+        self.socketio.server.disconnect(sid, namespace=self.namespace)
 
     def connected_uids(self) -> set[str]:
         return {c.identity.uid for c in list(self.clients.values())}
@@ -187,7 +187,3 @@ class EventNamespace(Namespace):
         error = DomainError(f"Unknown event {name!r}.", code="unknown_event")
         push.error(request.sid, error, name, self.namespace)  # type: ignore[attr-defined]
         return {"ok": False, "error": error.to_dict()}
-
-    @staticmethod
-    def extension(name: str) -> Any:
-        return current_app.extensions[name]

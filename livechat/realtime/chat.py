@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from flask_socketio import join_room, leave_room
 
-from livechat import ratelimit
+from livechat import ratelimit, runtime
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
@@ -38,7 +38,7 @@ class ChatNamespace(EventNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         identity = connect_identity(auth)
-        self.extension("livechat.token_sweeper").start()
+        runtime.token_sweeper().start()
         self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
         metrics().sockets.labels(self.namespace).inc()
         # Every socket of a user gets their session updates, joined to a session room or not.
@@ -77,7 +77,7 @@ class ChatNamespace(EventNamespace):
                 "hasMore": has_more,
             },
         )
-        presence = self.extension("livechat.presence")
+        presence = runtime.presence()
         if first and presence.add(session_room(session.id), actor.uid, request.sid):  # type: ignore[attr-defined]
             push.to_session(
                 session.id,
@@ -113,7 +113,7 @@ class ChatNamespace(EventNamespace):
     def on_typing_start(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         ratelimit.check("typing", client.identity.uid)
         session_id = self._authorised_session(client, data["session_id"])
-        self.extension("livechat.typing").start(
+        runtime.typing_tracker().start(
             session_id,
             client.identity.uid,
             client.identity.role.value,
@@ -124,7 +124,7 @@ class ChatNamespace(EventNamespace):
     @event_handler(SessionRefSchema())
     def on_typing_stop(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         session_id = self._authorised_session(client, data["session_id"])
-        self.extension("livechat.typing").stop(session_id, client.identity.uid)
+        runtime.typing_tracker().stop(session_id, client.identity.uid)
         return {"sessionId": session_id}
 
     @event_handler(ReadSchema())
@@ -156,9 +156,9 @@ class ChatNamespace(EventNamespace):
     def _left(self, client: Client, session_id: str) -> None:
         client.sessions.discard(session_id)
         sid = request.sid  # type: ignore[attr-defined]
-        presence = self.extension("livechat.presence")
+        presence = runtime.presence()
         if presence.remove(session_room(session_id), client.identity.uid, sid):
-            self.extension("livechat.typing").stop(session_id, client.identity.uid)
+            runtime.typing_tracker().stop(session_id, client.identity.uid)
             push.to_session(
                 session_id,
                 "user:left",

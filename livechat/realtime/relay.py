@@ -40,7 +40,7 @@ def retry_delays() -> Iterator[float]:
         delay = min(delay * 2, LISTEN_RETRY_MAX_SECONDS)
 
 
-class RelayManager(socketio.RedisManager):  # type: ignore[misc]
+class RelayManager(socketio.RedisManager):
     """``RedisManager`` that unpacks batches when listening and, with ``batch_seconds``,
     publishes in batches: one Redis message per interval, in emit order."""
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
 
+from livechat import runtime
 from livechat.metrics import metrics
 from livechat.realtime import push
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
@@ -27,11 +28,11 @@ class SupportNamespace(EventNamespace):
         self.clients[sid] = Client(identity)
         metrics().sockets.labels(self.namespace).inc()
         join_room(AGENTS_ROOM)
-        presence = self.extension("livechat.presence")
+        presence = runtime.presence()
         came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
         push.to_socket(sid, "queue:updated", snapshot(presence), SUPPORT_NAMESPACE)
         if came_online:
-            self.extension("livechat.queue").request_refresh()
+            runtime.queue_broadcaster().request_refresh()
 
     def on_disconnect(self, reason: Any = None) -> None:
         sid = request.sid  # type: ignore[attr-defined]
@@ -39,10 +40,10 @@ class SupportNamespace(EventNamespace):
         if client is None:
             return
         metrics().sockets.labels(self.namespace).dec()
-        if self.extension("livechat.presence").remove(AGENTS_ROOM, client.identity.uid, sid):
-            self.extension("livechat.queue").request_refresh()
+        if runtime.presence().remove(AGENTS_ROOM, client.identity.uid, sid):
+            runtime.queue_broadcaster().request_refresh()
 
     @event_handler()
     def on_queue_get(self, client: Client, data: Any) -> dict[str, Any]:
         """Ask for the queue again (e.g. after a reconnect)."""
-        return snapshot(self.extension("livechat.presence"))
+        return snapshot(runtime.presence())

@@ -69,7 +69,9 @@ def _settle_ai(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     for name in ("offline_app", "openai_app"):
         if name in request.fixturenames:
-            orchestrator = request.getfixturevalue(name).extensions["livechat.ai"]
+            from livechat import runtime
+
+            orchestrator = runtime.orchestrator(request.getfixturevalue(name))
             orchestrator._group.join(timeout=10)
             orchestrator._group.kill()
 
@@ -80,7 +82,9 @@ def chat_client(token: Any) -> Iterator[Callable[..., Any]]:
     clients: list[Any] = []
 
     def connect(application: Any, uid: str, role: str = "user", **claims: Any) -> Any:
-        verifier = application.extensions["livechat.verifier"]
+        from livechat import runtime
+
+        verifier = runtime.verifier(application)
         client = application.extensions["socketio"].test_client(
             application, auth={"token": verifier.issue(uid, role=role, **claims)}
         )

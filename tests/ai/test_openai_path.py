@@ -8,6 +8,7 @@ from typing import Any
 import gevent
 import pytest
 
+from livechat import runtime
 from tests.ai.conftest import wait_for
 from tests.ai.test_orchestrator import _headers, _join, _messages, _open, _session
 
@@ -207,7 +208,7 @@ def test_a_message_written_while_the_reply_is_stored_is_answered_too(
             sa.text("UPDATE chat_sessions SET last_seq = :seq WHERE id = :sid"),
             {"sid": sid, "seq": last_seq + 1},
         )
-        openai_app.extensions["livechat.ai"].customer_message(sid)
+        runtime.orchestrator(openai_app).customer_message(sid)
         tx.commit()
     seen = wait_for(customer, "ai:complete", timeout=10)
     if [n for n, _ in seen].count("ai:complete") < 2:

@@ -7,11 +7,12 @@ from typing import Any
 import gevent
 import sqlalchemy as sa
 
+from livechat import runtime
 from tests.ai.conftest import wait_for
 
 
 def _headers(application: Any, uid: str, role: str = "user") -> dict[str, str]:
-    token = application.extensions["livechat.verifier"].issue(uid, role=role)
+    token = runtime.verifier(application).issue(uid, role=role)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import gevent
 from gevent.pywsgi import WSGIServer
 
+from livechat import runtime
 from livechat.webhooks import WebhookSender, sign, verify
 
 
@@ -83,7 +84,7 @@ def test_escalation_notifies_the_webhook(app: Any, pg_url: str, ctx: Any, make_u
         session, _ = sessions.open_session(get_user("wh-cust"))
         escalation.escalate(session.id, reason="human_request", requested_by="AI_ASSISTANT")
         sid = session.id
-    hooked.extensions["livechat.webhook"].join(timeout=5)
+    runtime.webhook_sender(hooked).join(timeout=5)
     assert len(receiver.calls) == 1
     headers, body = receiver.calls[0]
     assert verify("k", headers["X-Livechat-Timestamp"], body, headers["X-Livechat-Signature"])

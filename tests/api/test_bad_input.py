@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from livechat import runtime
+
 BASE = "/api/support/chat"
 
 
@@ -149,7 +151,7 @@ def test_malformed_authorization_headers(client: Any, header: str) -> None:
 
 
 def test_expired_and_tampered_dev_tokens(client: Any, app: Any, token: Any) -> None:
-    verifier = app.extensions["livechat.verifier"]
+    verifier = runtime.verifier(app)
     expired = verifier.issue("cust-1", ttl=-10)
     resp = client.get(f"{BASE}/sessions/active", headers={"Authorization": f"Bearer {expired}"})
     assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "token_expired"

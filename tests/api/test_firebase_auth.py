@@ -29,6 +29,7 @@ from cryptography.x509.oid import NameOID
 from firebase_admin import _token_gen
 from gevent.pywsgi import WSGIServer
 
+from livechat import runtime
 from tests.support import services
 
 BASE = "/api/support/chat"
@@ -244,7 +245,7 @@ def _stored_user(fb_app: Any, uid: str) -> Any:
 
 
 def test_the_app_really_runs_firebase_mode(fb_app: Any) -> None:
-    verifier = fb_app.extensions["livechat.verifier"]
+    verifier = runtime.verifier(fb_app)
     assert verifier.mode == "firebase"
     assert verifier.app.project_id == PROJECT
 

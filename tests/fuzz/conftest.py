@@ -46,7 +46,9 @@ def fuzz_app(app: Any, pg_url: str) -> Iterator[Any]:
 @pytest.fixture()
 def fuzz_token(fuzz_app: Any) -> Callable[..., str]:
     """fuzz_token(uid, role="user", **claims) -> a dev token."""
-    verifier = fuzz_app.extensions["livechat.verifier"]
+    from livechat import runtime
+
+    verifier = runtime.verifier(fuzz_app)
 
     def issue(uid: str, role: str = "user", **claims: Any) -> str:
         return verifier.issue(uid, role=role, **claims)

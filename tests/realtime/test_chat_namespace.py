@@ -7,6 +7,7 @@ from typing import Any
 import gevent
 import pytest
 
+from livechat import runtime
 from tests.realtime.conftest import events, received
 
 
@@ -168,7 +169,7 @@ def test_typing_is_relayed_expires_and_stops_on_message(app: Any, chat: Any, sio
     for c in (customer, agent):
         c.emit("join:session", chat.id, callback=True)
         c.get_received()
-    tracker = app.extensions["livechat.typing"]
+    tracker = runtime.typing_tracker(app)
     ttl, tracker.ttl = tracker.ttl, 0.2
     try:
         assert customer.emit("typing:start", {"sessionId": chat.id}, callback=True)["ok"]
@@ -332,10 +333,10 @@ def test_expired_tokens_end_the_sockets_rights(
 ) -> None:
     import time as _time
 
-    verifier = app.extensions["livechat.verifier"]
+    verifier = runtime.verifier(app)
     socketio = app.extensions["socketio"]
     # This test runs the sweep itself: the periodic one (every 15 s) must not race it.
-    sweeper = app.extensions["livechat.token_sweeper"]
+    sweeper = runtime.token_sweeper(app)
     sweeper.shutdown()
     monkeypatch.setattr(sweeper, "_interval", 0)
     short = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=1)})
@@ -347,7 +348,7 @@ def test_expired_tokens_end_the_sockets_rights(
     assert ack["error"]["code"] == "token_expired"
     assert not short.is_connected()
     # A silent socket is ended by the sweeper.
-    assert app.extensions["livechat.token_sweeper"].sweep() >= 1
+    assert runtime.token_sweeper(app).sweep() >= 1
     assert not idle.is_connected()
     assert fresh.is_connected() and fresh.emit("join:session", chat.id, callback=True)["ok"]
     fresh.disconnect()
@@ -358,7 +359,7 @@ def test_an_erased_customers_sockets_are_ended_by_the_sweep(
 ) -> None:
     from livechat.services import privacy
 
-    sweeper = app.extensions["livechat.token_sweeper"]
+    sweeper = runtime.token_sweeper(app)
     sweeper.shutdown()  # the test sweeps itself
     monkeypatch.setattr(sweeper, "_interval", 0)
     customer, other_tab = sio("cust-1"), sio("cust-1")

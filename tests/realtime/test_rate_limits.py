@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from livechat import runtime
 from tests.support.apps import app_with_env
 
 
@@ -32,7 +33,7 @@ def limited(app: Any, pg_url: str) -> Iterator[Any]:
 
 
 def _token(application: Any, uid: str, role: str = "user") -> str:
-    return application.extensions["livechat.verifier"].issue(uid, role=role)
+    return runtime.verifier(application).issue(uid, role=role)
 
 
 def test_socket_messages_and_typing_are_limited(limited: Any) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from livechat import runtime
+
 
 def _identity(uid: str, role: str = "user") -> Any:
     from livechat.models import Role
@@ -73,7 +75,7 @@ def test_post_reply_stores_the_next_seq_masks_cards_and_publishes(
     from livechat.services import assistant
 
     seen: list[Any] = []
-    app.extensions["livechat.bus"].subscribe(MessagePosted, seen.append)
+    runtime.bus(app).subscribe(MessagePosted, seen.append)
     message = assistant.post_reply(chat, "card 4111 1111 1111 1111 is fine", {"k": "v"})
     assert message.seq == 3
     assert _rows(chat)[-1] == (3, "AI", message.content)

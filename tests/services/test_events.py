@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from livechat import runtime
 from livechat.errors import Conflict
 
 
@@ -13,7 +14,7 @@ from livechat.errors import Conflict
 def received(ctx: Any) -> list[Any]:
     from livechat.events import DomainEvent
 
-    bus = ctx.extensions["livechat.bus"]
+    bus = runtime.bus(ctx)
     got: list[Any] = []
     bus.subscribe(DomainEvent, got.append)
     yield got
@@ -66,7 +67,7 @@ def test_a_failing_listener_does_not_break_the_others(ctx: Any, make_user: Any) 
     from livechat.events import SessionCreated
     from livechat.services import sessions
 
-    bus = ctx.extensions["livechat.bus"]
+    bus = runtime.bus(ctx)
     got: list[Any] = []
 
     def broken(event: Any) -> None:
