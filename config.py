@@ -116,7 +116,8 @@ class Config:
         self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
         self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
-        # Rate limits ("N/period" in the `limits` notation; empty disables one).
+        # Rate limits, "N/period" ("30/10seconds", "20/minute"; empty disables one): a burst of N,
+        # then one more every period/N (livechat/ratelimit.py).
         self.RATE_LIMITS_ENABLED = _bool("RATE_LIMITS_ENABLED", True)
         self.RATE_LIMIT_MESSAGES = env.get("RATE_LIMIT_MESSAGES", "30/10seconds")
         self.RATE_LIMIT_TYPING = env.get("RATE_LIMIT_TYPING", "60/10seconds")

@@ -28,6 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from limits_note import harness_env, rate_limits
+
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT = BENCH_DIR.parent
 HARNESS = Path(os.environ.get("BENCH_HARNESS") or PROJECT.parent / "shared" / "bench").resolve()
@@ -71,6 +73,12 @@ def guarded(run: Any, args: Any) -> int:
         return 1
 
 
+def lifted_limits() -> dict[str, str]:
+    """The shipped rate limits unless BENCH_RATE_LIMITS=off (`bench/run --no-rate-limits`)."""
+    off = os.environ.get("BENCH_RATE_LIMITS", "on") == "off"
+    return {"RATE_LIMITS_ENABLED": "false"} if off else {}
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
@@ -80,7 +88,7 @@ class ProjectServer:
     """The project at PROJECT on a fresh PostgreSQL database, started from its Procfile."""
 
     def __init__(self, env: dict[str, str], name: str) -> None:
-        self.extra = {"RATE_LIMITS_ENABLED": "false", **env}
+        self.extra = {**lifted_limits(), **env}
         self.name = name
         self.port = harness.LC_PORT
         self.url = f"http://127.0.0.1:{self.port}"
@@ -235,6 +243,7 @@ class ProjectServer:
             "cmd": " ".join(self.argv),
             "notes": self.notes,
             "env": sorted(self.extra),
+            "rateLimits": rate_limits({**self.extra, **harness_env()}),
             "pgBackendsPinned": len(self.pinner.pinned) if self.pinner else None,
         }
 

@@ -1,24 +1,36 @@
-"""Rate limits (moving windows from the `limits` library), shared through Redis when configured.
+"""Rate limits (GCRA, O(1) per check, no timer), in memory or shared through Redis when configured.
 
 Limits are per user (messages, typing, new sessions, REST calls) and, when enabled, per client
 address for socket connections. A refusal is a DomainError with code ``rate_limited`` and the
 seconds to wait: REST answers 429 with Retry-After, sockets an error ack.
 
-With Redis unreachable the limits fail open (a warning is logged once per outage): a chat keeps
-working through a Redis restart, unthrottled for those seconds, rather than refusing every send.
+"N/period" allows a burst of N, then one more every period/N (GCRA, the generic cell rate
+algorithm): one number per (limit, key), the time its budget is spent until. In memory that is a
+dict entry (stale ones are dropped by a sweep every ~len(dict) checks, so memory stays bounded
+with no background timer); in Redis it is one key with a TTL, read and written by one Lua script
+(one round trip per check) on the Redis clock, so every process counts alike.
+
+With Redis unreachable the limits fail open (a warning is logged once per outage, Redis is tried
+again at most once a second): a chat keeps working through a Redis restart, unthrottled for those
+seconds, rather than refusing or stalling every send.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import redis
 from flask import Flask, current_app
-from limits import parse, storage, strategies
-from limits.errors import StorageError
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
+from config import ConfigError
 from livechat.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -30,6 +42,59 @@ LIMITS = {
     "rest": "RATE_LIMIT_REST",
     "connect": "RATE_LIMIT_CONNECT",
 }
+
+# The notation of the `limits` library (what these settings were written in): "30/10seconds",
+# "20/minute", "600 per minute", "5 per 2 hours"; a month is 30 days, a year 360.
+_NOTATION = re.compile(
+    r"\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day|month|year)s?\s*",
+    re.IGNORECASE,
+)
+_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "month": 30 * 86400,
+    "year": 360 * 86400,
+}
+_US = 1_000_000
+# While Redis is unreachable, try it again at most this often (seconds).
+_OUTAGE_RETRY = 1.0
+# The memory store sweeps after max(this, live entries) checks: O(1) amortised per check.
+_SWEEP_MIN = 1024
+
+_GCRA_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+tat = tat + interval
+local wait = tat - now - tonumber(ARGV[2])
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000))
+return 0
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """N per period, as GCRA's emission interval and burst tolerance in whole microseconds."""
+
+    interval_us: int
+    burst_us: int
+
+
+def parse_limit(text: str) -> Limit:
+    """Parse "N/period" ("30/10seconds", "20/minute", "600 per minute"); ValueError otherwise."""
+    match = _NOTATION.fullmatch(text)
+    if not match or int(match[1]) < 1:
+        raise ValueError(f"expected 'N/period' with N >= 1, e.g. '30/10seconds', got {text!r}")
+    amount = int(match[1])
+    period_us = int(match[2] or 1) * _SECONDS[match[3].lower()] * _US
+    # Integer microseconds keep N hits in a burst exact (float sums would refuse the Nth).
+    interval = max(1, period_us // amount)
+    return Limit(interval, interval * amount)
 
 
 class RateLimited(DomainError):
@@ -47,45 +112,99 @@ class RateLimited(DomainError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class MemoryStore:
+    """GCRA state of one process: key -> the time (µs) its budget is spent until."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._tat: dict[str, int] = {}
+        self._checks = 0
+        self._sweep_after = _SWEEP_MIN
+
+    def acquire(self, key: str, limit: Limit) -> int:
+        """Count one hit; 0 when allowed, else the microseconds to wait (nothing counted)."""
+        now = int(self._clock() * _US)
+        self._checks += 1
+        if self._checks >= self._sweep_after:
+            self._sweep(now)
+        tat = max(self._tat.get(key, now), now) + limit.interval_us
+        wait = tat - now - limit.burst_us
+        if wait > 0:
+            return wait
+        self._tat[key] = tat
+        return 0
+
+    def _sweep(self, now: int) -> None:
+        # An entry whose time has passed is the same as no entry. Sweeping after as many checks
+        # as there are live entries keeps the cost O(1) per check and the dict under
+        # 2 * live + _SWEEP_MIN entries.
+        self._tat = {k: t for k, t in self._tat.items() if t > now}
+        self._checks = 0
+        self._sweep_after = max(_SWEEP_MIN, len(self._tat))
+
+    def __len__(self) -> int:
+        return len(self._tat)
+
+
+class RedisStore:
+    """GCRA state shared by every process: one Redis key per (limit, key), expiring with it."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        # One quick retry (a pooled connection Redis closed), no backoff: a limit check must
+        # not stall a message; when Redis is really gone the limiter fails open.
+        self.redis = redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1)
+        )
+        self._gcra = self.redis.register_script(_GCRA_LUA)
+        self.prefix = prefix
+
+    def acquire(self, key: str, limit: Limit) -> int:
+        """Count one hit (one EVALSHA); 0 when allowed, else the microseconds to wait."""
+        return int(
+            self._gcra(keys=[f"{self.prefix}:{key}"], args=[limit.interval_us, limit.burst_us])
+        )
+
+
 class RateLimiter:
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, clock: Callable[[], float] = time.monotonic) -> None:
         self.enabled = bool(config.get("RATE_LIMITS_ENABLED", True))
+        self._limits: dict[str, Limit] = {}
+        for name, setting in LIMITS.items():
+            if config.get(setting):
+                try:
+                    self._limits[name] = parse_limit(config[setting])
+                except ValueError as exc:
+                    raise ConfigError(f"{setting}: {exc}") from None
         redis_url = config.get("REDIS_URL")
+        self.store: MemoryStore | RedisStore
         if redis_url:
-            backend = storage.storage_from_string(
-                redis_url,
-                key_prefix=f"{config.get('REDIS_CHANNEL', 'livechat')}-limits",
-                wrap_exceptions=True,
-                socket_timeout=2,
-                socket_connect_timeout=2,
-            )
+            prefix = f"{config.get('REDIS_CHANNEL', 'livechat')}-limits"
+            self.store = RedisStore(redis_url, prefix)
         else:
-            backend = storage.storage_from_string("memory://")
-        self._limiter = strategies.MovingWindowRateLimiter(backend)
-        self._limits = {name: parse(config[key]) for name, key in LIMITS.items() if config.get(key)}
-        self._storage_down = False
+            self.store = MemoryStore(clock)
+        self._clock = clock
+        self._retry_at: float | None = None  # set while Redis is unreachable
 
     def check(self, name: str, key: str) -> None:
         """Count one hit of ``name`` for ``key``; raise RateLimited when over the limit."""
         limit = self._limits.get(name)
         if not self.enabled or limit is None:
             return
-        try:
-            allowed = self._limiter.hit(limit, name, key)
-            reset = None if allowed else self._limiter.get_window_stats(limit, name, key).reset_time
-        except StorageError as exc:
-            if not self._storage_down:
-                log.warning(
-                    "rate limits off while their storage is unreachable: %r", exc.storage_error
-                )
-            self._storage_down = True
+        if self._retry_at is not None and self._clock() < self._retry_at:
             return
-        if self._storage_down:
+        try:
+            wait_us = self.store.acquire(f"{name}:{key}", limit)
+        except redis.RedisError as exc:
+            if self._retry_at is None:
+                log.warning("rate limits off while their storage is unreachable: %r", exc)
+            self._retry_at = self._clock() + _OUTAGE_RETRY
+            return
+        if self._retry_at is not None:
             log.warning("rate limits on again: their storage is reachable")
-            self._storage_down = False
-        if reset is not None:
+            self._retry_at = None
+        if wait_us > 0:
             current_app.extensions["livechat.metrics"].rate_limited.labels(name).inc()
-            raise RateLimited(name, max(1, math.ceil(reset - time.time())))
+            raise RateLimited(name, max(1, math.ceil(wait_us / _US)))
 
 
 def init_rate_limits(app: Flask) -> None:
