@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from flask import Flask, current_app
+from flask import Flask
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from config import ConfigError
+from livechat import runtime
 from livechat.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -203,13 +204,13 @@ class RateLimiter:
             log.warning("rate limits on again: their storage is reachable")
             self._retry_at = None
         if wait_us > 0:
-            current_app.extensions["livechat.metrics"].rate_limited.labels(name).inc()
+            runtime.metrics().rate_limited.labels(name).inc()
             raise RateLimited(name, max(1, math.ceil(wait_us / _US)))
 
 
 def init_rate_limits(app: Flask) -> None:
-    app.extensions["livechat.ratelimit"] = RateLimiter(app.config)
+    runtime.rate_limiter.set(app, RateLimiter(app.config))
 
 
 def check(name: str, key: str) -> None:
-    current_app.extensions["livechat.ratelimit"].check(name, key)
+    runtime.rate_limiter().check(name, key)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from livechat.auth import TokenVerifier
     from livechat.events.bus import EventBus
     from livechat.metrics import Metrics
+    from livechat.ratelimit import RateLimiter
     from livechat.realtime.presence import Presence
     from livechat.realtime.queue import QueueBroadcaster
     from livechat.realtime.sweeper import TokenSweeper
@@ -52,6 +53,7 @@ class Slot(Generic[T]):
 bus: Slot[EventBus] = Slot("livechat.bus")
 verifier: Slot[TokenVerifier] = Slot("livechat.verifier")
 metrics: Slot[Metrics] = Slot("livechat.metrics")
+rate_limiter: Slot[RateLimiter] = Slot("livechat.ratelimit")
 # The in-process orchestrator, and where the assistant listeners hand turns: the orchestrator
 # itself, or (AI_WORKER=external) the Redis channel of the assistant processes.
 orchestrator: Slot[Orchestrator] = Slot("livechat.ai")

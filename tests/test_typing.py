@@ -12,12 +12,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "livechat"
 
 # app.extensions["livechat.x"] or .get("livechat.x"): an Any looked up by string.
 STRING_KEY = re.compile(r"""extensions(?:\[|\.get\(|\.setdefault\()\s*["'](livechat\.[\w.]+)""")
-# Not moved yet: the group-commit writer (moving elsewhere) and ratelimit.py (being rewritten).
+# Not moved yet: the group-commit writer (moving elsewhere).
 NOT_YET = {
     ("__init__.py", "livechat.writer"),
     ("services/fastpath.py", "livechat.writer"),
-    ("ratelimit.py", "livechat.metrics"),
-    ("ratelimit.py", "livechat.ratelimit"),
 }
 
 
