@@ -143,9 +143,14 @@ def test_python_wsgi_serves_on_embedded_defaults(tmp_path: Path) -> None:
             data=b"{}",
         )
         assert status == 201 and body["status"] == "ACTIVE"
-    finally:
+        # SIGTERM (kill, systemd, docker stop) stops the service: it exits normally.
         proc.terminate()
-        proc.wait(timeout=10)
+        assert proc.wait(timeout=30) == 0
+        assert proc.stdout and "livechat stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
         if proc.stdout:
             proc.stdout.close()
 
