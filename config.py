@@ -55,10 +55,13 @@ class Config:
     def __init__(self) -> None:
         env = os.environ
         self.SECRET_KEY: str | None = env.get("SECRET_KEY") or None
-        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
-            env.get("DATABASE_URL") or self.default_database_url()
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(env.get("DATABASE_URL") or "")
+        # Development without DATABASE_URL: create_app() starts an embedded PostgreSQL there
+        # (livechat.embedded_db) and fills in SQLALCHEMY_DATABASE_URI. Nothing starts here.
+        self.EMBEDDED_POSTGRES_DIR: str | None = (
+            None if self.SQLALCHEMY_DATABASE_URI else self.default_embedded_postgres_dir()
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = self.engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.SQLALCHEMY_ENGINE_OPTIONS = self.engine_options()
         self.REDIS_URL: str | None = env.get("REDIS_URL") or None
         self.AUTH_MODE = (env.get("AUTH_MODE") or self.default_auth_mode()).strip().lower()
         self.FIREBASE_PROJECT_ID: str | None = env.get("FIREBASE_PROJECT_ID") or None
@@ -140,8 +143,8 @@ class Config:
         self.LOG_FORMAT = (env.get("LOG_FORMAT") or self.default_log_format()).lower()
         self.JSON_SORT_KEYS = False
 
-    def default_database_url(self) -> str:
-        return f"sqlite:///{BASE_DIR / 'instance' / 'livechat.db'}"
+    def default_embedded_postgres_dir(self) -> str | None:
+        return None
 
     def default_auth_mode(self) -> str:
         return "dev"
@@ -150,10 +153,8 @@ class Config:
         return "text"
 
     @staticmethod
-    def engine_options(url: str) -> dict:
+    def engine_options() -> dict:
         """A fixed-size pool: overflow connections are reopened on every checkout under load."""
-        if url.startswith("sqlite"):
-            return {}
         return {
             # Shown in pg_stat_activity; `flask livechat assistant` adds "-assistant".
             "connect_args": {
@@ -169,6 +170,7 @@ class Config:
 
     def validate(self) -> None:
         """Raise ConfigError when the settings cannot run; production is stricter."""
+        self._check_database_url()
         if self.AUTH_MODE not in {"dev", "firebase"}:
             raise ConfigError(f"AUTH_MODE must be 'dev' or 'firebase', got {self.AUTH_MODE!r}")
         if self.AUTH_MODE == "dev" and not self.SECRET_KEY:
@@ -204,15 +206,39 @@ class Config:
                 "FIREBASE_CHECK_REVOKED needs a service account: set GOOGLE_APPLICATION_CREDENTIALS"
             )
 
+    def _check_database_url(self) -> None:
+        """PostgreSQL through psycopg 3 only: the SQL, the migrations and gevent rely on it."""
+        uri = self.SQLALCHEMY_DATABASE_URI
+        if not uri and not self.EMBEDDED_POSTGRES_DIR:
+            raise ConfigError("DATABASE_URL is not set")
+        if not uri or uri.startswith("postgresql+psycopg://"):
+            return
+        scheme = uri.split(":", 1)[0]  # never the rest: it may hold a password
+        if scheme.startswith("postgresql+"):
+            raise ConfigError(
+                f"livechat talks to PostgreSQL through psycopg 3: DATABASE_URL must start with "
+                f"postgresql:// (or postgres://), not {scheme}://"
+            )
+        hint = (
+            "unset DATABASE_URL to use the embedded one, or point it at a PostgreSQL server"
+            if self.default_embedded_postgres_dir()
+            else "point DATABASE_URL at a PostgreSQL server (postgresql://...)"
+        )
+        raise ConfigError(f"livechat needs PostgreSQL (DATABASE_URL is {scheme}:...); {hint}")
+
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}
 
 
 class DevelopmentConfig(Config):
-    """Zero-setup local run: SQLite under instance/, dev tokens, a fixed dev secret."""
+    """Zero-setup local run: an embedded PostgreSQL under instance/ unless DATABASE_URL is set,
+    dev tokens, a fixed dev secret."""
 
     ENV_NAME = "development"
     DEBUG = False
+
+    def default_embedded_postgres_dir(self) -> str | None:
+        return os.environ.get("EMBEDDED_POSTGRES_DIR") or str(BASE_DIR / "instance" / "postgres")
 
     def __init__(self) -> None:
         super().__init__()
@@ -238,9 +264,6 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
 
-    def default_database_url(self) -> str:
-        return ""
-
     def default_auth_mode(self) -> str:
         return "firebase"
 
@@ -253,11 +276,8 @@ class ProductionConfig(Config):
             problems.append("AUTH_MODE=dev is for local use only; use AUTH_MODE=firebase")
         if not self.SECRET_KEY:
             problems.append("SECRET_KEY is not set")
-        uri = self.SQLALCHEMY_DATABASE_URI
-        if not uri:
+        if not self.SQLALCHEMY_DATABASE_URI:
             problems.append("DATABASE_URL is not set")
-        elif uri.startswith("sqlite"):
-            problems.append("DATABASE_URL points at SQLite; production needs PostgreSQL")
         if self.FIREBASE_AUTH_EMULATOR_HOST:
             problems.append(
                 "FIREBASE_AUTH_EMULATOR_HOST is set: the emulator skips token signature and "

@@ -6,9 +6,11 @@ monkey.patch_all()
 
 import gc  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
 
+import gevent  # noqa: E402
 from gevent import pywsgi  # noqa: E402
 from geventwebsocket.handler import WebSocketHandler  # noqa: E402
 
@@ -39,7 +41,18 @@ def main() -> None:
     gc.collect()  # as gunicorn.conf.py does: start-up objects out of the GC's reach
     gc.freeze()
     app.extensions["socketio"].wsgi_server = server
-    server.serve_forever()
+    # Ctrl-C, SIGTERM (kill, systemd, docker stop) and SIGHUP (the terminal closed) stop the
+    # server and the process exits normally: the app's workers stop, and the embedded
+    # PostgreSQL of a development run is stopped at exit (a killed process could not).
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        gevent.signal_handler(signum, server.stop)
+    try:
+        server.serve_forever()
+    finally:
+        from livechat import shutdown_app
+
+        shutdown_app(app)
+    app.logger.info("livechat stopped")
 
 
 class _Server(pywsgi.WSGIServer):

@@ -51,13 +51,17 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     app.config["LIVECHAT_ENV"] = config.ENV_NAME
     logs.configure(app)
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        import os
+    if not app.config["SQLALCHEMY_DATABASE_URI"] and app.config.get("EMBEDDED_POSTGRES_DIR"):
+        from pathlib import Path
 
-        os.makedirs(app.instance_path, exist_ok=True)
+        from livechat import embedded_db
+
+        app.config["SQLALCHEMY_DATABASE_URI"] = embedded_db.start(
+            Path(app.config["EMBEDDED_POSTGRES_DIR"])
+        )
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
     install_bus()
     runtime.bus.set(app, EventBus())
     runtime.verifier.set(app, build_verifier(app))

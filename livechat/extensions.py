@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
-# Stable constraint names so migrations can alter them on every backend.
+# Stable constraint names, so migrations can refer to them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -40,8 +40,6 @@ def tag_connections(engine: Engine, suffix: str) -> None:
     """Add ``suffix`` to the application_name of this engine's PostgreSQL connections, so that
     pg_stat_activity tells this kind of process apart (e.g. "livechat-assistant"); the
     connections already open are closed and reopened with it on next use."""
-    if engine.dialect.name != "postgresql":
-        return
 
     @event.listens_for(engine, "do_connect")
     def _name(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:

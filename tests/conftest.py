@@ -16,6 +16,7 @@ from tests.support import services  # noqa: E402
 # Every test runs against its own configuration, never the developer's environment.
 for _var in (
     "DATABASE_URL",
+    "EMBEDDED_POSTGRES_DIR",
     "REDIS_URL",
     "AUTH_MODE",
     "SECRET_KEY",

@@ -34,9 +34,9 @@ def test_token_command_rejects_bad_arguments(app: Any) -> None:
     assert runner.invoke(args=["livechat", "token", "x" * 129]).exit_code != 0
 
 
-def test_flask_cli_entry_point_prints_only_the_token(tmp_path: Path) -> None:
+def test_flask_cli_entry_point_prints_only_the_token(pg_url: str) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "AUTH_MODE"}}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+    env["DATABASE_URL"] = pg_url
     proc = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "livechat", "token", "cust-1"],
         cwd=ROOT,

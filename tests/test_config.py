@@ -28,11 +28,12 @@ def test_heroku_style_urls_use_psycopg3() -> None:
 
 
 def test_development_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("DATABASE_URL", "AUTH_MODE", "SECRET_KEY", "OPENAI_MODEL"):
+    for var in ("DATABASE_URL", "AUTH_MODE", "SECRET_KEY", "OPENAI_MODEL", "EMBEDDED_POSTGRES_DIR"):
         monkeypatch.delenv(var, raising=False)
     cfg = load_config("development")
-    assert cfg.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
-    assert cfg.SQLALCHEMY_DATABASE_URI.endswith("instance/livechat.db")
+    # No DATABASE_URL: create_app() starts the embedded PostgreSQL under instance/.
+    assert cfg.SQLALCHEMY_DATABASE_URI == ""
+    assert cfg.EMBEDDED_POSTGRES_DIR == str(ROOT / "instance" / "postgres")
     assert cfg.AUTH_MODE == "dev"
     assert cfg.OPENAI_MODEL == "gpt-4o-mini"
     assert cfg.SOCKETIO_PATH == "/socket.io/chat"
@@ -52,7 +53,7 @@ def test_production_accepts_safe_settings(monkeypatch: pytest.MonkeyPatch) -> No
     [
         ({"AUTH_MODE": "dev"}, "AUTH_MODE=dev"),
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
-        ({"DATABASE_URL": "sqlite:///prod.db"}, "SQLite"),
+        ({"DATABASE_URL": "sqlite:///prod.db"}, "needs PostgreSQL"),
         ({"DATABASE_URL": ""}, "DATABASE_URL"),
         ({"FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"}, "FIREBASE_AUTH_EMULATOR_HOST"),
     ],
@@ -64,6 +65,74 @@ def test_production_refuses_unsafe_settings(
         monkeypatch.setenv(k, v)
     with pytest.raises(ConfigError, match=needle):
         load_config()
+
+
+def test_development_embeds_postgres_only_without_database_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EMBEDDED_POSTGRES_DIR", str(tmp_path / "pg"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert load_config("development").EMBEDDED_POSTGRES_DIR == str(tmp_path / "pg")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.internal/app")
+    cfg = load_config("development")
+    assert cfg.EMBEDDED_POSTGRES_DIR is None
+    assert cfg.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db.internal/app"
+
+
+def test_testing_never_embeds_and_needs_a_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("EMBEDDED_POSTGRES_DIR", "/nowhere")
+    with pytest.raises(ConfigError, match="DATABASE_URL is not set"):
+        load_config("testing")
+
+
+@pytest.mark.parametrize("env", ["development", "testing", "production"])
+@pytest.mark.parametrize(
+    "url", ["sqlite:///instance/livechat.db", "sqlite://", "mysql://u:hunter2@db/app"]
+)
+def test_other_databases_are_refused_with_a_way_out(
+    monkeypatch: pytest.MonkeyPatch, env: str, url: str
+) -> None:
+    for k, v in {**PROD_OK, "LIVECHAT_ENV": env, "DATABASE_URL": url}.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ConfigError, match="livechat needs PostgreSQL") as refused:
+        load_config()
+    message = str(refused.value)
+    assert "hunter2" not in message  # the URL's password is never repeated
+    if env == "development":
+        assert "unset DATABASE_URL to use the embedded one" in message
+    else:
+        assert "embedded" not in message  # only development embeds a server
+
+
+def test_postgresql_through_another_driver_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://u@db/app")
+    with pytest.raises(ConfigError, match=r"psycopg 3.*not postgresql\+psycopg2://"):
+        load_config("development")
+
+
+def test_loading_the_config_starts_no_database() -> None:
+    """Only create_app() starts the embedded server: importing and loading config do not."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    code = (
+        "import sys, config; cfg = config.load_config('development');"
+        "print(cfg.EMBEDDED_POSTGRES_DIR is not None, 'embedded_postgres' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.stdout.split() == ["True", "False"], proc.stderr
+
+
+def test_a_sqlite_url_stops_the_server_with_a_clear_message() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"LIVECHAT_ENV"}}
+    env["DATABASE_URL"] = "sqlite:///instance/livechat.db"
+    proc = subprocess.run(
+        [sys.executable, "wsgi.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("livechat: configuration error: livechat needs PostgreSQL")
+    assert "Traceback" not in proc.stderr
 
 
 def test_bad_values_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:

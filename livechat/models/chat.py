@@ -47,7 +47,6 @@ class ChatSession(Model):
             "user_id",
             unique=True,
             postgresql_where=sa.text("status IN ('ACTIVE', 'WAITING')"),
-            sqlite_where=sa.text("status IN ('ACTIVE', 'WAITING')"),
         ),
         sa.Index("ix_chat_sessions_status_waiting_since", "status", "waiting_since"),
         sa.Index("ix_chat_sessions_created_at", "created_at"),

@@ -16,7 +16,7 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(sa.TypeDecorator):
-    """``timestamptz`` on PostgreSQL; on SQLite (no timezones) values come back tagged as UTC."""
+    """``timestamptz``, refusing naive datetimes and handing values back in UTC."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
@@ -24,8 +24,6 @@ class UTCDateTime(sa.TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
-        if value is not None and dialect.name == "sqlite":
-            return value.astimezone(UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from livechat.errors import NotFound
 from livechat.extensions import db
@@ -43,20 +44,13 @@ def sync_user(identity: Identity) -> User:
     return user
 
 
-def _upsert(dialect: str) -> Any:
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return pg_insert if dialect == "postgresql" else sqlite_insert
-
-
 def record_contact(identity: Identity) -> None:
     """``sync_user`` in ONE autocommit statement, for the hot sign-in path (every socket connect,
     every REST call): insert the user on first contact; otherwise write only when the token's
     email, name or role differ or last_seen_at is stale, so most calls change nothing."""
     users = User.__table__
     now = utcnow()
-    insert = _upsert(db.engine.dialect.name)(users).values(
+    insert = pg_insert(users).values(
         id=identity.uid,
         email=identity.email,
         display_name=identity.name,

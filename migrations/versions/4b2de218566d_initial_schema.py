@@ -50,7 +50,7 @@ def upgrade():
         batch_op.create_index('ix_chat_sessions_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_chat_sessions_status_waiting_since', ['status', 'waiting_since'], unique=False)
         batch_op.create_index(batch_op.f('ix_chat_sessions_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('uq_chat_sessions_one_open_per_user', ['user_id'], unique=True, postgresql_where=sa.text("status IN ('ACTIVE', 'WAITING')"), sqlite_where=sa.text("status IN ('ACTIVE', 'WAITING')"))
+        batch_op.create_index('uq_chat_sessions_one_open_per_user', ['user_id'], unique=True, postgresql_where=sa.text("status IN ('ACTIVE', 'WAITING')"))
 
     op.create_table('chat_messages',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -115,7 +115,7 @@ def downgrade():
 
     op.drop_table('chat_messages')
     with op.batch_alter_table('chat_sessions', schema=None) as batch_op:
-        batch_op.drop_index('uq_chat_sessions_one_open_per_user', postgresql_where=sa.text("status IN ('ACTIVE', 'WAITING')"), sqlite_where=sa.text("status IN ('ACTIVE', 'WAITING')"))
+        batch_op.drop_index('uq_chat_sessions_one_open_per_user', postgresql_where=sa.text("status IN ('ACTIVE', 'WAITING')"))
         batch_op.drop_index(batch_op.f('ix_chat_sessions_user_id'))
         batch_op.drop_index('ix_chat_sessions_status_waiting_since')
         batch_op.drop_index('ix_chat_sessions_created_at')
