@@ -33,6 +33,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     from livechat.ratelimit import init_rate_limits
     from livechat.realtime import init_realtime
     from livechat.webhooks import init_webhooks
+    from livechat.writer import init_writer
 
     if isinstance(config_name_or_object, Config):
         config = config_name_or_object
@@ -62,6 +63,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     app.extensions["livechat.bus"] = EventBus()
     app.extensions["livechat.verifier"] = build_verifier(app)
     init_metrics(app)
+    init_writer(app)
     init_rate_limits(app)
     init_realtime(app)
     init_ai(app)
@@ -82,8 +84,9 @@ def _migrations_dir() -> Any:
 
 
 def shutdown_app(app: Flask, timeout: float = 5) -> None:
-    """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks) and
-    close its database connections: graceful shutdown, and clean teardown in tests."""
+    """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks, then
+    the message writer, which stores what is queued) and close its database connections:
+    graceful shutdown, and clean teardown in tests."""
     from livechat.extensions import db
 
     for name in (
