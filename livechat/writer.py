@@ -10,8 +10,11 @@ own them (services/messages_sql.py, services/assistant.py), which hand it over.
   committed before anyone announces or acknowledges it.
 - ``autocommit(sql, params)``: one self-contained statement on its own autocommit connection.
 
-Both are units of work on a connection of their own: they end the caller's transaction first
-(holding the caller's pooled connection while taking another can deadlock a full pool).
+Both are units of work on a connection of their own. Called while the caller's ORM session
+holds a transaction, they end it first if it only read (a rollback loses nothing, and holding
+the caller's pooled connection while taking another can deadlock a full pool), and fail loudly
+(``TransactionAlreadyOpen``) if it holds work: pending changes, rows written or locked. They
+used to commit it, silently committing whatever the caller had pending.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
+import sqlalchemy as sa
 from flask import Flask, current_app
 from gevent.event import AsyncResult, Event
 from sqlalchemy.engine import Connection, Engine
@@ -42,11 +46,29 @@ WAIT_SECONDS = 60
 BatchStatement = Callable[[Connection, list[Any]], list[Any]]
 
 
+class TransactionAlreadyOpen(RuntimeError):
+    """A programming error: a unit of work was called while the caller's ORM transaction held
+    work (changes, writes, row locks). Commit it, or roll it back, first."""
+
+
+# Has this transaction written or locked anything? (A transaction id is assigned at its first
+# write or row lock: NULL means it only read.)
+_XACT_WROTE_SQL = "SELECT pg_current_xact_id_if_assigned() IS NOT NULL"
+
+
 def end_read_transaction() -> None:
-    """Never hold a pooled connection while taking another: end the caller's transaction.
+    """Before a unit of work: roll back the caller's transaction if it only read, and raise
+    ``TransactionAlreadyOpen`` if it holds work, which is never committed or dropped here.
     (registry.has(): a socket event that has not used the ORM creates no session here.)"""
-    if db.session.registry.has() and db.session().in_transaction():
-        db.session.commit()
+    if not (db.session.registry.has() and db.session().in_transaction()):
+        return
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.scalar(sa.text(_XACT_WROTE_SQL)):
+        raise TransactionAlreadyOpen(
+            "The caller's transaction on db.session holds changes, writes or row locks: commit"
+            " or roll it back before calling a unit of work that writes on its own connection."
+        )
+    session.rollback()
 
 
 class GroupCommitWriter:

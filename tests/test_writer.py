@@ -1,12 +1,15 @@
-"""livechat/writer.py: built by create_app, and a crashed writer says so at once."""
+"""livechat/writer.py: built by create_app, units of work never commit their caller's work, and a
+crashed writer says so at once."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import gevent
 import pytest
+import sqlalchemy as sa
 
 
 def _identity(uid: str) -> Any:
@@ -32,6 +35,74 @@ def test_create_app_builds_the_writer_and_the_autocommit_helper(app: Any) -> Non
     writer = app.extensions["livechat.writer"]
     assert isinstance(writer, GroupCommitWriter) and not writer._greenlet.dead
     assert isinstance(app.extensions["livechat.autocommit"], Autocommit)
+
+
+def _change_subject(sid: str) -> None:
+    from livechat.extensions import db
+    from livechat.models import ChatSession
+
+    db.session.get(ChatSession, sid).subject = "pending, not flushed"
+
+
+def _update_subject(sid: str) -> None:
+    from livechat.extensions import db
+
+    db.session.execute(
+        sa.text("UPDATE chat_sessions SET subject = 'written, not committed' WHERE id = :sid"),
+        {"sid": sid},
+    )
+
+
+def _lock(sid: str) -> None:
+    from livechat.services.access import find_session
+
+    find_session(sid, lock=True)
+
+
+def _post(sid: str) -> None:
+    from livechat.services import messages
+
+    messages.post_message(_identity("cust-a"), sid, "hello")
+
+
+def _reply(sid: str) -> None:
+    from livechat.services import assistant
+
+    assistant.post_reply(sid, "an answer", {})
+
+
+@pytest.mark.parametrize("unit", [_post, _reply], ids=["batched writer", "autocommit"])
+@pytest.mark.parametrize(
+    "work", [_change_subject, _update_subject, _lock], ids=["pending", "written", "row lock"]
+)
+def test_a_unit_of_work_fails_loudly_on_a_transaction_holding_work(
+    chat: str, work: Callable[[str], None], unit: Callable[[str], None]
+) -> None:
+    from livechat.extensions import db
+    from livechat.models import ChatMessage, ChatSession
+    from livechat.writer import TransactionAlreadyOpen
+
+    work(chat)
+    with pytest.raises(TransactionAlreadyOpen):
+        unit(chat)
+    # Neither committed nor thrown away: the caller's transaction is still the caller's.
+    assert db.session().in_transaction()
+    db.session.rollback()
+    assert db.session.get(ChatSession, chat).subject is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChatMessage)) == 0
+
+
+@pytest.mark.parametrize("unit", [_post, _reply], ids=["batched writer", "autocommit"])
+def test_a_transaction_that_only_read_is_ended_and_the_work_done(
+    chat: str, unit: Callable[[str], None]
+) -> None:
+    from livechat.extensions import db
+    from livechat.models import ChatMessage, ChatSession
+
+    assert db.session.get(ChatSession, chat) is not None  # a read: the transaction is open
+    assert db.session().in_transaction()
+    unit(chat)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChatMessage)) == 1
 
 
 def test_a_crashed_writer_fails_its_callers_at_once_and_logs(

@@ -314,6 +314,7 @@ class Orchestrator:
                 **details,
             )
         except DomainError as exc:  # ended meanwhile: nothing to hand over
+            assistant.discard_failed_work()  # the refusal left its row lock held
             log.info("no handoff for %s: %s", session_id, exc.code)
 
     def _rescue(self, turn: Turn) -> None:
