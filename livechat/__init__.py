@@ -29,6 +29,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     from livechat.events import EventBus
     from livechat.events.bus import install as install_bus
     from livechat.extensions import db, migrate
+    from livechat.listeners import assistant as assistant_listeners
     from livechat.metrics import init_metrics
     from livechat.ratelimit import init_rate_limits
     from livechat.realtime import init_realtime
@@ -67,6 +68,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     init_rate_limits(app)
     init_realtime(app)
     init_ai(app)
+    assistant_listeners.register(app.extensions["livechat.bus"])
     init_webhooks(app)
 
     errorhandlers.register(app)

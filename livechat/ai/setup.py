@@ -14,7 +14,6 @@ def init_ai(app: Flask) -> None:
     from livechat.ai.orchestrator import Orchestrator
     from livechat.ai.policy import EscalationPolicy
     from livechat.ai.providers import build_provider
-    from livechat.listeners import assistant as assistant_listeners
 
     cfg = app.config
     # Load the language profiles and sentiment lexicon now, not during a customer's first chat.
@@ -39,4 +38,3 @@ def init_ai(app: Flask) -> None:
         app.extensions["livechat.ai.dispatch"] = RemoteAssistant(app)
     else:
         app.extensions["livechat.ai.dispatch"] = orchestrator
-    assistant_listeners.register(app.extensions["livechat.bus"])
