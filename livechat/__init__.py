@@ -29,10 +29,12 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     from livechat.events import EventBus
     from livechat.events.bus import install as install_bus
     from livechat.extensions import db, migrate
+    from livechat.listeners import assistant as assistant_listeners
     from livechat.metrics import init_metrics
     from livechat.ratelimit import init_rate_limits
     from livechat.realtime import init_realtime
     from livechat.webhooks import init_webhooks
+    from livechat.writer import init_writer
 
     if isinstance(config_name_or_object, Config):
         config = config_name_or_object
@@ -66,9 +68,11 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     runtime.bus.set(app, EventBus())
     runtime.verifier.set(app, build_verifier(app))
     init_metrics(app)
+    init_writer(app)
     init_rate_limits(app)
     init_realtime(app)
     init_ai(app)
+    assistant_listeners.register(runtime.bus(app))
     init_webhooks(app)
 
     errorhandlers.register(app)
@@ -86,8 +90,9 @@ def _migrations_dir() -> Any:
 
 
 def shutdown_app(app: Flask, timeout: float = 5) -> None:
-    """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks) and
-    close its database connections: graceful shutdown, and clean teardown in tests."""
+    """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks, then
+    the message writer, which stores what is queued) and close its database connections:
+    graceful shutdown, and clean teardown in tests."""
     from livechat import runtime
     from livechat.extensions import db
 
@@ -97,7 +102,7 @@ def shutdown_app(app: Flask, timeout: float = 5) -> None:
         runtime.typing_tracker.find(app),
         runtime.webhook_sender.find(app),
         runtime.token_sweeper.find(app),
-        app.extensions.get("livechat.writer"),
+        runtime.writer.find(app),
     ):
         if worker is not None:
             worker.shutdown()

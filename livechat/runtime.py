@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from livechat.realtime.sweeper import TokenSweeper
     from livechat.realtime.typing import TypingTracker
     from livechat.webhooks import WebhookSender
+    from livechat.writer import Autocommit, GroupCommitWriter
 
 T = TypeVar("T")
 
@@ -64,3 +65,6 @@ queue_broadcaster: Slot[QueueBroadcaster] = Slot("livechat.queue")
 token_sweeper: Slot[TokenSweeper] = Slot("livechat.token_sweeper")
 webhook_sender: Slot[WebhookSender] = Slot("livechat.webhook")  # only with SUPPORT_WEBHOOK_URL
 openapi_spec: Slot[dict[str, Any]] = Slot("livechat.openapi")  # built on first request
+# The group-commit writer of messages and the autocommit helper (livechat/writer.py).
+writer: Slot[GroupCommitWriter] = Slot("livechat.writer")
+autocommit: Slot[Autocommit] = Slot("livechat.autocommit")

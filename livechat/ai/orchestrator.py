@@ -217,7 +217,7 @@ class Orchestrator:
         turn.stream_id = stream_id = uuid.uuid4().hex
         started = time.monotonic()
         prompt = build_prompt(self, ctx, local.language, found["intent"])
-        push.to_session(sid, "ai:processing", {"sessionId": sid, "streamId": stream_id})
+        push.ai_processing(sid, stream_id)
         reply = Reply()
         deltas = _Deltas(sid, stream_id, self.delta_interval)
         try:
@@ -240,9 +240,7 @@ class Orchestrator:
             deltas.flush()  # the whole reply has streamed before it is stored
         if turn.cancelled or turn.superseded:
             reason = turn.cancelled or "superseded"
-            push.to_session(
-                sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": reason}
-            )
+            push.ai_cancelled(sid, stream_id, reason)
             return "superseded" if not turn.cancelled else "cancelled"
         for kind, count in reply.usage.items():
             metrics(self.app).ai_tokens.labels(kind).inc(count or 0)
@@ -265,13 +263,9 @@ class Orchestrator:
                 sid, reply.text, metadata, analysis=(ctx.pending[-1][0], found)
             )
         except Conflict:
-            push.to_session(
-                sid, "ai:cancelled", {"sessionId": sid, "streamId": stream_id, "reason": "handoff"}
-            )
+            push.ai_cancelled(sid, stream_id, "handoff")
             return "cancelled"
-        push.to_session(
-            sid, "ai:complete", {"sessionId": sid, "messageId": message.id, "streamId": stream_id}
-        )
+        push.ai_complete(sid, stream_id, message.id)
         return "done"
 
     def _handoff(
@@ -311,6 +305,7 @@ class Orchestrator:
                 **details,
             )
         except DomainError as exc:  # ended meanwhile: nothing to hand over
+            assistant.discard_failed_work()  # the refusal left its row lock held
             log.info("no handoff for %s: %s", session_id, exc.code)
 
     def _rescue(self, turn: Turn) -> None:
@@ -321,15 +316,11 @@ class Orchestrator:
         log.exception("AI turn crashed for %s", sid)
         metrics(self.app).ai_errors.labels("internal").inc()
         assistant.discard_failed_work()
-        push.to_session(
+        push.ai_error(
             sid,
-            "ai:error",
-            {
-                "sessionId": sid,
-                "streamId": turn.stream_id,
-                "code": "internal",
-                "message": "The assistant ran into a problem; a person will take over.",
-            },
+            turn.stream_id,
+            "internal",
+            "The assistant ran into a problem; a person will take over.",
         )
         try:
             self._queue(
@@ -349,11 +340,7 @@ class Orchestrator:
         """The customer's message stays; they are told politely and a human takes over."""
         log.warning("AI turn failed for %s: %s", ctx.session_id, code)
         metrics(self.app).ai_errors.labels(code).inc()
-        push.to_session(
-            ctx.session_id,
-            "ai:error",
-            {"sessionId": ctx.session_id, "streamId": stream_id, "code": code, "message": message},
-        )
+        push.ai_error(ctx.session_id, stream_id, code, message)
         self._handoff(
             ctx, local, found, "ai_unavailable", TicketPriority.MEDIUM, notice_key="ai_unavailable"
         )
@@ -377,10 +364,9 @@ class _Deltas:
     def flush(self) -> None:
         if not self._held:
             return
-        payload = {"sessionId": self._sid, "streamId": self._stream_id, "delta": self._held}
-        self._held = ""
+        delta, self._held = self._held, ""
         self._last = time.monotonic()
-        push.to_session(self._sid, "ai:delta", payload)
+        push.ai_delta(self._sid, self._stream_id, delta)
 
 
 def _wants_more(turn: Turn) -> bool:

@@ -15,7 +15,6 @@ def init_ai(app: Flask) -> None:
     from livechat.ai.orchestrator import Orchestrator
     from livechat.ai.policy import EscalationPolicy
     from livechat.ai.providers import build_provider
-    from livechat.listeners import assistant as assistant_listeners
 
     cfg = app.config
     # Load the language profiles and sentiment lexicon now, not during a customer's first chat.
@@ -40,4 +39,3 @@ def init_ai(app: Flask) -> None:
         runtime.assistant_dispatch.set(app, RemoteAssistant(app))
     else:
         runtime.assistant_dispatch.set(app, orchestrator)
-    assistant_listeners.register(runtime.bus(app))

@@ -14,13 +14,13 @@ from livechat.events import (
     SessionEnded,
     SessionEscalated,
 )
+from livechat.services.rules import assistant_may_answer
 
 
 def on_message_posted(event: MessagePosted) -> None:
-    if (
-        event.message["senderType"] == "USER"
-        and event.session_status == "ACTIVE"
-        and event.agent_id is None
+    # The session's state as the message's own statement left it (no query after commit).
+    if event.message["senderType"] == "USER" and assistant_may_answer(
+        event.session_status, event.agent_id
     ):
         runtime.assistant_dispatch().customer_message(event.session_id)
 

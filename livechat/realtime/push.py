@@ -45,3 +45,35 @@ def to_agents(event: str, payload: dict[str, Any]) -> None:
 
 def error(sid: str, exc: DomainError, event: str | None, namespace: str) -> None:
     to_socket(sid, "error", {**exc.to_dict(), "event": event}, namespace)
+
+
+# ---- the assistant's stream (docs/protocol.md: ai:*), to everyone in the session's room -------
+
+
+def ai_processing(session_id: str, stream_id: str) -> None:
+    """A reply has started: a stream with this id follows."""
+    to_session(session_id, "ai:processing", {"sessionId": session_id, "streamId": stream_id})
+
+
+def ai_delta(session_id: str, stream_id: str, delta: str) -> None:
+    """The next piece of the reply's text."""
+    payload = {"sessionId": session_id, "streamId": stream_id, "delta": delta}
+    to_session(session_id, "ai:delta", payload)
+
+
+def ai_complete(session_id: str, stream_id: str, message_id: str) -> None:
+    """The reply is stored (its message:new went out first) as ``message_id``."""
+    payload = {"sessionId": session_id, "messageId": message_id, "streamId": stream_id}
+    to_session(session_id, "ai:complete", payload)
+
+
+def ai_cancelled(session_id: str, stream_id: str, reason: str) -> None:
+    """The stream stops and nothing is stored (superseded, a human took over, ...)."""
+    payload = {"sessionId": session_id, "streamId": stream_id, "reason": reason}
+    to_session(session_id, "ai:cancelled", payload)
+
+
+def ai_error(session_id: str, stream_id: str | None, code: str, message: str) -> None:
+    """The assistant failed (a person takes over); ``stream_id`` None if none had started."""
+    payload = {"sessionId": session_id, "streamId": stream_id, "code": code, "message": message}
+    to_session(session_id, "ai:error", payload)

@@ -1,7 +1,13 @@
-"""What the assistant reads and writes: one turn's context, its analysis, its reply, handoffs."""
+"""What the assistant reads and writes: one turn's context, its analysis, its reply, handoffs.
+
+The hot reads and writes are single autocommit statements (writer.autocommit): no ORM instances
+(ORM loading was ~1/6 of an AI turn's CPU), and each checks ``rules.assistant_may_answer_sql``
+on the session's current row.
+"""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -9,21 +15,26 @@ from typing import Any
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 
+from livechat import writer
+from livechat.ai.redaction import mask_cards
+from livechat.errors import Conflict, TemporarilyUnavailable
 from livechat.extensions import db
 from livechat.models import (
+    AI_SENDER_ID,
     UNRESOLVED_TICKET_STATUSES,
     ChatMessage,
     ChatSession,
     SenderType,
     SessionStatus,
-    Ticket,
-    User,
     utcnow,
 )
-from livechat.services import fastpath, messages
-from livechat.services.fastpath import StoredMessage
+from livechat.services import messages, rules
+from livechat.services.access import find_session
+from livechat.services.messages_sql import StoredMessage
 
 HISTORY_WINDOW = 40
+# As messages.WRITE_ATTEMPTS: a refused reply whose refusal no longer holds is offered again.
+WRITE_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -40,8 +51,8 @@ class TurnContext:
     last_seq: int
 
 
-_TURN_SQL = """
-SELECT s.user_id, s.status, s.agent_id, s.last_seq, u.profile,
+_TURN_SQL = f"""
+SELECT s.user_id, s.last_seq, u.profile,
     (SELECT coalesce(json_agg(json_build_array(h.id, h.sender_type, h.content, h.seq, h.answered)
                               ORDER BY h.seq), '[]'::json)
      FROM (SELECT m.id, m.sender_type, m.content, m.seq, m.metadata ->> 'answeredSeq' AS answered
@@ -51,7 +62,7 @@ SELECT s.user_id, s.status, s.agent_id, s.last_seq, u.profile,
                               ORDER BY t.created_at DESC), '[]'::json)
      FROM tickets t WHERE t.user_id = s.user_id AND t.status = ANY(%(unresolved)s)) AS tickets
 FROM chat_sessions s JOIN users u ON u.id = s.user_id
-WHERE s.id = %(sid)s AND s.status = 'ACTIVE' AND s.agent_id IS NULL
+WHERE s.id = %(sid)s AND {rules.assistant_may_answer_sql("s")}
 """
 
 
@@ -65,29 +76,21 @@ class _Row:
 
 
 def load_turn(session_id: str) -> TurnContext | None:
-    """The turn's context, or None when the assistant must not answer (agent, waiting, ended).
-
-    This runs for every customer message the assistant answers: on PostgreSQL one autocommit
-    statement (history and tickets aggregated), elsewhere three Core reads; no ORM instances
-    (ORM loading was ~1/6 of an AI turn's CPU)."""
-    if db.engine.dialect.name == "postgresql":
-        found = fastpath.autocommit(
-            _TURN_SQL,
-            {
-                "sid": session_id,
-                "window": HISTORY_WINDOW,
-                "unresolved": [status.value for status in UNRESOLVED_TICKET_STATUSES],
-            },
-        )
-        if not found:
-            return None  # no such session, or not the assistant's to answer
-        session = found[0]
-        rows = [_Row(i, SenderType(k), c, q, _int(a)) for i, k, c, q, a in session.history]
-        tickets = session.tickets
-    else:
-        session, rows, tickets = _read_turn(session_id)
-        if session is None:
-            return None
+    """The turn's context, or None when the assistant must not answer (agent, waiting, ended,
+    unknown). One autocommit statement for every customer message the assistant answers:
+    history and tickets aggregated in it."""
+    found = writer.autocommit(
+        _TURN_SQL,
+        {
+            "sid": session_id,
+            "window": HISTORY_WINDOW,
+            "unresolved": [status.value for status in UNRESOLVED_TICKET_STATUSES],
+        },
+    )
+    if not found:
+        return None
+    session = found[0]
+    rows = [_Row(i, SenderType(k), c, q, _int(a)) for i, k, c, q, a in session.history]
     return TurnContext(
         session_id=session_id,
         user_id=session.user_id,
@@ -96,41 +99,11 @@ def load_turn(session_id: str) -> TurnContext | None:
         pending=_pending(rows),
         open_tickets=[
             {"subject": subject, "status": str(status), "priority": str(priority)}
-            for subject, status, priority in tickets[:5]
+            for subject, status, priority in session.tickets[:5]
         ],
-        unresolved_tickets=len(tickets),
+        unresolved_tickets=len(session.tickets),
         last_seq=session.last_seq,
     )
-
-
-def _read_turn(session_id: str) -> tuple[Any, list[_Row], list[tuple[str, str, str]]]:
-    """load_turn's reads on databases without the one-statement form (SQLite); no session
-    where the assistant must not answer, as the statement's WHERE has it."""
-    s, u, m, t = (model.__table__ for model in (ChatSession, User, ChatMessage, Ticket))
-    try:
-        session = db.session.execute(
-            sa.select(s.c.user_id, s.c.status, s.c.agent_id, s.c.last_seq, u.c.profile)
-            .join(u, u.c.id == s.c.user_id)
-            .where(s.c.id == session_id)
-        ).first()
-        if session is None or session.status != SessionStatus.ACTIVE or session.agent_id:
-            return None, [], []
-        answered = m.c["metadata"]["answeredSeq"].as_string().label("answered")
-        found = db.session.execute(
-            sa.select(m.c.id, m.c.sender_type, m.c.content, m.c.seq, answered)
-            .where(m.c.session_id == session_id)
-            .order_by(m.c.seq.desc())
-            .limit(HISTORY_WINDOW)
-        ).all()[::-1]
-        tickets = db.session.execute(
-            sa.select(t.c.subject, t.c.status, t.c.priority)
-            .where(t.c.user_id == session.user_id, t.c.status.in_(UNRESOLVED_TICKET_STATUSES))
-            .order_by(t.c.created_at.desc())
-        ).all()
-    finally:
-        db.session.rollback()  # read-only: release the connection before the slow part
-    rows = [_Row(r.id, r.sender_type, r.content, r.seq, _int(r.answered)) for r in found]
-    return session, rows, [(x.subject, x.status.value, x.priority.value) for x in tickets]
 
 
 def _int(value: Any) -> int | None:
@@ -141,7 +114,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _pending(rows: list[Any]) -> list[tuple[str, str, int]]:
+def _pending(rows: list[_Row]) -> list[tuple[str, str, int]]:
     """The customer messages no reply has answered yet: those after the last other message,
     and those the last AI reply did not answer (written while it was being stored, they got a
     lower seq than the reply; its ``answeredSeq`` says where its answer ends)."""
@@ -171,19 +144,41 @@ WHERE id = %(sid)s AND EXISTS (SELECT 1 FROM message)
 
 
 def record_analysis(session_id: str, message_id: str, analysis: dict[str, Any]) -> None:
-    """Keep the assistant's reading of a customer message (agents see it in the sidebar)."""
-    if db.engine.dialect.name == "postgresql":
-        # One autocommit statement merging the key into both JSONB columns (no read, no ORM).
-        params = {"patch": Jsonb({"analysis": analysis}), "mid": message_id, "sid": session_id}
-        fastpath.autocommit(_ANALYSIS_SQL, params)
-        return
-    message = db.session.get(ChatMessage, message_id)
-    session = db.session.get(ChatSession, session_id)
-    if message is None or session is None:
-        db.session.rollback()
-        return
-    messages.keep_analysis(session, message, analysis)
-    db.session.commit()
+    """Keep the assistant's reading of a customer message (agents see it in the sidebar): one
+    autocommit statement merging the key into both JSONB columns (no read, no ORM)."""
+    params = {"patch": Jsonb({"analysis": analysis}), "mid": message_id, "sid": session_id}
+    writer.autocommit(_ANALYSIS_SQL, params)
+
+
+_REPLY_SQL = f"""
+WITH locked AS (
+    SELECT id, status, agent_id, last_seq FROM chat_sessions WHERE id = %(sid)s FOR UPDATE
+),
+claimed AS (
+    -- Checked on the locked (current) row. The turn's analysis (if any) is merged into the
+    -- session's metadata in the same row version.
+    UPDATE chat_sessions s
+    SET last_seq = l.last_seq + 1, updated_at = %(now)s,
+        metadata = CASE WHEN %(analysis)s::jsonb IS NULL THEN s.metadata
+                        ELSE coalesce(s.metadata, '{{}}'::jsonb) || %(analysis)s::jsonb END
+    FROM locked l
+    WHERE s.id = l.id AND {rules.assistant_may_answer_sql("l")}
+    RETURNING s.last_seq AS seq, s.status, s.agent_id
+),
+inserted AS (
+    INSERT INTO chat_messages (id, session_id, seq, sender_id, sender_type, content, is_read,
+                               metadata, client_message_id, created_at)
+    SELECT %(mid)s, %(sid)s, seq, %(actor)s, 'AI', %(content)s, false, %(meta)s, NULL, %(now)s
+    FROM claimed
+    RETURNING seq
+),
+analysed AS (
+    -- ... and into the customer message it analysed.
+    UPDATE chat_messages SET metadata = coalesce(metadata, '{{}}'::jsonb) || %(analysis)s::jsonb
+    WHERE id = %(analysed)s AND session_id = %(sid)s AND EXISTS (SELECT 1 FROM claimed)
+)
+SELECT i.seq, c.status, c.agent_id FROM inserted i, claimed c
+"""
 
 
 def post_reply(
@@ -191,18 +186,66 @@ def post_reply(
     text: str,
     metadata: dict[str, Any],
     analysis: tuple[str, dict[str, Any]] | None = None,
-) -> ChatMessage | StoredMessage:
-    """Store the assistant's final answer (refused if a human took over meanwhile), and with
-    ``analysis`` = (customer message id, analysis) what ``record_analysis`` would record, in
-    the same statement or transaction (one commit a turn). A refused reply records nothing."""
-    return messages.post_service_message(
-        session_id, text, sender_type=SenderType.AI, metadata=metadata, analysis=analysis
-    )
+) -> StoredMessage:
+    """Store the assistant's final answer in one autocommit statement (lock, check, seq,
+    insert) and publish it; refused (``ai_not_allowed``) if a human took over meanwhile or the
+    chat ended, 404 for an unknown chat. With ``analysis`` = (customer message id, analysis),
+    the turn's reading of that message goes into it and the session in the same statement
+    (one commit a turn); a refused reply records nothing."""
+    content = mask_cards(text)  # PCI: whoever writes them, card numbers are never stored
+    mid = str(uuid.uuid4())
+    for _ in range(WRITE_ATTEMPTS):
+        now = utcnow()
+        params = {
+            "sid": session_id,
+            "mid": mid,
+            "actor": AI_SENDER_ID,
+            "content": content,
+            "meta": Jsonb(metadata),
+            "now": now,
+            "analysis": Jsonb({"analysis": analysis[1]}) if analysis else None,
+            "analysed": analysis[0] if analysis else None,
+        }
+        rows = writer.autocommit(_REPLY_SQL, params)
+        if rows:
+            row = rows[0]
+            message = StoredMessage(
+                id=mid,
+                session_id=session_id,
+                seq=row.seq,
+                sender_id=AI_SENDER_ID,
+                sender_type=SenderType.AI,
+                content=content,
+                is_read=False,
+                read_at=None,
+                meta=metadata,
+                client_message_id=None,
+                created_at=now,
+            )
+            messages.announce(message, SessionStatus(row.status).value, row.agent_id)
+            return message
+        _why_not_answered(session_id)
+    raise TemporarilyUnavailable("The chat changed while the reply was stored; retry.")
+
+
+def _why_not_answered(session_id: str) -> None:
+    """The reply statement wrote nothing: raise why (this only explains; it never writes).
+    Returns only if the rule allows the reply now (the session changed in between)."""
+    try:
+        session = find_session(session_id)  # unknown: 404
+        if not rules.assistant_may_answer(session.status, session.agent_id):
+            # A human took over (or the chat ended) while the reply was being written.
+            raise Conflict(
+                "The assistant no longer answers in this session.", code="ai_not_allowed"
+            )
+    finally:
+        db.session.rollback()  # a read: the next statement must find no transaction open
 
 
 def awaiting_reply(older_than: float, newer_than: float, limit: int = 500) -> list[str]:
-    """Sessions the assistant owes an answer: ACTIVE, no agent, the last message a customer's,
-    written between ``newer_than`` and ``older_than`` seconds ago (oldest first)."""
+    """Sessions the assistant owes an answer: its to answer (``rules.assistant_may_answer``),
+    the last message a customer's, written between ``newer_than`` and ``older_than`` seconds
+    ago (oldest first)."""
     now = utcnow()
     rows = (
         db.session.execute(
@@ -215,8 +258,7 @@ def awaiting_reply(older_than: float, newer_than: float, limit: int = 500) -> li
                 ),
             )
             .where(
-                ChatSession.status == SessionStatus.ACTIVE,
-                ChatSession.agent_id.is_(None),
+                sa.text(rules.assistant_may_answer_sql(ChatSession.__tablename__)),
                 ChatMessage.sender_type == SenderType.USER,
                 ChatMessage.created_at <= now - timedelta(seconds=older_than),
                 ChatMessage.created_at >= now - timedelta(seconds=newer_than),

@@ -19,7 +19,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.tickets import TicketSchema
-from livechat.services import audit
+from livechat.services import audit, rules
 from livechat.services.access import find_session
 from livechat.services.messages import append_message
 from livechat.services.sessions import dump_session
@@ -77,7 +77,8 @@ def escalate(
     session = find_session(session_id, lock=True)
     if session.status == SessionStatus.ENDED:
         raise Conflict("This chat session has ended.", code="session_ended")
-    if session.status == SessionStatus.WAITING or session.agent_id is not None:
+    if not rules.assistant_may_answer(session.status, session.agent_id):
+        # Waiting for a human already, or one has it: nothing to hand over.
         db.session.commit()
         return session, None
     now = utcnow()

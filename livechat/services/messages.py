@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
 
+from livechat import writer
 from livechat.ai.redaction import mask_cards
-from livechat.errors import Conflict
+from livechat.errors import TemporarilyUnavailable
 from livechat.events import MessagePosted, MessagesRead, publish
 from livechat.events.bus import publish_committed
 from livechat.extensions import db
-from livechat.models import (
-    AI_SENDER_ID,
-    SYSTEM_SENDER_ID,
-    ChatMessage,
-    ChatSession,
-    SenderType,
-    SessionStatus,
-    utcnow,
-)
+from livechat.models import ChatMessage, ChatSession, SenderType, utcnow
 from livechat.schemas.chat import MessageSchema
-from livechat.services import fastpath
-from livechat.services.access import Actor, access_session, find_session
+from livechat.services import rules
+from livechat.services.access import Actor, access_session
+from livechat.services.messages_sql import Post, StoredMessage, store_posts
 
 _message_schema = MessageSchema()
+
+# How often a message is offered to the writer when the rules allowed it by the time its
+# refusal was explained (the session changed in between: an agent just took the chat).
+WRITE_ATTEMPTS = 3
 
 
 def _find_by_client_id(session_id: str, client_message_id: str) -> ChatMessage | None:
@@ -43,9 +42,9 @@ def append_message(
     sender_type: SenderType,
     content: str,
     metadata: dict[str, Any] | None,
-    client_message_id: str | None = None,
 ) -> ChatMessage:
-    """Add a message to a row-locked session and publish it; the caller commits."""
+    """Add a notice to a row-locked session inside the caller's transaction (escalation's
+    SYSTEM notice, committed with the ticket) and publish it; the caller commits."""
     now = utcnow()
     session.last_seq += 1
     session.updated_at = now
@@ -56,7 +55,6 @@ def append_message(
         sender_type=sender_type,
         content=content,
         meta=metadata or {},
-        client_message_id=client_message_id,
         is_read=False,
         created_at=now,
     )
@@ -70,6 +68,13 @@ def append_message(
     return message
 
 
+def announce(message: StoredMessage, status: str, agent_id: str | None) -> None:
+    """Publish a message a statement has already committed (no transaction to wait for)."""
+    publish_committed(
+        MessagePosted(message.session_id, _message_schema.dump(message), status, agent_id)
+    )
+
+
 def post_message(
     actor: Actor,
     session_id: str,
@@ -77,113 +82,53 @@ def post_message(
     *,
     client_message_id: str | None = None,
     metadata: dict[str, Any] | None = None,
-) -> tuple[ChatMessage | fastpath.StoredMessage, bool]:
+) -> tuple[ChatMessage | StoredMessage, bool]:
     """Store a customer's or agent's message; returns (message, created).
 
-    A retry with the same ``client_message_id`` returns the stored message and publishes nothing.
+    Every message is written by the group-commit writer (one statement per batch; see
+    messages_sql.py). A retry with the same ``client_message_id`` returns the stored message
+    and publishes nothing. A refused message raises the rule's refusal. A caller's read
+    transaction is ended first; one holding work is refused (writer.py).
     """
     content = mask_cards(content)  # PCI: card numbers are never stored, whoever typed them
-    if db.engine.dialect.name == "postgresql":
-        stored = fastpath.try_post(
-            actor.id, actor.role.is_staff, session_id, content, client_message_id, metadata or {}
-        )
-        if stored is not None:
-            message, status, agent_id = stored
-            # Already committed (one autocommit statement): announce it now.
-            publish_committed(
-                MessagePosted(session_id, _message_schema.dump(message), status, agent_id)
-            )
-            return message, True
-    session = access_session(actor, session_id, lock=True)
-    if client_message_id:
-        existing = _find_by_client_id(session.id, client_message_id)
-        if existing is not None:
-            db.session.commit()
-            return existing, False
-    if session.status == SessionStatus.ENDED:
-        raise Conflict("This chat session has ended.", code="session_ended")
-    if actor.id == session.user_id:
-        sender_type = SenderType.USER
-    else:
-        # Staff write into a customer's chat only once it is theirs.
-        if session.agent_id != actor.id:
-            raise Conflict("Assign this chat to yourself before replying.", code="not_assigned")
-        sender_type = SenderType.AGENT
-    try:
-        message = append_message(
-            session,
-            sender_id=actor.id,
-            sender_type=sender_type,
-            content=content,
-            metadata=metadata,
-            client_message_id=client_message_id,
-        )
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # A concurrent retry of the same client message id won (possible without row locks).
-        db.session.rollback()
-        existing = _find_by_client_id(session_id, client_message_id) if client_message_id else None
-        if existing is None:
-            raise
-        return existing, False
-    return message, True
-
-
-def post_service_message(
-    session_id: str,
-    content: str,
-    *,
-    sender_type: SenderType,
-    metadata: dict[str, Any] | None = None,
-    analysis: tuple[str, dict[str, Any]] | None = None,
-) -> ChatMessage | fastpath.StoredMessage:
-    """Store a message from the assistant (AI) or a system notice (SYSTEM).
-
-    ``analysis`` = (customer message id, analysis), AI only: the turn's reading of that
-    message, kept in its metadata and the session's together with the reply (in the reply's
-    statement on PostgreSQL, else in its transaction); a refused reply keeps nothing."""
-    sender_id = AI_SENDER_ID if sender_type == SenderType.AI else SYSTEM_SENDER_ID
-    content = mask_cards(content)
-    if sender_type == SenderType.AI and db.engine.dialect.name == "postgresql":
-        stored = fastpath.post_assistant_reply(session_id, content, metadata or {}, analysis)
-        if stored is not None:
-            message, status, agent_id = stored
-            publish_committed(
-                MessagePosted(session_id, _message_schema.dump(message), status, agent_id)
-            )
-            return message
-        # Not the assistant's to answer (any more): the general path below says why.
-    session = find_session(session_id, lock=True)
-    if sender_type == SenderType.AI and (
-        session.status != SessionStatus.ACTIVE or session.agent_id is not None
-    ):
-        # A human took over (or the chat ended) while the reply was being written: drop it.
-        raise Conflict("The assistant no longer answers in this session.", code="ai_not_allowed")
-    message = append_message(
-        session,
-        sender_id=sender_id,
-        sender_type=sender_type,
+    post = Post(
+        mid=str(uuid.uuid4()),
+        sid=session_id,
+        actor=actor.id,
+        staff=actor.role.is_staff,
+        cmid=client_message_id,
         content=content,
-        metadata=metadata,
+        meta=metadata or {},
     )
-    if analysis is not None:
-        message_id, found = analysis
-        analysed = db.session.get(ChatMessage, message_id)
-        keep_analysis(
-            session, analysed if analysed and analysed.session_id == session.id else None, found
-        )
-    db.session.commit()
-    return message
+    for _ in range(WRITE_ATTEMPTS):
+        posted = writer.submit(store_posts, post)
+        if posted is not None:
+            announce(posted.message, posted.status, posted.agent_id)
+            return posted.message, True
+        stored = _left_out(actor, session_id, client_message_id)
+        if stored is not None:
+            return stored, False
+    raise TemporarilyUnavailable("The chat changed while the message was sent; retry.")
 
 
-def keep_analysis(
-    session: ChatSession, message: ChatMessage | None, analysis: dict[str, Any]
-) -> None:
-    """The assistant's reading of a customer message, on the session and (if given) that
-    message, for agents' sidebar; the caller commits."""
-    session.meta = {**(session.meta or {}), "analysis": analysis}
-    if message is not None:
-        message.meta = {**(message.meta or {}), "analysis": analysis}
+def _left_out(actor: Actor, session_id: str, client_message_id: str | None) -> ChatMessage | None:
+    """The statement left the message out: raise the refusal the rules give now, or return the
+    stored message it retried. This only explains; it never writes. None if neither holds any
+    more (the session changed since the statement ran): the caller offers the message again.
+    """
+    try:
+        session = access_session(actor, session_id)  # unknown: 404; a stranger's: 403
+        if client_message_id:
+            existing = _find_by_client_id(session.id, client_message_id)
+            if existing is not None:
+                db.session.expunge(existing)  # kept as loaded: the rollback below expires
+                return existing
+        refusal = rules.posting_refusal(actor.id, actor.role.is_staff, session)
+        if refusal is not None:
+            raise refusal
+        return None
+    finally:
+        db.session.rollback()  # a read: the writer must find no transaction open
 
 
 def list_messages(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from livechat.errors import NotFound
 from livechat.extensions import db
 from livechat.models import Role, User, utcnow
+from livechat.writer import end_read_transaction
 
 # last_seen_at is refreshed at most this often, so authenticated reads do not all write.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -48,7 +49,7 @@ def record_contact(identity: Identity) -> None:
     """``sync_user`` in ONE autocommit statement, for the hot sign-in path (every socket connect,
     every REST call): insert the user on first contact; otherwise write only when the token's
     email, name or role differ or last_seen_at is stale, so most calls change nothing."""
-    users = User.__table__
+    users = cast(sa.Table, User.__table__)
     now = utcnow()
     insert = pg_insert(users).values(
         id=identity.uid,
@@ -72,8 +73,7 @@ def record_contact(identity: Identity) -> None:
             users.c.last_seen_at < now - LAST_SEEN_RESOLUTION,
         ),
     )
-    if db.session.registry.has() and db.session().in_transaction():
-        db.session.commit()  # never hold two pooled connections at once
+    end_read_transaction()  # never two pooled connections at once, nor the caller's work
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(stmt)
 

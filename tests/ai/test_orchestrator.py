@@ -241,3 +241,29 @@ def test_a_turn_that_fails_unexpectedly_hands_the_chat_over(
     stored = _messages(offline_app, sid)
     assert [t for t, _, _ in stored] == ["USER", "SYSTEM"]
     assert stored[-1][1].startswith("Lo siento")  # the notice in the customer's language
+
+
+def test_a_handoff_refused_for_an_ended_chat_leaves_no_transaction_behind(
+    offline_app: Any,
+) -> None:
+    """The chat ended while the turn was deciding to hand it over: escalate refuses (holding
+    the row lock it took), and the turn's next unit of work still runs: the analysis is kept."""
+    from livechat.extensions import db
+    from livechat.models import Role
+    from livechat.services import assistant, messages, sessions
+    from livechat.services.users import Identity
+
+    sid = _open(offline_app, "ai-cust-ended")
+    customer = Identity(uid="ai-cust-ended", role=Role.USER)
+    orchestrator = offline_app.extensions["livechat.ai"]
+    with offline_app.app_context():
+        orchestrator.enabled = False  # no turn of its own for this message
+        try:
+            mid = messages.post_message(customer, sid, "I want a human")[0].id
+        finally:
+            orchestrator.enabled = True
+        sessions.end_session(customer, sid)
+        orchestrator._queue(sid, "en", "queued", reason="human_request")
+        assert not db.session().in_transaction()
+        assistant.record_analysis(sid, mid, {"intent": "human_request"})
+    assert _session(offline_app, sid)[1]["analysis"] == {"intent": "human_request"}

@@ -23,8 +23,8 @@ TABLES = ("users", "chat_sessions", "chat_messages", "tickets", "audit_events")
 
 def build_world() -> dict[str, Any]:
     """Cora's and Dan's data, made through the services (needs an app context)."""
-    from livechat.models import Role, SenderType, TicketPriority
-    from livechat.services import escalation, messages, sessions, tickets
+    from livechat.models import Role, TicketPriority
+    from livechat.services import assistant, escalation, messages, sessions, tickets
     from livechat.services.users import Identity, sync_user, update_profile
 
     cora = sync_user(Identity(CORA, Role.USER, email="zebra.cora@example.com", name="Cora Zebra"))
@@ -57,12 +57,7 @@ def build_world() -> dict[str, Any]:
 
     waiting, _ = sessions.open_session(cora)
     messages.post_message(cora, waiting.id, "Zebra here: my card was stolen")
-    messages.post_service_message(
-        waiting.id,
-        "Sorry to hear that, Cora Zebra.",
-        sender_type=SenderType.AI,
-        metadata={"source": "zebra-kb"},
-    )
+    assistant.post_reply(waiting.id, "Sorry to hear that, Cora Zebra.", {"source": "zebra-kb"})
     _, handoff = escalation.escalate(
         waiting.id,
         reason="priority_keyword",

@@ -141,11 +141,14 @@ def test_customer_may_end_own_session(ctx: Any, make_user: Any) -> None:
 
 
 def test_ai_and_system_messages(ctx: Any, make_user: Any) -> None:
-    from livechat.models import SenderType
-    from livechat.services import messages, sessions
+    from livechat.services import assistant, escalation, sessions
 
     session, _ = sessions.open_session(make_user("cust-1"))
-    ai = messages.post_service_message(session.id, "Hello!", sender_type=SenderType.AI)
-    sys_msg = messages.post_service_message(session.id, "Notice", sender_type=SenderType.SYSTEM)
+    ai = assistant.post_reply(session.id, "Hello!", {})
+    # A SYSTEM notice is written with the escalation that it announces.
+    escalated, _ = escalation.escalate(
+        session.id, reason="x", requested_by="AI_ASSISTANT", notice=lambda p, m: "Notice"
+    )
+    notice = sessions.recent_messages(escalated.id)[-1]
     assert (ai.sender_id, ai.seq) == ("AI_ASSISTANT", 1)
-    assert (sys_msg.sender_id, sys_msg.seq) == ("SYSTEM", 2)
+    assert (notice.sender_id, notice.seq, notice.content) == ("SYSTEM", 2, "Notice")

@@ -1,0 +1,90 @@
+"""The chat's access rules, each written once: its Python form and, beside it, its SQL fragment.
+
+"May the assistant answer this chat?" and "who may post in this chat?" are asked by REST, the
+sockets, the batched message writer, the assistant and the listeners. Each asks here. The SQL
+fragments are what the one-statement writes check on a locked row; the Python forms say the same
+thing about a loaded row (and, for posting, *why* not). tests/services/test_rules.py evaluates
+both over the same rows and expects the same answers.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from livechat.errors import Conflict, DomainError, Forbidden
+from livechat.models import SenderType, SessionStatus
+
+_ACTIVE = SessionStatus.ACTIVE.value
+_ENDED = SessionStatus.ENDED.value
+
+
+class SessionRow(Protocol):
+    """What the rules read of a session: a ChatSession, or a row of a statement."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def agent_id(self) -> str | None: ...
+
+
+# ---- May the assistant answer this chat? -------------------------------------------------------
+
+
+def assistant_may_answer(status: str, agent_id: str | None) -> bool:
+    """The assistant answers only while nobody else does: ACTIVE (not waiting for a human, not
+    ended) and no agent. An erased customer's chats are ENDED, so the assistant never answers
+    them. ``status`` is a SessionStatus or its value (event payloads carry strings)."""
+    return status == _ACTIVE and agent_id is None
+
+
+def assistant_may_answer_sql(session: str) -> str:
+    """``assistant_may_answer`` on the chat_sessions row aliased ``session``."""
+    return f"({session}.status = '{_ACTIVE}' AND {session}.agent_id IS NULL)"
+
+
+# ---- Who may post in this chat? ----------------------------------------------------------------
+
+
+def posting_refusal(actor_id: str, staff: bool, session: SessionRow) -> DomainError | None:
+    """Why ``actor_id`` may not post in ``session`` now, or None if they may: the customer who
+    owns it, or the agent it is assigned to, while it has not ended. (Checked in this order, so
+    a stranger learns nothing about a chat's state.)"""
+    owner = actor_id == session.user_id
+    if not owner and not staff:
+        return Forbidden("This chat session belongs to someone else.")
+    if session.status == _ENDED:
+        return Conflict("This chat session has ended.", code="session_ended")
+    if not owner and session.agent_id != actor_id:
+        # Staff write into a customer's chat only once it is theirs.
+        return Conflict("Assign this chat to yourself before replying.", code="not_assigned")
+    return None
+
+
+def may_post(actor_id: str, staff: bool, session: SessionRow) -> bool:
+    """``posting_refusal`` as a yes/no."""
+    return posting_refusal(actor_id, staff, session) is None
+
+
+def may_post_sql(session: str, actor: str, staff: str) -> str:
+    """``may_post`` on the chat_sessions row aliased ``session``, for the SQL expressions
+    ``actor`` (the poster's id, text) and ``staff`` (boolean). Never NULL: a chat without an
+    agent compares NULL, which coalesce makes the false that Python says."""
+    return (
+        f"coalesce({session}.status <> '{_ENDED}' AND ({actor} = {session}.user_id"
+        f" OR ({staff} AND {actor} = {session}.agent_id)), false)"
+    )
+
+
+def sender_type(actor_id: str, session: SessionRow) -> SenderType:
+    """What a permitted poster writes as: the owner as the customer, anyone else as the agent."""
+    return SenderType.USER if actor_id == session.user_id else SenderType.AGENT
+
+
+def sender_type_sql(session: str, actor: str) -> str:
+    """``sender_type`` in SQL (the sender_type column's text)."""
+    return (
+        f"CASE WHEN {actor} = {session}.user_id THEN '{SenderType.USER.value}'"
+        f" ELSE '{SenderType.AGENT.value}' END"
+    )
