@@ -12,6 +12,7 @@ from socketio import packet as sio_packet
 from socketio.packet import Packet
 
 from livechat.realtime.relay import RelayManager
+from livechat.realtime.rooms import session_room
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,16 @@ class _EngineIOGarbageGuard:
             return []
 
 
+def _sockets_of(presence: Any, session_id: str, user_id: str) -> set[str]:
+    """The user's sockets in the session's room; none known if presence cannot be read (Redis
+    down), so a typing indicator still reaches the others (and the typing socket never)."""
+    try:
+        return set(presence.sockets(session_room(session_id), user_id))
+    except Exception as exc:
+        log.warning("typing: the typist's sockets are unknown (%r)", exc)
+        return set()
+
+
 def relay_in_batches(app: Flask, seconds: float) -> RelayManager | None:
     """Publish this process's events to the other processes in batches of ``seconds``
     (assistant processes, which hold no sockets); the manager, or None without Redis."""
@@ -173,9 +184,12 @@ def init_realtime(app: Flask) -> SocketIO:
 
     presence = build_presence(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"])
 
-    def emit_typing(session_id: str, event: str, payload: dict[str, Any], skip: str | None) -> None:
+    def emit_typing(session_id: str, event: str, payload: dict[str, Any], skip: set[str]) -> None:
         with app.app_context():
-            push.to_session(session_id, event, payload, skip_sid=skip)
+            # Only the other parties hear it: none of the typist's own sockets in the room (on
+            # any process), not just the one that typed.
+            skip = skip | _sockets_of(presence, session_id, payload["userId"])
+            push.to_session(session_id, event, payload, skip_sid=sorted(skip) or None)
 
     app.extensions["livechat.presence"] = presence
     app.extensions["livechat.typing"] = TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing)

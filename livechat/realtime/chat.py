@@ -124,7 +124,11 @@ class ChatNamespace(EventNamespace):
     @event_handler(SessionRefSchema())
     def on_typing_stop(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         session_id = self._authorised_session(client, data["session_id"])
-        self.extension("livechat.typing").stop(session_id, client.identity.uid)
+        self.extension("livechat.typing").stop(
+            session_id,
+            client.identity.uid,
+            request.sid,  # type: ignore[attr-defined]
+        )
         return {"sessionId": session_id}
 
     @event_handler(ReadSchema())
@@ -158,7 +162,7 @@ class ChatNamespace(EventNamespace):
         sid = request.sid  # type: ignore[attr-defined]
         presence = self.extension("livechat.presence")
         if presence.remove(session_room(session_id), client.identity.uid, sid):
-            self.extension("livechat.typing").stop(session_id, client.identity.uid)
+            self.extension("livechat.typing").stop(session_id, client.identity.uid, sid)
             push.to_session(
                 session_id,
                 "user:left",
