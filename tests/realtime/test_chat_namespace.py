@@ -258,7 +258,6 @@ BAD_PAYLOADS = {
         {"sessionId": "S"},
         {"sessionId": "S", "content": ""},
         {"sessionId": "S", "content": "   "},
-        {"sessionId": "S", "content": "x" * 4001},
         {"sessionId": "S", "content": 7},
         {"sessionId": "S", "content": "ok", "clientMessageId": ""},
         {"sessionId": "S", "content": "ok", "metadata": {"a": "x" * 9000}},
@@ -292,6 +291,22 @@ def test_bad_payloads_get_validation_errors_and_the_socket_survives(
     assert events(customer, "error")[0]["event"] == event
     assert customer.is_connected()
     assert customer.emit("join:session", chat.id, callback=True)["ok"]
+
+
+def test_a_message_over_the_limit_gets_message_too_long(chat: Any, sio: Any) -> None:
+    customer = sio("cust-1")
+    for content in ("x" * 4001, " " * 10 + "x" * 4001):
+        ack = customer.emit(
+            "message:send", {"sessionId": chat.id, "content": content}, callback=True
+        )
+        assert ack["ok"] is False and ack["error"]["code"] == "message_too_long", ack
+        assert ack["error"]["details"] == {"limit": 4000}
+        assert events(customer, "error")[0]["event"] == "message:send"
+    # The limit is on the trimmed text.
+    padded = " " * 10 + "x" * 4000 + "\n"
+    assert customer.emit("message:send", {"sessionId": chat.id, "content": padded}, callback=True)[
+        "ok"
+    ]
 
 
 def test_unknown_sessions_and_events(chat: Any, sio: Any) -> None:
