@@ -118,6 +118,28 @@ class _EngineIOGarbageGuard:
             return []
 
 
+def send_after_connect(server: socketio_lib.Server, namespaces: list[Any]) -> None:
+    """Send the events a connect handler queued (EventNamespace.send_once_connected) right
+    after the CONNECT packet, in the order the Node server uses. python-socketio sends CONNECT
+    only once the handler has returned, so an event the handler emits reaches the client first:
+    socket.io-client buffers it, other clients may drop it (python-socketio #65)."""
+    handlers = {ns.namespace: ns for ns in namespaces}
+    manager = server.manager
+    connect = manager.connect
+
+    def connected(sid: str, namespace: str) -> Any:
+        result = connect(sid, namespace)  # called right after CONNECT is queued to the client
+        handler = handlers.get(namespace)
+        for event, payload in handler.take_once_connected(sid) if handler else ():
+            packet = server.packet_class(
+                sio_packet.EVENT, namespace=namespace, data=[event, payload]
+            )
+            server._send_packet(manager.eio_sid_from_sid(sid, namespace), packet)
+        return result
+
+    manager.connect = connected
+
+
 def _sockets_of(presence: Any, session_id: str, user_id: str) -> set[str]:
     """The user's sockets in the session's room; none known if presence cannot be read (Redis
     down), so a typing indicator still reaches the others (and the typing socket never)."""
@@ -178,6 +200,7 @@ def init_realtime(app: Flask) -> SocketIO:
     namespaces = [ChatNamespace(CHAT_NAMESPACE), SupportNamespace(SUPPORT_NAMESPACE)]
     for namespace in namespaces:
         socketio.on_namespace(namespace)
+    send_after_connect(socketio.server, namespaces)
     app.extensions["livechat.token_sweeper"] = TokenSweeper(
         app, namespaces, float(cfg.get("TOKEN_SWEEP_SECONDS", 15))
     )

@@ -189,7 +189,7 @@
     var locale = opts.locale || document.documentElement.lang || undefined;
     var S = {
       destroyed: false, token: null, tokenP: null, uid: null,
-      session: null, sessionId: null, loaded: false, loading: null, creating: null, createTried: 0, catching: false,
+      session: null, sessionId: null, loaded: false, creating: null, createTried: 0, catching: false,
       msgs: new Map(), maxSeq: 0, minSeq: 0, readSeq: 0, sentReadSeq: 0,
       outbox: [], pendingEls: new Map(), streams: new Map(), liveStreams: new Set(),
       thinking: null, thinkingT: null, typers: new Map(), typingAt: 0, idleT: null,
@@ -761,16 +761,12 @@
         setSession(s, []); // a chat opened in another tab
       }
     }
-    function loadActive() {
-      S.loading = S.loading || api('GET', '/api/support/chat/sessions/active').then(function (s) {
-        S.loaded = true;
-        recovered();
-        setSession(s, s.messages);
-      }, function (err) {
-        if (err.code === 'no_active_session') { S.loaded = true; recovered(); } // no chat yet: opened on the first send
-        else if (!offline(err)) showError(err); // offline: retried on the next connect
-      }).then(function () { S.loading = null; flush(); });
-      return S.loading;
+    /** On every connect the server says which chat is open (session:current), or null: no chat yet, opened on the first send. */
+    function onCurrent(p) {
+      S.loaded = true;
+      recovered();
+      if (p && p.session) onSessionUpdated(p);
+      flush();
     }
     function ensureSession() {
       if (S.sessionId && S.session.status !== 'ENDED') return Promise.resolve(S.session);
@@ -844,7 +840,6 @@
         S.retryN = 0;
         S.joined = S.joining = null;
         setStatus();
-        if (!S.loaded) loadActive();
         join(); flush();
       });
       sock.on('disconnect', function (reason) {
@@ -863,6 +858,7 @@
         setStatus();
       });
       sock.io.on('reconnect_attempt', setStatus);
+      sock.on('session:current', onCurrent);
       sock.on('session:history', onHistory);
       sock.on('message:new', function (m) { upsert(m, true); });
       sock.on('message:read', onRead);
@@ -889,7 +885,7 @@
     // -- lifecycle --
     function start() {
       build();
-      token().then(function () { if (!S.destroyed) { loadOutbox(); loadActive(); } }, showError);
+      token().then(function () { if (!S.destroyed) loadOutbox(); }, showError);
       loadIo(base).then(function (io) { if (!S.destroyed) connect(io); }, function (err) {
         if (window.console) window.console.error(err.message);
         showError({ code: 'network' });

@@ -28,6 +28,26 @@ def test_seed_client_snippet_connects_over_websocket(server: Any, connect: Any, 
     assert history["sessionId"] == sid and history["messages"] == []
 
 
+def test_session_current_comes_right_after_the_connect_packet(server: Any, token: Any) -> None:
+    """Not before it (as python-socketio sends what a connect handler emits): a client that
+    drops events for a namespace it has not joined yet still learns its open chat."""
+    import json
+
+    import websocket
+
+    sid = _open_session(server, token, "e2e-current")
+    url = server.url.replace("http", "ws") + SOCKET_PATH + "/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, timeout=10)
+    try:
+        assert ws.recv().startswith("0")  # engine.io open
+        ws.send("40" + json.dumps({"token": token("e2e-current")}))
+        assert ws.recv().startswith("40")  # socket.io connected
+        event, payload = json.loads(ws.recv().removeprefix("42"))
+        assert event == "session:current" and payload["session"]["id"] == sid
+    finally:
+        ws.shutdown()
+
+
 def test_bad_tokens_get_connect_error_with_a_code(server: Any) -> None:
     for auth in ({"token": "garbage"}, {}):
         error = refused_connect(server.url, auth)

@@ -34,6 +34,21 @@ def test_connect_accepts_an_authorization_header(app: Any, token: Any) -> None:
     client.disconnect()
 
 
+def test_connect_tells_the_user_their_open_chat_or_none(
+    chat: Any, sio: Any, make_user: Any
+) -> None:
+    from livechat.services import sessions
+    from livechat.services.users import get_user
+
+    (current,) = events(sio("cust-1"), "session:current")
+    assert current["session"]["id"] == chat.id and current["session"]["status"] == "ACTIVE"
+    make_user("cust-2")
+    assert events(sio("cust-2"), "session:current") == [{"session": None}]
+    assert events(sio("agent-1", "agent"), "session:current") == [{"session": None}]
+    sessions.end_session(get_user("cust-1"), chat.id)
+    assert events(sio("cust-1"), "session:current") == [{"session": None}]
+
+
 def test_join_gives_history_and_tells_the_others(chat: Any, sio: Any) -> None:
     from livechat.services import messages
     from livechat.services.users import get_user
