@@ -134,7 +134,9 @@ class Config:
         self.TYPING_TIMEOUT = _float("TYPING_TIMEOUT", 5.0)
         self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 64 * 1024)
         # Largest Socket.IO packet: a bigger one closes that client's connection (engine.io).
-        self.MAX_SOCKET_MESSAGE_BYTES = _int("MAX_SOCKET_MESSAGE_BYTES", 64 * 1024)
+        # Far above any valid event (a message is at most ~60 KB of JSON), so an over-long
+        # message reaches validation and gets an ack (message_too_long); the socket stays.
+        self.MAX_SOCKET_MESSAGE_BYTES = _int("MAX_SOCKET_MESSAGE_BYTES", 1024 * 1024)
         self.DEV_TOKEN_TTL = _int("DEV_TOKEN_TTL", 3600)
         self.AUTO_MIGRATE = _bool("AUTO_MIGRATE", self.ENV_NAME == "development")
         self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()

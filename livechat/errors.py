@@ -58,6 +58,13 @@ class InvalidInput(DomainError):
     code = "validation_error"
 
 
+class MessageTooLong(DomainError):
+    """Message text over the limit; ``details.limit`` is the limit in characters."""
+
+    status = 413
+    code = "message_too_long"
+
+
 class Unavailable(DomainError):
     status = 503
     code = "unavailable"

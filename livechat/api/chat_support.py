@@ -84,7 +84,11 @@ def end_session(session_id: str) -> Any:
 @bp.post("/sessions/<session_id>/messages")
 @authenticated(*STAFF)
 @response(
-    MessageSchema(), 201, "The stored message", alt={200: "Already stored (same clientMessageId)"}
+    MessageSchema(),
+    201,
+    "The stored message",
+    alt={200: "Already stored (same clientMessageId)"},
+    errors={413: "The message is over its limit (message_too_long; details.limit)"},
 )
 @body(PostMessageSchema())
 def post_message(session_id: str, body: dict[str, Any]) -> Any:

@@ -12,12 +12,13 @@ from typing import Any
 
 from flask import g, request
 from marshmallow import Schema
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from livechat import ratelimit
 from livechat.auth import authenticate, bearer_token
 from livechat.errors import DomainError, Forbidden, InvalidInput, NotFound
 from livechat.models import Role
-from livechat.schemas.base import has_unstorable_text
+from livechat.schemas.base import MessageContent, has_unstorable_text, message_too_long
 
 View = Callable[..., Any]
 
@@ -82,10 +83,20 @@ def _json_body() -> dict[str, Any]:
 def body(schema: Schema) -> Callable[[View], View]:
     """Load and validate the JSON body with ``schema``; the view gets it as ``body=``."""
 
+    # A valid message is far below MAX_BODY_BYTES (4000 characters, 8 KiB of metadata): a body
+    # too large to read where a message is expected is a message over the limit, and is told so.
+    takes_message = any(isinstance(f, MessageContent) for f in schema.fields.values())
+
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            return view(*args, body=schema.load(_json_body()), **kwargs)
+            try:
+                data = _json_body()
+            except RequestEntityTooLarge:
+                if takes_message:
+                    raise message_too_long() from None
+                raise
+            return view(*args, body=schema.load(data), **kwargs)
 
         _doc(wrapper)["body"] = schema
         return wrapper

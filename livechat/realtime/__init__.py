@@ -13,6 +13,7 @@ from socketio.packet import Packet
 
 from livechat import runtime
 from livechat.realtime.relay import RelayManager
+from livechat.realtime.rooms import session_room
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,38 @@ class _EngineIOGarbageGuard:
             return []
 
 
+def send_after_connect(server: socketio_lib.Server, namespaces: list[Any]) -> None:
+    """Send the events a connect handler queued (EventNamespace.send_once_connected) right
+    after the CONNECT packet, in the order the Node server uses. python-socketio sends CONNECT
+    only once the handler has returned, so an event the handler emits reaches the client first:
+    socket.io-client buffers it, other clients may drop it (python-socketio #65)."""
+    handlers = {ns.namespace: ns for ns in namespaces}
+    manager = server.manager
+    connect = manager.connect
+
+    def connected(sid: str, namespace: str) -> Any:
+        result = connect(sid, namespace)  # called right after CONNECT is queued to the client
+        handler = handlers.get(namespace)
+        for event, payload in handler.take_once_connected(sid) if handler else ():
+            packet = server.packet_class(
+                sio_packet.EVENT, namespace=namespace, data=[event, payload]
+            )
+            server._send_packet(manager.eio_sid_from_sid(sid, namespace), packet)
+        return result
+
+    manager.connect = connected
+
+
+def _sockets_of(presence: Any, session_id: str, user_id: str) -> set[str]:
+    """The user's sockets in the session's room; none known if presence cannot be read (Redis
+    down), so a typing indicator still reaches the others (and the typing socket never)."""
+    try:
+        return set(presence.sockets(session_room(session_id), user_id))
+    except Exception as exc:
+        log.warning("typing: the typist's sockets are unknown (%r)", exc)
+        return set()
+
+
 def relay_in_batches(app: Flask, seconds: float) -> RelayManager | None:
     """Publish this process's events to the other processes in batches of ``seconds``
     (assistant processes, which hold no sockets); the manager, or None without Redis."""
@@ -168,15 +201,19 @@ def init_realtime(app: Flask) -> SocketIO:
     namespaces = [ChatNamespace(CHAT_NAMESPACE), SupportNamespace(SUPPORT_NAMESPACE)]
     for namespace in namespaces:
         socketio.on_namespace(namespace)
+    send_after_connect(socketio.server, namespaces)
     runtime.token_sweeper.set(
         app, TokenSweeper(app, namespaces, float(cfg.get("TOKEN_SWEEP_SECONDS", 15)))
     )
 
     presence = build_presence(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"])
 
-    def emit_typing(session_id: str, event: str, payload: dict[str, Any], skip: str | None) -> None:
+    def emit_typing(session_id: str, event: str, payload: dict[str, Any], skip: set[str]) -> None:
         with app.app_context():
-            push.to_session(session_id, event, payload, skip_sid=skip)
+            # Only the other parties hear it: none of the typist's own sockets in the room (on
+            # any process), not just the one that typed.
+            skip = skip | _sockets_of(presence, session_id, payload["userId"])
+            push.to_session(session_id, event, payload, skip_sid=sorted(skip) or None)
 
     runtime.presence.set(app, presence)
     runtime.typing_tracker.set(app, TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing))

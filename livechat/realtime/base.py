@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,18 +54,26 @@ def connect_identity(auth: Any) -> Identity:
     if not isinstance(token, str) or not token:
         token = bearer_token(request.headers.get("Authorization"))
     try:
-        return authenticate(token)
+        with refused_while_down():
+            return authenticate(token)
     except DomainError as exc:
         db.session.rollback()
         raise ConnectionRefusedError(
             "unauthorized", {"code": "unauthorized", "reason": exc.code, "message": exc.message}
         ) from None
+
+
+@contextmanager
+def refused_while_down() -> Iterator[None]:
+    """Connect-time database work (users are synced, the open chat is read): with the database
+    or Redis briefly down, refuse with a code the client can act on (connect again shortly)
+    instead of leaving the handshake unanswered."""
+    try:
+        yield
     except Exception as exc:
         outage = outage_error(exc)
         if outage is None:
             raise
-        # The database is briefly down (users are synced on connect): refuse with a code the
-        # client can act on (connect again shortly) instead of an unanswered handshake.
         log.warning("socket connect refused, dependency down: %r", exc)
         try:
             db.session.rollback()
@@ -120,6 +129,19 @@ class EventNamespace(Namespace):
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
         self.clients: dict[str, Client] = {}
+        self._once_connected: dict[str, list[tuple[str, Any]]] = {}
+
+    def send_once_connected(self, sid: str, event: str, payload: Any) -> None:
+        """From the connect handler: send ``event`` right after the socket's CONNECT packet.
+
+        python-socketio sends what a connect handler emits *before* CONNECT (the handler decides
+        whether to accept), which only some clients buffer; see realtime.send_after_connect.
+        """
+        self._once_connected.setdefault(sid, []).append((event, payload))
+
+    def take_once_connected(self, sid: str) -> list[tuple[str, Any]]:
+        """The (event, payload) pairs queued for the socket, removed from the queue."""
+        return self._once_connected.pop(sid, [])
 
     def __getattr__(self, name: str) -> Any:
         # Flask-SocketIO looks handlers up as "on_" + event: map "on_join:session" explicitly

@@ -11,7 +11,13 @@ from flask_socketio import join_room, leave_room
 from livechat import ratelimit, runtime
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
-from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
+from livechat.realtime.base import (
+    Client,
+    EventNamespace,
+    connect_identity,
+    event_handler,
+    refused_while_down,
+)
 from livechat.realtime.rooms import session_room, user_room
 from livechat.schemas.chat import MessageSchema, SessionSchema
 from livechat.schemas.realtime import (
@@ -38,11 +44,17 @@ class ChatNamespace(EventNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         identity = connect_identity(auth)
+        with refused_while_down():
+            current = sessions.open_session_of(identity.uid)
+            payload = {"session": _session.dump(current) if current is not None else None}
         runtime.token_sweeper().start()
         self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
         metrics().sockets.labels(self.namespace).inc()
         # Every socket of a user gets their session updates, joined to a session room or not.
         join_room(user_room(identity.uid))
+        # The user's open chat, or null: a client learns whether there is one without asking
+        # REST (whose "none" is a 404, logged as an error by browsers).
+        self.send_once_connected(request.sid, "session:current", payload)  # type: ignore[attr-defined]
 
     def on_disconnect(self, reason: Any = None) -> None:
         client = self.clients.pop(request.sid, None)  # type: ignore[attr-defined]
@@ -124,7 +136,11 @@ class ChatNamespace(EventNamespace):
     @event_handler(SessionRefSchema())
     def on_typing_stop(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         session_id = self._authorised_session(client, data["session_id"])
-        runtime.typing_tracker().stop(session_id, client.identity.uid)
+        runtime.typing_tracker().stop(
+            session_id,
+            client.identity.uid,
+            request.sid,  # type: ignore[attr-defined]
+        )
         return {"sessionId": session_id}
 
     @event_handler(ReadSchema())
@@ -158,7 +174,7 @@ class ChatNamespace(EventNamespace):
         sid = request.sid  # type: ignore[attr-defined]
         presence = runtime.presence()
         if presence.remove(session_room(session_id), client.identity.uid, sid):
-            runtime.typing_tracker().stop(session_id, client.identity.uid)
+            runtime.typing_tracker().stop(session_id, client.identity.uid, sid)
             push.to_session(
                 session_id,
                 "user:left",

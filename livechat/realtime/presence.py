@@ -21,6 +21,9 @@ class Presence(Protocol):
     def members(self, room: str) -> set[str]:
         """Users with at least one socket in the room."""
 
+    def sockets(self, room: str, user_id: str) -> set[str]:
+        """The user's sockets in the room."""
+
 
 class MemoryPresence:
     def __init__(self) -> None:
@@ -50,6 +53,10 @@ class MemoryPresence:
     def members(self, room: str) -> set[str]:
         with self._lock:
             return set(self._rooms.get(room, {}))
+
+    def sockets(self, room: str, user_id: str) -> set[str]:
+        with self._lock:
+            return set(self._rooms.get(room, {}).get(user_id, ()))
 
 
 class RedisPresence:
@@ -81,6 +88,9 @@ class RedisPresence:
 
     def members(self, room: str) -> set[str]:
         return {m.decode() for m in self._redis.smembers(f"{self._prefix}:{room}")}
+
+    def sockets(self, room: str, user_id: str) -> set[str]:
+        return {s.decode() for s in self._redis.smembers(f"{self._prefix}:{room}:{user_id}")}
 
 
 def build_presence(redis_url: str | None, prefix: str) -> Presence:

@@ -26,7 +26,7 @@ def to_session(
     payload: dict[str, Any],
     *,
     owner_id: str | None = None,
-    skip_sid: str | None = None,
+    skip_sid: str | list[str] | None = None,
 ) -> None:
     """Everyone in the session's room (and, with ``owner_id``, the customer's other sockets)."""
     rooms = [session_room(session_id)]

@@ -9,6 +9,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from livechat.errors import MessageTooLong
+
 MAX_MESSAGE_LENGTH = 4000
 MAX_METADATA_BYTES = 8 * 1024
 MAX_METADATA_DEPTH = 5
@@ -132,8 +134,20 @@ class JsonObject(fields.Dict):
         return result
 
 
+def message_too_long() -> MessageTooLong:
+    """The refusal of message text over MAX_MESSAGE_LENGTH, the same on sockets and REST."""
+    return MessageTooLong(
+        f"A message may have at most {MAX_MESSAGE_LENGTH} characters.",
+        details={"limit": MAX_MESSAGE_LENGTH},
+    )
+
+
 class MessageContent(fields.String):
-    """Message text: trimmed, not empty, at most MAX_MESSAGE_LENGTH characters."""
+    """Message text: trimmed, not empty, at most MAX_MESSAGE_LENGTH characters.
+
+    Text over the limit raises ``message_too_long`` (not a field error): clients tell the
+    customer why, with the limit, instead of a generic validation failure.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
@@ -144,7 +158,10 @@ class MessageContent(fields.String):
         )
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if len(text) > MAX_MESSAGE_LENGTH:
+            raise message_too_long()
+        return text
 
 
 def page_of(items: list, page: int, page_size: int, total: int) -> dict[str, Any]:

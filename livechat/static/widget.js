@@ -42,6 +42,7 @@
       forbidden: 'This chat is not available to you.',
       unauthorized: 'Your sign-in has expired. Please sign in again.',
       validation_error: 'The message could not be sent: {message}',
+      message_too_long: 'Your message is too long: at most {limit} characters.',
       internal_error: 'Something went wrong on our side. Please try again.',
       timeout: 'The server did not answer in time. Please try again.',
       network: 'Support cannot be reached. Check your connection.',
@@ -189,10 +190,10 @@
     var locale = opts.locale || document.documentElement.lang || undefined;
     var S = {
       destroyed: false, token: null, tokenP: null, uid: null,
-      session: null, sessionId: null, loaded: false, loading: null, creating: null, createTried: 0, catching: false,
+      session: null, sessionId: null, loaded: false, creating: null, createTried: 0, catching: false,
       msgs: new Map(), maxSeq: 0, minSeq: 0, readSeq: 0, sentReadSeq: 0,
       outbox: [], pendingEls: new Map(), streams: new Map(), liveStreams: new Set(),
-      thinking: null, thinkingT: null, typers: new Map(), typingAt: 0, idleT: null,
+      thinking: null, thinkingT: null, typers: new Map(), typingAt: 0, idleT: null, over: false,
       open: !!store.get('open'), max: !!store.get('max'),
       socket: null, everConnected: false, joined: null, joining: null, lastJoinAfter: null,
       retryN: 0, retryT: null, timers: new Set()
@@ -363,6 +364,8 @@
         var d = err.details;
         var first = d && typeof d === 'object' ? Object.keys(d).map(function (k) { return [].concat(d[k])[0]; })[0] : null;
         text = fmt(text, { message: typeof first === 'string' ? first : err.message || '' });
+      } else if (code === 'message_too_long') {
+        text = fmt(text, { limit: (err.details && err.details.limit) || MAX_CHARS });
       }
       ui.errorText.textContent = text || (err && err.message) || T.errors.generic;
       show(ui.error, true);
@@ -586,7 +589,7 @@
     function submit() {
       var content = ui.input.value.trim(), n = chars(content);
       if (!n || n > MAX_CHARS) {
-        if (n) showError({ code: 'too_long', message: fmt(T.tooLong, { n: n, max: MAX_CHARS }) });
+        if (n) showError({ code: 'message_too_long' });
         return;
       }
       stopTyping();
@@ -642,6 +645,8 @@
       ui.counter.classList.toggle('lc-over', over);
       show(ui.counter, n > MAX_CHARS - 500);
       ui.input.setAttribute('aria-invalid', String(over));
+      if (over && !S.over) announce(ui.counter.textContent); // once, as it goes over the limit
+      S.over = over;
       ui.send.disabled = !n || over;
       ui.input.rows = Math.min(5, value.split('\n').length);
       if (!n) { stopTyping(); return; }
@@ -761,16 +766,12 @@
         setSession(s, []); // a chat opened in another tab
       }
     }
-    function loadActive() {
-      S.loading = S.loading || api('GET', '/api/support/chat/sessions/active').then(function (s) {
-        S.loaded = true;
-        recovered();
-        setSession(s, s.messages);
-      }, function (err) {
-        if (err.code === 'no_active_session') { S.loaded = true; recovered(); } // no chat yet: opened on the first send
-        else if (!offline(err)) showError(err); // offline: retried on the next connect
-      }).then(function () { S.loading = null; flush(); });
-      return S.loading;
+    /** On every connect the server says which chat is open (session:current), or null: no chat yet, opened on the first send. */
+    function onCurrent(p) {
+      S.loaded = true;
+      recovered();
+      if (p && p.session) onSessionUpdated(p);
+      flush();
     }
     function ensureSession() {
       if (S.sessionId && S.session.status !== 'ENDED') return Promise.resolve(S.session);
@@ -844,7 +845,6 @@
         S.retryN = 0;
         S.joined = S.joining = null;
         setStatus();
-        if (!S.loaded) loadActive();
         join(); flush();
       });
       sock.on('disconnect', function (reason) {
@@ -863,6 +863,7 @@
         setStatus();
       });
       sock.io.on('reconnect_attempt', setStatus);
+      sock.on('session:current', onCurrent);
       sock.on('session:history', onHistory);
       sock.on('message:new', function (m) { upsert(m, true); });
       sock.on('message:read', onRead);
@@ -889,7 +890,7 @@
     // -- lifecycle --
     function start() {
       build();
-      token().then(function () { if (!S.destroyed) { loadOutbox(); loadActive(); } }, showError);
+      token().then(function () { if (!S.destroyed) loadOutbox(); }, showError);
       loadIo(base).then(function (io) { if (!S.destroyed) connect(io); }, function (err) {
         if (window.console) window.console.error(err.message);
         showError({ code: 'network' });

@@ -28,6 +28,26 @@ def test_seed_client_snippet_connects_over_websocket(server: Any, connect: Any, 
     assert history["sessionId"] == sid and history["messages"] == []
 
 
+def test_session_current_comes_right_after_the_connect_packet(server: Any, token: Any) -> None:
+    """Not before it (as python-socketio sends what a connect handler emits): a client that
+    drops events for a namespace it has not joined yet still learns its open chat."""
+    import json
+
+    import websocket
+
+    sid = _open_session(server, token, "e2e-current")
+    url = server.url.replace("http", "ws") + SOCKET_PATH + "/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, timeout=10)
+    try:
+        assert ws.recv().startswith("0")  # engine.io open
+        ws.send("40" + json.dumps({"token": token("e2e-current")}))
+        assert ws.recv().startswith("40")  # socket.io connected
+        event, payload = json.loads(ws.recv().removeprefix("42"))
+        assert event == "session:current" and payload["session"]["id"] == sid
+    finally:
+        ws.shutdown()
+
+
 def test_bad_tokens_get_connect_error_with_a_code(server: Any) -> None:
     for auth in ({"token": "garbage"}, {}):
         error = refused_connect(server.url, auth)
@@ -115,7 +135,7 @@ def test_bad_events_leave_the_connection_and_data_intact(
     bystander = connect(server, "e2e-bystander")
     bystander.call("join:session", bystander_sid)
     for event, payload, code in [
-        ("message:send", {"sessionId": sid, "content": "x" * 5000}, "validation_error"),
+        ("message:send", {"sessionId": sid, "content": "x" * 5000}, "message_too_long"),
         ("message:send", {"sessionId": sid}, "validation_error"),
         ("message:send", 12, "validation_error"),
         ("join:session", bystander_sid, "forbidden"),
@@ -189,10 +209,30 @@ def test_browser_origins_outside_the_allow_list_are_refused(server: Any) -> None
         assert resp.status == 200
 
 
+@pytest.mark.parametrize("length", [4001, 64 * 1024, 500_000])
+def test_a_message_over_the_limit_is_refused_and_the_socket_stays(
+    server: Any, connect: Any, token: Any, length: int
+) -> None:
+    sid = _open_session(server, token, f"e2e-long-{length}")
+    customer = connect(server, f"e2e-long-{length}")
+    assert customer.call("join:session", sid)["ok"]
+    ack = customer.call("message:send", {"sessionId": sid, "content": "x" * length})
+    assert ack["ok"] is False, ack
+    assert ack["error"]["code"] == "message_too_long"
+    assert ack["error"]["details"] == {"limit": 4000}
+    assert customer.wait_for("error")["code"] == "message_too_long"
+    assert customer.sio.connected
+    ok = customer.call("message:send", {"sessionId": sid, "content": "a short one"})
+    assert ok["ok"], ok
+    _, body = server.request("GET", f"{BASE}/sessions/{sid}/messages", token(f"e2e-long-{length}"))
+    assert [m["content"] for m in body["items"]] == ["a short one"]
+
+
 def test_an_oversized_packet_closes_only_that_connection(
     server: Any, connect: Any, token: Any
 ) -> None:
-    """A raw Engine.IO websocket (so the test owns and closes its socket) sends 200 KB."""
+    """A raw Engine.IO websocket (so the test owns and closes its socket) sends a packet over
+    MAX_SOCKET_MESSAGE_BYTES (1 MiB by default)."""
     import json
 
     import websocket
@@ -208,7 +248,7 @@ def test_an_oversized_packet_closes_only_that_connection(
         assert ws.recv().startswith("0")  # engine.io open
         ws.send("40" + json.dumps({"token": token("e2e-big")}))
         assert ws.recv().startswith("40")  # socket.io connected
-        payload = {"sessionId": sid, "content": "x" * 200_000}
+        payload = {"sessionId": sid, "content": "x" * (1024 * 1024 + 1)}
         ws.send("42" + json.dumps(["message:send", payload]))
         with pytest.raises(
             (websocket.WebSocketConnectionClosedException, ConnectionError, OSError)

@@ -34,6 +34,7 @@ from tests.realtime.conftest import events
 # Codes a refused event may carry (docs/protocol.md); internal_error is a bug, not a refusal.
 REFUSALS = {
     "validation_error",
+    "message_too_long",
     "forbidden",
     "session_not_found",
     "session_ended",

@@ -35,6 +35,21 @@ def test_connect_accepts_an_authorization_header(app: Any, token: Any) -> None:
     client.disconnect()
 
 
+def test_connect_tells_the_user_their_open_chat_or_none(
+    chat: Any, sio: Any, make_user: Any
+) -> None:
+    from livechat.services import sessions
+    from livechat.services.users import get_user
+
+    (current,) = events(sio("cust-1"), "session:current")
+    assert current["session"]["id"] == chat.id and current["session"]["status"] == "ACTIVE"
+    make_user("cust-2")
+    assert events(sio("cust-2"), "session:current") == [{"session": None}]
+    assert events(sio("agent-1", "agent"), "session:current") == [{"session": None}]
+    sessions.end_session(get_user("cust-1"), chat.id)
+    assert events(sio("cust-1"), "session:current") == [{"session": None}]
+
+
 def test_join_gives_history_and_tells_the_others(chat: Any, sio: Any) -> None:
     from livechat.services import messages
     from livechat.services.users import get_user
@@ -259,7 +274,6 @@ BAD_PAYLOADS = {
         {"sessionId": "S"},
         {"sessionId": "S", "content": ""},
         {"sessionId": "S", "content": "   "},
-        {"sessionId": "S", "content": "x" * 4001},
         {"sessionId": "S", "content": 7},
         {"sessionId": "S", "content": "ok", "clientMessageId": ""},
         {"sessionId": "S", "content": "ok", "metadata": {"a": "x" * 9000}},
@@ -293,6 +307,22 @@ def test_bad_payloads_get_validation_errors_and_the_socket_survives(
     assert events(customer, "error")[0]["event"] == event
     assert customer.is_connected()
     assert customer.emit("join:session", chat.id, callback=True)["ok"]
+
+
+def test_a_message_over_the_limit_gets_message_too_long(chat: Any, sio: Any) -> None:
+    customer = sio("cust-1")
+    for content in ("x" * 4001, " " * 10 + "x" * 4001):
+        ack = customer.emit(
+            "message:send", {"sessionId": chat.id, "content": content}, callback=True
+        )
+        assert ack["ok"] is False and ack["error"]["code"] == "message_too_long", ack
+        assert ack["error"]["details"] == {"limit": 4000}
+        assert events(customer, "error")[0]["event"] == "message:send"
+    # The limit is on the trimmed text.
+    padded = " " * 10 + "x" * 4000 + "\n"
+    assert customer.emit("message:send", {"sessionId": chat.id, "content": padded}, callback=True)[
+        "ok"
+    ]
 
 
 def test_unknown_sessions_and_events(chat: Any, sio: Any) -> None:
