@@ -216,5 +216,13 @@ class ChatClient:
                 return got
 
     def close(self) -> None:
+        """Disconnect and wait for the client's reader and writer to end: after an aborted
+        transport (a test cutting the network) the writer still waits for its next packet."""
         if self.sio.connected:
             self.sio.disconnect()
+        eio = self.sio.eio
+        tasks = [t for t in (eio.write_loop_task, eio.read_loop_task) if t is not None]
+        if tasks:
+            eio.queue.put(None)  # what an orderly disconnect tells the writer
+        for task in tasks:
+            task.join(timeout=5)

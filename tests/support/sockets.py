@@ -27,3 +27,6 @@ def socket_clients(app: Any, issue: Callable[..., str]) -> Iterator[Callable[...
         for client, namespace in clients:
             if client.is_connected(namespace):
                 client.disconnect(namespace=namespace)
+        # The app outlives the test, its typing timers must not: a socket that typed in a chat
+        # it never joined leaves an indicator that expires by itself, into the next test.
+        app.extensions["livechat.typing"].shutdown()
