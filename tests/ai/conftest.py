@@ -96,6 +96,12 @@ def chat_client(token: Any) -> Iterator[Callable[..., Any]]:
             c.disconnect()
 
 
+def turns_done(application: Any, timeout: float = 10.0) -> None:
+    """Wait until the assistant runs no turn: whatever a turn would store or emit, it has."""
+    orchestrator = application.extensions["livechat.ai"]
+    assert orchestrator._group.join(timeout=timeout), f"turns still running after {timeout}s"
+
+
 def wait_for(client: Any, name: str, timeout: float = 5.0, namespace: str = "/") -> list[Any]:
     """Poll a test client until ``name`` arrives; returns every event received so far."""
     import gevent
