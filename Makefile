@@ -1,9 +1,17 @@
 # Two set-up commands (see README): `make run` and `make test`. Both install what they need.
+#   make run         the server (python wsgi.py)
+#   make test        the whole suite: browser, fault and fuzz tests too (gets Chromium if missing)
+#   make test-fast   the edit loop: the same without the browser, fault and fuzz tests
+#   make lint        ruff check and ruff format --check
+# PYTEST_ARGS passes options to pytest: make test-fast PYTEST_ARGS="-x tests/realtime"
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# What test-fast leaves out: real browsers, restarts and kills of services and processes,
+# hypothesis fuzzing. Each is a folder of its own.
+SLOW_TESTS := tests/e2e/browser tests/faults tests/fuzz
 
-.PHONY: run test lint clean
+.PHONY: run test test-fast lint clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +24,9 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	.ci/ensure-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/python -m ruff check .

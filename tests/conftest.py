@@ -11,7 +11,7 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
-from tests.support import services  # noqa: E402
+from tests.support import leaks, services  # noqa: E402
 
 # Every test runs against its own configuration, never the developer's environment.
 for _var in (
@@ -62,10 +62,23 @@ def app(pg_url: str) -> Iterator[Any]:
         os.environ.pop("DATABASE_URL")
     with application.app_context():
         upgrade()
-    yield application
+    yield leaks.enduring(application)
     from livechat import shutdown_app
 
     shutdown_app(application)
+
+
+# Long enough for what a finished test leaves winding down (a queue refresh, a client's
+# reader seeing its socket close); a loop that never ends costs this wait once.
+LEAK_GRACE_SECONDS = 2.0
+
+
+@pytest.fixture(autouse=True)
+def _no_greenlet_leaks() -> Iterator[None]:
+    """A greenlet a test started must be gone shortly after it (tests/support/leaks.py): one
+    left running writes into the next test's tables or sockets, and hides a missing cleanup."""
+    with leaks.no_leaks(grace=LEAK_GRACE_SECONDS):
+        yield
 
 
 @pytest.fixture(autouse=True)

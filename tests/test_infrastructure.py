@@ -41,7 +41,7 @@ def test_database_waits_yield_to_other_greenlets(app: Any) -> None:
         order.append("query done")
 
     def other() -> None:
-        gevent.sleep(0.05)
+        gevent.sleep(0.05)  # a timer: it fires only if the hub runs while the query waits
         order.append("other ran")
 
     gevent.joinall([gevent.spawn(slow_query), gevent.spawn(other)], raise_error=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from livechat import runtime
 from tests.support import embedded, services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ def test_development_without_database_url_runs_on_the_embedded_server(
 def test_chat_flow(run_app: Callable[..., Any]) -> None:
     app = run_app()
     client = app.test_client()
-    issue = app.extensions["livechat.verifier"].issue
+    issue = runtime.verifier(app).issue
     cust = {"Authorization": f"Bearer {issue('cust-1')}"}
     agent = {"Authorization": f"Bearer {issue('agent-1', role='agent')}"}
 

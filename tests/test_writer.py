@@ -11,6 +11,8 @@ import gevent
 import pytest
 import sqlalchemy as sa
 
+from livechat import runtime
+
 
 def _identity(uid: str) -> Any:
     from livechat.models import Role
@@ -32,9 +34,9 @@ def chat(ctx: Any, make_user: Any) -> str:
 def test_create_app_builds_the_writer_and_the_autocommit_helper(app: Any) -> None:
     from livechat.writer import Autocommit, GroupCommitWriter
 
-    writer = app.extensions["livechat.writer"]
+    writer = runtime.writer(app)
     assert isinstance(writer, GroupCommitWriter) and not writer._greenlet.dead
-    assert isinstance(app.extensions["livechat.autocommit"], Autocommit)
+    assert isinstance(runtime.autocommit(app), Autocommit)
 
 
 def _change_subject(sid: str) -> None:

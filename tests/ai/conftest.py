@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import leaks
 from tests.support.apps import app_with_env
 from tests.support.openai_stub import OpenAIStub
 
@@ -18,6 +19,7 @@ def _make_app(pg_url: str, **env: str) -> Any:
 @pytest.fixture(scope="session")
 def stub() -> Iterator[OpenAIStub]:
     server = OpenAIStub()
+    leaks.enduring(server.wsgi)  # the session's openai client keeps connections to it open
     yield server
     server.stop()
 
@@ -36,7 +38,7 @@ def _reset_stub(request: pytest.FixtureRequest) -> None:
 def offline_app(app: Any, pg_url: str) -> Iterator[Any]:
     """The assistant on the offline provider (the default with no key)."""
     application = _make_app(pg_url, AI_PROVIDER="offline", AI_OFFLINE_CHUNK_DELAY="0")
-    yield application
+    yield leaks.enduring(application)
     _dispose(application)
 
 
@@ -53,7 +55,7 @@ def openai_app(app: Any, pg_url: str, stub: OpenAIStub) -> Iterator[Any]:
         AI_TOTAL_TIMEOUT="5",
         AI_MAX_RETRIES="1",
     )
-    yield application
+    yield leaks.enduring(application)
     _dispose(application)
 
 
@@ -96,6 +98,14 @@ def chat_client(token: Any) -> Iterator[Callable[..., Any]]:
     for c in clients:
         if c.is_connected():
             c.disconnect()
+
+
+def turns_done(application: Any, timeout: float = 10.0) -> None:
+    """Wait until the assistant runs no turn: whatever a turn would store or emit, it has."""
+    from livechat import runtime
+
+    orchestrator = runtime.orchestrator(application)
+    assert orchestrator._group.join(timeout=timeout), f"turns still running after {timeout}s"
 
 
 def wait_for(client: Any, name: str, timeout: float = 5.0, namespace: str = "/") -> list[Any]:

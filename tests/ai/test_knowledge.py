@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -201,15 +200,12 @@ def test_search_is_deterministic(kb: KnowledgeBase) -> None:
     )
 
 
-def test_concurrent_searches_agree_and_are_fast(kb: KnowledgeBase) -> None:
+def test_concurrent_searches_agree(kb: KnowledgeBase) -> None:
+    # How fast a search is, is a figure for `bench/run knowledge`, not a clock in a test.
     queries = [q for q, _ in QUESTIONS] * 4
     expected = [kb.search(q) for q in queries]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(kb.search, queries)) == expected
-    start = time.perf_counter()
-    for q in queries:
-        kb.search(q)
-    assert (time.perf_counter() - start) / len(queries) < 0.01  # well under 10 ms a search
 
 
 def test_tokenize_folds_case_stopwords_and_simple_suffixes() -> None:

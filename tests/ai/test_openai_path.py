@@ -9,7 +9,7 @@ import gevent
 import pytest
 
 from livechat import runtime
-from tests.ai.conftest import wait_for
+from tests.ai.conftest import turns_done, wait_for
 from tests.ai.test_orchestrator import _headers, _join, _messages, _open, _session
 
 VALID_CLASSIFICATION = {
@@ -126,7 +126,7 @@ def test_agent_assignment_cancels_the_stream_at_once(
     seen = wait_for(customer, "ai:cancelled", timeout=1.0)  # well before the next chunk is done
     cancelled = next(p for n, p in seen if n == "ai:cancelled")
     assert cancelled["reason"] == "agent_assigned"
-    gevent.sleep(0.6)
+    turns_done(openai_app)  # the cancelled turn has ended: it stored and sent all it would
     assert [t for t, _, _ in _messages(openai_app, sid)] == ["USER"]
     # No reply was stored, but the agent taking over still sees how the assistant read it.
     assert _messages(openai_app, sid)[0][2]["analysis"]["intent"]

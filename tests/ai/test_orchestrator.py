@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import gevent
 import sqlalchemy as sa
 
 from livechat import runtime
-from tests.ai.conftest import wait_for
+from tests.ai.conftest import turns_done, wait_for
 
 
 def _headers(application: Any, uid: str, role: str = "user") -> dict[str, str]:
@@ -113,9 +112,10 @@ def test_human_request_hands_over_with_a_ticket(offline_app: Any, chat_client: A
     assert first[0] == "USER" and first[2]["analysis"]["intent"] == "human_request"
     notice = _messages(offline_app, sid)[-1]
     assert notice[0] == "SYSTEM" and "number 1 in the queue" in notice[1]
-    # While waiting the assistant stays quiet.
-    customer.emit("message:send", {"sessionId": sid, "content": "hello?"})
-    gevent.sleep(0.3)
+    # While waiting the assistant stays quiet: stored (acked), and no turn ran after it.
+    ack = customer.emit("message:send", {"sessionId": sid, "content": "hello?"}, callback=True)
+    assert ack["ok"]
+    turns_done(offline_app)
     assert [t for t, _, _ in _messages(offline_app, sid)] == ["USER", "SYSTEM", "USER"]
 
 
@@ -255,7 +255,7 @@ def test_a_handoff_refused_for_an_ended_chat_leaves_no_transaction_behind(
 
     sid = _open(offline_app, "ai-cust-ended")
     customer = Identity(uid="ai-cust-ended", role=Role.USER)
-    orchestrator = offline_app.extensions["livechat.ai"]
+    orchestrator = runtime.orchestrator(offline_app)
     with offline_app.app_context():
         orchestrator.enabled = False  # no turn of its own for this message
         try:

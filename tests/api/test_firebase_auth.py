@@ -30,7 +30,7 @@ from firebase_admin import _token_gen
 from gevent.pywsgi import WSGIServer
 
 from livechat import runtime
-from tests.support import services
+from tests.support import leaks, services
 
 BASE = "/api/support/chat"
 PROJECT = "demo-livechat-test"
@@ -159,6 +159,7 @@ def cert_server(signing_key: SigningKey) -> Iterator[CertServer]:
     server_app = CertServer(certs={KID: signing_key.cert_pem})
     server = WSGIServer(("127.0.0.1", 0), server_app, log=None)
     server.start()
+    leaks.enduring(server)  # google-auth keeps its connection to it open between tests
     server_app.port = server.server_port
     yield server_app
     server.stop(timeout=2)
@@ -204,7 +205,7 @@ def fb_app(app: Any, pg_url: str) -> Iterator[Any]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    yield application
+    yield leaks.enduring(application)
     from livechat import shutdown_app
 
     shutdown_app(application)

@@ -44,7 +44,13 @@ def test_customer_and_agent_on_different_processes(
     assert status == 201
     got = customer.wait_for("message:new", lambda m: m["id"] == posted["id"])
     assert got == posted
-    assert [e for e, d in customer.drain() if e == "message:new"] == []
+    # Once: B says something after it (the agent types), which A relays to the customer only
+    # after anything B published before it; then a round trip on the customer's socket.
+    assert agent.call("typing:start", {"sessionId": sid})["ok"]
+    customer.wait_for("typing:start")
+    customer.sync()
+    assert [d["id"] for e, d in customer.history if e == "message:new"].count(posted["id"]) == 1
+    assert agent.call("typing:stop", {"sessionId": sid})["ok"]
 
     # A change made on A reaches B's agents room (queue:updated is emitted by A, via Redis).
     agent.drain()

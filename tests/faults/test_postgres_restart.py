@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.faults.harness import Sender, UptimeWatch, check_exactly_once, figures
-from tests.support import services
+from tests.support import leaks, services
 
 pytestmark = pytest.mark.timeout(90)
 BASE = "/api/support/chat"
@@ -24,7 +24,15 @@ def _dispose_engines() -> None:
 
     The app fixtures of other test modules hold pools too (session-scoped), unreachable from
     here; disposing every engine keeps the tests after this one from meeting a dead connection.
+    Those apps are registered as enduring (tests/support/leaks.py); gc.get_objects() sees only
+    what this test created, the rest is frozen for the greenlet-leak check.
     """
+    from livechat.extensions import db
+
+    for app in leaks.enduring_apps():
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
     for obj in gc.get_objects():
         if isinstance(obj, sa.engine.Engine):
             obj.dispose()

@@ -6,7 +6,6 @@ import json
 import time
 from typing import Any
 
-import gevent
 import pytest
 
 from tests.faults.harness import Sender, check_exactly_once, figures
@@ -35,7 +34,8 @@ def test_sigkill_one_of_two_processes(
     back = senders[0].wait_acked_after(t_kill)
     assert customer.url == b.url and customer.connects == 2
     live_again = senders[1].wait_delivered_live(customer, back)
-    gevent.sleep(0.5)
+    for s in senders:  # a few more messages each through the survivor, counted, not timed
+        s.wait_acked_after(live_again, count=3)
     sent = [s.stop() for s in senders]
     caught_up_on_reconnect = customer.caught_up
     for p in (customer, agent):

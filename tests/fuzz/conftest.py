@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from tests.support import leaks
 from tests.support.apps import app_with_env
 from tests.support.sockets import socket_clients
 
@@ -39,7 +40,7 @@ def fuzz_app(app: Any, pg_url: str) -> Iterator[Any]:
     application = app_with_env(
         DATABASE_URL=pg_url, SECRET_KEY=app.config["SECRET_KEY"], RATE_LIMITS_ENABLED="false"
     )
-    yield application
+    yield leaks.enduring(application)
     shutdown_app(application)
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import gevent
 import pytest
 
 from livechat import runtime
-from tests.realtime.conftest import events, received
+from tests.realtime.conftest import events, received, wait_event
 
 
 @pytest.fixture()
@@ -192,15 +191,16 @@ def test_typing_is_relayed_expires_and_stops_on_message(app: Any, chat: Any, sio
         expected = {"sessionId": chat.id, "userId": "cust-1", "role": "user"}
         assert events(agent, "typing:start") == [expected]
         assert events(customer, "typing:start") == []
-        gevent.sleep(0.4)
-        assert events(agent, "typing:stop") == [expected]
+        assert wait_event(agent, "typing:stop") == expected  # once the TTL has run out
 
         customer.emit("typing:start", {"sessionId": chat.id}, callback=True)
         customer.emit("message:send", {"sessionId": chat.id, "content": "done"}, callback=True)
         names = [name for name, _ in received(agent)]
         assert names == ["typing:start", "typing:stop", "message:new"]
-        gevent.sleep(0.4)
-        assert events(agent, "typing:stop") == []  # the expiry timer was cancelled
+        # The expiry timer was cancelled: once the tracker's timers have all ended (killed, or
+        # expired and spoken), nothing more was said.
+        assert tracker._group.join(timeout=5)
+        assert events(agent, "typing:stop") == []
 
         customer.emit("typing:start", {"sessionId": chat.id}, callback=True)
         assert customer.emit("typing:stop", {"sessionId": chat.id}, callback=True)["ok"]
@@ -361,7 +361,10 @@ def test_customer_ends_their_chat(chat: Any, sio: Any) -> None:
 def test_expired_tokens_end_the_sockets_rights(
     app: Any, chat: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import time as _time
+    import time
+    import types
+
+    from livechat.realtime import base
 
     verifier = runtime.verifier(app)
     socketio = app.extensions["socketio"]
@@ -373,7 +376,9 @@ def test_expired_tokens_end_the_sockets_rights(
     idle = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=1)})
     fresh = socketio.test_client(app, auth={"token": verifier.issue("cust-1", ttl=600)})
     assert short.is_connected() and idle.is_connected()
-    _time.sleep(1.2)
+    # Two seconds later for the sockets' rights (a clock moved on, not a sleep).
+    later = time.time() + 2
+    monkeypatch.setattr(base, "time", types.SimpleNamespace(time=lambda: later))
     ack = short.emit("join:session", chat.id, callback=True)
     assert ack["error"]["code"] == "token_expired"
     assert not short.is_connected()

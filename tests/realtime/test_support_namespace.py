@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import gevent
-
-from tests.realtime.conftest import events
+from tests.realtime.conftest import events, wait_event
 
 
 def test_customers_are_refused(app: Any, token: Any) -> None:
@@ -37,8 +35,7 @@ def test_agent_gets_the_queue_and_its_changes(
     escalation.escalate(
         other.id, reason="fraud_report", priority=TicketPriority.URGENT, requested_by="AI_ASSISTANT"
     )
-    gevent.sleep(0.2)
-    escalated = events(agent, "session:escalated", "/support")
+    escalated = events(agent, "session:escalated", "/support")  # sent on commit
     assert len(escalated) == 1
     assert escalated[0]["session"]["id"] == other.id
     assert escalated[0]["reason"] == "fraud_report"
@@ -47,8 +44,7 @@ def test_agent_gets_the_queue_and_its_changes(
     # Assignment through REST empties that slot for everyone.
     agent.get_received("/support")
     client.post(f"/api/support/chat/sessions/{waiting.id}/assign", headers=auth("agent-1", "agent"))
-    gevent.sleep(0.2)
-    latest = events(agent, "queue:updated", "/support")[-1]
+    latest = wait_event(agent, "queue:updated", "/support", until=lambda q: len(q["waiting"]) == 1)
     assert [s["id"] for s in latest["waiting"]] == [other.id]
 
     ack = agent.emit("queue:get", None, callback=True, namespace="/support")
@@ -58,10 +54,12 @@ def test_agent_gets_the_queue_and_its_changes(
 def test_agents_online_follows_connections(ctx: Any, sio: Any) -> None:
     a1 = sio("agent-1", "agent", namespace="/support")
     a2 = sio("admin-1", "admin", namespace="/support")
-    gevent.sleep(0.2)
-    online = events(a1, "queue:updated", "/support")[-1]["agentsOnline"]
-    assert sorted(a["id"] for a in online) == ["admin-1", "agent-1"]
+    update = wait_event(
+        a1, "queue:updated", "/support", until=lambda q: len(q["agentsOnline"]) == 2
+    )
+    assert sorted(a["id"] for a in update["agentsOnline"]) == ["admin-1", "agent-1"]
     a2.disconnect(namespace="/support")
-    gevent.sleep(0.2)
-    online = events(a1, "queue:updated", "/support")[-1]["agentsOnline"]
-    assert [a["id"] for a in online] == ["agent-1"]
+    update = wait_event(
+        a1, "queue:updated", "/support", until=lambda q: len(q["agentsOnline"]) == 1
+    )
+    assert [a["id"] for a in update["agentsOnline"]] == ["agent-1"]

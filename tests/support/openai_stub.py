@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import gevent
+from gevent.pool import Pool
 from gevent.pywsgi import WSGIServer
 
 
@@ -23,12 +24,13 @@ class OpenAIStub:
         self.classification: dict[str, Any] | str | None = None  # None -> HTTP 500
         self.requests: list[dict[str, Any]] = []
         self.status_calls = 0
-        self._server = WSGIServer(("127.0.0.1", 0), self._app, log=None, error_log=None)
-        self._server.start()
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}/v1"
+        # Handlers in a pool of the server's own: stop() ends them (a "hang" request too).
+        self.wsgi = WSGIServer(("127.0.0.1", 0), self._app, log=None, error_log=None, spawn=Pool())
+        self.wsgi.start()
+        self.base_url = f"http://127.0.0.1:{self.wsgi.server_port}/v1"
 
     def stop(self) -> None:
-        self._server.stop(timeout=1)
+        self.wsgi.stop(timeout=1)
 
     # ---- WSGI ------------------------------------------------------------------------------
 

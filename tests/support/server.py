@@ -206,8 +206,18 @@ class ChatClient:
             if event == name and (predicate is None or predicate(data)):
                 return data
 
+    def sync(self) -> None:
+        """A round trip on this socket: once it returns, everything the server sent this socket
+        before has arrived and is in ``history`` (one connection delivers in order; each
+        received packet is recorded by a greenlet started, and so run, before the ack's).
+        ``leave:session`` for a chat the socket is not in is a no-op the server acknowledges
+        and tells nobody about."""
+        ack = self.call("leave:session", {"sessionId": "sync"})
+        assert ack["ok"], ack
+
     def drain(self, settle: float = 0.3) -> list[tuple[str, Any]]:
-        """Every event that arrives until none has for ``settle`` seconds."""
+        """Every event that arrives until none has for ``settle`` seconds (to clear the buffer:
+        to know that nothing more is coming, sync() and look at ``history``)."""
         got = []
         while True:
             try:
@@ -216,5 +226,13 @@ class ChatClient:
                 return got
 
     def close(self) -> None:
+        """Disconnect and wait for the client's reader and writer to end: after an aborted
+        transport (a test cutting the network) the writer still waits for its next packet."""
         if self.sio.connected:
             self.sio.disconnect()
+        eio = self.sio.eio
+        tasks = [t for t in (eio.write_loop_task, eio.read_loop_task) if t is not None]
+        if tasks:
+            eio.queue.put(None)  # what an orderly disconnect tells the writer
+        for task in tasks:
+            task.join(timeout=5)

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from livechat import runtime
+
 
 @contextmanager
 def socket_clients(app: Any, issue: Callable[..., str]) -> Iterator[Callable[..., Any]]:
@@ -27,3 +29,6 @@ def socket_clients(app: Any, issue: Callable[..., str]) -> Iterator[Callable[...
         for client, namespace in clients:
             if client.is_connected(namespace):
                 client.disconnect(namespace=namespace)
+        # The app outlives the test, its typing timers must not: a socket that typed in a chat
+        # it never joined leaves an indicator that expires by itself, into the next test.
+        runtime.typing_tracker(app).shutdown()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from typing import Any
 
 from selenium.common.exceptions import StaleElementReferenceException
@@ -212,16 +211,20 @@ def test_reload_and_server_restart_lose_nothing(web_server: Any, browser: Any, t
         timeout=20,
         what="the assistant answered the queued message",
     )
-    time.sleep(1)
 
-    # What the widget shows is exactly what the server stored: no loss, no duplicates, in order.
-    _, active = web_server.request(
-        "GET", "/api/support/chat/sessions/active", token("demo-customer")
-    )
-    stored = [(m["id"], m["seq"]) for m in active["messages"]]
-    shown = [(m["id"], int(m["seq"])) for m in _messages(customer)]
-    assert shown == stored
-    assert len({i for i, _ in shown}) == len(shown)
+    # What the widget shows is exactly what the server stored: no loss, no duplicates, in order
+    # (waiting for the last reply's streamed bubble to become the stored message).
+    def stored() -> list[tuple[str, int]]:
+        _, active = web_server.request(
+            "GET", "/api/support/chat/sessions/active", token("demo-customer")
+        )
+        return [(m["id"], m["seq"]) for m in active["messages"]]
+
+    def shown() -> list[tuple[str, int]]:
+        return [(m["id"], int(m["seq"] or 0)) for m in _messages(customer)]
+
+    customer.wait(lambda _: shown() == stored(), what="the widget shows what was stored")
+    assert len({i for i, _ in shown()}) == len(shown())
 
 
 def test_xss_payload_is_shown_as_text_on_both_sides(web_server: Any, browser: Any) -> None:
