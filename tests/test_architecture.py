@@ -104,10 +104,11 @@ def test_only_push_emits() -> None:
     assert offenders == []
 
 
-# Writing a packet below python-socketio's emit. The one justified place: guard_packets tells a
-# client that broke the protocol why it is being closed, straight into engine.io's queue (which
-# the close flushes first); an emit would be queued behind the close and never reach it.
-RAW_PACKET_EXCEPTIONS = {"realtime/__init__.py:guard_packets"}
+# Writing a packet below python-socketio's emit happens in one named place, write_event: for the
+# ``error`` a protocol-breaking client gets before it is closed (an emit would be queued behind
+# the close) and for the events a connect handler queues for right after CONNECT (an emit to
+# the socket's own sid would take a Redis round trip). Its docstring says why.
+RAW_PACKET_EXCEPTIONS = {"realtime/__init__.py:write_event"}
 RAW_PACKET_CALLS = {"_send_packet", "send_packet", "_send_eio_packet", "packet_class", "Packet"}
 
 

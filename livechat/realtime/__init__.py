@@ -52,6 +52,19 @@ class JsonPacket(Packet):
         return count
 
 
+def write_event(
+    server: socketio_lib.Server, eio_sid: str, namespace: str, event: str, payload: Any
+) -> None:
+    """Write one event straight into a connection's engine.io queue, below python-socketio's
+    emit: the one place that does (tests/test_architecture.py names it). Two callers need it:
+    ``guard_packets`` tells a client why it is being closed (an emit would queue behind the
+    close and never arrive), and ``send_after_connect`` sends what a connect handler queued
+    right after CONNECT (an emit to the socket's own sid would go out through the message
+    queue, a Redis round trip on every connect, for a socket this process holds)."""
+    packet = server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, payload])
+    server._send_packet(eio_sid, packet)
+
+
 def guard_packets(server: socketio_lib.Server) -> None:
     """Close the connection of a client that breaks the Socket.IO protocol, as the Node server
     does, after an ``error`` event with code ``bad_packet`` and with one warning line.
@@ -71,12 +84,7 @@ def guard_packets(server: socketio_lib.Server) -> None:
         for namespace in server.manager.get_namespaces():
             if server.manager.sid_from_eio_sid(eio_sid, namespace):
                 # Straight to engine.io's queue, which a close flushes first.
-                server._send_packet(
-                    eio_sid,
-                    server.packet_class(
-                        sio_packet.EVENT, namespace=namespace, data=["error", notice]
-                    ),
-                )
+                write_event(server, eio_sid, namespace, "error", notice)
         server.eio.disconnect(eio_sid)
 
     def on_message(eio_sid: str, data: Any) -> None:
@@ -132,10 +140,7 @@ def send_after_connect(server: socketio_lib.Server, namespaces: list[Any]) -> No
         result = connect(sid, namespace)  # called right after CONNECT is queued to the client
         handler = handlers.get(namespace)
         for event, payload in handler.take_once_connected(sid) if handler else ():
-            packet = server.packet_class(
-                sio_packet.EVENT, namespace=namespace, data=[event, payload]
-            )
-            server._send_packet(manager.eio_sid_from_sid(sid, namespace), packet)
+            write_event(server, manager.eio_sid_from_sid(sid, namespace), namespace, event, payload)
         return result
 
     manager.connect = connected
