@@ -9,6 +9,8 @@ import gevent
 import pytest
 import sqlalchemy as sa
 
+from tests.support.batches import batch_counts
+
 
 def _identity(uid: str, role: str = "user") -> Any:
     from livechat.models import Role
@@ -43,19 +45,6 @@ def _send_together(app: Any, sends: list[tuple[Any, str, str, str | None]]) -> l
     return [j.value for j in jobs]
 
 
-def _batches(app: Any) -> tuple[float, float]:
-    """(statements run, messages stored by them) from the writer's histogram."""
-    from livechat.metrics import metrics
-
-    samples = {
-        s.name: s.value
-        for family in metrics(app).batch_size.collect()
-        for s in family.samples
-        if not s.labels.get("le")
-    }
-    return samples["livechat_db_batch_messages_count"], samples["livechat_db_batch_messages_sum"]
-
-
 def _stored(session_id: str) -> list[tuple[int, str]]:
     from livechat.extensions import db
     from livechat.models import ChatMessage
@@ -85,7 +74,7 @@ def chats(ctx: Any, make_user: Any) -> list[str]:
 def test_concurrent_sends_share_statements_and_keep_per_session_order(
     app: Any, chats: list[str]
 ) -> None:
-    before = _batches(app)
+    before = batch_counts(app)
     sends = []
     for i in range(30):
         sid = chats[i % 3]
@@ -94,7 +83,7 @@ def test_concurrent_sends_share_statements_and_keep_per_session_order(
     results = _send_together(app, sends)
 
     assert all(created for _, created in results)
-    statements, stored = (a - b for a, b in zip(_batches(app), before, strict=True))
+    statements, stored = (a - b for a, b in zip(batch_counts(app), before, strict=True))
     assert stored == 30 and statements < 30  # grouped: fewer statements than messages
     for k, sid in enumerate(chats):
         # Each chat's messages got 1..n in the order they were sent, none lost or doubled.

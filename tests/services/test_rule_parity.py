@@ -15,6 +15,8 @@ import gevent
 import pytest
 import sqlalchemy as sa
 
+from tests.support.batches import batch_counts
+
 STORED = "stored"
 
 
@@ -99,19 +101,6 @@ def _outcome(call: Callable[[], Any]) -> str:
         return exc.code
 
 
-def _batch_sizes(app: Any) -> tuple[float, float]:
-    """(statements run, messages in them) so far, from the writer's histogram."""
-    from livechat.metrics import metrics
-
-    samples = {
-        s.name: s.value
-        for family in metrics(app).batch_size.collect()
-        for s in family.samples
-        if not s.labels.get("le")
-    }
-    return samples["livechat_db_batch_messages_count"], samples["livechat_db_batch_messages_sum"]
-
-
 def _in_a_batch(app: Any, actor: Any, sid: str, content: str) -> str:
     """Send with three other chats' messages, all queued before the writer wakes."""
     from livechat.extensions import db
@@ -131,10 +120,10 @@ def _in_a_batch(app: Any, actor: Any, sid: str, content: str) -> str:
             finally:
                 db.session.remove()
 
-    before = _batch_sizes(app)
+    before = batch_counts(app)
     jobs = [gevent.spawn(send, *s) for s in sends]
     gevent.joinall(jobs, raise_error=True)
-    statements, messages_in_them = (a - b for a, b in zip(_batch_sizes(app), before, strict=True))
+    statements, messages_in_them = (a - b for a, b in zip(batch_counts(app), before, strict=True))
     # Each message went to the statement once, and they really shared one.
     assert messages_in_them == len(sends) and statements < len(sends)
     assert [j.value for j in jobs[1:]] == [STORED] * 3  # its neighbours are unaffected
