@@ -30,18 +30,16 @@ def test_readyz_checks_database_and_redis(app: Any, redis_url: str) -> None:
 
 
 def test_readyz_reports_an_unreachable_database(tmp_path: Any) -> None:
-    import os
+    from livechat import shutdown_app
+    from tests.support.apps import app_with_env
 
-    from livechat import create_app
-
-    os.environ["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:1/none"
+    app = app_with_env(DATABASE_URL="postgresql://postgres@127.0.0.1:1/none")
     try:
-        app = create_app("testing")
+        resp = app.test_client().get("/readyz")
+        assert resp.status_code == 503
+        assert resp.get_json()["checks"]["database"]["ok"] is False
     finally:
-        os.environ.pop("DATABASE_URL")
-    resp = app.test_client().get("/readyz")
-    assert resp.status_code == 503
-    assert resp.get_json()["checks"]["database"]["ok"] is False
+        shutdown_app(app)  # its writer greenlet, like every app's
 
 
 def test_openapi_documents_every_api_route(app: Any, client: Any) -> None:
