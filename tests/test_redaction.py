@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from livechat.ai.redaction import RedactionReport, mask_cards, redact, redact_with_report
+from livechat.redaction import RedactionReport, mask_cards, redact, redact_with_report
 
 DOTS = "\u2022" * 4
 

@@ -383,6 +383,6 @@ def _capture(fn: Any, *args: Any) -> tuple[bool, Any]:
 
 
 def _redacted(text: str) -> str:
-    from livechat.ai.redaction import redact
+    from livechat.redaction import redact
 
     return redact(text)

@@ -7,7 +7,7 @@ from typing import Any
 from livechat.ai.analysis import Analysis, to_dict
 from livechat.ai.prompts import system_prompt
 from livechat.ai.providers import Prompt
-from livechat.ai.redaction import redact
+from livechat.redaction import redact
 
 _ROLES = {"USER": "user", "AI": "assistant", "AGENT": "assistant"}
 PACKET_MESSAGES = 12

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 
 from livechat import writer
-from livechat.ai.redaction import mask_cards
 from livechat.errors import Conflict, TemporarilyUnavailable
 from livechat.extensions import db
 from livechat.models import (
@@ -28,6 +27,7 @@ from livechat.models import (
     SessionStatus,
     utcnow,
 )
+from livechat.redaction import mask_cards
 from livechat.services import messages, rules
 from livechat.services.access import find_session
 from livechat.services.messages_sql import StoredMessage

@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from livechat import writer
-from livechat.ai.redaction import mask_cards
 from livechat.errors import TemporarilyUnavailable
 from livechat.events import MessagePosted, MessagesRead, publish
 from livechat.events.bus import publish_committed
 from livechat.extensions import db
 from livechat.models import ChatMessage, ChatSession, SenderType, utcnow
+from livechat.redaction import mask_cards
 from livechat.schemas.chat import MessageSchema
 from livechat.services import rules
 from livechat.services.access import Actor, access_session
