@@ -398,7 +398,7 @@
     return el('li', { className: 'queue-item', 'data-testid': 'console-queue-item', 'data-session-id': item.id, 'data-priority': esc.priority || null }, [
       el('div', { className: 'qi-top' }, [
         priorityBadge(esc.priority),
-        el('span', { className: 'qi-name', 'data-testid': 'console-queue-name', text: name }),
+        el('span', { className: 'qi-name', id: 'queue-name-' + item.id, 'data-testid': 'console-queue-name', text: name }),
         el('span', { className: 'qi-wait', 'data-testid': 'console-queue-wait', 'data-base': item.waitSeconds || 0 }),
       ]),
       el('div', { className: 'qi-id' }, [el('code', { text: customer.id || item.userId || '' })]),
@@ -406,7 +406,8 @@
       chips.length ? el('div', { className: 'chips' }, chips) : null,
       el('button', {
         type: 'button', className: 'btn btn-primary btn-small', 'data-testid': 'console-assign', 'data-session-id': item.id,
-        'aria-label': 'Assign the chat with ' + name + ' to me', on: { click: (e) => assign(item.id, e.currentTarget) },
+        // Named by its visible text (label in name, WCAG 2.5.3); whose chat it is, as a description.
+        'aria-describedby': 'queue-name-' + item.id, on: { click: (e) => assign(item.id, e.currentTarget) },
       }, ['Assign to me']),
     ]);
   }

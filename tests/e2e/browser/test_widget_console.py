@@ -162,8 +162,8 @@ def test_customer_ai_handoff_agent_chat_and_end(web_server: Any, browser: Any) -
     agent.find("console-end").click()
     customer.wait_visible("livechat-ended")
     assert customer.wait_visible("livechat-new-chat")
-    assert customer.js_errors() == []
-    assert agent.js_errors() == []
+    assert customer.console_errors() == []
+    assert agent.console_errors() == []
 
 
 def test_reload_and_server_restart_lose_nothing(web_server: Any, browser: Any, token: Any) -> None:

@@ -8,13 +8,7 @@ from typing import Any
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.e2e.browser.conftest import Browser
 from tests.e2e.browser.test_widget_console import _customer_says, _messages, _open_widget
-
-
-def _console_errors(b: Browser) -> list[str]:
-    """Every error in the browser console since the last call, failed requests included."""
-    return [e["message"] for e in b.driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
 def test_first_visit_logs_nothing_and_a_returning_customer_finds_their_chat(
@@ -25,7 +19,7 @@ def test_first_visit_logs_nothing_and_a_returning_customer_finds_their_chat(
     # The customer with no chat yet writes: by the time it is sent, the widget has learned
     # that there was no chat, opened one and joined it.
     _customer_says(first, "Hello, first time here")
-    assert _console_errors(first) == []
+    assert first.console_errors() == []
 
     # The same customer on another device (nothing in local storage): the open chat is back.
     again = browser(1280, 900)
@@ -36,7 +30,7 @@ def test_first_visit_logs_nothing_and_a_returning_customer_finds_their_chat(
     )
     sent = [m["id"] for m in _messages(first) if m["text"] == "Hello, first time here"]
     assert [m["id"] for m in _messages(again) if m["text"] == "Hello, first time here"] == sent
-    assert _console_errors(again) == []
+    assert again.console_errors() == []
 
 
 def test_a_message_over_the_limit_is_stopped_and_explained(web_server: Any, browser: Any) -> None:
@@ -66,4 +60,4 @@ def test_a_message_over_the_limit_is_stopped_and_explained(web_server: Any, brow
     box.send_keys(Keys.BACKSPACE)
     assert box.get_attribute("aria-invalid") == "false"
     assert b.find("livechat-send").is_enabled()
-    assert _console_errors(b) == []
+    assert b.console_errors() == []

@@ -1,0 +1,138 @@
+"""WCAG 2.1 AA (axe-core) on the widget and the console, in each state a person meets them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.e2e.browser.a11y import Audit, axe_violations, describe
+from tests.e2e.browser.test_widget_console import (
+    _assign_first_waiting,
+    _customer_says,
+    _messages,
+    _open_widget,
+)
+
+
+def _settled(b: Any) -> bool:
+    """No reply streaming or being thought about: the messages are the stored ones."""
+    return not any(
+        e.is_displayed()
+        for e in b.find_all("livechat-ai-stream") + b.find_all("livechat-ai-thinking")
+    )
+
+
+def _signin_page(agent: Any, base: str) -> None:
+    agent.get(base + "/console")
+    agent.wait(lambda _: agent.find_all("console-demo-agent"), what="demo agents")
+
+
+def test_widget_and_console_pass_axe_through_a_chat(web_server: Any, browser: Any) -> None:
+    base = web_server.url
+    audit = Audit()
+    customer = browser(1280, 900)
+    customer.get(base + "/")
+    customer.wait_visible("livechat-launcher")
+    audit.check(customer, "widget closed (launcher)")
+
+    _open_widget(customer, base)
+    audit.check(customer, "widget open, first visit")
+
+    _customer_says(customer, "How do I freeze my card?")
+    customer.wait(
+        lambda _: any(m["type"] == "AI" and "Source" in m["text"] for m in _messages(customer)),
+        what="stored AI answer",
+    )
+    customer.wait(lambda _: _settled(customer), what="no reply in progress")
+    audit.check(customer, "widget with a conversation")
+
+    _customer_says(customer, "I want to talk to a human please")
+    customer.wait_visible("livechat-waiting")
+    customer.wait(lambda _: _settled(customer), what="no reply in progress")
+    audit.check(customer, "widget waiting for a human")
+
+    agent = browser(1280, 800)
+    _signin_page(agent, base)
+    audit.check(agent, "console sign-in")
+    next(
+        e
+        for e in agent.find_all("console-demo-agent")
+        if e.get_attribute("data-uid") == "agent-ada"
+    ).click()
+    agent.wait_visible("console-queue-item")
+    agent.wait(lambda _: agent.find_all("console-agent"), what="agents online listed")
+    audit.check(agent, "console signed in, with the queue")
+
+    _assign_first_waiting(agent)
+    agent.wait_visible("console-input")
+    agent.wait_visible("console-ticket")
+    agent.wait(
+        lambda _: any("freeze my card" in m["text"] for m in _messages(agent, "console-message")),
+        what="history",
+    )
+    agent.find("console-input").send_keys("Hi, I'm Ada")
+    agent.find("console-send").click()
+    agent.wait_visible("console-receipt")
+    audit.check(agent, "console with a chat open (conversation, customer, tickets)")
+
+    customer.wait_visible("livechat-agent")
+    audit.check(customer, "widget with an agent")
+
+    agent.find("console-end").click()
+    customer.wait_visible("livechat-new-chat")
+    agent.wait_visible("console-conversation-banner")
+    audit.check(customer, "widget, chat ended")
+    audit.check(agent, "console, chat ended")
+
+    audit.assert_clean()
+    assert customer.console_errors() == []
+    assert agent.console_errors() == []
+
+
+def test_widget_passes_axe_over_the_limit_and_on_a_phone(web_server: Any, browser: Any) -> None:
+    base = web_server.url
+    audit = Audit()
+    desk = browser(1280, 900)
+    _open_widget(desk, base)
+    box = desk.find("livechat-input")
+    desk.driver.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
+        box,
+        "x" * 4001,
+    )
+    box.send_keys(Keys.ENTER)
+    desk.wait_visible("livechat-error")
+    assert desk.driver.find_element(By.ID, box.get_attribute("aria-describedby")).is_displayed()
+    audit.check(desk, "widget, message over the limit")
+
+    phone = browser(360, 740)
+    phone.get(base + "/")
+    phone.wait_visible("livechat-launcher")
+    audit.check(phone, "phone: widget closed (launcher)")
+    _open_widget(phone, base)
+    _customer_says(phone, "I need a human agent")
+    phone.wait_visible("livechat-waiting")
+    phone.wait(lambda _: _settled(phone), what="no reply in progress")
+    audit.check(phone, "phone: widget open, waiting for a human")
+
+    audit.assert_clean()
+    assert desk.console_errors() == []
+    assert phone.console_errors() == []
+
+
+def test_the_audit_reports_a_violation_readably(browser: Any) -> None:
+    """The check can fail: an unlabelled button and grey-on-grey text are found and explained."""
+    b = browser(800, 600)
+    b.get(
+        "data:text/html,<!doctype html><html lang=en><title>t</title><main>"
+        "<button id=mute><svg width=10 height=10></svg></button>"
+        "<p id=faint style='color:%23aaa;background:%23fff'>faint</p></main></html>"
+    )
+    found = axe_violations(b.driver)
+    assert {v["id"] for v in found} == {"button-name", "color-contrast"}
+    text = describe(found)
+    assert "button-name (critical): Buttons must have discernible text" in text
+    assert "#mute:" in text and "#faint:" in text
+    assert "https://dequeuniversity.com/rules/axe/4.14/color-contrast" in text
