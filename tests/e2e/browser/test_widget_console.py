@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from typing import Any
 
@@ -88,6 +89,10 @@ def _assign_first_waiting(agent: Browser) -> None:
 
 
 def _publish_screenshot(path: Any) -> None:
+    """Refresh docs/screenshots only when asked (LIVECHAT_UPDATE_SCREENSHOTS=1): a test run must
+    not rewrite tracked files (every run renders slightly different pixels and timestamps)."""
+    if os.environ.get("LIVECHAT_UPDATE_SCREENSHOTS") != "1":
+        return
     DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, DOCS_SHOTS / path.name)
 
