@@ -34,11 +34,12 @@ class UTCDateTime(sa.TypeDecorator):
         return value.astimezone(UTC)
 
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+JSONType = JSONB()  # PostgreSQL only: no portable JSON variant to keep
 
 
 def str_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    """A portable string enum (VARCHAR + CHECK), storing the enum's values."""
+    """A string enum as VARCHAR + CHECK (adding a value needs no type migration), storing the
+    enum's values."""
     return sa.Enum(
         enum_cls,
         name=name,
