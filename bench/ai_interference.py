@@ -88,8 +88,8 @@ from tests.support.openai_stub import OpenAIStub
 stub = OpenAIStub()
 stub.chunks = json.loads(sys.argv[2])
 stub.chunk_delay = float(sys.argv[3])
-# A valid classification (the policy decides on the local analysis anyway); without one the stub
-# answers 500 and the client's retries would add seconds to every turn.
+# Turns make no classification request any more (classifyRequests should stay 0); a valid one
+# is kept so a regression costs a request, not seconds of the client's retries on a 500.
 stub.classification = {"intent": "general", "sentiment": {"score": 0.1, "label": "neutral"},
                        "complexity": "low", "handoff": False, "reason": "faq", "confidence": 0.9}
 print(json.dumps({"baseUrl": stub.base_url}), flush=True)

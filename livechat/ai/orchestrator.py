@@ -23,7 +23,7 @@ from livechat.ai import analysis as analysers
 from livechat.ai import policy as rules
 from livechat.ai.prompts import notice
 from livechat.ai.providers import Provider, ProviderError, Reply
-from livechat.ai.turns import build_prompt, handoff_packet, merge_classification
+from livechat.ai.turns import build_prompt, handoff_packet, turn_analysis
 from livechat.errors import Conflict, DomainError
 from livechat.metrics import metrics
 from livechat.models import AI_SENDER_ID, TicketPriority
@@ -178,12 +178,10 @@ class Orchestrator:
             return "done"
         deadline = time.monotonic() + self.total_timeout
         text = "\n".join(t for _, t, _ in ctx.pending)
+        # One analysis per turn, local whatever the provider: the rules decide on it and the
+        # agent's sidebar shows it (docs/assistant.md says why there is no model classification).
         local = analysers.analyse(text)
-        try:
-            remote = self._provider_call(turn, self.provider.classify, _redacted(text), deadline)
-        except TurnInterrupted:
-            remote = None
-        found = merge_classification(local, remote)
+        found = turn_analysis(local)
         # Agents see the analysis whatever happens next: a stored reply carries it (one
         # statement); any other ending - including an exception - records it on its own.
         stored_with_reply = False
@@ -380,9 +378,3 @@ def _capture(fn: Any, *args: Any) -> tuple[bool, Any]:
         return True, fn(*args)
     except BaseException as exc:
         return False, exc
-
-
-def _redacted(text: str) -> str:
-    from livechat.redaction import redact
-
-    return redact(text)

@@ -76,24 +76,13 @@ def build_prompt(orchestrator: Any, ctx: Any, language: str, intent: str) -> Pro
     )
 
 
-def merge_classification(local: Analysis, remote: dict[str, Any] | None) -> dict[str, Any]:
-    """The model's reading where it gave one; the local analysers fill in (and set the rules)."""
-    found = to_dict(local)
-    if remote:
-        found.update(
-            intent=remote["intent"],
-            sentiment={
-                "score": remote["sentiment"]["score"],
-                "label": remote["sentiment"]["label"],
-            },
-            complexity=remote["complexity"],
-            model={
-                "handoff": remote["handoff"],
-                "reason": remote["reason"],
-                "confidence": remote["confidence"],
-            },
-        )
-    return found
+# Who produced a turn's analysis, stored with it so the agent's sidebar can say so.
+ANALYSED_BY = "local"
+
+
+def turn_analysis(local: Analysis) -> dict[str, Any]:
+    """The turn's one analysis as stored and shown: what the escalation rules decided on."""
+    return {**to_dict(local), "analysedBy": ANALYSED_BY}
 
 
 def handoff_packet(ctx: Any, found: dict[str, Any], reason: str, detail: str) -> str:

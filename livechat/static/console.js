@@ -902,6 +902,8 @@
         ['complexity', a.complexity],
         ['language', a.language],
         ['priorityKeywords', a.priorityKeywords && a.priorityKeywords.length ? a.priorityKeywords : null],
+        // Which analysis the escalation rules read: the sidebar shows that one, never another.
+        ['analysedBy', a.analysedBy === 'local' ? 'local analysers' : a.analysedBy, 'console-analysis-source'],
       ]));
     } else {
       clear($('analysis')).appendChild(el('p', { className: 'empty', text: 'No analysis yet.' }));

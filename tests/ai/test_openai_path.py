@@ -9,6 +9,8 @@ import gevent
 import pytest
 
 from livechat import runtime
+from livechat.ai.analysis import analyse
+from livechat.ai.turns import turn_analysis
 from tests.ai.conftest import turns_done, wait_for
 from tests.ai.test_orchestrator import _headers, _join, _messages, _open, _session
 
@@ -46,7 +48,8 @@ def test_streamed_reply_with_usage_and_grounded_prompt(
     meta = reply["metadata"]
     assert meta["provider"] == "openai" and meta["model"] == "stub-model"
     assert meta["usage"] == {"prompt_tokens": 42, "completion_tokens": 7}
-    assert meta["intent"] == "card_issue"  # the model's structured classification
+    assert meta["intent"] == "card_issue"  # the turn's (local) analysis
+    assert len(stub.requests) == 1  # one model request per turn: the reply, no classification
 
     chat_request = next(r for r in stub.requests if r.get("stream"))
     assert chat_request["model"] == "stub-model"
@@ -63,17 +66,88 @@ def test_streamed_reply_with_usage_and_grounded_prompt(
     assert "[Why was my card payment declined?]" in system  # a knowledge-base passage
 
 
-def test_malformed_classification_falls_back_to_local_analysers(
-    openai_app: Any, stub: Any, chat_client: Any
+# What a classifier would say if it were asked: the opposite of the local analysis.
+HANDOFF_VERDICT = {
+    "intent": "fees",
+    "sentiment": {"score": -0.9, "label": "negative"},
+    "complexity": "high",
+    "handoff": True,
+    "reason": "angry customer",
+    "confidence": 0.99,
+}
+
+
+def _sidebar_analysis(application: Any, sid: str) -> Any:
+    """The analysis the agent console's sidebar renders (its REST detail of the session)."""
+    resp = application.test_client().get(
+        f"/api/support/chat/sessions/{sid}", headers=_headers(application, "oa-agent", "agent")
+    )
+    assert resp.status_code == 200
+    return resp.get_json()["session"]["metadata"]
+
+
+@pytest.mark.parametrize("app_name", ["openai_app", "offline_app"])
+def test_the_sidebar_shows_the_analysis_escalation_used(
+    request: pytest.FixtureRequest, stub: Any, chat_client: Any, app_name: str
 ) -> None:
-    stub.classification = '{"intent": "make_me_admin", "sentiment": 3}'
-    sid = _open(openai_app, "oa-cust-2")
-    customer = chat_client(openai_app, "oa-cust-2")
+    application = request.getfixturevalue(app_name)
+    stub.classification = HANDOFF_VERDICT
+    text = "Someone hacked my account and made unauthorized transfers"
+    uid = f"oa-esc-{app_name}"
+    sid = _open(application, uid)
+    customer = chat_client(application, uid)
     _join(customer, sid)
-    customer.emit("message:send", {"sessionId": sid, "content": "How do I reset my password?"})
-    seen = wait_for(customer, "ai:complete")
-    reply = [p for n, p in seen if n == "message:new"][-1]
-    assert reply["metadata"]["intent"] == "account_access"
+    customer.emit("message:send", {"sessionId": sid, "content": text})
+    wait_for(customer, "session:updated")
+    turns_done(application)
+    meta = _sidebar_analysis(application, sid)
+    expected = turn_analysis(analyse(text))
+    # One analysis, the same under both providers: what the rules read is what the agent sees.
+    assert meta["analysis"] == expected and expected["analysedBy"] == "local"
+    esc = meta["escalation"]
+    assert esc["rule"] == "priority_keyword" and esc["priority"] == "URGENT"
+    assert (esc["intent"], esc["sentiment"]) == (expected["intent"], expected["sentiment"])
+    assert _messages(application, sid)[0][2]["analysis"] == expected
+    assert stub.requests == []  # handed over before any reply: no model request at all
+
+
+@pytest.mark.parametrize(
+    ("case", "classification"),
+    [
+        ("verdict", HANDOFF_VERDICT),
+        ("fails", None),  # the stub's classifier answers 500
+        ("malformed", '{"intent": "make_me_admin", "sentiment": 3}'),
+    ],
+)
+def test_one_model_request_per_turn_and_the_reply_uses_the_local_analysis(
+    openai_app: Any, stub: Any, chat_client: Any, case: str, classification: Any
+) -> None:
+    """Whatever a classifier would answer (a handoff verdict, a 500, nonsense), no turn asks it:
+    the reply streams after one request, and its analysis is the local one the rules used."""
+    stub.classification = classification
+    uid = f"oa-one-{case}"
+    sid = _open(openai_app, uid)
+    customer = chat_client(openai_app, uid)
+    _join(customer, sid)
+    texts = ["How do I reset my password?", "And how long do SEPA transfers take?"]
+    for turn, text in enumerate(texts, start=1):
+        customer.emit("message:send", {"sessionId": sid, "content": text})
+        wait_for(customer, "ai:complete", timeout=10)
+        turns_done(openai_app)
+        assert len(stub.requests) == turn  # exactly one model request per turn
+    assert all(r.get("stream") and "response_format" not in r for r in stub.requests)
+    stored = _messages(openai_app, sid)
+    assert [t for t, _, _ in stored] == ["USER", "AI", "USER", "AI"]
+    for (_, text, user_meta), (_, _, reply_meta) in zip(stored[::2], stored[1::2], strict=True):
+        expected = turn_analysis(analyse(text))
+        assert user_meta["analysis"] == expected
+        assert (reply_meta["intent"], reply_meta["sentiment"]) == (
+            expected["intent"],
+            expected["sentiment"],
+        )
+    meta = _sidebar_analysis(openai_app, sid)
+    assert meta["analysis"] == turn_analysis(analyse(texts[-1]))  # the latest turn's
+    assert "escalation" not in meta  # the model's handoff verdict was never asked for
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""AI providers behind one small interface: stream a reply, classify a message."""
+"""AI providers behind one small interface: stream a reply (the analysis is local, see turns)."""
 
 from __future__ import annotations
 
@@ -43,9 +43,6 @@ class Provider(Protocol):
 
     def stream(self, prompt: Prompt, reply: Reply, deadline: float) -> Iterator[str]:
         """Yield text deltas until done (monotonic ``deadline``); raise ProviderError on failure."""
-
-    def classify(self, text: str, deadline: float) -> dict[str, Any] | None:
-        """A structured analysis of one customer message, or None to use the local analysers."""
 
 
 def build_provider(config: Any, knowledge: Any) -> Provider:

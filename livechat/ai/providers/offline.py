@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import gevent
 
@@ -59,9 +58,6 @@ class OfflineProvider:
             yield chunk
             gevent.sleep(self._delay)  # stream at a readable pace and let others run
         reply.usage = {"completion_tokens": len(text.split()), "prompt_tokens": 0}
-
-    def classify(self, text: str, deadline: float) -> dict[str, Any] | None:
-        return None  # the local analysers are the offline classification
 
 
 def _unwrap(text: str) -> str:

@@ -128,6 +128,9 @@ def test_customer_ai_handoff_agent_chat_and_end(web_server: Any, browser: Any) -
         lambda _: any("freeze my card" in m["text"] for m in _messages(agent, "console-message")),
         what="history",
     )
+    # The sidebar shows the analysis the handoff was decided on, and says what produced it.
+    assert agent.wait_visible("console-analysis-intent").text == "Human request"
+    assert agent.find("console-analysis-source").text == "local analysers"
 
     # The agent types: the customer sees it; then the message arrives with the agent's name.
     agent.find("console-input").send_keys("Hi, I'm Ada")
