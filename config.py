@@ -116,6 +116,10 @@ class Config:
         self.ESCALATION_NEGATIVE_THRESHOLD = _float("ESCALATION_NEGATIVE_THRESHOLD", -0.3)
         self.ESCALATION_RULES = env.get("ESCALATION_RULES") or ""
         self.QUEUE_MINUTES_PER_CHAT = _float("QUEUE_MINUTES_PER_CHAT", 4.0)
+        # With the assistant off, a chat's first customer message queues it for a person
+        # (livechat/ai/handover.py). Off under testing, like AI_ENABLED: tests that post
+        # messages keep their chats ACTIVE unless they test this.
+        self.QUEUE_WITHOUT_ASSISTANT = _bool("QUEUE_WITHOUT_ASSISTANT", self.ENV_NAME != "testing")
         self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
         self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"

@@ -143,7 +143,8 @@ def test_the_assistants_reads_and_writes(run_app: Callable[..., Any]) -> None:
     from livechat.models import Role
     from livechat.services import access, assistant, messages, sessions, users
 
-    app = run_app(AI_ENABLED="false")
+    # Nothing of the app's own may act on these messages: neither turns nor the human queue.
+    app = run_app(AI_ENABLED="false", QUEUE_WITHOUT_ASSISTANT="false")
     with app.app_context():
         customer = users.Identity(uid="cust-ai", role=Role.USER)
         sid = sessions.open_session(users.sync_user(customer))[0].id

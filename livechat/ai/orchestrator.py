@@ -20,6 +20,7 @@ from gevent.lock import BoundedSemaphore
 from gevent.pool import Group
 
 from livechat.ai import analysis as analysers
+from livechat.ai import handover
 from livechat.ai import policy as rules
 from livechat.ai.prompts import notice
 from livechat.ai.providers import Provider, ProviderError, Reply
@@ -67,6 +68,7 @@ class Orchestrator:
         self.context_provider = context_provider
         self.policy = policy
         self.enabled = bool(cfg.get("AI_ENABLED", True))
+        self.queue_without_assistant = bool(cfg.get("QUEUE_WITHOUT_ASSISTANT", False))
         self.total_timeout = float(cfg["AI_TOTAL_TIMEOUT"])
         self.history_tokens = int(cfg["AI_HISTORY_TOKENS"])
         self.minutes_per_chat = float(cfg["QUEUE_MINUTES_PER_CHAT"])
@@ -80,8 +82,12 @@ class Orchestrator:
     # ---- called by listeners (after commit; never blocks) -------------------------------
 
     def customer_message(self, session_id: str) -> None:
-        """A customer wrote: start a turn, or fold the message into the running one."""
+        """A customer wrote: start a turn, or fold the message into the running one. With the
+        assistant off, the chat goes to the human queue instead (ai/handover.py)."""
         if not self.enabled:
+            if self.queue_without_assistant:
+                job = self._group.spawn(self._queue_for_people, session_id)
+                job.link_exception(self._crashed)
             return
         turn = self._turns.get(session_id)
         if turn is not None:
@@ -156,6 +162,12 @@ class Orchestrator:
                 del self._turns[turn.session_id]
         if _wants_more(turn):
             self._start(turn.session_id)  # a message came in as the turn wound down
+
+    def _queue_for_people(self, session_id: str) -> None:
+        with self.app.app_context():
+            handover.queue_without_assistant(
+                session_id, policy=self.policy, minutes_per_chat=self.minutes_per_chat
+            )
 
     def _crashed(self, greenlet: gevent.Greenlet) -> None:
         log.error("AI turn crashed", exc_info=greenlet.exc_info)

@@ -57,6 +57,10 @@ def system_prompt(
 # The assistant's fixed sentences. Keys are used by the orchestrator and the offline provider.
 NOTICES: dict[str, dict[str, str]] = {
     "en": {
+        "customer_request": "Sure, a person from our team will take over. You are number "
+        "{position} in the queue (about {minutes} min). Please stay in this chat.",
+        "no_assistant": "Thanks for your message. A person from our team will answer here. You "
+        "are number {position} in the queue (about {minutes} min).",
         "queued": "I'm handing you over to a human agent. You are number {position} in the queue "
         "(about {minutes} min). Please stay in this chat.",
         "ai_unavailable": "Sorry, I can't answer right now. I've asked a human agent to take "
@@ -70,6 +74,10 @@ NOTICES: dict[str, dict[str, str]] = {
         "more": "Does that answer your question? If not, I can connect you with a human agent.",
     },
     "es": {
+        "customer_request": "De acuerdo, una persona de nuestro equipo te atenderá. Eres el "
+        "número {position} en la cola (unos {minutes} min). Por favor, no cierres este chat.",
+        "no_assistant": "Gracias por tu mensaje. Una persona de nuestro equipo te responderá "
+        "aquí. Eres el número {position} en la cola (unos {minutes} min).",
         "queued": "Te paso con un agente humano. Eres el número {position} en la cola "
         "(unos {minutes} min). Por favor, no cierres este chat.",
         "ai_unavailable": "Lo siento, ahora no puedo responder. He pedido a un agente humano que "
@@ -83,6 +91,10 @@ NOTICES: dict[str, dict[str, str]] = {
         "more": "¿Responde esto a tu pregunta? Si no, puedo pasarte con un agente humano.",
     },
     "fr": {
+        "customer_request": "Bien sûr, un conseiller va prendre le relais. Vous êtes numéro "
+        "{position} dans la file (environ {minutes} min). Merci de rester dans ce chat.",
+        "no_assistant": "Merci pour votre message. Un conseiller va vous répondre ici. Vous "
+        "êtes numéro {position} dans la file (environ {minutes} min).",
         "queued": "Je vous transfère à un conseiller. Vous êtes numéro {position} dans la file "
         "(environ {minutes} min). Merci de rester dans ce chat.",
         "ai_unavailable": "Désolé, je ne peux pas répondre pour le moment. J'ai demandé à un "
@@ -97,6 +109,10 @@ NOTICES: dict[str, dict[str, str]] = {
         "un conseiller.",
     },
     "de": {
+        "customer_request": "Gern, ein Mitarbeiter übernimmt. Sie sind Nummer {position} in "
+        "der Warteschlange (etwa {minutes} Min.). Bitte bleiben Sie im Chat.",
+        "no_assistant": "Danke für Ihre Nachricht. Ein Mitarbeiter antwortet Ihnen hier. Sie "
+        "sind Nummer {position} in der Warteschlange (etwa {minutes} Min.).",
         "queued": "Ich verbinde Sie mit einem Mitarbeiter. Sie sind Nummer {position} in der "
         "Warteschlange (etwa {minutes} Min.). Bitte bleiben Sie im Chat.",
         "ai_unavailable": "Entschuldigung, ich kann gerade nicht antworten. Ein Mitarbeiter "
@@ -110,6 +126,10 @@ NOTICES: dict[str, dict[str, str]] = {
         "more": "Beantwortet das Ihre Frage? Sonst verbinde ich Sie mit einem Mitarbeiter.",
     },
     "pt": {
+        "customer_request": "Claro, um atendente da nossa equipe vai assumir. Você é o número "
+        "{position} na fila (cerca de {minutes} min). Por favor, continue neste chat.",
+        "no_assistant": "Obrigado pela sua mensagem. Um atendente da nossa equipe vai "
+        "responder aqui. Você é o número {position} na fila (cerca de {minutes} min).",
         "queued": "Vou transferir você para um atendente humano. Você é o número {position} na "
         "fila (cerca de {minutes} min). Por favor, continue neste chat.",
         "ai_unavailable": "Desculpe, não consigo responder agora. Pedi a um atendente humano "
@@ -123,6 +143,10 @@ NOTICES: dict[str, dict[str, str]] = {
         "more": "Isso responde à sua pergunta? Se não, posso transferir você para um atendente.",
     },
     "it": {
+        "customer_request": "Certo, un operatore del nostro team ti risponderà. Sei il numero "
+        "{position} in coda (circa {minutes} min). Resta in questa chat, per favore.",
+        "no_assistant": "Grazie per il messaggio. Un operatore del nostro team ti risponderà "
+        "qui. Sei il numero {position} in coda (circa {minutes} min).",
         "queued": "Ti passo a un operatore. Sei il numero {position} in coda (circa {minutes} "
         "min). Resta in questa chat, per favore.",
         "ai_unavailable": "Mi dispiace, ora non riesco a rispondere. Ho chiesto a un operatore di "

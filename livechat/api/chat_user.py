@@ -7,12 +7,14 @@ from typing import Any
 from flask import Blueprint, g
 
 from livechat import ratelimit
+from livechat.ai import handover
 from livechat.api.decorators import authenticated, body, query, response
 from livechat.schemas.base import Augmented
 from livechat.schemas.chat import (
     CreateSessionSchema,
     MessageListSchema,
     MessagesQuerySchema,
+    RequestHumanSchema,
     SessionWithMessagesSchema,
 )
 from livechat.services import messages, sessions
@@ -61,3 +63,20 @@ def list_session_messages(session_id: str, query: dict[str, Any]) -> Any:
         "last_seq": session.last_seq,
         "has_more": has_more,
     }
+
+
+@bp.post("/sessions/<session_id>/request-human")
+@authenticated()
+@response(
+    RequestHumanSchema(),
+    200,
+    "Queued for a person (ticket opened), or already with people (alreadyWaiting, no change)",
+    errors={
+        403: "Not your chat: only its customer may ask (forbidden)",
+        409: "The chat has ended (session_ended)",
+    },
+)
+def request_human(session_id: str) -> Any:
+    """Talk to a person: queue your chat for a human agent (no body)."""
+    session, ticket = handover.request_human(g.actor, session_id)
+    return {"session": session, "ticket": ticket, "already_waiting": ticket is None}

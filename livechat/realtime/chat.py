@@ -9,6 +9,7 @@ from flask import request
 from flask_socketio import join_room, leave_room
 
 from livechat import ratelimit, runtime
+from livechat.ai import handover
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
 from livechat.realtime.base import (
@@ -19,7 +20,7 @@ from livechat.realtime.base import (
     refused_while_down,
 )
 from livechat.realtime.rooms import session_room, user_room
-from livechat.schemas.chat import MessageSchema, SessionSchema
+from livechat.schemas.chat import MessageSchema, RequestHumanSchema, SessionSchema
 from livechat.schemas.realtime import (
     JoinSessionSchema,
     ReadSchema,
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 _message = MessageSchema()
 _messages = MessageSchema(many=True)
 _session = SessionSchema()
+_request_human = RequestHumanSchema()
 
 HISTORY_LIMIT = 50
 CATCH_UP_LIMIT = 500
@@ -46,7 +48,11 @@ class ChatNamespace(EventNamespace):
         identity = connect_identity(auth)
         with refused_while_down():
             current = sessions.open_session_of(identity.uid)
-            payload = {"session": _session.dump(current) if current is not None else None}
+            payload = {
+                "session": _session.dump(current) if current is not None else None,
+                # Whether the assistant answers here: the widget's welcome text says who will.
+                "assistant": runtime.orchestrator().enabled,
+            }
         runtime.token_sweeper().start()
         self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
         metrics().sockets.labels(self.namespace).inc()
@@ -162,6 +168,14 @@ class ChatNamespace(EventNamespace):
         """The customer closes their chat (agents may too); the room gets session:updated."""
         session = sessions.end_session(client.identity, data["session_id"])
         return {"session": _session.dump(session)}
+
+    @event_handler(SessionRefSchema())
+    def on_session_request_human(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        """The customer asks for a person ("Talk to a person"): their chat joins the queue."""
+        session, ticket = handover.request_human(client.identity, data["session_id"])
+        return _request_human.dump(
+            {"session": session, "ticket": ticket, "already_waiting": ticket is None}
+        )
 
     def _authorised_session(self, client: Client, session_id: str) -> str:
         """Typing is relayed only for sessions this socket joined (so: was allowed to join)."""

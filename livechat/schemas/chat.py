@@ -172,3 +172,14 @@ class AuditQuerySchema(PageQuerySchema):
     session_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     actor_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
     user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+
+
+class RequestHumanSchema(CamelSchema):
+    """The answer to "Talk to a person" (REST request-human, the session:request_human ack)."""
+
+    session = fields.Nested(SessionSchema)
+    # The ticket the request opened; null when nothing changed (already_waiting).
+    ticket = fields.Nested(TicketSchema, allow_none=True)
+    already_waiting = fields.Boolean(
+        metadata={"description": "People already had the chat (WAITING, or an agent): no change"}
+    )

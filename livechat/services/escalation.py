@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from livechat.errors import Conflict
+from livechat.errors import Conflict, Forbidden
 from livechat.events import SessionEscalated, TicketOpened, publish
 from livechat.extensions import db
 from livechat.models import (
@@ -20,7 +20,7 @@ from livechat.models import (
 )
 from livechat.schemas.tickets import TicketSchema
 from livechat.services import audit, rules
-from livechat.services.access import find_session
+from livechat.services.access import Actor, find_session
 from livechat.services.messages import append_message
 from livechat.services.sessions import dump_session
 
@@ -40,6 +40,8 @@ TICKET_SUBJECTS = {
 
 # (queue position, estimated minutes) -> the notice the customer reads, in their language.
 Notice = Callable[[int, int], str]
+# The customer's language (ISO 639-1) -> their Notice.
+NoticeIn = Callable[[str], Notice]
 
 
 def queue_position(session: ChatSession) -> int:
@@ -136,3 +138,30 @@ def escalate(
     publish(TicketOpened(session.id, ticket_payload))
     db.session.commit()
     return session, ticket
+
+
+def request_human(
+    actor: Actor, session_id: str, *, notice: NoticeIn | None = None, minutes_per_chat: float = 4.0
+) -> tuple[ChatSession, Ticket | None]:
+    """The customer asks for a person ("Talk to a person"): escalate their own chat by the rule
+    ``customer_request``, with or without the assistant. Returns (session, ticket); the ticket
+    is None when nothing changed because people already have the chat (WAITING, or an agent).
+    Only the chat's customer may ask (staff assign chats instead); an ended chat refuses."""
+    session = find_session(session_id)
+    # Checked before the state, so a stranger learns nothing about someone else's chat.
+    if session.user_id != actor.id:
+        raise Forbidden("This chat session belongs to someone else.")
+    language = (session.meta.get("analysis") or {}).get("language")
+    return escalate(
+        session.id,
+        reason="Customer asked for a person",
+        requested_by=actor.id,
+        priority=TicketPriority.MEDIUM,
+        rule="customer_request",
+        intent="human_request",
+        summary="Handed over: the customer asked to talk to a person.",
+        notice=notice(language if isinstance(language, str) and language else "en")
+        if notice is not None
+        else None,
+        minutes_per_chat=minutes_per_chat,
+    )

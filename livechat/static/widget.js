@@ -27,6 +27,9 @@
     minimize: 'Minimize', maximize: 'Maximize', restore: 'Restore size', messages: 'Messages',
     connected: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Offline',
     welcome: 'Hi! Ask us anything. Our assistant answers right away, and a human agent can take over whenever you need one.',
+    welcomeHuman: 'Hi! Ask us anything. A person from our team will answer you here.',
+    human: 'Talk to a person', humanAsked: 'A person will take over; you are in the queue.',
+    humanAlready: 'You are already in the queue for a person.',
     inputLabel: 'Your message', placeholder: 'Write a message…', send: 'Send',
     you: 'You', assistant: 'Assistant', agent: 'Support agent', notice: 'Notice',
     sending: 'Sending…', sent: 'Sent', read: 'Read', notSent: 'Not sent', retry: 'Retry',
@@ -282,11 +285,13 @@
       ui.scroll = panel.appendChild(el('div', 'lc-scroll', { tabindex: '0', role: 'region', 'aria-label': T.messages }));
       ui.earlier = ui.scroll.appendChild(el('button', 'lc-earlier', { type: 'button', hidden: true }, T.earlier));
       ui.list = ui.scroll.appendChild(el('ol', 'lc-messages', { 'data-testid': 'livechat-messages' }));
-      ui.scroll.appendChild(el('p', 'lc-welcome', null, T.welcome)); // shown by CSS while the list is empty
+      ui.welcome = ui.scroll.appendChild(el('p', 'lc-welcome', null, T.welcome)); // shown by CSS while the list is empty
       ui.thinking = ui.scroll.appendChild(el('div', 'lc-indicator', { 'data-testid': 'livechat-ai-thinking', hidden: true }));
       ui.thinking.appendChild(dots()).parentNode.appendChild(el('span', null, null, T.thinking));
       ui.typing = ui.scroll.appendChild(el('div', 'lc-indicator', { 'data-testid': 'livechat-typing', hidden: true }));
       ui.typingText = ui.typing.appendChild(dots()).parentNode.appendChild(el('span'));
+      // Always there (an ended chat: a new one is opened first), so a person is one press away.
+      ui.human = panel.appendChild(el('button', 'lc-human', { type: 'button', 'data-testid': 'livechat-human' }, T.human));
       ui.ended = panel.appendChild(el('div', 'lc-ended', { 'data-testid': 'livechat-ended', hidden: true }));
       ui.ended.appendChild(el('p', null, null, T.ended));
       ui.newChat = ui.ended.appendChild(el('button', 'lc-primary', { type: 'button', 'data-testid': 'livechat-new-chat' }, T.newChat));
@@ -314,6 +319,7 @@
       on(ui.maxBtn, 'click', function () { S.max = !S.max; store.set('max', S.max); applyMax(); });
       on(ui.errorClose, 'click', function () { show(ui.error, false); if (!ui.composer.hidden) ui.input.focus(); });
       on(ui.newChat, 'click', startNewChat);
+      on(ui.human, 'click', requestHuman);
       on(ui.earlier, 'click', loadEarlier);
       on(ui.composer, 'submit', function (e) { e.preventDefault(); submit(); });
       on(ui.input, 'keydown', function (e) {
@@ -770,6 +776,7 @@
     function onCurrent(p) {
       S.loaded = true;
       recovered();
+      ui.welcome.textContent = p && p.assistant === false ? T.welcomeHuman : T.welcome;
       if (p && p.session) onSessionUpdated(p);
       flush();
     }
@@ -788,6 +795,25 @@
         show(ui.error, false); flush();
         if (S.open) ui.input.focus();
       }, showError).then(function () { ui.newChat.disabled = false; });
+    }
+
+    /** "Talk to a person": session:request_human (REST while the socket is down), opening a chat first if needed. */
+    function requestHuman() {
+      if (S.asking) return;
+      S.asking = true;
+      ensureSession().then(function () {
+        var sock = S.socket;
+        if (!sock || !sock.connected) return api('POST', sessionPath('/request-human'));
+        return new Promise(function (resolve, reject) {
+          sock.timeout(ACK_TIMEOUT).emit('session:request_human', { sessionId: S.sessionId }, function (err, ack) {
+            if (err || !ack) reject({ code: 'timeout' }); else if (ack.ok) resolve(ack); else reject(ack.error);
+          });
+        });
+      }).then(function (r) {
+        show(ui.error, false);
+        if (r.session && r.session.id === S.sessionId) { S.session = r.session; renderSession(); }
+        announce(r.alreadyWaiting ? T.humanAlready : T.humanAsked);
+      }, showError).then(function () { S.asking = false; });
     }
 
     // -- the socket --
@@ -880,7 +906,7 @@
       sock.on('ai:cancelled', forStream(function (p) { dropStream(p.streamId); }));
       sock.on('ai:error', forStream(function (p) { dropStream(p.streamId); })); // a SYSTEM notice follows
       sock.on('error', function (e) {
-        var quiet = { 'message:send': 1, 'typing:start': 1, 'typing:stop': 1, 'message:read': 1 };
+        var quiet = { 'message:send': 1, 'typing:start': 1, 'typing:stop': 1, 'message:read': 1, 'session:request_human': 1 };
         if (e && quiet[e.event] && e.code !== 'session_ended') return; // sends fail visibly on their own row
         showError(e);
       });

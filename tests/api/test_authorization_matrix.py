@@ -24,6 +24,13 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
     ("get", "/api/support/chat/sessions/{sid}", None, [401, 401, 403, 403, 200, 200]),
     ("post", "/api/support/chat/sessions/{sid}/assign", {}, [401, 401, 403, 403, 200, 409]),
     ("post", "/api/support/chat/sessions/{sid}/end", None, [401, 401, 403, 403, 200, 200]),
+    # The owner's chat has an agent already: 200 with alreadyWaiting; only the owner may ask.
+    (
+        "post",
+        "/api/support/chat/sessions/{sid}/request-human",
+        None,
+        [401, 401, 200, 403, 403, 403],
+    ),
     (
         "post",
         "/api/support/chat/sessions/{sid}/messages",

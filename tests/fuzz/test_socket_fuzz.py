@@ -51,6 +51,7 @@ CHAT_EVENTS = [
     "typing:stop",
     "session:end",
     "message:read",
+    "session:request_human",
 ]
 EXAMPLES = 60
 
@@ -302,6 +303,7 @@ BASE_PAYLOADS: dict[str, list[dict[str, Any]]] = {
     "typing:start": [{"sessionId": "S"}],
     "typing:stop": [{"sessionId": "S"}],
     "session:end": [{"sessionId": "S"}],
+    "session:request_human": [{"sessionId": "S"}],
     "message:read": [{"sessionId": "S", "upToSeq": 1}, {"sessionId": "S", "messageIds": ["m"]}],
 }
 WHOLE_PAYLOADS = [NO_PAYLOAD, None, "", 0, True, [], ["S"], "y" * 70_000, b"raw", nest(300, 1, 0)]

@@ -42,11 +42,13 @@ def test_connect_tells_the_user_their_open_chat_or_none(
 
     (current,) = events(sio("cust-1"), "session:current")
     assert current["session"]["id"] == chat.id and current["session"]["status"] == "ACTIVE"
+    assert current["assistant"] is False  # AI_ENABLED is off under testing
+    none = {"session": None, "assistant": False}
     make_user("cust-2")
-    assert events(sio("cust-2"), "session:current") == [{"session": None}]
-    assert events(sio("agent-1", "agent"), "session:current") == [{"session": None}]
+    assert events(sio("cust-2"), "session:current") == [none]
+    assert events(sio("agent-1", "agent"), "session:current") == [none]
     sessions.end_session(get_user("cust-1"), chat.id)
-    assert events(sio("cust-1"), "session:current") == [{"session": None}]
+    assert events(sio("cust-1"), "session:current") == [none]
 
 
 def test_join_gives_history_and_tells_the_others(chat: Any, sio: Any) -> None:

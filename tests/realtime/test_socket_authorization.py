@@ -57,6 +57,14 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     # Leaving a room you are not in is a harmless no-op that reveals nothing.
     "leave:session": {actor: OK for actor in ACTORS},
+    # Only the customer asks for a person (here their chat has an agent: ok, alreadyWaiting).
+    "session:request_human": {
+        "owner": OK,
+        "stranger": "forbidden",
+        "assigned_agent": "forbidden",
+        "other_agent": "forbidden",
+        "admin": "forbidden",
+    },
     "session:end": {
         "owner": OK,
         "stranger": "forbidden",

@@ -70,6 +70,23 @@ def web_server(app: Any, pg_url: str, tmp_path: Path) -> Iterator[ServerProcess]
     server.stop()
 
 
+@pytest.fixture()
+def no_ai_web_server(app: Any, pg_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """The real server with the assistant off: a person answers every chat."""
+    server = ServerProcess(
+        {
+            "LIVECHAT_ENV": "testing",
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "AI_ENABLED": "false",
+            "QUEUE_WITHOUT_ASSISTANT": "true",
+        },
+        tmp_path / "no-ai-server.log",
+    )
+    yield server
+    server.stop()
+
+
 class Browser:
     """One browser profile (its own storage, like a separate person) with small helpers."""
 

@@ -122,6 +122,29 @@ def test_widget_passes_axe_over_the_limit_and_on_a_phone(web_server: Any, browse
     assert phone.console_errors() == []
 
 
+def test_widget_without_the_assistant_passes_axe(no_ai_web_server: Any, browser: Any) -> None:
+    """The person-only welcome, and the chat queued by "Talk to a person"."""
+    audit = Audit()
+    customer = browser(1280, 900)
+    _open_widget(customer, no_ai_web_server.url)
+    customer.wait(
+        lambda _: (
+            "A person from our team"
+            in customer.find("livechat-messages")
+            .find_element(By.XPATH, "following-sibling::p")
+            .text
+        ),
+        what="the person-only welcome",
+    )
+    audit.check(customer, "widget open, no assistant (a person answers)")
+    customer.find("livechat-human").click()
+    customer.wait_visible("livechat-waiting")
+    customer.wait(lambda _: _messages(customer), what="the queue notice")
+    audit.check(customer, "widget, asked for a person (waiting)")
+    audit.assert_clean()
+    assert customer.console_errors() == []
+
+
 def test_the_audit_reports_a_violation_readably(browser: Any) -> None:
     """The check can fail: an unlabelled button and grey-on-grey text are found and explained."""
     b = browser(800, 600)
