@@ -133,6 +133,21 @@ def list_sessions(
     )
 
 
+def my_sessions(
+    actor: Actor, *, page: int = 1, page_size: int = 20
+) -> tuple[list[ChatSession], int]:
+    """A page of the chats the actor opened as a customer (ended ones included), newest
+    first, and their total. Staff get theirs too: those they opened, not those they served."""
+    return page_of_rows(
+        sa.select(ChatSession).where(ChatSession.user_id == actor.id),
+        ChatSession.created_at.desc(),
+        ChatSession.id.desc(),
+        page=page,
+        page_size=page_size,
+        unique=True,
+    )
+
+
 def waiting_queue(actor: Actor) -> list[Augmented]:
     """WAITING sessions, longest-waiting first (for staff)."""
     require_staff(actor)
