@@ -120,6 +120,15 @@ class Config:
         # (livechat/ai/handover.py). Off under testing, like AI_ENABLED: tests that post
         # messages keep their chats ACTIVE unless they test this.
         self.QUEUE_WITHOUT_ASSISTANT = _bool("QUEUE_WITHOUT_ASSISTANT", self.ENV_NAME != "testing")
+        # An ACTIVE chat whose customer has not answered support (assistant or agent) for
+        # IDLE_CLOSE_SECONDS ends by itself (0: never); an agent's chat is warned at
+        # IDLE_WARN_SECONDS first. Checked every IDLE_SWEEP_SECONDS (livechat/idle.py). Off in
+        # tests, which switch it on where they test it.
+        self.IDLE_CLOSE_SECONDS = _int(
+            "IDLE_CLOSE_SECONDS", 0 if self.ENV_NAME == "testing" else 1800
+        )
+        self.IDLE_WARN_SECONDS = _int("IDLE_WARN_SECONDS", 1500)
+        self.IDLE_SWEEP_SECONDS = _float("IDLE_SWEEP_SECONDS", 15.0)
         self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
         self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
@@ -199,6 +208,7 @@ class Config:
             raise ConfigError("AI_RELAY_INTERVAL must be between 0 and 0.5 second")
         if self.AI_RESUME_INTERVAL <= 0:
             raise ConfigError("AI_RESUME_INTERVAL must be positive")
+        self._check_idle()
         if self.LOG_FORMAT not in ("json", "text"):
             raise ConfigError(f"LOG_FORMAT must be 'json' or 'text', got {self.LOG_FORMAT!r}")
         if self.SUPPORT_WEBHOOK_URL and not self.SUPPORT_WEBHOOK_SECRET:
@@ -211,6 +221,17 @@ class Config:
             raise ConfigError(
                 "FIREBASE_CHECK_REVOKED needs a service account: set GOOGLE_APPLICATION_CREDENTIALS"
             )
+
+    def _check_idle(self) -> None:
+        if self.IDLE_CLOSE_SECONDS < 0:
+            raise ConfigError("IDLE_CLOSE_SECONDS must be 0 (never close) or a positive number")
+        if self.IDLE_CLOSE_SECONDS and not 0 < self.IDLE_WARN_SECONDS < self.IDLE_CLOSE_SECONDS:
+            raise ConfigError(
+                f"IDLE_WARN_SECONDS must be positive and less than IDLE_CLOSE_SECONDS "
+                f"({self.IDLE_CLOSE_SECONDS}), got {self.IDLE_WARN_SECONDS}"
+            )
+        if not 0 < self.IDLE_SWEEP_SECONDS <= 3600:
+            raise ConfigError("IDLE_SWEEP_SECONDS must be between 0 and 3600 seconds (exclusive 0)")
 
     def _check_database_url(self) -> None:
         """PostgreSQL through psycopg 3 only: the SQL, the migrations and gevent rely on it."""

@@ -29,6 +29,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     from livechat.events import EventBus
     from livechat.events.bus import install as install_bus
     from livechat.extensions import db, migrate
+    from livechat.idle import init_idle
     from livechat.listeners import assistant as assistant_listeners
     from livechat.metrics import init_metrics
     from livechat.ratelimit import init_rate_limits
@@ -74,6 +75,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     init_ai(app)
     assistant_listeners.register(runtime.bus(app))
     init_webhooks(app)
+    init_idle(app)
 
     errorhandlers.register(app)
     cors.register(app)
@@ -90,9 +92,9 @@ def _migrations_dir() -> Any:
 
 
 def shutdown_app(app: Flask, timeout: float = 5) -> None:
-    """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks, then
-    the message writer, which stores what is queued) and close its database connections:
-    graceful shutdown, and clean teardown in tests."""
+    """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks,
+    sweepers, then the message writer, which stores what is queued) and close its database
+    connections: graceful shutdown, and clean teardown in tests."""
     from livechat import runtime
     from livechat.extensions import db
 
@@ -102,6 +104,7 @@ def shutdown_app(app: Flask, timeout: float = 5) -> None:
         runtime.typing_tracker.find(app),
         runtime.webhook_sender.find(app),
         runtime.token_sweeper.find(app),
+        runtime.idle_sweeper.find(app),
         runtime.writer.find(app),
     ):
         if worker is not None:

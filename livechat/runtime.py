@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from livechat.ai.worker import RemoteAssistant
     from livechat.auth import TokenVerifier
     from livechat.events.bus import EventBus
+    from livechat.idle import IdleSweeper
     from livechat.metrics import Metrics
     from livechat.ratelimit import RateLimiter
     from livechat.realtime.presence import Presence
@@ -63,6 +64,7 @@ presence: Slot[Presence] = Slot("livechat.presence")
 typing_tracker: Slot[TypingTracker] = Slot("livechat.typing")
 queue_broadcaster: Slot[QueueBroadcaster] = Slot("livechat.queue")
 token_sweeper: Slot[TokenSweeper] = Slot("livechat.token_sweeper")
+idle_sweeper: Slot[IdleSweeper] = Slot("livechat.idle_sweeper")
 webhook_sender: Slot[WebhookSender] = Slot("livechat.webhook")  # only with SUPPORT_WEBHOOK_URL
 openapi_spec: Slot[dict[str, Any]] = Slot("livechat.openapi")  # built on first request
 # The group-commit writer of messages and the autocommit helper (livechat/writer.py).

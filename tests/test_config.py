@@ -226,3 +226,35 @@ def test_database_connections_carry_an_application_name(
         monkeypatch.setenv("DB_APPLICATION_NAME", value)
     options = load_config("development").SQLALCHEMY_ENGINE_OPTIONS
     assert options["connect_args"] == {"application_name": expected}
+
+
+def test_idle_close_defaults_and_is_off_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in PROD_OK.items():
+        monkeypatch.setenv(k, v)
+    cfg = load_config("production")
+    assert (cfg.IDLE_CLOSE_SECONDS, cfg.IDLE_WARN_SECONDS) == (1800, 1500)
+    assert load_config("testing").IDLE_CLOSE_SECONDS == 0
+    monkeypatch.setenv("IDLE_CLOSE_SECONDS", "0")
+    monkeypatch.setenv("IDLE_WARN_SECONDS", "5000")  # no close, so no warning to order
+    assert load_config("production").IDLE_CLOSE_SECONDS == 0
+
+
+@pytest.mark.parametrize(
+    ("settings", "needle"),
+    [
+        ({"IDLE_CLOSE_SECONDS": "soon"}, "IDLE_CLOSE_SECONDS must be an integer"),
+        ({"IDLE_CLOSE_SECONDS": "-5"}, "IDLE_CLOSE_SECONDS must be 0"),
+        ({"IDLE_CLOSE_SECONDS": "60", "IDLE_WARN_SECONDS": "60"}, "less than IDLE_CLOSE"),
+        ({"IDLE_CLOSE_SECONDS": "60", "IDLE_WARN_SECONDS": "0"}, "IDLE_WARN_SECONDS must be"),
+        ({"IDLE_WARN_SECONDS": "1.5"}, "IDLE_WARN_SECONDS must be an integer"),
+        ({"IDLE_SWEEP_SECONDS": "0"}, "IDLE_SWEEP_SECONDS"),
+        ({"IDLE_SWEEP_SECONDS": "often"}, "IDLE_SWEEP_SECONDS must be a number"),
+    ],
+)
+def test_bad_idle_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], needle: str
+) -> None:
+    for k, v in {**PROD_OK, **settings}.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ConfigError, match=needle):
+        load_config("production")

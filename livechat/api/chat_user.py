@@ -1,4 +1,4 @@
-"""Customer endpoints: open a chat, fetch the open one, read its history."""
+"""Customer endpoints: open a chat, fetch the open one, list past ones, read their history."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from flask import Blueprint, g
 from livechat import ratelimit
 from livechat.ai import handover
 from livechat.api.decorators import authenticated, body, query, response
-from livechat.schemas.base import Augmented
+from livechat.schemas.base import Augmented, PageQuerySchema, page_of
 from livechat.schemas.chat import (
     CreateSessionSchema,
     MessageListSchema,
     MessagesQuerySchema,
     RequestHumanSchema,
+    SessionPageSchema,
     SessionWithMessagesSchema,
 )
 from livechat.services import messages, sessions
@@ -46,6 +47,16 @@ def get_active_session() -> Any:
     """Your open chat session and its latest messages (404 no_active_session if none)."""
     session, recent = sessions.active_session(g.actor)
     return Augmented(session, messages=recent)
+
+
+@bp.get("/sessions/mine")
+@authenticated()
+@response(SessionPageSchema(), 200, "A page of your chats, newest first, ended ones included")
+@query(PageQuerySchema())
+def list_my_sessions(query: dict[str, Any]) -> Any:
+    """The chats you opened (past ones included), newest first; read one with .../messages."""
+    items, total = sessions.my_sessions(g.actor, page=query["page"], page_size=query["page_size"])
+    return page_of(items, query["page"], query["page_size"], total)
 
 
 @bp.get("/sessions/<session_id>/messages")

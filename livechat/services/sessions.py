@@ -133,6 +133,21 @@ def list_sessions(
     )
 
 
+def my_sessions(
+    actor: Actor, *, page: int = 1, page_size: int = 20
+) -> tuple[list[ChatSession], int]:
+    """A page of the chats the actor opened as a customer (ended ones included), newest
+    first, and their total. Staff get theirs too: those they opened, not those they served."""
+    return page_of_rows(
+        sa.select(ChatSession).where(ChatSession.user_id == actor.id),
+        ChatSession.created_at.desc(),
+        ChatSession.id.desc(),
+        page=page,
+        page_size=page_size,
+        unique=True,
+    )
+
+
 def waiting_queue(actor: Actor) -> list[Augmented]:
     """WAITING sessions, longest-waiting first (for staff)."""
     require_staff(actor)
@@ -221,12 +236,26 @@ def end_session(actor: Actor, session_id: str) -> ChatSession:
     session = access_session(actor, session_id, lock=True)
     if session.status == SessionStatus.ENDED:
         raise Conflict("This chat session has already ended.", code="session_ended")
+    finish_session(session, actor.id)
+    db.session.commit()
+    return session
+
+
+def finish_session(session: ChatSession, ended_by: str, *, outcome: str | None = None) -> None:
+    """End a row-locked, open session inside the caller's transaction (the caller commits):
+    the one end path, for people (``end_session``) and the idle sweeper (services/idle.py)."""
     now = utcnow()
     session.status = SessionStatus.ENDED
     session.ended_at = now
     session.waiting_since = None
     session.updated_at = now
-    audit.record(actor.id, "session.ended", session_id=session.id, subject_user_id=session.user_id)
-    publish(SessionEnded(session.id, dump_session(session), actor.id))
-    db.session.commit()
-    return session
+    if outcome is not None:
+        record_outcome(session, outcome)
+    audit.record(ended_by, "session.ended", session_id=session.id, subject_user_id=session.user_id)
+    publish(SessionEnded(session.id, dump_session(session), ended_by))
+
+
+def record_outcome(session: ChatSession, outcome: str) -> None:
+    """How the chat ended (``resolved``, ``follow_up``): kept in the session's metadata under
+    ``outcome`` until chat_sessions has a column for it (issue 18, branch i18-outcomes)."""
+    session.meta = {**session.meta, "outcome": outcome}

@@ -35,12 +35,13 @@
     sending: 'Sending…', sent: 'Sent', read: 'Read', notSent: 'Not sent', retry: 'Retry',
     thinking: 'Assistant is thinking…', typing: '{name} is typing…',
     waiting: 'A human agent will join shortly', queue: ' — you are number {n} in the queue', wait: ' (about {m} min)',
-    withAgent: 'You are chatting with {name}', ended: 'This chat has ended.', newChat: 'Start a new chat',
+    withAgent: 'You are chatting with {name}', ended: 'This chat has ended.', newChat: 'New conversation',
+    past: 'Past conversations', back: 'Back', noPast: 'No past conversations yet.', current: 'open',
     earlier: 'Show earlier messages', dismiss: 'Dismiss', counter: '{n} / {max}',
     tooLong: 'Your message is too long ({n} / {max} characters).',
     newFrom: 'New message from {name}: {text}', failed: 'Your message was not sent.',
     errors: {
-      session_ended: 'This chat has ended. Start a new chat to continue.',
+      session_ended: 'This chat has ended. Start a new conversation to continue.',
       session_not_found: 'This chat no longer exists. Send a message to start a new one.',
       forbidden: 'This chat is not available to you.',
       unauthorized: 'Your sign-in has expired. Please sign in again.',
@@ -295,6 +296,12 @@
       ui.ended = panel.appendChild(el('div', 'lc-ended', { 'data-testid': 'livechat-ended', hidden: true }));
       ui.ended.appendChild(el('p', null, null, T.ended));
       ui.newChat = ui.ended.appendChild(el('button', 'lc-primary', { type: 'button', 'data-testid': 'livechat-new-chat' }, T.newChat));
+      ui.pastBtn = ui.ended.appendChild(el('button', 'lc-earlier', { type: 'button', 'data-testid': 'livechat-past' }, T.past));
+      // Past conversations, read-only: the list, or one chat's messages (no composer).
+      ui.past = panel.insertBefore(el('div', 'lc-past', { 'data-testid': 'livechat-past-view', role: 'region', 'aria-label': T.past, hidden: true }), ui.ended);
+      ui.pastBack = ui.past.appendChild(el('button', 'lc-earlier', { type: 'button', 'data-testid': 'livechat-past-back' }, T.back));
+      ui.pastList = ui.past.appendChild(el('ul', 'lc-past-list', { 'data-testid': 'livechat-past-list', 'aria-label': T.past }));
+      ui.pastMsgs = ui.past.appendChild(el('ol', 'lc-messages', { 'data-testid': 'livechat-past-messages', 'aria-label': T.messages }));
       ui.composer = panel.appendChild(el('form', 'lc-composer', { novalidate: true }));
       ui.counter = ui.composer.appendChild(el('p', 'lc-counter', { id: id + '-counter', hidden: true }));
       var row = ui.composer.appendChild(el('div', 'lc-row'));
@@ -320,6 +327,8 @@
       on(ui.errorClose, 'click', function () { show(ui.error, false); if (!ui.composer.hidden) ui.input.focus(); });
       on(ui.newChat, 'click', startNewChat);
       on(ui.human, 'click', requestHuman);
+      on(ui.pastBtn, 'click', function () { pastView(true); });
+      on(ui.pastBack, 'click', function () { if (ui.pastMsgs.firstChild) pastView(true); else pastView(false); });
       on(ui.earlier, 'click', loadEarlier);
       on(ui.composer, 'submit', function (e) { e.preventDefault(); submit(); });
       on(ui.input, 'keydown', function (e) {
@@ -788,6 +797,28 @@
         return s;
       }, function (err) { S.creating = null; throw err; });
       return S.creating;
+    }
+    function pastView(on) { // the list (on), or back to the chat
+      ui.panel.classList.toggle('lc-in-past', on); show(ui.past, on);
+      ui.pastList.textContent = ui.pastMsgs.textContent = '';
+      if (!on) return ui.pastBtn.focus();
+      ui.pastBack.focus();
+      api('GET', '/api/support/chat/sessions/mine?pageSize=20').then(function (r) {
+        var items = r.items || [];
+        if (!items.length) ui.pastList.appendChild(el('li', null, null, T.noPast));
+        items.forEach(function (s) {
+          var d = new Date(s.createdAt), label = isNaN(d) ? s.id : d.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+          ui.pastList.appendChild(el('li')).appendChild(el('button', 'lc-earlier', { type: 'button', 'data-testid': 'livechat-past-item' },
+            label + (s.status === 'ENDED' ? '' : ' (' + T.current + ')'))).addEventListener('click', function () { pastChat(s.id); });
+        });
+      }, showError);
+    }
+    function pastChat(id) {
+      api('GET', '/api/support/chat/sessions/' + encodeURIComponent(id) + '/messages?limit=200').then(function (r) {
+        ui.pastList.textContent = '';
+        (r.items || []).forEach(function (m) { ui.pastMsgs.appendChild(messageNode(m)); });
+        ui.pastBack.focus();
+      }, showError);
     }
     function startNewChat() {
       ui.newChat.disabled = true;

@@ -17,6 +17,7 @@ CALLERS = ["none", "bad", "owner", "other", "agent", "admin"]
 MATRIX: list[tuple[str, str, Any, list[int]]] = [
     ("post", "/api/support/chat/sessions/user", {}, [401, 401, 200, 201, 201, 201]),
     ("get", "/api/support/chat/sessions/active", None, [401, 401, 200, 404, 404, 404]),
+    ("get", "/api/support/chat/sessions/mine", None, [401, 401, 200, 200, 200, 200]),
     ("get", "/api/support/chat/sessions/{sid}/messages", None, [401, 401, 200, 403, 200, 200]),
     ("get", "/api/support/chat/sessions", None, [401, 401, 403, 403, 200, 200]),
     ("get", "/api/support/chat/queue", None, [401, 401, 403, 403, 200, 200]),

@@ -114,3 +114,36 @@ def test_users_are_upserted_from_token_claims(client: Any, auth: Any, ctx: Any) 
     client.get(f"{BASE}/queue", headers=auth("new-1", role="agent"))
     db.session.expire_all()
     assert db.session.get(User, "new-1").role == Role.AGENT
+
+
+def test_my_sessions_lists_own_chats_newest_first_paginated(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    from livechat.services import sessions
+
+    customer = make_user("cust-1")
+    ids = []
+    for _ in range(3):
+        session, _ = sessions.open_session(customer)
+        ids.append(session.id)
+        sessions.end_session(customer, session.id)
+    open_one, _ = sessions.open_session(customer)
+    sessions.open_session(make_user("cust-2"))  # someone else's: never listed
+
+    resp = client.get(f"{BASE}/sessions/mine?pageSize=3", headers=auth("cust-1"))
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert (body["page"], body["pageSize"], body["total"]) == (1, 3, 4)
+    assert [s["id"] for s in body["items"]] == [open_one.id, ids[2], ids[1]]
+    assert [s["status"] for s in body["items"]] == ["ACTIVE", "ENDED", "ENDED"]
+    second = client.get(f"{BASE}/sessions/mine?page=2&pageSize=3", headers=auth("cust-1"))
+    assert [s["id"] for s in second.get_json()["items"]] == [ids[0]]
+    # A past chat's messages are read as before.
+    past = client.get(f"{BASE}/sessions/{ids[0]}/messages", headers=auth("cust-1"))
+    assert past.status_code == 200
+
+
+def test_my_sessions_of_staff_are_the_chats_they_opened(client: Any, auth: Any) -> None:
+    resp = client.get(f"{BASE}/sessions/mine", headers=auth("agent-1", "agent"))
+    assert resp.status_code == 200
+    assert resp.get_json() == {"items": [], "page": 1, "pageSize": 20, "total": 0}

@@ -51,21 +51,32 @@ def chromium() -> None:
     ARTIFACTS.mkdir(exist_ok=True)
 
 
+def _web_env(app: Any, pg_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "LIVECHAT_ENV": "testing",
+        "DATABASE_URL": pg_url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "AI_ENABLED": "true",
+        "AI_PROVIDER": "offline",
+        "AI_OFFLINE_CHUNK_DELAY": "0.03",
+        "TYPING_TIMEOUT": "4",
+        **extra,
+    }
+
+
 @pytest.fixture()
 def web_server(app: Any, pg_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     """The real server with the offline assistant on (streaming at a visible pace)."""
-    server = ServerProcess(
-        {
-            "LIVECHAT_ENV": "testing",
-            "DATABASE_URL": pg_url,
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "AI_ENABLED": "true",
-            "AI_PROVIDER": "offline",
-            "AI_OFFLINE_CHUNK_DELAY": "0.03",
-            "TYPING_TIMEOUT": "4",
-        },
-        tmp_path / "web-server.log",
-    )
+    server = ServerProcess(_web_env(app, pg_url), tmp_path / "web-server.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def idle_web_server(app: Any, pg_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """``web_server`` whose chats close after 3 s without a customer answer."""
+    env = _web_env(app, pg_url, IDLE_CLOSE_SECONDS="3", IDLE_WARN_SECONDS="2")
+    server = ServerProcess({**env, "IDLE_SWEEP_SECONDS": "0.3"}, tmp_path / "web-server.log")
     yield server
     server.stop()
 

@@ -91,6 +91,54 @@ def test_widget_and_console_pass_axe_through_a_chat(web_server: Any, browser: An
     assert agent.console_errors() == []
 
 
+def test_past_conversations_and_a_new_one_by_keyboard(idle_web_server: Any, browser: Any) -> None:
+    """A chat the assistant answered closes when the customer goes quiet; the widget then
+    offers a new conversation and the past ones, read-only, all reachable by keyboard."""
+    base = idle_web_server.url
+    audit = Audit()
+    customer = browser(1280, 900)
+    _open_widget(customer, base)
+    _customer_says(customer, "How do I freeze my card?")
+    new_chat = customer.wait_visible("livechat-new-chat")  # closed for inactivity
+    customer.wait(
+        lambda _: any("closed after 3 seconds" in m["text"] for m in _messages(customer)),
+        what="the idle notice",
+    )
+    assert new_chat.text == "New conversation"
+    customer.wait(lambda _: _settled(customer), what="no reply in progress")
+    audit.check(customer, "widget, chat closed for inactivity")
+
+    customer.find("livechat-past").send_keys(Keys.ENTER)
+    item = customer.wait_visible("livechat-past-item")
+    assert len(customer.find_all("livechat-past-item")) == 1
+    assert not customer.find("livechat-input").is_displayed()  # read-only
+    audit.check(customer, "widget, past conversations")
+    item.send_keys(Keys.ENTER)
+    past = customer.find("livechat-past-messages")
+    customer.wait(
+        lambda _: (
+            any(
+                "freeze my card" in e.text
+                for e in customer.find_all("livechat-message", within=past)
+            )
+            and past.is_displayed()
+        ),
+        what="the past conversation",
+    )
+    assert not customer.find("livechat-input").is_displayed()
+    audit.check(customer, "widget, a past conversation")
+
+    back = customer.find("livechat-past-back")
+    back.send_keys(Keys.ENTER)  # to the list
+    customer.wait_visible("livechat-past-item")
+    back.send_keys(Keys.ENTER)  # to the chat
+    customer.wait_visible("livechat-new-chat").send_keys(Keys.ENTER)
+    _customer_says(customer, "Hello again")  # a new conversation
+    assert [m["text"] for m in _messages(customer) if m["type"] == "USER"] == ["Hello again"]
+    audit.assert_clean()
+    assert customer.console_errors() == []
+
+
 def test_widget_passes_axe_over_the_limit_and_on_a_phone(web_server: Any, browser: Any) -> None:
     base = web_server.url
     audit = Audit()
