@@ -1,5 +1,5 @@
-"""The suite's own habits (STYLE.md, Tests): tests wait on events, not clocks; no greenlet
-outlives its test."""
+"""The suite's own habits (STYLE.md, Tests): tests wait on events, not clocks, and time nothing;
+no greenlet outlives its test."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import itertools
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import gevent
 import pytest
@@ -133,6 +134,113 @@ def test_the_scan_finds_a_sleep_before_a_negative_assertion(source: str) -> None
 )
 def test_the_scan_leaves_waits_and_positive_assertions_alone(source: str) -> None:
     assert _scan(source) == []
+
+
+# --- no elapsed time compared with a constant --------------------------------------------------
+# "It took under N seconds" is a figure about the machine, not a behaviour: a loaded run fails
+# it, a fast one hides a regression. Assert what happened and in which order instead (events,
+# counts, the server's own metrics); figures worth keeping go to a bench script (bench/run).
+# A clock that bounds a wait for a positive event (``assert time.monotonic() < deadline``) is
+# not a measurement and is left alone.
+
+CLOCKS = ("monotonic", "perf_counter", "time", "monotonic_ns", "perf_counter_ns", "time_ns")
+ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+
+
+def _reads(node: ast.AST, names: set[str]) -> bool:
+    """The expression calls a clock or uses a name bound to a clock reading."""
+    return any(
+        any(_called(n, clock) for clock in CLOCKS) or (isinstance(n, ast.Name) and n.id in names)
+        for n in ast.walk(node)
+    )
+
+
+def _number(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    )
+
+
+def elapsed_time_asserts(source: str) -> list[int]:
+    """Line numbers of assertions comparing an elapsed time (a difference involving a clock
+    reading, or a name bound to one) with a number: ``assert time.monotonic() - t0 < 3``,
+    ``elapsed = perf_counter() - start`` then ``assert elapsed < 1.0``."""
+    tree = ast.parse(source)
+    assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AnnAssign)]
+
+    def bound(names: set[str], keep: Any) -> set[str]:
+        found = set(names)
+        for node in assigns:
+            if node.value is not None and keep(node.value, found):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                found |= {t.id for t in targets if isinstance(t, ast.Name)}
+        return found
+
+    stamps = bound(set(), lambda value, found: _reads(value, found))  # t0 = time.monotonic()
+
+    def elapsed(node: ast.AST, names: set[str]) -> bool:
+        return (
+            isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and _reads(node, stamps)
+        ) or (isinstance(node, ast.Name) and node.id in names)
+
+    durations = bound(set(), elapsed)  # elapsed = time.monotonic() - t0
+    found = []
+    for stmt in ast.walk(tree):
+        if not isinstance(stmt, ast.Assert):
+            continue
+        for test in ast.walk(stmt.test):
+            if not isinstance(test, ast.Compare):
+                continue
+            sides = [test.left, *test.comparators]
+            for op, (left, right) in zip(test.ops, itertools.pairwise(sides), strict=True):
+                if isinstance(op, ORDERING) and (
+                    (elapsed(left, durations) and _number(right))
+                    or (_number(left) and elapsed(right, durations))
+                ):
+                    found.append(stmt.lineno)
+    return sorted(set(found))
+
+
+def test_no_test_asserts_how_long_something_took() -> None:
+    offenders = [
+        f"{path.relative_to(TESTS.parent)}:{line}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for line in elapsed_time_asserts(path.read_text())
+    ]
+    assert offenders == [], "assert the order of events, time it in bench/: " + ", ".join(offenders)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "t0 = time.monotonic()\nwork()\nassert time.monotonic() - t0 < 3",
+        "dropped_at = time.monotonic()\nwait()\nassert time.monotonic() - dropped_at < 3",
+        "elapsed = time.perf_counter() - start\nassert elapsed < 1.0",
+        "start = monotonic()\nend = monotonic()\nassert end - start <= 0.5",
+        "took = time.time() - t\nassert 0 < took < 5",
+        "t0 = time.monotonic()\nlatency = time.monotonic() - t0\nassert ok and latency > 0.1",
+    ],
+)
+def test_the_scan_finds_an_elapsed_time_compared_with_a_number(source: str) -> None:
+    assert elapsed_time_asserts("def test():\n" + textwrap.indent(source, "    "))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "deadline = time.monotonic() + 5\nassert time.monotonic() < deadline, 'never came'",
+        "elapsed = time.monotonic() - t0\nreport['seconds'] = round(elapsed, 2)",
+        "assert len(batches) < 3",
+        "went_down = time.monotonic()\nassert went_down < sent.first_try",
+        "assert delta('livechat_gc_pause_seconds_count') >= 1",
+    ],
+)
+def test_the_scan_leaves_deadlines_orderings_and_counts_alone(source: str) -> None:
+    assert elapsed_time_asserts("def test():\n" + textwrap.indent(source, "    ")) == []
 
 
 # --- no greenlet outlives its test ----------------------------------------------------------------

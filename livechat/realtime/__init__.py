@@ -12,6 +12,7 @@ from socketio import packet as sio_packet
 from socketio.packet import Packet
 
 from livechat import runtime
+from livechat.realtime.handshake import HandshakeManager, write_event
 from livechat.realtime.relay import RelayManager
 from livechat.realtime.rooms import session_room
 
@@ -50,19 +51,6 @@ class JsonPacket(Packet):
             raise MalformedPacket("an ack must be a list")
         # CONNECT data that is not an object is left to the connect handler: connect_error.
         return count
-
-
-def write_event(
-    server: socketio_lib.Server, eio_sid: str, namespace: str, event: str, payload: Any
-) -> None:
-    """Write one event straight into a connection's engine.io queue, below python-socketio's
-    emit: the one place that does (tests/test_architecture.py names it). Two callers need it:
-    ``guard_packets`` tells a client why it is being closed (an emit would queue behind the
-    close and never arrive), and ``send_after_connect`` sends what a connect handler queued
-    right after CONNECT (an emit to the socket's own sid would go out through the message
-    queue, a Redis round trip on every connect, for a socket this process holds)."""
-    packet = server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, payload])
-    server._send_packet(eio_sid, packet)
 
 
 def guard_packets(server: socketio_lib.Server) -> None:
@@ -127,25 +115,6 @@ class _EngineIOGarbageGuard:
             return []
 
 
-def send_after_connect(server: socketio_lib.Server, namespaces: list[Any]) -> None:
-    """Send the events a connect handler queued (EventNamespace.send_once_connected) right
-    after the CONNECT packet, in the order the Node server uses. python-socketio sends CONNECT
-    only once the handler has returned, so an event the handler emits reaches the client first:
-    socket.io-client buffers it, other clients may drop it (python-socketio #65)."""
-    handlers = {ns.namespace: ns for ns in namespaces}
-    manager = server.manager
-    connect = manager.connect
-
-    def connected(sid: str, namespace: str) -> Any:
-        result = connect(sid, namespace)  # called right after CONNECT is queued to the client
-        handler = handlers.get(namespace)
-        for event, payload in handler.take_once_connected(sid) if handler else ():
-            write_event(server, manager.eio_sid_from_sid(sid, namespace), namespace, event, payload)
-        return result
-
-    manager.connect = connected
-
-
 def _sockets_of(presence: Any, session_id: str, user_id: str) -> set[str]:
     """The user's sockets in the session's room; none known if presence cannot be read (Redis
     down), so a typing indicator still reaches the others (and the typing socket never)."""
@@ -179,18 +148,17 @@ def init_realtime(app: Flask) -> SocketIO:
     from livechat.realtime.typing import TypingTracker
 
     cfg = app.config
-    queue: dict[str, Any] = {}
+    # Either holds what is sent to a connecting socket until its CONNECT (handshake.py).
+    manager: HandshakeManager = HandshakeManager()
     if cfg.get("REDIS_URL"):
         # Rooms shared with the other processes through Redis (batches: see relay.py).
-        queue["client_manager"] = RelayManager(
-            cfg["REDIS_URL"], channel=f"{cfg['REDIS_CHANNEL']}-socketio"
-        )
+        manager = RelayManager(cfg["REDIS_URL"], channel=f"{cfg['REDIS_CHANNEL']}-socketio")
     socketio = SocketIO(
         app,
         path=cfg["SOCKETIO_PATH"],
         # None = same origin only. An empty list would switch engine.io's origin check off.
         cors_allowed_origins=cfg["CORS_ORIGINS"] or None,
-        **queue,
+        client_manager=manager,
         async_mode=cfg.get("SOCKETIO_ASYNC_MODE", "gevent"),
         # One socket's events run in order (a customer's two sends keep their order); other
         # sockets are unaffected, each has its own greenlet.
@@ -206,7 +174,6 @@ def init_realtime(app: Flask) -> SocketIO:
     namespaces = [ChatNamespace(CHAT_NAMESPACE), SupportNamespace(SUPPORT_NAMESPACE)]
     for namespace in namespaces:
         socketio.on_namespace(namespace)
-    send_after_connect(socketio.server, namespaces)
     runtime.token_sweeper.set(
         app, TokenSweeper(app, namespaces, float(cfg.get("TOKEN_SWEEP_SECONDS", 15)))
     )

@@ -129,19 +129,14 @@ class EventNamespace(Namespace):
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
         self.clients: dict[str, Client] = {}
-        self._once_connected: dict[str, list[tuple[str, Any]]] = {}
 
     def send_once_connected(self, sid: str, event: str, payload: Any) -> None:
         """From the connect handler: send ``event`` right after the socket's CONNECT packet.
 
         python-socketio sends what a connect handler emits *before* CONNECT (the handler decides
-        whether to accept), which only some clients buffer; see realtime.send_after_connect.
+        whether to accept), which only some clients buffer; see realtime/handshake.py.
         """
-        self._once_connected.setdefault(sid, []).append((event, payload))
-
-    def take_once_connected(self, sid: str) -> list[tuple[str, Any]]:
-        """The (event, payload) pairs queued for the socket, removed from the queue."""
-        return self._once_connected.pop(sid, [])
+        self.socketio.server.manager.send_once_connected(sid, self.namespace, event, payload)
 
     def __getattr__(self, name: str) -> Any:
         # Flask-SocketIO looks handlers up as "on_" + event: map "on_join:session" explicitly

@@ -25,6 +25,8 @@ from typing import Any
 import gevent
 import socketio
 
+from livechat.realtime.handshake import HandshakeManager
+
 log = logging.getLogger(__name__)
 
 BATCH_METHOD = "batch"
@@ -40,9 +42,10 @@ def retry_delays() -> Iterator[float]:
         delay = min(delay * 2, LISTEN_RETRY_MAX_SECONDS)
 
 
-class RelayManager(socketio.RedisManager):
+class RelayManager(socketio.RedisManager, HandshakeManager):
     """``RedisManager`` that unpacks batches when listening and, with ``batch_seconds``,
-    publishes in batches: one Redis message per interval, in emit order."""
+    publishes in batches: one Redis message per interval, in emit order. Local deliveries go
+    through HandshakeManager: nothing reaches a socket before its CONNECT packet."""
 
     def __init__(self, url: str, *, batch_seconds: float = 0.0, **kwargs: Any) -> None:
         super().__init__(url, **kwargs)

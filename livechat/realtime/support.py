@@ -9,10 +9,9 @@ from flask_socketio import ConnectionRefusedError, join_room
 
 from livechat import runtime
 from livechat.metrics import metrics
-from livechat.realtime import push
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
 from livechat.realtime.queue import snapshot
-from livechat.realtime.rooms import AGENTS_ROOM, SUPPORT_NAMESPACE
+from livechat.realtime.rooms import AGENTS_ROOM
 
 
 class SupportNamespace(EventNamespace):
@@ -30,7 +29,8 @@ class SupportNamespace(EventNamespace):
         join_room(AGENTS_ROOM)
         presence = runtime.presence()
         came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
-        push.to_socket(sid, "queue:updated", snapshot(presence), SUPPORT_NAMESPACE)
+        # The queue as it is now, right after CONNECT (see send_once_connected).
+        self.send_once_connected(sid, "queue:updated", snapshot(presence))
         if came_online:
             runtime.queue_broadcaster().request_refresh()
 

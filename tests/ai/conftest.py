@@ -29,6 +29,8 @@ def _reset_stub(request: pytest.FixtureRequest) -> None:
     if "stub" in request.fixturenames:
         s = request.getfixturevalue("stub")
         s.mode, s.chunk_delay, s.classification = "ok", 0.0, None
+        s.release()
+        s.hold_at = None
         s.chunks = ["Hello", "! You can ", "freeze your card ", "in the app."]
         s.requests.clear()
         s.status_calls = 0

@@ -186,25 +186,38 @@ def test_failures_hand_over_and_keep_the_message(
 def test_agent_assignment_cancels_the_stream_at_once(
     openai_app: Any, stub: Any, chat_client: Any
 ) -> None:
-    stub.chunk_delay = 0.5
+    """At once: the stream is cancelled while the provider still holds its next chunk back
+    (the stub sends it only after the test has seen ai:cancelled), not when that chunk comes."""
+    stub.hold_before(1)
     sid = _open(openai_app, "oa-cust-3")
     customer = chat_client(openai_app, "oa-cust-3")
     _join(customer, sid)
     customer.emit("message:send", {"sessionId": sid, "content": "How long do transfers take?"})
-    wait_for(customer, "ai:delta", timeout=10)
-    resp = openai_app.test_client().post(
-        f"/api/support/chat/sessions/{sid}/assign",
-        headers=_headers(openai_app, "oa-agent", "agent"),
-    )
-    assert resp.status_code == 200
-    seen = wait_for(customer, "ai:cancelled", timeout=1.0)  # well before the next chunk is done
+    try:
+        seen = wait_for(customer, "ai:delta", timeout=10)
+        assert stub.holding.wait(timeout=10), "the stream never reached the held chunk"
+        resp = openai_app.test_client().post(
+            f"/api/support/chat/sessions/{sid}/assign",
+            headers=_headers(openai_app, "oa-agent", "agent"),
+        )
+        assert resp.status_code == 200
+        seen += wait_for(customer, "ai:cancelled", timeout=10)  # the held chunk cannot come first
+    finally:
+        stub.release()
     cancelled = next(p for n, p in seen if n == "ai:cancelled")
     assert cancelled["reason"] == "agent_assigned"
     turns_done(openai_app)  # the cancelled turn has ended: it stored and sent all it would
     assert [t for t, _, _ in _messages(openai_app, sid)] == ["USER"]
     # No reply was stored, but the agent taking over still sees how the assistant read it.
     assert _messages(openai_app, sid)[0][2]["analysis"]["intent"]
-    assert "ai:complete" not in [n for n, _ in seen + wait_or_none(customer)]
+    names = [n for n, _ in seen + wait_or_none(customer)]
+    assert [n for n in names if n.startswith("ai:")] == [
+        "ai:processing",
+        "ai:delta",
+        "ai:cancelled",
+    ]
+    deltas = [p["delta"] for n, p in seen if n == "ai:delta"]
+    assert deltas == stub.chunks[:1]  # nothing of what the stub sent after the cancel
 
 
 def wait_or_none(client: Any) -> list[Any]:
@@ -214,16 +227,21 @@ def wait_or_none(client: Any) -> list[Any]:
 def test_a_second_message_mid_stream_gives_one_coherent_turn(
     openai_app: Any, stub: Any, chat_client: Any
 ) -> None:
-    stub.chunk_delay = 0.3
+    stub.hold_before(1)  # mid-stream for sure, however slow the machine
     sid = _open(openai_app, "oa-cust-4")
     customer = chat_client(openai_app, "oa-cust-4")
     _join(customer, sid)
     customer.emit("message:send", {"sessionId": sid, "content": "How do I freeze my card?"})
-    wait_for(customer, "ai:delta", timeout=10)
-    customer.emit("message:send", {"sessionId": sid, "content": "And unfreeze it later?"})
-    seen = wait_for(customer, "ai:complete", timeout=15)
+    try:
+        seen = wait_for(customer, "ai:delta", timeout=10)
+        assert stub.holding.wait(timeout=10), "the stream never reached the held chunk"
+        customer.emit("message:send", {"sessionId": sid, "content": "And unfreeze it later?"})
+        seen += wait_for(customer, "ai:cancelled", timeout=10)
+    finally:
+        stub.release()  # the next turn's stream runs through
+    seen += wait_for(customer, "ai:complete", timeout=15)
     names = [n for n, _ in seen]
-    assert "ai:cancelled" in names
+    assert [p["reason"] for n, p in seen if n == "ai:cancelled"] == ["superseded"]
     assert names.count("ai:complete") == 1
     stored = _messages(openai_app, sid)
     assert [t for t, _, _ in stored] == ["USER", "USER", "AI"]

@@ -28,22 +28,54 @@ def test_seed_client_snippet_connects_over_websocket(server: Any, connect: Any, 
     assert history["sessionId"] == sid and history["messages"] == []
 
 
-def test_session_current_comes_right_after_the_connect_packet(server: Any, token: Any) -> None:
-    """Not before it (as python-socketio sends what a connect handler emits): a client that
-    drops events for a namespace it has not joined yet still learns its open chat."""
+def _raw_connect(server: Any, namespace: str, auth: dict[str, Any]) -> Any:
+    """A bare websocket speaking engine.io 4 / socket.io 5 by hand, so the order of the
+    packets the server sends is seen as sent (client libraries buffer or reorder)."""
     import json
 
     import websocket
 
-    sid = _open_session(server, token, "e2e-current")
     url = server.url.replace("http", "ws") + SOCKET_PATH + "/?EIO=4&transport=websocket"
     ws = websocket.create_connection(url, timeout=10)
+    assert ws.recv().startswith("0")  # engine.io open
+    prefix = "" if namespace == "/" else f"{namespace},"
+    ws.send("40" + prefix + json.dumps(auth))
+    return ws
+
+
+def _next_event(ws: Any, namespace: str) -> tuple[str, Any]:
+    import json
+
+    prefix = "42" + ("" if namespace == "/" else f"{namespace},")
+    packet = ws.recv()
+    assert packet.startswith(prefix), packet
+    event, payload = json.loads(packet.removeprefix(prefix))
+    return event, payload
+
+
+def test_session_current_comes_right_after_the_connect_packet(server: Any, token: Any) -> None:
+    """Not before it (as python-socketio sends what a connect handler emits): a client that
+    drops events for a namespace it has not joined yet still learns its open chat."""
+    sid = _open_session(server, token, "e2e-current")
+    ws = _raw_connect(server, "/", {"token": token("e2e-current")})
     try:
-        assert ws.recv().startswith("0")  # engine.io open
-        ws.send("40" + json.dumps({"token": token("e2e-current")}))
-        assert ws.recv().startswith("40")  # socket.io connected
-        event, payload = json.loads(ws.recv().removeprefix("42"))
+        assert ws.recv().startswith("40{")  # socket.io connected
+        event, payload = _next_event(ws, "/")
         assert event == "session:current" and payload["session"]["id"] == sid
+    finally:
+        ws.shutdown()
+
+
+def test_the_agents_queue_comes_right_after_the_support_connect_packet(
+    server: Any, token: Any
+) -> None:
+    """The same on /support: an agent's first queue:updated follows CONNECT."""
+    ws = _raw_connect(server, "/support", {"token": token("e2e-raw-agent", "agent")})
+    try:
+        assert ws.recv().startswith("40/support,{")  # socket.io connected
+        event, payload = _next_event(ws, "/support")
+        assert event == "queue:updated"
+        assert "e2e-raw-agent" in [a["id"] for a in payload["agentsOnline"]]
     finally:
         ws.shutdown()
 

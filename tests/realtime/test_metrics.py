@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -43,18 +44,37 @@ def test_metrics_follow_traffic(app: Any, client: Any, sio: Any, ctx: Any, make_
     assert after[("livechat_queue_waiting", ())] == 1
 
 
-def test_garbage_collector_pauses_are_timed_by_generation(app: Any, client: Any) -> None:
-    """Every greenlet stops during a collection: operators see how long, per generation."""
-    import gc
+def test_garbage_collector_pauses_are_timed_by_generation(
+    app: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every greenlet stops during a collection: operators see how long, per generation.
 
-    before = _samples(client)
-    gc.collect(0)
-    gc.collect(2)
-    after = _samples(client)
+    The clock is a fake that moves 0.125 s per reading, so a collection observes exactly the
+    time between gc's start and stop callbacks, in seconds, whatever the machine's speed; with
+    automatic collection off meanwhile, the two below are the only ones."""
+    import gc
+    import itertools
+    import types
+
+    from livechat import metrics as metrics_module
+
+    ticks = itertools.count()
+    clock = types.SimpleNamespace(perf_counter=lambda: next(ticks) * 0.125)
+    monkeypatch.setattr(metrics_module, "time", clock)
+    automatic = gc.isenabled()
+    gc.disable()
+    try:
+        before = _samples(client)
+        gc.collect(0)
+        gc.collect(2)
+        after = _samples(client)
+    finally:
+        if automatic:
+            gc.enable()
 
     def delta(generation: str, suffix: str) -> float:
         key = (f"livechat_gc_pause_seconds_{suffix}", (("generation", generation),))
         return after.get(key, 0) - before.get(key, 0)
 
-    assert delta("0", "count") >= 1 and delta("2", "count") >= 1
-    assert 0 < delta("2", "sum") < 5
+    for generation in ("0", "2"):
+        assert (delta(generation, "count"), delta(generation, "sum")) == (1, 0.125)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import gevent
+from gevent.event import Event
 from gevent.pool import Pool
 from gevent.pywsgi import WSGIServer
 
@@ -21,6 +22,10 @@ class OpenAIStub:
         self.chunks: list[str] = ["Hello", "! You can ", "freeze your card ", "in the app."]
         self.chunk_delay = 0.0
         self.hang_seconds = 30.0
+        # hold_before(i): the stream stops before chunk i until release(); holding is set then.
+        self.hold_at: int | None = None
+        self.holding = Event()
+        self._released = Event()
         self.classification: dict[str, Any] | str | None = None  # None -> HTTP 500
         self.requests: list[dict[str, Any]] = []
         self.status_calls = 0
@@ -30,7 +35,18 @@ class OpenAIStub:
         self.base_url = f"http://127.0.0.1:{self.wsgi.server_port}/v1"
 
     def stop(self) -> None:
+        self.release()
         self.wsgi.stop(timeout=1)
+
+    def hold_before(self, index: int) -> None:
+        """Streams stop before chunk ``index`` until release(): an event a test controls
+        stands for "the next chunk has not come yet", instead of a delay it must outrun."""
+        self.hold_at = index
+        self.holding.clear()
+        self._released = Event()
+
+    def release(self) -> None:
+        self._released.set()
 
     # ---- WSGI ------------------------------------------------------------------------------
 
@@ -81,6 +97,12 @@ class OpenAIStub:
                 return
             if self.mode == "drop" and i == 2:
                 raise ConnectionResetError("stub drops the stream")
+            if i == self.hold_at:
+                self.holding.set()
+                while not self._released.wait(timeout=0.2):
+                    # An SSE comment, which the client skips: its read timeout does not fire
+                    # while the chunk is held, and no chunk arrives.
+                    yield b": held\n\n"
             if self.mode == "slow" or self.chunk_delay:
                 gevent.sleep(self.chunk_delay or 0.2)
             content = "" if self.mode == "empty" else text
