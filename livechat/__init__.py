@@ -102,6 +102,7 @@ def shutdown_app(app: Flask, timeout: float = 5) -> None:
         runtime.typing_tracker.find(app),
         runtime.webhook_sender.find(app),
         runtime.token_sweeper.find(app),
+        runtime.sla_watch.find(app),
         runtime.writer.find(app),
     ):
         if worker is not None:

@@ -226,3 +226,17 @@ def test_database_connections_carry_an_application_name(
         monkeypatch.setenv("DB_APPLICATION_NAME", value)
     options = load_config("development").SQLALCHEMY_ENGINE_OPTIONS
     assert options["connect_args"] == {"application_name": expected}
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf", "2 minutes"])
+def test_a_bad_first_response_sla_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SLA_FIRST_RESPONSE_SECONDS", value)
+    with pytest.raises(ConfigError, match="SLA_FIRST_RESPONSE_SECONDS"):
+        load_config("development")
+
+
+def test_the_first_response_sla_defaults_to_two_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLA_FIRST_RESPONSE_SECONDS", raising=False)
+    assert load_config("development").SLA_FIRST_RESPONSE_SECONDS == 120
+    monkeypatch.setenv("SLA_FIRST_RESPONSE_SECONDS", "0")  # off
+    assert load_config("development").SLA_FIRST_RESPONSE_SECONDS == 0

@@ -48,6 +48,7 @@ class ChatNamespace(EventNamespace):
             current = sessions.open_session_of(identity.uid)
             payload = {"session": _session.dump(current) if current is not None else None}
         runtime.token_sweeper().start()
+        runtime.sla_watch().start()
         self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
         metrics().sockets.labels(self.namespace).inc()
         # Every socket of a user gets their session updates, joined to a session room or not.
