@@ -129,6 +129,9 @@ class Config:
         )
         self.IDLE_WARN_SECONDS = _int("IDLE_WARN_SECONDS", 1500)
         self.IDLE_SWEEP_SECONDS = _float("IDLE_SWEEP_SECONDS", 15.0)
+        # A chat waiting this long for a human with no agent message is announced to the agents
+        # and the webhook (queue:sla_breached), once; 0 switches the check off.
+        self.SLA_FIRST_RESPONSE_SECONDS = _float("SLA_FIRST_RESPONSE_SECONDS", 120.0)
         self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
         self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
@@ -209,6 +212,8 @@ class Config:
         if self.AI_RESUME_INTERVAL <= 0:
             raise ConfigError("AI_RESUME_INTERVAL must be positive")
         self._check_idle()
+        if not 0 <= self.SLA_FIRST_RESPONSE_SECONDS < float("inf"):
+            raise ConfigError("SLA_FIRST_RESPONSE_SECONDS must be a number of seconds, 0 or more")
         if self.LOG_FORMAT not in ("json", "text"):
             raise ConfigError(f"LOG_FORMAT must be 'json' or 'text', got {self.LOG_FORMAT!r}")
         if self.SUPPORT_WEBHOOK_URL and not self.SUPPORT_WEBHOOK_SECRET:

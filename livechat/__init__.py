@@ -105,6 +105,7 @@ def shutdown_app(app: Flask, timeout: float = 5) -> None:
         runtime.webhook_sender.find(app),
         runtime.token_sweeper.find(app),
         runtime.idle_sweeper.find(app),
+        runtime.sla_watch.find(app),
         runtime.writer.find(app),
     ):
         if worker is not None:

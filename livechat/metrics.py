@@ -75,6 +75,12 @@ class Metrics:
         self.escalations = Counter(
             "livechat_escalations_total", "Handoffs to humans by rule", ["rule"], registry=registry
         )
+        self.sla_breaches = Counter(
+            "livechat_sla_breaches_total",
+            "Chats that waited past the first-response SLA, by priority",
+            ["priority"],
+            registry=registry,
+        )
         self.rate_limited = Counter(
             "livechat_rate_limited_total", "Refusals by rate limit", ["limit"], registry=registry
         )

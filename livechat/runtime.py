@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from livechat.metrics import Metrics
     from livechat.ratelimit import RateLimiter
     from livechat.realtime.presence import Presence
-    from livechat.realtime.queue import QueueBroadcaster
+    from livechat.realtime.queue import QueueBroadcaster, SlaWatch
     from livechat.realtime.sweeper import TokenSweeper
     from livechat.realtime.typing import TypingTracker
     from livechat.webhooks import WebhookSender
@@ -65,6 +65,7 @@ typing_tracker: Slot[TypingTracker] = Slot("livechat.typing")
 queue_broadcaster: Slot[QueueBroadcaster] = Slot("livechat.queue")
 token_sweeper: Slot[TokenSweeper] = Slot("livechat.token_sweeper")
 idle_sweeper: Slot[IdleSweeper] = Slot("livechat.idle_sweeper")
+sla_watch: Slot[SlaWatch] = Slot("livechat.sla_watch")  # started by the first socket
 webhook_sender: Slot[WebhookSender] = Slot("livechat.webhook")  # only with SUPPORT_WEBHOOK_URL
 openapi_spec: Slot[dict[str, Any]] = Slot("livechat.openapi")  # built on first request
 # The group-commit writer of messages and the autocommit helper (livechat/writer.py).

@@ -258,3 +258,17 @@ def test_bad_idle_settings_are_refused(
         monkeypatch.setenv(k, v)
     with pytest.raises(ConfigError, match=needle):
         load_config("production")
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf", "2 minutes"])
+def test_a_bad_first_response_sla_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SLA_FIRST_RESPONSE_SECONDS", value)
+    with pytest.raises(ConfigError, match="SLA_FIRST_RESPONSE_SECONDS"):
+        load_config("development")
+
+
+def test_the_first_response_sla_defaults_to_two_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLA_FIRST_RESPONSE_SECONDS", raising=False)
+    assert load_config("development").SLA_FIRST_RESPONSE_SECONDS == 120
+    monkeypatch.setenv("SLA_FIRST_RESPONSE_SECONDS", "0")  # off
+    assert load_config("development").SLA_FIRST_RESPONSE_SECONDS == 0

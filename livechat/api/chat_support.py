@@ -40,9 +40,9 @@ def list_sessions(query: dict[str, Any]) -> Any:
 
 @bp.get("/queue")
 @authenticated(*STAFF)
-@response(QueueSchema(), 200, "Waiting sessions, longest-waiting first")
+@response(QueueSchema(), 200, "Waiting sessions by priority, then longest-waiting first")
 def get_queue() -> Any:
-    """Sessions waiting for a human, with wait time and escalation reason."""
+    """Sessions waiting for a human in queue order, with position, wait and escalation."""
     items = sessions.waiting_queue(g.actor)
     return {"items": items, "total": len(items)}
 

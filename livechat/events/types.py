@@ -53,6 +53,16 @@ class SessionEnded(DomainEvent):
 
 
 @dataclass(frozen=True)
+class SessionSlaBreached(DomainEvent):
+    """A waiting chat passed SLA_FIRST_RESPONSE_SECONDS with no agent message (once a chat)."""
+
+    session_id: str
+    user_id: str
+    wait_seconds: int
+    priority: str
+
+
+@dataclass(frozen=True)
 class TicketOpened(DomainEvent):
     ticket: dict[str, Any]
 

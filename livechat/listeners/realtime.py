@@ -10,6 +10,7 @@ from livechat.events import (
     SessionAssigned,
     SessionEnded,
     SessionEscalated,
+    SessionSlaBreached,
 )
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
@@ -41,6 +42,19 @@ def on_session_escalated(event: SessionEscalated) -> None:
     )
 
 
+def on_sla_breached(event: SessionSlaBreached) -> None:
+    metrics().sla_breaches.labels(event.priority).inc()
+    push.to_agents(
+        "queue:sla_breached",
+        {
+            "sessionId": event.session_id,
+            "waitSeconds": event.wait_seconds,
+            "priority": event.priority,
+        },
+    )
+    runtime.queue_broadcaster().request_refresh()  # the queue's items carry slaBreachedAt
+
+
 def on_messages_read(event: MessagesRead) -> None:
     push.to_session(
         event.session_id,
@@ -60,4 +74,5 @@ def register(bus: EventBus) -> None:
     bus.subscribe(SessionEnded, on_session_changed)
     bus.subscribe(SessionEscalated, on_session_changed)
     bus.subscribe(SessionEscalated, on_session_escalated)
+    bus.subscribe(SessionSlaBreached, on_sla_breached)
     bus.subscribe(MessagesRead, on_messages_read)

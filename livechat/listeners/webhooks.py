@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from livechat import runtime
-from livechat.events import EventBus, SessionEscalated
+from livechat.events import EventBus, SessionEscalated, SessionSlaBreached
 
 
 def on_session_escalated(event: SessionEscalated) -> None:
@@ -15,5 +15,19 @@ def on_session_escalated(event: SessionEscalated) -> None:
         )
 
 
+def on_sla_breached(event: SessionSlaBreached) -> None:
+    sender = runtime.webhook_sender.find()
+    if sender is not None:
+        sender.send(
+            "session.sla_breached",
+            {
+                "sessionId": event.session_id,
+                "waitSeconds": event.wait_seconds,
+                "priority": event.priority,
+            },
+        )
+
+
 def register(bus: EventBus) -> None:
     bus.subscribe(SessionEscalated, on_session_escalated)
+    bus.subscribe(SessionSlaBreached, on_sla_breached)

@@ -68,6 +68,11 @@ class ChatSession(Model):
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The queue position last announced to the customer (queue:position): only changes are sent.
+    queue_position: Mapped[int | None] = mapped_column(sa.Integer)
+    # When the chat waited past SLA_FIRST_RESPONSE_SECONDS; set once, by the one process that
+    # announces the breach.
+    sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id], lazy="joined")

@@ -141,7 +141,7 @@ def init_realtime(app: Flask) -> SocketIO:
     from livechat.realtime import push
     from livechat.realtime.chat import ChatNamespace
     from livechat.realtime.presence import build_presence
-    from livechat.realtime.queue import QueueBroadcaster
+    from livechat.realtime.queue import QueueBroadcaster, SlaWatch
     from livechat.realtime.rooms import CHAT_NAMESPACE, SUPPORT_NAMESPACE
     from livechat.realtime.support import SupportNamespace
     from livechat.realtime.sweeper import TokenSweeper
@@ -189,6 +189,10 @@ def init_realtime(app: Flask) -> SocketIO:
 
     runtime.presence.set(app, presence)
     runtime.typing_tracker.set(app, TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing))
-    runtime.queue_broadcaster.set(app, QueueBroadcaster(app, presence))
+    runtime.queue_broadcaster.set(
+        app,
+        QueueBroadcaster(app, presence, minutes_per_chat=float(cfg["QUEUE_MINUTES_PER_CHAT"])),
+    )
+    runtime.sla_watch.set(app, SlaWatch(app, float(cfg["SLA_FIRST_RESPONSE_SECONDS"])))
     realtime_listeners.register(runtime.bus(app))
     return socketio

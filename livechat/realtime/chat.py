@@ -54,6 +54,7 @@ class ChatNamespace(EventNamespace):
                 "assistant": runtime.orchestrator().enabled,
             }
         runtime.token_sweeper().start()
+        runtime.sla_watch().start()
         self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
         metrics().sockets.labels(self.namespace).inc()
         # Every socket of a user gets their session updates, joined to a session room or not.

@@ -35,6 +35,11 @@ def to_session(
     _emit(event, payload, to=rooms, skip_sid=skip_sid, namespace=CHAT_NAMESPACE)
 
 
+def to_user(user_id: str, event: str, payload: dict[str, Any]) -> None:
+    """Every socket of one user on the chat namespace (any process)."""
+    _emit(event, payload, to=user_room(user_id), namespace=CHAT_NAMESPACE)
+
+
 def to_socket(sid: str, event: str, payload: Any, namespace: str = CHAT_NAMESPACE) -> None:
     _emit(event, payload, to=sid, namespace=namespace)
 

@@ -1,4 +1,5 @@
-"""queue:updated for agents: coalesced, computed off the committing greenlet."""
+"""The queue live: queue:updated for agents and queue:position for waiting customers (coalesced,
+computed off the committing greenlet), and the first-response SLA watch."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from livechat.realtime import push
 from livechat.realtime.presence import Presence
 from livechat.realtime.rooms import AGENTS_ROOM
 from livechat.schemas.chat import QueueItemSchema, UserBriefSchema
-from livechat.services import sessions, users
+from livechat.services import queue, sessions, users
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,13 @@ def snapshot(presence: Presence) -> dict[str, Any]:
 class QueueBroadcaster:
     """Changes arriving within ``delay`` seconds produce one queue:updated."""
 
-    def __init__(self, app: Flask, presence: Presence, delay: float = 0.05) -> None:
+    def __init__(
+        self, app: Flask, presence: Presence, delay: float = 0.05, minutes_per_chat: float = 4.0
+    ) -> None:
         self._app = app
         self._presence = presence
         self._delay = delay
+        self._minutes_per_chat = minutes_per_chat
         self._pending: gevent.Greenlet | None = None
         self._group = Group()
 
@@ -52,6 +56,62 @@ class QueueBroadcaster:
                 push.to_agents("queue:updated", snapshot(self._presence))
         except Exception:
             log.exception("queue:updated broadcast failed")
+        try:
+            with self._app.app_context():
+                self._announce_positions()
+        except Exception:
+            log.exception("queue:position announcement failed")
+
+    def _announce_positions(self) -> None:
+        """queue:position to the customers whose place changed since they were last told (by
+        any process: the database remembers what was announced)."""
+        for change in queue.announce_positions():
+            eta = queue.eta_seconds(change.position, self._minutes_per_chat)
+            payload = {
+                "sessionId": change.session_id,
+                "position": change.position,
+                "etaSeconds": eta,
+            }
+            push.to_user(change.user_id, "queue:position", payload)
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the pending refresh, if any, to be sent."""
+        self._group.join(timeout=timeout)
 
     def shutdown(self) -> None:
         self._group.kill(timeout=2)
+
+
+class SlaWatch:
+    """One greenlet per app: every quarter of SLA_FIRST_RESPONSE_SECONDS (at most every 5 s),
+    claim the waiting chats past it. Every process may run one; each breach is claimed by one
+    (services/queue.py), whose listeners announce it."""
+
+    def __init__(self, app: Flask, sla_seconds: float) -> None:
+        self._app = app
+        self.sla_seconds = sla_seconds
+        self.interval = min(5.0, sla_seconds / 4)
+        self._greenlet: gevent.Greenlet | None = None
+
+    def start(self) -> None:
+        if self._greenlet is None and self.sla_seconds > 0:
+            self._greenlet = gevent.spawn(self._run)
+
+    def check(self) -> list[str]:
+        """Claim and announce the breaches due now; the ids claimed."""
+        with self._app.app_context():
+            return queue.claim_sla_breaches(self.sla_seconds)
+
+    def _run(self) -> None:
+        while True:
+            gevent.sleep(self.interval)
+            try:
+                if claimed := self.check():
+                    log.info("%d chat(s) waited past the first-response SLA", len(claimed))
+            except Exception:
+                log.exception("first-response SLA check failed")
+
+    def shutdown(self) -> None:
+        if self._greenlet is not None:
+            self._greenlet.kill(timeout=2)
+            self._greenlet = None

@@ -24,6 +24,7 @@ class SupportNamespace(EventNamespace):
                 "forbidden", {"code": "forbidden", "message": "Agents and admins only."}
             )
         sid = request.sid  # type: ignore[attr-defined]
+        runtime.sla_watch().start()
         self.clients[sid] = Client(identity)
         metrics().sockets.labels(self.namespace).inc()
         join_room(AGENTS_ROOM)

@@ -96,7 +96,13 @@ class EscalationSchema(CamelSchema):
 
 
 class QueueItemSchema(SessionSchema):
+    position = fields.Integer(metadata={"description": "1-based place in queue order"})
+    priority = fields.String(metadata={"description": "URGENT, HIGH, MEDIUM or LOW"})
     wait_seconds = fields.Integer()
+    sla_breached_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "When it waited past SLA_FIRST_RESPONSE_SECONDS, else null"},
+    )
     escalation = fields.Nested(EscalationSchema, allow_none=True)
 
 

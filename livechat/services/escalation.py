@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
-
 from livechat.errors import Conflict, Forbidden
 from livechat.events import SessionEscalated, TicketOpened, publish
 from livechat.extensions import db
@@ -19,7 +17,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.tickets import TicketSchema
-from livechat.services import audit, rules
+from livechat.services import audit, queue, rules
 from livechat.services.access import Actor, find_session
 from livechat.services.messages import append_message
 from livechat.services.sessions import dump_session
@@ -45,18 +43,8 @@ NoticeIn = Callable[[str], Notice]
 
 
 def queue_position(session: ChatSession) -> int:
-    """1 for the longest-waiting session; counts sessions that started waiting no later."""
-    return int(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(ChatSession)
-            .where(
-                ChatSession.status == SessionStatus.WAITING,
-                ChatSession.waiting_since <= session.waiting_since,
-            )
-        )
-        or 1
-    )
+    """The session's 1-based place in queue order (priority, then wait: rules.queue_order_sql)."""
+    return queue.position_of(session.id) or 1
 
 
 def escalate(
@@ -100,24 +88,25 @@ def escalate(
     session.status = SessionStatus.WAITING
     session.waiting_since = now
     session.updated_at = now
+    # Told nothing yet in this wait: the queue broadcaster announces its position (queue:position).
+    session.queue_position = None
     db.session.flush()
+    escalation_meta = {
+        "reason": reason,
+        "rule": rule,
+        "intent": intent,
+        "sentiment": sentiment,
+        "priority": priority.value,
+        "ticketId": ticket.id,
+        "summary": summary,
+        "at": now.isoformat(),
+        "by": requested_by,
+    }
+    session.meta = {**session.meta, "escalation": escalation_meta}
+    db.session.flush()  # the queue orders by the escalation's priority: stored before counting
     position = queue_position(session)
     minutes = max(1, round(position * minutes_per_chat))
-    session.meta = {
-        **session.meta,
-        "escalation": {
-            "reason": reason,
-            "rule": rule,
-            "intent": intent,
-            "sentiment": sentiment,
-            "priority": priority.value,
-            "ticketId": ticket.id,
-            "summary": summary,
-            "at": now.isoformat(),
-            "by": requested_by,
-            "queuePosition": position,
-        },
-    }
+    session.meta = {**session.meta, "escalation": {**escalation_meta, "queuePosition": position}}
     if notice is not None:
         append_message(
             session,

@@ -9,7 +9,7 @@ both over the same rows and expects the same answers.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from livechat.errors import Conflict, DomainError, Forbidden
 from livechat.models import SenderType, SessionStatus
@@ -87,4 +87,41 @@ def sender_type_sql(session: str, actor: str) -> str:
     return (
         f"CASE WHEN {actor} = {session}.user_id THEN '{SenderType.USER.value}'"
         f" ELSE '{SenderType.AGENT.value}' END"
+    )
+
+
+# ---- In which order does the queue wait? -------------------------------------------------------
+
+# Most urgent first; a chat escalated without a priority waits as MEDIUM (escalate's default).
+QUEUE_PRIORITIES = ("URGENT", "HIGH", "MEDIUM", "LOW")
+DEFAULT_QUEUE_PRIORITY = "MEDIUM"
+
+
+def queue_priority(metadata: dict[str, Any] | None) -> str:
+    """The priority a waiting chat queues with: its escalation's (session metadata)."""
+    escalation = (metadata or {}).get("escalation") or {}
+    priority = escalation.get("priority")
+    return priority if priority in QUEUE_PRIORITIES else DEFAULT_QUEUE_PRIORITY
+
+
+def queue_priority_sql(session: str) -> str:
+    """``queue_priority`` on the chat_sessions row aliased ``session``: its rank, 0 = URGENT."""
+    ranks = " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(QUEUE_PRIORITIES))
+    default = QUEUE_PRIORITIES.index(DEFAULT_QUEUE_PRIORITY)
+    return f"(CASE {session}.metadata -> 'escalation' ->> 'priority' {ranks} ELSE {default} END)"
+
+
+def queue_sort_key(
+    metadata: dict[str, Any] | None, waiting_since: Any, created_at: Any, session_id: str
+) -> tuple[int, Any, Any, str]:
+    """Where a waiting chat stands: by priority, then the longest wait first (ties: oldest
+    chat, then id, so every process and every path sees one order)."""
+    return (QUEUE_PRIORITIES.index(queue_priority(metadata)), waiting_since, created_at, session_id)
+
+
+def queue_order_sql(session: str) -> str:
+    """``queue_sort_key`` as an ORDER BY list on the chat_sessions row aliased ``session``."""
+    return (
+        f"{queue_priority_sql(session)}, {session}.waiting_since, {session}.created_at,"
+        f" {session}.id"
     )

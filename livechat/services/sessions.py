@@ -26,7 +26,7 @@ from livechat.models import (
 )
 from livechat.schemas.base import Augmented
 from livechat.schemas.chat import SessionSchema
-from livechat.services import audit
+from livechat.services import audit, rules
 from livechat.services.access import Actor, access_session, require_staff
 from livechat.services.paging import page_of_rows
 
@@ -149,26 +149,29 @@ def my_sessions(
 
 
 def waiting_queue(actor: Actor) -> list[Augmented]:
-    """WAITING sessions, longest-waiting first (for staff)."""
+    """WAITING sessions in queue order (for staff): see ``queue_entries``."""
     require_staff(actor)
     return queue_entries()
 
 
 def queue_entries() -> list[Augmented]:
-    """WAITING sessions, longest-waiting first (internal: no caller to authorise)."""
+    """WAITING sessions in queue order (rules.queue_order_sql: priority, then the longest wait),
+    each with its 1-based position (internal: no caller to authorise)."""
     stmt = (
         sa.select(ChatSession)
         .where(ChatSession.status == SessionStatus.WAITING)
-        .order_by(ChatSession.waiting_since.asc(), ChatSession.created_at.asc())
+        .order_by(sa.text(rules.queue_order_sql(ChatSession.__tablename__)))
     )
     now = utcnow()
     return [
         Augmented(
             s,
+            position=position,
+            priority=rules.queue_priority(s.meta),
             wait_seconds=max(0, int((now - (s.waiting_since or s.updated_at)).total_seconds())),
             escalation=s.meta.get("escalation"),
         )
-        for s in db.session.scalars(stmt).unique()
+        for position, s in enumerate(db.session.scalars(stmt).unique(), start=1)
     ]
 
 

@@ -282,6 +282,7 @@
     });
     chat.io.on('reconnect_attempt', updateStatus);
     support.on('queue:updated', applyQueue);
+    support.on('queue:sla_breached', markSlaBreached);
     support.on('session:escalated', (d) => notice('New chat waiting' + (d && d.reason ? ': ' + humanise(d.reason) : '') + '.'));
     chat.on('connect', onChatConnect);
     chat.on('session:history', onHistory);
@@ -347,7 +348,8 @@
   // ---- queue, agents online, live figures -----------------------------------------------------
   function applyQueue(data) {
     const waiting = data && Array.isArray(data.waiting) ? data.waiting : [];
-    state.queue = waiting.slice().sort((a, b) => (b.waitSeconds || 0) - (a.waitSeconds || 0)); // stable
+    // The server's order (priority, then the longest wait); older servers sent no position.
+    state.queue = waiting.slice().sort((a, b) => (a.position || 0) - (b.position || 0)); // stable
     state.queueAt = Date.now();
     state.agentsOnline = data && Array.isArray(data.agentsOnline) ? data.agentsOnline : [];
     state.queue.forEach((item) => rememberUser(item.customer));
@@ -356,6 +358,13 @@
     renderAgents();
     debounce('mychats', loadMyChats, 250);
     debounce('stats', loadStats, 400);
+  }
+  /** Marks the chat at once; the queue:updated that follows carries slaBreachedAt too. */
+  function markSlaBreached(data) {
+    const item = state.queue.find((q) => data && q.id === data.sessionId);
+    if (!item || item.slaBreachedAt) return;
+    item.slaBreachedAt = new Date().toISOString();
+    renderQueue();
   }
   /** metadata.escalation has everything (rule, intent); the queue item's `escalation` a subset. */
   function escalationOf(session) {
@@ -395,13 +404,17 @@
     const chips = [];
     if (esc.rule) chips.push(el('span', { className: 'chip', title: 'Escalation rule', text: humanise(esc.rule) }));
     if (esc.intent && esc.intent !== esc.rule) chips.push(el('span', { className: 'chip chip-muted', title: 'Intent', text: humanise(esc.intent) }));
-    return el('li', { className: 'queue-item', 'data-testid': 'console-queue-item', 'data-session-id': item.id, 'data-priority': esc.priority || null }, [
+    const priority = String(item.priority || esc.priority || '').toUpperCase();
+    return el('li', { className: 'queue-item', 'data-testid': 'console-queue-item', 'data-session-id': item.id, 'data-priority': priority || null, 'data-sla-breached': item.slaBreachedAt ? 'true' : null }, [
       el('div', { className: 'qi-top' }, [
-        priorityBadge(esc.priority),
+        item.position ? el('span', { className: 'qi-pos', 'data-testid': 'console-queue-position', title: 'Queue position', text: '#' + item.position }) : null,
+        priorityBadge(priority),
         el('span', { className: 'qi-name', id: 'queue-name-' + item.id, 'data-testid': 'console-queue-name', text: name }),
         el('span', { className: 'qi-wait', 'data-testid': 'console-queue-wait', 'data-base': item.waitSeconds || 0 }),
       ]),
       el('div', { className: 'qi-id' }, [el('code', { text: customer.id || item.userId || '' })]),
+      // Text and an icon, not colour alone (WCAG 1.4.1).
+      item.slaBreachedAt ? el('p', { className: 'qi-sla', 'data-testid': 'console-queue-sla', text: '⚠ First-response time missed' }) : null,
       esc.reason ? el('p', { className: 'qi-reason', 'data-testid': 'console-queue-reason', text: reasonText(esc) }) : null,
       chips.length ? el('div', { className: 'chips' }, chips) : null,
       el('button', {

@@ -748,6 +748,8 @@
             if (pos == null) pos = md.queuePosition;
           }
         });
+        var live = S.queuePos && S.queuePos.sessionId === s.id ? S.queuePos : null; // queue:position
+        if (live) { pos = live.position; minutes = Math.max(1, Math.round(live.etaSeconds / 60)); }
         ui.waiting.textContent = T.waiting + (pos ? fmt(T.queue, { n: pos }) : '') + (minutes ? fmt(T.wait, { m: minutes }) : '');
       }
       show(ui.waiting, waiting);
@@ -925,6 +927,7 @@
       sock.on('message:new', function (m) { upsert(m, true); });
       sock.on('message:read', onRead);
       sock.on('session:updated', onSessionUpdated);
+      sock.on('queue:position', function (p) { if (p && p.sessionId) { S.queuePos = p; if (S.session) renderSession(); } });
       sock.on('typing:start', function (p) { onTyping(p, true); });
       sock.on('typing:stop', function (p) { onTyping(p, false); });
       sock.on('ai:processing', forStream(function (p) { S.liveStreams.add(p.streamId); setThinking(p.streamId); }));

@@ -88,7 +88,13 @@ def build_world() -> dict[str, Any]:
 
 @pytest.fixture()
 def world(ctx: Any) -> dict[str, Any]:
-    return build_world()
+    from livechat import runtime
+
+    built = build_world()
+    # The escalation's queue refresh records the position it announces (chat_sessions): done
+    # before a test compares rows.
+    runtime.queue_broadcaster(ctx).join(timeout=5)
+    return built
 
 
 def sql(query: str, **params: Any) -> list[Any]:

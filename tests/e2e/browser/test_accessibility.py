@@ -14,6 +14,8 @@ from tests.e2e.browser.test_widget_console import (
     _messages,
     _open_widget,
 )
+from tests.e2e.test_queue_e2e import _escalated
+from tests.support.server import ServerProcess
 
 
 def _settled(b: Any) -> bool:
@@ -191,6 +193,64 @@ def test_widget_without_the_assistant_passes_axe(no_ai_web_server: Any, browser:
     audit.check(customer, "widget, asked for a person (waiting)")
     audit.assert_clean()
     assert customer.console_errors() == []
+
+
+def test_console_puts_urgent_first_and_marks_a_missed_sla(
+    app: Any, pg_url: str, tmp_path: Any, connect: Any, token: Any, browser: Any
+) -> None:
+    """Two waiting chats, the URGENT one escalated last: it is listed first, each with its
+    position, and once the first-response SLA passes both are marked in words (axe state)."""
+    server = ServerProcess(
+        {
+            "LIVECHAT_ENV": "testing",
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "AI_ENABLED": "true",
+            "AI_PROVIDER": "offline",
+            "AI_OFFLINE_CHUNK_DELAY": "0",
+            "SLA_FIRST_RESPONSE_SECONDS": "3",
+        },
+        tmp_path / "sla-server.log",
+    )
+    try:
+        audit = Audit()
+        _escalated(server, connect, token, "br-cust-1", "I want to speak to a human agent")
+        _, urgent = _escalated(server, connect, token, "br-cust-2", "A fraud payment on my card")
+        agent = browser(1280, 800)
+        _signin_page(agent, server.url)
+        next(
+            e
+            for e in agent.find_all("console-demo-agent")
+            if e.get_attribute("data-uid") == "agent-ada"
+        ).click()
+        # Read in one go: the list is re-rendered on every queue:updated.
+        listed = agent.wait(
+            lambda _: (
+                (
+                    rows := agent.driver.execute_script(
+                        "return [...document.querySelectorAll('[data-testid=console-queue-item]')]"
+                        ".map((e) => [e.dataset.sessionId, e.dataset.priority,"
+                        " e.querySelector('[data-testid=console-queue-position]').textContent])"
+                    )
+                )
+                and len(rows) == 2
+                and rows
+            ),
+            what="two waiting",
+        )
+        assert listed[0][:2] == [urgent, "URGENT"]
+        assert [row[2] for row in listed] == ["#1", "#2"]
+        agent.wait(lambda _: len(agent.find_all("console-queue-sla")) == 2, what="SLA marks")
+        marks = agent.driver.execute_script(
+            "return [...document.querySelectorAll('[data-testid=console-queue-sla]')]"
+            ".map((e) => e.textContent)"
+        )
+        assert all("First-response time missed" in m for m in marks)
+        audit.check(agent, "console queue, URGENT first, SLA missed")
+        audit.assert_clean()
+        assert agent.console_errors() == []
+    finally:
+        server.stop()
 
 
 def test_the_audit_reports_a_violation_readably(browser: Any) -> None:
