@@ -11,7 +11,6 @@ from livechat.models.chat import (
     SessionStatus,
 )
 from livechat.models.ticket import (
-    UNRESOLVED_TICKET_STATUSES,
     Ticket,
     TicketPriority,
     TicketStatus,
@@ -23,7 +22,6 @@ __all__ = [
     "AI_SENDER_ID",
     "OPEN_STATUSES",
     "SYSTEM_SENDER_ID",
-    "UNRESOLVED_TICKET_STATUSES",
     "AuditEvent",
     "ChatMessage",
     "ChatSession",
