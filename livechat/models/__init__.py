@@ -4,10 +4,12 @@ from livechat.models.audit import AuditEvent
 from livechat.models.chat import (
     AI_SENDER_ID,
     OPEN_STATUSES,
+    OUTCOME_NOTE_MAX,
     SYSTEM_SENDER_ID,
     ChatMessage,
     ChatSession,
     SenderType,
+    SessionOutcome,
     SessionStatus,
 )
 from livechat.models.ticket import (
@@ -21,12 +23,14 @@ from livechat.models.user import Role, User
 __all__ = [
     "AI_SENDER_ID",
     "OPEN_STATUSES",
+    "OUTCOME_NOTE_MAX",
     "SYSTEM_SENDER_ID",
     "AuditEvent",
     "ChatMessage",
     "ChatSession",
     "Role",
     "SenderType",
+    "SessionOutcome",
     "SessionStatus",
     "Ticket",
     "TicketPriority",

@@ -39,6 +39,7 @@ REFUSALS = {
     "session_not_found",
     "session_ended",
     "not_assigned",
+    "outcome_not_allowed",
     "rate_limited",
     "unknown_event",
 }
@@ -301,7 +302,7 @@ BASE_PAYLOADS: dict[str, list[dict[str, Any]]] = {
     ],
     "typing:start": [{"sessionId": "S"}],
     "typing:stop": [{"sessionId": "S"}],
-    "session:end": [{"sessionId": "S"}],
+    "session:end": [{"sessionId": "S"}, {"sessionId": "S", "outcome": "follow_up", "note": "n"}],
     "message:read": [{"sessionId": "S", "upToSeq": 1}, {"sessionId": "S", "messageIds": ["m"]}],
 }
 WHOLE_PAYLOADS = [NO_PAYLOAD, None, "", 0, True, [], ["S"], "y" * 70_000, b"raw", nest(300, 1, 0)]
