@@ -12,14 +12,15 @@ from livechat.models import Role
 from livechat.schemas.base import page_of
 from livechat.schemas.chat import (
     AssignSchema,
+    EndSessionSchema,
     LiveFiguresSchema,
     MessageSchema,
     PostMessageSchema,
     QueueSchema,
     SessionDetailSchema,
     SessionPageSchema,
-    SessionSchema,
     SessionsQuerySchema,
+    StaffSessionSchema,
 )
 from livechat.services import messages, sessions, stats
 
@@ -66,7 +67,7 @@ def get_session(session_id: str) -> Any:
 
 @bp.post("/sessions/<session_id>/assign")
 @authenticated(*STAFF)
-@response(SessionSchema(), 200, "The assigned session")
+@response(StaffSessionSchema(), 200, "The assigned session")
 @body(AssignSchema())
 def assign_session(session_id: str, body: dict[str, Any]) -> Any:
     """Assign the session to an agent (default: you); assigning others needs admin."""
@@ -75,10 +76,14 @@ def assign_session(session_id: str, body: dict[str, Any]) -> Any:
 
 @bp.post("/sessions/<session_id>/end")
 @authenticated(*STAFF)
-@response(SessionSchema(), 200, "The ended session", errors={409: "Already ended (session_ended)"})
-def end_session(session_id: str) -> Any:
-    """End the chat session."""
-    return sessions.end_session(g.actor, session_id)
+@response(
+    StaffSessionSchema(), 200, "The ended session", errors={409: "Already ended (session_ended)"}
+)
+@body(EndSessionSchema())
+def end_session(session_id: str, body: dict[str, Any]) -> Any:
+    """End the chat session: resolved (default) resolves its escalation tickets; follow_up
+    keeps them open, assigned to you."""
+    return sessions.end_session(g.actor, session_id, outcome=body["outcome"], note=body["note"])
 
 
 @bp.post("/sessions/<session_id>/messages")

@@ -4,14 +4,15 @@ from livechat.models.audit import AuditEvent
 from livechat.models.chat import (
     AI_SENDER_ID,
     OPEN_STATUSES,
+    OUTCOME_NOTE_MAX,
     SYSTEM_SENDER_ID,
     ChatMessage,
     ChatSession,
     SenderType,
+    SessionOutcome,
     SessionStatus,
 )
 from livechat.models.ticket import (
-    UNRESOLVED_TICKET_STATUSES,
     Ticket,
     TicketPriority,
     TicketStatus,
@@ -22,13 +23,14 @@ from livechat.models.user import Role, User
 __all__ = [
     "AI_SENDER_ID",
     "OPEN_STATUSES",
+    "OUTCOME_NOTE_MAX",
     "SYSTEM_SENDER_ID",
-    "UNRESOLVED_TICKET_STATUSES",
     "AuditEvent",
     "ChatMessage",
     "ChatSession",
     "Role",
     "SenderType",
+    "SessionOutcome",
     "SessionStatus",
     "Ticket",
     "TicketPriority",

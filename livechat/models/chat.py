@@ -31,6 +31,16 @@ class SessionStatus(enum.StrEnum):
 OPEN_STATUSES = (SessionStatus.ACTIVE, SessionStatus.WAITING)
 
 
+class SessionOutcome(enum.StrEnum):
+    """How an agent left a chat: its escalation tickets resolved, or kept for a follow-up."""
+
+    RESOLVED = "resolved"
+    FOLLOW_UP = "follow_up"
+
+
+OUTCOME_NOTE_MAX = 1000
+
+
 class SenderType(enum.StrEnum):
     USER = "USER"
     AGENT = "AGENT"
@@ -73,6 +83,11 @@ class ChatSession(Model):
     # When the chat waited past SLA_FIRST_RESPONSE_SECONDS; set once, by the one process that
     # announces the breach.
     sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an agent ends the chat (a customer's own end records none); staff-only on the wire.
+    outcome: Mapped[SessionOutcome | None] = mapped_column(
+        str_enum(SessionOutcome, "session_outcome")
+    )
+    outcome_note: Mapped[str | None] = mapped_column(sa.String(OUTCOME_NOTE_MAX))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id], lazy="joined")

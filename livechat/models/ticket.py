@@ -28,9 +28,6 @@ class TicketStatus(enum.StrEnum):
     CLOSED = "CLOSED"
 
 
-UNRESOLVED_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
-
-
 class Ticket(Model):
     __tablename__ = "tickets"
     __table_args__ = (sa.Index("ix_tickets_status_priority", "status", "priority"),)

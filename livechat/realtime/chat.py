@@ -20,11 +20,17 @@ from livechat.realtime.base import (
     refused_while_down,
 )
 from livechat.realtime.rooms import session_room, user_room
-from livechat.schemas.chat import MessageSchema, RequestHumanSchema, SessionSchema
+from livechat.schemas.chat import (
+    MessageSchema,
+    RequestHumanSchema,
+    SessionSchema,
+    session_schema_for,
+)
 from livechat.schemas.realtime import (
     JoinSessionSchema,
     ReadSchema,
     SendMessageSchema,
+    SessionEndSchema,
     SessionRefSchema,
 )
 from livechat.services import messages, sessions
@@ -164,11 +170,15 @@ class ChatNamespace(EventNamespace):
             "readAt": read_at.isoformat() if read_at else None,
         }
 
-    @event_handler(SessionRefSchema())
+    @event_handler(SessionEndSchema())
     def on_session_end(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
-        """The customer closes their chat (agents may too); the room gets session:updated."""
-        session = sessions.end_session(client.identity, data["session_id"])
-        return {"session": _session.dump(session)}
+        """The customer closes their chat (agents may too, with an outcome); the room gets
+        session:updated."""
+        actor = client.identity
+        session = sessions.end_session(
+            actor, data["session_id"], outcome=data["outcome"], note=data["note"]
+        )
+        return {"session": session_schema_for(actor.role).dump(session)}
 
     @event_handler(SessionRefSchema())
     def on_session_request_human(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:

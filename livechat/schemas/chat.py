@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from livechat.models import Role, SessionStatus
+from livechat.models import OUTCOME_NOTE_MAX, Role, SessionOutcome, SessionStatus
 from livechat.schemas.base import (
     SEQ_RANGE,
     CamelSchema,
@@ -62,19 +62,41 @@ class SessionSchema(CamelSchema):
     ended_at = fields.DateTime(allow_none=True)
 
 
+class StaffSessionSchema(SessionSchema):
+    """A session as agents see it: with how the agent who ended it left it (customers never
+    see the outcome or the note)."""
+
+    outcome = fields.Enum(
+        SessionOutcome,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": "Set when an agent ended the chat; null otherwise"},
+    )
+    outcome_note = fields.String(allow_none=True)
+
+
+def session_schema_for(role: Role) -> SessionSchema:
+    """The session's wire shape for a reader of ``role`` (staff see the outcome)."""
+    return _STAFF_SESSION if role.is_staff else _SESSION
+
+
+_SESSION = SessionSchema()
+_STAFF_SESSION = StaffSessionSchema()
+
+
 class SessionWithMessagesSchema(SessionSchema):
     messages = fields.List(fields.Nested(MessageSchema))
 
 
 class SessionDetailSchema(CamelSchema):
-    session = fields.Nested(SessionSchema)
+    session = fields.Nested(StaffSessionSchema)
     messages = fields.List(fields.Nested(MessageSchema))
     customer = fields.Nested(UserSchema)
     tickets = fields.List(fields.Nested(TicketSchema))
 
 
 class SessionPageSchema(CamelSchema):
-    items = fields.List(fields.Nested(SessionSchema))
+    items = fields.List(fields.Nested(StaffSessionSchema))
     page = fields.Integer()
     page_size = fields.Integer()
     total = fields.Integer()
@@ -139,6 +161,18 @@ class SessionsQuerySchema(PageQuerySchema):
 
 class AssignSchema(CamelSchema):
     agent_id = fields.String(validate=validate.Length(min=1, max=128), load_default=None)
+
+
+class EndSessionSchema(CamelSchema):
+    """How an agent ends a chat; a customer sends neither field."""
+
+    outcome = fields.Enum(
+        SessionOutcome,
+        by_value=True,
+        load_default=None,
+        metadata={"description": "resolved (default for agents) or follow_up"},
+    )
+    note = fields.String(load_default=None, validate=validate.Length(max=OUTCOME_NOTE_MAX))
 
 
 class PostMessageSchema(CamelSchema):

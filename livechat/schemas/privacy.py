@@ -5,7 +5,12 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from livechat.schemas.base import CamelSchema
-from livechat.schemas.chat import AuditEventSchema, MessageSchema, SessionSchema, UserSchema
+from livechat.schemas.chat import (
+    AuditEventSchema,
+    MessageSchema,
+    StaffSessionSchema,
+    UserSchema,
+)
 from livechat.schemas.tickets import TicketSchema
 
 
@@ -13,10 +18,10 @@ class ExportCustomerSchema(UserSchema):
     erased_at = fields.DateTime(allow_none=True)
 
 
-class ExportSessionSchema(SessionSchema):
+class ExportSessionSchema(StaffSessionSchema):
     """A chat with every message; the customer is the export's subject, so not repeated."""
 
-    class Meta(SessionSchema.Meta):
+    class Meta(StaffSessionSchema.Meta):
         exclude = ("customer", "agent")
 
     messages = fields.List(fields.Nested(MessageSchema))

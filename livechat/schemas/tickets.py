@@ -68,4 +68,4 @@ class TicketCreateSchema(CamelSchema):
 
 class TicketDetailSchema(TicketSchema):
     # By registry name: the chat schemas import this module.
-    session = fields.Nested("SessionSchema", allow_none=True)
+    session = fields.Nested("StaffSessionSchema", allow_none=True)

@@ -20,7 +20,6 @@ from livechat.errors import Conflict, TemporarilyUnavailable
 from livechat.extensions import db
 from livechat.models import (
     AI_SENDER_ID,
-    UNRESOLVED_TICKET_STATUSES,
     ChatMessage,
     ChatSession,
     SenderType,
@@ -60,7 +59,7 @@ SELECT s.user_id, s.last_seq, u.profile,
            ORDER BY m.seq DESC LIMIT %(window)s) h) AS history,
     (SELECT coalesce(json_agg(json_build_array(t.subject, t.status, t.priority)
                               ORDER BY t.created_at DESC), '[]'::json)
-     FROM tickets t WHERE t.user_id = s.user_id AND t.status = ANY(%(unresolved)s)) AS tickets
+     FROM tickets t WHERE t.user_id = s.user_id AND {rules.ticket_unresolved_sql("t")}) AS tickets
 FROM chat_sessions s JOIN users u ON u.id = s.user_id
 WHERE s.id = %(sid)s AND {rules.assistant_may_answer_sql("s")}
 """
@@ -81,11 +80,7 @@ def load_turn(session_id: str) -> TurnContext | None:
     history and tickets aggregated in it."""
     found = writer.autocommit(
         _TURN_SQL,
-        {
-            "sid": session_id,
-            "window": HISTORY_WINDOW,
-            "unresolved": [status.value for status in UNRESOLVED_TICKET_STATUSES],
-        },
+        {"sid": session_id, "window": HISTORY_WINDOW},
     )
     if not found:
         return None

@@ -21,6 +21,7 @@ from livechat.services import audit, queue, rules
 from livechat.services.access import Actor, find_session
 from livechat.services.messages import append_message
 from livechat.services.sessions import dump_session
+from livechat.services.tickets import ESCALATION_CATEGORY
 
 _ticket_schema = TicketSchema()
 
@@ -78,7 +79,7 @@ def escalate(
         subject=TICKET_SUBJECTS.get(intent or "", f"Chat escalation: {reason}")[:200],
         description=summary,
         priority=priority,
-        category="chat_escalation",
+        category=ESCALATION_CATEGORY,
         created_by=requested_by,
         meta={"reason": reason, "rule": rule, "intent": intent, "sentiment": sentiment},
         created_at=now,

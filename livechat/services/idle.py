@@ -26,12 +26,13 @@ import sqlalchemy as sa
 from livechat.extensions import db
 from livechat.models import (
     SYSTEM_SENDER_ID,
-    UNRESOLVED_TICKET_STATUSES,
     ChatSession,
     SenderType,
+    SessionOutcome,
     SessionStatus,
     utcnow,
 )
+from livechat.services import rules
 from livechat.services.messages import append_message
 from livechat.services.sessions import finish_session
 
@@ -43,8 +44,6 @@ CLOSED_KIND = "idle_closed"
 # session.metadata key: when this idle stretch's warning was given (ISO 8601).
 WARNED_KEY = "idleWarnedAt"
 
-_UNRESOLVED = ", ".join(f"'{s.value}'" for s in UNRESOLVED_TICKET_STATUSES)
-
 DUE_SQL = sa.text(f"""
 SELECT s.id,
        CASE WHEN c.since <= :now - make_interval(secs => :close)
@@ -53,7 +52,7 @@ SELECT s.id,
                           AND c.warned <= :now - make_interval(secs => :close - :warn)))
             THEN 'close' ELSE 'warn' END AS action,
        EXISTS (SELECT 1 FROM tickets t
-               WHERE t.session_id = s.id AND t.status IN ({_UNRESOLVED})) AS ticket_open
+               WHERE t.session_id = s.id AND {rules.ticket_unresolved_sql("t")}) AS ticket_open
 FROM chat_sessions s
 LEFT JOIN LATERAL (
     SELECT m.sender_type, m.created_at FROM chat_messages m
@@ -97,10 +96,10 @@ def _duration(seconds: int) -> str:
     return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
-def idle_outcome(ticket_open: bool) -> str:
+def idle_outcome(ticket_open: bool) -> SessionOutcome:
     """The outcome of an idle close: ``follow_up`` while the chat's ticket is unresolved (support
     still owes the customer), else ``resolved``."""
-    return "follow_up" if ticket_open else "resolved"
+    return SessionOutcome.FOLLOW_UP if ticket_open else SessionOutcome.RESOLVED
 
 
 def _due(now: datetime, close: int, warn: int, ids: list[str] | None) -> list[sa.Row]:
@@ -137,7 +136,7 @@ def sweep_once(close: int, warn: int, now: datetime | None = None) -> SweepResul
                         f"This chat was closed after {_duration(close)} without a reply. "
                         "You can start a new conversation any time."
                     ),
-                    metadata={"kind": CLOSED_KIND, "idleSeconds": close, "outcome": outcome},
+                    metadata={"kind": CLOSED_KIND, "idleSeconds": close, "outcome": outcome.value},
                 )
                 finish_session(session, SYSTEM_SENDER_ID, outcome=outcome)
                 closed.append(session.id)

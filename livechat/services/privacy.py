@@ -196,7 +196,7 @@ def _end_open_sessions(actor: Actor, uid: str) -> int:
     ended = 0
     for session_id in open_ids:
         try:
-            sessions.end_session(actor, session_id)
+            sessions.end_without_outcome(actor, session_id)
             ended += 1
         except Conflict:
             db.session.rollback()  # it ended meanwhile

@@ -1,7 +1,8 @@
 """The chat's access rules, each written once: its Python form and, beside it, its SQL fragment.
 
-"May the assistant answer this chat?" and "who may post in this chat?" are asked by REST, the
-sockets, the batched message writer, the assistant and the listeners. Each asks here. The SQL
+"May the assistant answer this chat?", "who may post in this chat?" and "which tickets are
+unresolved?" are asked by REST, the sockets, the batched message writer, the assistant, the
+listeners and the chat's end. Each asks here. The SQL
 fragments are what the one-statement writes check on a locked row; the Python forms say the same
 thing about a loaded row (and, for posting, *why* not). tests/services/test_rules.py evaluates
 both over the same rows and expects the same answers.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from livechat.errors import Conflict, DomainError, Forbidden
-from livechat.models import SenderType, SessionStatus
+from livechat.models import SenderType, SessionStatus, TicketStatus
 
 _ACTIVE = SessionStatus.ACTIVE.value
 _ENDED = SessionStatus.ENDED.value
@@ -125,3 +126,21 @@ def queue_order_sql(session: str) -> str:
         f"{queue_priority_sql(session)}, {session}.waiting_since, {session}.created_at,"
         f" {session}.id"
     )
+
+
+# ---- Which tickets are unresolved? -------------------------------------------------------------
+
+# Still someone's work: what the escalation rule counts and what ending a chat may resolve.
+UNRESOLVED_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
+
+
+def ticket_unresolved(status: str) -> bool:
+    """An OPEN or IN_PROGRESS ticket; RESOLVED and CLOSED ones are done. ``status`` is a
+    TicketStatus or its value."""
+    return status in UNRESOLVED_TICKET_STATUSES
+
+
+def ticket_unresolved_sql(ticket: str) -> str:
+    """``ticket_unresolved`` on the tickets row aliased ``ticket``."""
+    values = ", ".join(f"'{status.value}'" for status in UNRESOLVED_TICKET_STATUSES)
+    return f"({ticket}.status IN ({values}))"

@@ -16,9 +16,11 @@ from livechat.events import (
 from livechat.extensions import db
 from livechat.models import (
     OPEN_STATUSES,
+    SYSTEM_SENDER_ID,
     ChatMessage,
     ChatSession,
     Role,
+    SessionOutcome,
     SessionStatus,
     Ticket,
     User,
@@ -26,7 +28,7 @@ from livechat.models import (
 )
 from livechat.schemas.base import Augmented
 from livechat.schemas.chat import SessionSchema
-from livechat.services import audit, rules
+from livechat.services import audit, rules, tickets
 from livechat.services.access import Actor, access_session, require_staff
 from livechat.services.paging import page_of_rows
 
@@ -234,31 +236,74 @@ def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> 
     return session
 
 
-def end_session(actor: Actor, session_id: str) -> ChatSession:
-    """Close the chat for good; its owner or any staff member may end it."""
+def end_session(
+    actor: Actor,
+    session_id: str,
+    *,
+    outcome: SessionOutcome | None = None,
+    note: str | None = None,
+) -> ChatSession:
+    """Close the chat for good; its owner or any staff member may end it.
+
+    Staff record an ``outcome`` (default ``resolved``: the tickets this chat's escalations
+    opened are resolved; ``follow_up`` keeps them open, assigned to the caller) and an optional
+    ``note``. A customer ending their own chat records none and never resolves a ticket.
+    """
+    note = (note or "").strip() or None
+    if actor.role.is_staff:
+        return _end(actor, session_id, outcome or SessionOutcome.RESOLVED, note)
+    session = access_session(actor, session_id, lock=True)  # a stranger learns nothing more
+    if outcome is not None or note is not None:
+        raise Forbidden("Only support agents record how a chat ended.", code="outcome_not_allowed")
+    return _end(actor, session.id, None, None)
+
+
+def end_without_outcome(actor: Actor, session_id: str) -> ChatSession:
+    """End the chat recording no outcome and settling no ticket (an erasure closes the chats
+    it finds open: nobody resolved anything)."""
+    return _end(actor, session_id, None, None)
+
+
+def _end(
+    actor: Actor, session_id: str, outcome: SessionOutcome | None, note: str | None
+) -> ChatSession:
     session = access_session(actor, session_id, lock=True)
     if session.status == SessionStatus.ENDED:
         raise Conflict("This chat session has already ended.", code="session_ended")
-    finish_session(session, actor.id)
+    finish_session(session, actor.id, outcome=outcome, note=note)
     db.session.commit()
     return session
 
 
-def finish_session(session: ChatSession, ended_by: str, *, outcome: str | None = None) -> None:
+def finish_session(
+    session: ChatSession,
+    ended_by: str,
+    *,
+    outcome: SessionOutcome | None = None,
+    note: str | None = None,
+) -> None:
     """End a row-locked, open session inside the caller's transaction (the caller commits):
-    the one end path, for people (``end_session``) and the idle sweeper (services/idle.py)."""
+    the one end path, for people (``end_session``) and the idle sweeper (services/idle.py).
+    With an ``outcome`` the chat's escalation tickets are settled; a ``follow_up`` assigns
+    them to whoever owes the customer: the person ending it, or (the sweeper) the chat's
+    agent."""
+    details: dict[str, Any] = {}
+    if outcome is not None:
+        session.outcome = outcome
+        session.outcome_note = note
+        owner = session.agent_id if ended_by == SYSTEM_SENDER_ID else ended_by
+        ticket_ids = tickets.settle_escalation_tickets(owner, session.id, outcome)
+        details = {"outcome": outcome.value, "note": note, "ticketIds": ticket_ids}
     now = utcnow()
     session.status = SessionStatus.ENDED
     session.ended_at = now
     session.waiting_since = None
     session.updated_at = now
-    if outcome is not None:
-        record_outcome(session, outcome)
-    audit.record(ended_by, "session.ended", session_id=session.id, subject_user_id=session.user_id)
+    audit.record(
+        ended_by,
+        "session.ended",
+        session_id=session.id,
+        subject_user_id=session.user_id,
+        details=details,
+    )
     publish(SessionEnded(session.id, dump_session(session), ended_by))
-
-
-def record_outcome(session: ChatSession, outcome: str) -> None:
-    """How the chat ended (``resolved``, ``follow_up``): kept in the session's metadata under
-    ``outcome`` until chat_sessions has a column for it (issue 18, branch i18-outcomes)."""
-    session.meta = {**session.meta, "outcome": outcome}

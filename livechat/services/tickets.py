@@ -11,6 +11,7 @@ from livechat.events import TicketOpened, TicketUpdated, publish
 from livechat.extensions import db
 from livechat.models import (
     ChatSession,
+    SessionOutcome,
     Ticket,
     TicketPriority,
     TicketStatus,
@@ -18,7 +19,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.tickets import TicketSchema
-from livechat.services import audit
+from livechat.services import audit, rules
 from livechat.services.access import Actor, require_staff
 from livechat.services.paging import page_of_rows
 
@@ -39,6 +40,9 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
 }
 
 _UNSET: Any = object()
+
+# The category of the tickets escalations open: what ending the chat settles.
+ESCALATION_CATEGORY = "chat_escalation"
 
 
 def _staff_user(user_id: str) -> User:
@@ -160,12 +164,7 @@ def update_ticket(
                 f"A {ticket.status.value} ticket cannot become {status.value}.",
                 code="invalid_transition",
             )
-        changes["status"] = [ticket.status.value, status.value]
-        ticket.status = status
-        if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-            ticket.resolved_at = ticket.resolved_at or utcnow()
-        else:
-            ticket.resolved_at = None
+        _set_status(ticket, status, changes)
     elif ticket.status == TicketStatus.CLOSED and (
         priority is not None or assignee_id is not _UNSET
     ):
@@ -184,6 +183,48 @@ def update_ticket(
         publish(TicketUpdated(ticket.session_id, _ticket_schema.dump(ticket), changes))
     db.session.commit()
     return ticket
+
+
+def _set_status(ticket: Ticket, status: TicketStatus, changes: dict[str, Any]) -> None:
+    changes["status"] = [ticket.status.value, status.value]
+    ticket.status = status
+    if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        ticket.resolved_at = ticket.resolved_at or utcnow()
+    else:
+        ticket.resolved_at = None
+
+
+def settle_escalation_tickets(
+    actor_id: str | None, session_id: str, outcome: SessionOutcome
+) -> list[str]:
+    """Apply an end-of-chat ``outcome`` to the unresolved tickets this chat's escalations
+    opened: ``resolved`` resolves them, ``follow_up`` assigns them to ``actor_id`` (None: they
+    keep their assignee, e.g. an idle close of a chat no agent had).
+    The caller (ending the chat) holds the session's lock and commits; returns the ticket ids."""
+    found = db.session.scalars(
+        sa.select(Ticket)
+        .where(
+            Ticket.session_id == session_id,
+            Ticket.category == ESCALATION_CATEGORY,
+            sa.text(rules.ticket_unresolved_sql(Ticket.__tablename__)),
+        )
+        .order_by(Ticket.created_at, Ticket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    now = utcnow()
+    for ticket in found:
+        changes: dict[str, Any] = {}
+        if outcome == SessionOutcome.RESOLVED:
+            _set_status(ticket, TicketStatus.RESOLVED, changes)
+        elif actor_id is not None and ticket.assignee_id != actor_id:
+            changes["assigneeId"] = [ticket.assignee_id, actor_id]
+            ticket.assignee_id = actor_id
+        if changes:
+            ticket.updated_at = now
+            db.session.flush()
+            publish(TicketUpdated(ticket.session_id, _ticket_schema.dump(ticket), changes))
+    return [ticket.id for ticket in found]
 
 
 def my_tickets(actor: Actor) -> list[Ticket]:

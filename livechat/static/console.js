@@ -575,7 +575,7 @@
     setText('conv-title', 'No chat open');
     setText('conv-sub', '');
     clear($('messages'));
-    ['conv-status', 'end-chat', 'messages', 'typing', 'conv-banner', 'composer', 'customer-body'].forEach((id) => show(id, false));
+    ['conv-status', 'end-chat', 'end-form', 'messages', 'typing', 'conv-banner', 'composer', 'customer-body'].forEach((id) => show(id, false));
     ['conv-empty', 'customer-empty'].forEach((id) => show(id, true));
     showConvError('');
     $('composer-input').value = '';
@@ -653,7 +653,11 @@
     show('end-chat', true);
     $('end-chat').disabled = ended;
     let text = '';
-    if (ended) text = 'This chat has ended' + (s.endedAt ? ' (' + formatTime(s.endedAt) + ')' : '') + '. The customer can start a new one.';
+    if (ended) {
+      text = 'This chat has ended' + (s.endedAt ? ' (' + formatTime(s.endedAt) + ')' : '') + '. The customer can start a new one.';
+      if (s.outcome) text += ' Outcome: ' + (OUTCOMES[s.outcome] || s.outcome) + '.' + (s.outcomeNote ? ' Note: ' + s.outcomeNote : '');
+      showEndForm(false);
+    }
     else if (s.status === 'WAITING') text = 'Waiting in the queue: assign it to yourself to reply.';
     else if (!mine) text = s.agentId ? 'Assigned to ' + nameOf(s.agentId) + ': only they can reply.' : 'No agent assigned.';
     setText('conv-banner', text);
@@ -856,22 +860,43 @@
     updateComposer();
     focusComposer();
   }
+  /** "End chat" opens the outcome form; the form's submit ends the chat. */
+  function showEndForm(visible) {
+    show('end-form', visible);
+    $('end-chat').setAttribute('aria-expanded', visible ? 'true' : 'false');
+    if (visible) {
+      $('end-form').reset();
+      document.querySelector('#end-form input[value="resolved"]').focus();
+    }
+  }
   async function endChat() {
     const conv = state.conv;
     if (!conv) return;
+    const form = $('end-form');
+    const body = { outcome: form.elements.outcome.value || 'resolved' };
+    const note = $('end-note').value.trim();
+    if (note) body.note = note;
     $('end-chat').disabled = true;
+    $('end-confirm').disabled = true;
     stopTyping();
     try {
-      applySession(await api('POST', API + '/sessions/' + encodeURIComponent(conv.id) + '/end'));
-      notice('Chat ended.');
+      const ended = await api('POST', API + '/sessions/' + encodeURIComponent(conv.id) + '/end', body);
+      showEndForm(false);
+      applySession(ended);
+      notice(body.outcome === 'follow_up' ? 'Chat ended: its tickets are kept for your follow-up.' : 'Chat ended as resolved.');
+      if (state.conv === conv) loadDetail(conv.id); // the tickets changed
+      $('end-chat').focus();
     } catch (err) {
       if (silent(err)) return;
       notice('Could not end the chat: ' + errorText(err), 'error');
       if (state.conv === conv) loadDetail(conv.id); // e.g. 409: it had already ended
       $('end-chat').disabled = false;
+    } finally {
+      $('end-confirm').disabled = false;
     }
     debounce('mychats', loadMyChats, 50);
   }
+  const OUTCOMES = { resolved: 'resolved', follow_up: 'follow-up needed' };
   function showConvError(text) {
     setText('conv-error', text);
     show('conv-error', !!text);
@@ -940,15 +965,43 @@
     const list = clear($('tickets'));
     const tickets = detail.tickets || [];
     if (!tickets.length) list.appendChild(el('li', { className: 'empty', text: 'No tickets.' }));
-    tickets.forEach((t) => list.appendChild(el('li', { className: 'ticket', 'data-testid': 'console-ticket', 'data-ticket-id': t.id }, [
+    tickets.forEach((t) => list.appendChild(el('li', { className: 'ticket', 'data-testid': 'console-ticket', 'data-ticket-id': t.id, 'data-status': t.status }, [
       el('p', { className: 'ticket-subject', text: t.subject || '(no subject)' }),
       el('div', { className: 'ticket-meta' }, [
-        el('span', { className: 'badge status-' + String(t.status || '').toLowerCase().replace(/_/g, '-'), text: humanise(t.status) }),
+        el('span', { className: 'badge status-' + String(t.status || '').toLowerCase().replace(/_/g, '-'), 'data-testid': 'console-ticket-status', text: humanise(t.status) }),
         priorityBadge(t.priority),
         t.sessionId === session.id ? el('span', { className: 'tag', text: 'this chat' }) : null,
         el('time', { className: 'ticket-time', datetime: t.createdAt, text: formatTime(t.createdAt) }),
       ]),
+      el('div', { className: 'ticket-controls' }, [
+        ticketSelect(t, 'status', 'Status', TICKET_STATUSES),
+        ticketSelect(t, 'priority', 'Priority', TICKET_PRIORITIES),
+      ]),
     ])));
+  }
+  const TICKET_STATUSES = ['OPEN', 'IN_PROGRESS', 'RESOLVED', 'CLOSED'];
+  const TICKET_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'URGENT'];
+  /** A labelled select changing one field of a ticket (PATCH); a CLOSED ticket is final. */
+  function ticketSelect(t, field, label, values) {
+    const id = 'ticket-' + field + '-' + t.id;
+    const select = el('select', {
+      id: id, className: 'input ticket-select', 'data-testid': 'console-ticket-' + field + '-select', disabled: t.status === 'CLOSED',
+      on: { change: () => updateTicket(t, field, select) },
+    }, values.map((v) => el('option', { value: v, selected: v === t[field], text: humanise(v) })));
+    select.value = t[field];
+    return el('span', {}, [el('label', { for: id, className: 'visually-hidden', text: label + ' of ticket “' + (t.subject || t.id) + '”' }), select]);
+  }
+  async function updateTicket(t, field, select) {
+    const conv = state.conv;
+    select.disabled = true;
+    try {
+      await api('PATCH', '/api/support/tickets/' + encodeURIComponent(t.id), { [field]: select.value });
+      notice('Ticket ' + field + ': ' + humanise(select.value) + '.');
+    } catch (err) {
+      if (silent(err)) return;
+      notice('Could not change the ticket: ' + errorText(err), 'error');
+    }
+    if (conv && state.conv === conv) loadDetail(conv.id); // shows what the server now holds
   }
 
   // ---- notices and wiring ---------------------------------------------------------------------
@@ -968,7 +1021,15 @@
     });
     document.querySelectorAll('[data-testid="console-demo-agent"]').forEach((b) => b.addEventListener('click', () => demoSignIn(b)));
     $('signout').addEventListener('click', () => signOut(''));
-    $('end-chat').addEventListener('click', endChat);
+    $('end-chat').addEventListener('click', () => showEndForm($('end-form').hidden));
+    $('end-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      endChat();
+    });
+    $('end-cancel').addEventListener('click', () => {
+      showEndForm(false);
+      $('end-chat').focus();
+    });
     $('composer').addEventListener('submit', (e) => {
       e.preventDefault();
       send();

@@ -39,6 +39,7 @@ REFUSALS = {
     "session_not_found",
     "session_ended",
     "not_assigned",
+    "outcome_not_allowed",
     "rate_limited",
     "unknown_event",
 }
@@ -302,7 +303,7 @@ BASE_PAYLOADS: dict[str, list[dict[str, Any]]] = {
     ],
     "typing:start": [{"sessionId": "S"}],
     "typing:stop": [{"sessionId": "S"}],
-    "session:end": [{"sessionId": "S"}],
+    "session:end": [{"sessionId": "S"}, {"sessionId": "S", "outcome": "follow_up", "note": "n"}],
     "session:request_human": [{"sessionId": "S"}],
     "message:read": [{"sessionId": "S", "upToSeq": 1}, {"sessionId": "S", "messageIds": ["m"]}],
 }

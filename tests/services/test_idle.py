@@ -89,7 +89,7 @@ def test_an_ai_only_chat_closes_as_resolved_after_the_idle_time(
     assert _sweep(CLOSE + 1) == idle.SweepResult([], [sid])
     session = _load(sid)
     assert session.status.value == "ENDED" and session.ended_at is not None
-    assert session.meta["outcome"] == "resolved"
+    assert session.outcome == "resolved"
     assert _notices(sid) == [
         (
             "idle_closed",
@@ -148,7 +148,7 @@ def test_an_agents_chat_is_warned_once_then_closed(make_user: Any) -> None:
     assert _sweep(CLOSE + 1 + (CLOSE - WARN) - 5).closed == []
     assert _sweep(CLOSE + 1 + (CLOSE - WARN)) == idle.SweepResult([], [sid])
     session = _load(sid)
-    assert session.status.value == "ENDED" and session.meta["outcome"] == "resolved"
+    assert session.status.value == "ENDED" and session.outcome == "resolved"
     assert [k for k, _ in _notices(sid)] == ["idle_warning", "idle_closed"]
 
 
@@ -182,7 +182,7 @@ def test_an_open_ticket_makes_the_outcome_follow_up(make_user: Any) -> None:
     messages.post_message(agent, sid, "We'll email you when the refund is through.")
     _sweep(WARN + 1)
     assert _sweep(WARN + 1 + CLOSE).closed == [sid]
-    assert _load(sid).meta["outcome"] == "follow_up"
+    assert _load(sid).outcome == "follow_up"
 
 
 def test_a_chat_without_messages_closes_at_the_idle_time(make_user: Any) -> None:

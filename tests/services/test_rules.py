@@ -110,3 +110,24 @@ def test_posting_refusals_say_why_in_the_documented_order(ctx: Any) -> None:
     assert rules.posting_refusal("agent-2", True, open_).code == "not_assigned"
     assert rules.posting_refusal("agent-1", True, open_) is None
     assert rules.posting_refusal("cust", False, open_) is None
+
+
+def test_ticket_unresolved_sql_and_python_agree_on_every_status(ctx: Any, make_user: Any) -> None:
+    from livechat.extensions import db
+    from livechat.models import Ticket, TicketStatus
+    from livechat.services import rules
+
+    make_user("cust-0")
+    for status in TicketStatus:
+        db.session.add(
+            Ticket(user_id="cust-0", subject=status.value, status=status, created_by="x")
+        )
+    db.session.commit()
+    rows = db.session.execute(
+        sa.text(f"SELECT t.status, {rules.ticket_unresolved_sql('t')} AS open FROM tickets t")
+    ).all()
+    assert len(rows) == len(TicketStatus)
+    for row in rows:
+        assert row.open is rules.ticket_unresolved(row.status)
+        assert row.open is rules.ticket_unresolved(TicketStatus(row.status))
+    assert {r.status for r in rows if r.open} == {"OPEN", "IN_PROGRESS"}

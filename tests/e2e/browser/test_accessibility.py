@@ -6,6 +6,7 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from tests.e2e.browser.a11y import Audit, axe_violations, describe
 from tests.e2e.browser.test_widget_console import (
@@ -82,11 +83,28 @@ def test_widget_and_console_pass_axe_through_a_chat(web_server: Any, browser: An
     customer.wait_visible("livechat-agent")
     audit.check(customer, "widget with an agent")
 
+    # The ticket's status changed from the sidebar (a labelled select), then the outcome form.
+    Select(agent.find("console-ticket-status-select")).select_by_value("IN_PROGRESS")
+    agent.wait(
+        lambda _: agent.find("console-ticket").get_attribute("data-status") == "IN_PROGRESS",
+        what="ticket in progress",
+    )
+    agent.wait_visible("console-notice")
+    audit.check(agent, "console, ticket status changed")
+
     agent.find("console-end").click()
+    agent.wait_visible("console-end-form")
+    audit.check(agent, "console, end form open")
+    agent.find("console-outcome-follow-up").click()
+    agent.find("console-end-note").send_keys("Call back when the new card arrives")
+    agent.find("console-end-confirm").click()
     customer.wait_visible("livechat-new-chat")
-    agent.wait_visible("console-conversation-banner")
+    banner = agent.wait_visible("console-conversation-banner")
+    agent.wait(lambda _: "follow-up needed" in banner.text, what="outcome in the banner")
+    # Follow-up: the ticket stays as it was (in progress), kept for the agent.
+    assert agent.find("console-ticket").get_attribute("data-status") == "IN_PROGRESS"
     audit.check(customer, "widget, chat ended")
-    audit.check(agent, "console, chat ended")
+    audit.check(agent, "console, chat ended with an outcome")
 
     audit.assert_clean()
     assert customer.console_errors() == []

@@ -167,9 +167,26 @@ def test_customer_ai_handoff_agent_chat_and_end(web_server: Any, browser: Any) -
     )
     _publish_screenshot(agent.screenshot("console-chat"))
 
+    # Ending asks for the outcome; "resolved" (the default) resolves the escalation's ticket.
+    assert agent.find("console-end").get_attribute("aria-expanded") == "false"
     agent.find("console-end").click()
+    agent.wait_visible("console-end-form")
+    assert agent.find("console-outcome-resolved").is_selected()
+    agent.find("console-end-note").send_keys("Card frozen, replacement ordered")
+    agent.find("console-end-confirm").click()
     customer.wait_visible("livechat-ended")
     assert customer.wait_visible("livechat-new-chat")
+    banner = agent.wait_visible("console-conversation-banner")
+    agent.wait(lambda _: "Outcome: resolved" in banner.text, what="outcome in the banner")
+    assert "Card frozen, replacement ordered" in banner.text
+    agent.wait(
+        lambda _: (
+            [t.get_attribute("data-status") for t in agent.find_all("console-ticket")]
+            == ["RESOLVED"]
+        ),
+        what="the escalation ticket resolved",
+    )
+    assert not agent.find("console-end-form").is_displayed()
     assert customer.console_errors() == []
     assert agent.console_errors() == []
 
