@@ -10,6 +10,7 @@ from livechat.events import (
     SessionAssigned,
     SessionEnded,
     SessionEscalated,
+    SessionRequeued,
 )
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
@@ -25,7 +26,9 @@ def on_message_posted(event: MessagePosted) -> None:
         push.to_session(event.session_id, "message:new", message)
 
 
-def on_session_changed(event: SessionAssigned | SessionEnded | SessionEscalated) -> None:
+def on_session_changed(
+    event: SessionAssigned | SessionEnded | SessionEscalated | SessionRequeued,
+) -> None:
     session = event.session
     push.to_session(
         event.session_id, "session:updated", {"session": session}, owner_id=session["userId"]
@@ -59,5 +62,6 @@ def register(bus: EventBus) -> None:
     bus.subscribe(SessionAssigned, on_session_changed)
     bus.subscribe(SessionEnded, on_session_changed)
     bus.subscribe(SessionEscalated, on_session_changed)
+    bus.subscribe(SessionRequeued, on_session_changed)
     bus.subscribe(SessionEscalated, on_session_escalated)
     bus.subscribe(MessagesRead, on_messages_read)

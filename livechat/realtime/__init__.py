@@ -139,6 +139,7 @@ def init_realtime(app: Flask) -> SocketIO:
     """Create this app's Socket.IO server, namespaces, presence, typing and queue broadcaster."""
     from livechat.listeners import realtime as realtime_listeners
     from livechat.realtime import push
+    from livechat.realtime.agent_status import build_agent_status
     from livechat.realtime.chat import ChatNamespace
     from livechat.realtime.presence import build_presence
     from livechat.realtime.queue import QueueBroadcaster
@@ -146,6 +147,7 @@ def init_realtime(app: Flask) -> SocketIO:
     from livechat.realtime.support import SupportNamespace
     from livechat.realtime.sweeper import TokenSweeper
     from livechat.realtime.typing import TypingTracker
+    from livechat.routing import AgentRouter
 
     cfg = app.config
     # Either holds what is sent to a connecting socket until its CONNECT (handshake.py).
@@ -189,6 +191,18 @@ def init_realtime(app: Flask) -> SocketIO:
 
     runtime.presence.set(app, presence)
     runtime.typing_tracker.set(app, TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing))
-    runtime.queue_broadcaster.set(app, QueueBroadcaster(app, presence))
+    broadcaster = runtime.queue_broadcaster.set(app, QueueBroadcaster(app, presence))
+    router = runtime.agent_router.set(
+        app,
+        AgentRouter(
+            app,
+            presence,
+            build_agent_status(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"]),
+            auto=cfg.get("ROUTING", "manual") == "auto",
+            capacity=int(cfg.get("AGENT_CAPACITY", 3)),
+            grace=float(cfg.get("AGENT_OFFLINE_GRACE_SECONDS", 60)),
+        ),
+    )
+    broadcaster.on_change.append(router.request)
     realtime_listeners.register(runtime.bus(app))
     return socketio

@@ -43,3 +43,7 @@ class ReadSchema(SessionRefSchema):
     def _one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
         if ("up_to_seq" in data) == ("message_ids" in data):
             raise ValidationError("Give exactly one of upToSeq or messageIds.")
+
+
+class AgentStatusSchema(CamelSchema):
+    status = fields.String(required=True, validate=validate.OneOf(["available", "away", "offline"]))
