@@ -132,6 +132,13 @@ class Config:
         # A chat waiting this long for a human with no agent message is announced to the agents
         # and the webhook (queue:sla_breached), once; 0 switches the check off.
         self.SLA_FIRST_RESPONSE_SECONDS = _float("SLA_FIRST_RESPONSE_SECONDS", 120.0)
+        # manual: agents take chats ("Assign to me"). auto: each waiting chat goes, in queue
+        # order, to the available agent with the fewest open chats below AGENT_CAPACITY
+        # (livechat/routing.py). An agent whose last socket closed is offline after
+        # AGENT_OFFLINE_GRACE_SECONDS, and their open chats go back to the queue.
+        self.ROUTING = (env.get("ROUTING") or "manual").strip().lower()
+        self.AGENT_CAPACITY = _int("AGENT_CAPACITY", 3)
+        self.AGENT_OFFLINE_GRACE_SECONDS = _float("AGENT_OFFLINE_GRACE_SECONDS", 60.0)
         self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
         self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
@@ -214,6 +221,7 @@ class Config:
         self._check_idle()
         if not 0 <= self.SLA_FIRST_RESPONSE_SECONDS < float("inf"):
             raise ConfigError("SLA_FIRST_RESPONSE_SECONDS must be a number of seconds, 0 or more")
+        self._check_routing()
         if self.LOG_FORMAT not in ("json", "text"):
             raise ConfigError(f"LOG_FORMAT must be 'json' or 'text', got {self.LOG_FORMAT!r}")
         if self.SUPPORT_WEBHOOK_URL and not self.SUPPORT_WEBHOOK_SECRET:
@@ -237,6 +245,19 @@ class Config:
             )
         if not 0 < self.IDLE_SWEEP_SECONDS <= 3600:
             raise ConfigError("IDLE_SWEEP_SECONDS must be between 0 and 3600 seconds (exclusive 0)")
+
+    def _check_routing(self) -> None:
+        if self.ROUTING not in {"manual", "auto"}:
+            raise ConfigError(f"ROUTING must be 'manual' or 'auto', got {self.ROUTING!r}")
+        if not 1 <= self.AGENT_CAPACITY <= 100:
+            raise ConfigError(
+                f"AGENT_CAPACITY must be between 1 and 100, got {self.AGENT_CAPACITY}"
+            )
+        if not 0 <= self.AGENT_OFFLINE_GRACE_SECONDS <= 86400:
+            raise ConfigError(
+                "AGENT_OFFLINE_GRACE_SECONDS must be between 0 and 86400 seconds, got "
+                f"{self.AGENT_OFFLINE_GRACE_SECONDS}"
+            )
 
     def _check_database_url(self) -> None:
         """PostgreSQL through psycopg 3 only: the SQL, the migrations and gevent rely on it."""

@@ -101,6 +101,7 @@ def shutdown_app(app: Flask, timeout: float = 5) -> None:
     for worker in (
         runtime.orchestrator.find(app),
         runtime.queue_broadcaster.find(app),
+        runtime.agent_router.find(app),
         runtime.typing_tracker.find(app),
         runtime.webhook_sender.find(app),
         runtime.token_sweeper.find(app),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from livechat.realtime.queue import QueueBroadcaster, SlaWatch
     from livechat.realtime.sweeper import TokenSweeper
     from livechat.realtime.typing import TypingTracker
+    from livechat.routing import AgentRouter
     from livechat.webhooks import WebhookSender
     from livechat.writer import Autocommit, GroupCommitWriter
 
@@ -63,6 +64,8 @@ assistant_dispatch: Slot[Orchestrator | RemoteAssistant] = Slot("livechat.ai.dis
 presence: Slot[Presence] = Slot("livechat.presence")
 typing_tracker: Slot[TypingTracker] = Slot("livechat.typing")
 queue_broadcaster: Slot[QueueBroadcaster] = Slot("livechat.queue")
+# Agents' statuses, the offline grace period and automatic routing (livechat/routing.py).
+agent_router: Slot[AgentRouter] = Slot("livechat.router")
 token_sweeper: Slot[TokenSweeper] = Slot("livechat.token_sweeper")
 idle_sweeper: Slot[IdleSweeper] = Slot("livechat.idle_sweeper")
 sla_watch: Slot[SlaWatch] = Slot("livechat.sla_watch")  # started by the first socket

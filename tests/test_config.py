@@ -272,3 +272,31 @@ def test_the_first_response_sla_defaults_to_two_minutes(monkeypatch: pytest.Monk
     assert load_config("development").SLA_FIRST_RESPONSE_SECONDS == 120
     monkeypatch.setenv("SLA_FIRST_RESPONSE_SECONDS", "0")  # off
     assert load_config("development").SLA_FIRST_RESPONSE_SECONDS == 0
+
+
+def test_routing_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in PROD_OK.items():
+        monkeypatch.setenv(k, v)
+    cfg = load_config("production")
+    assert (cfg.ROUTING, cfg.AGENT_CAPACITY, cfg.AGENT_OFFLINE_GRACE_SECONDS) == ("manual", 3, 60)
+    monkeypatch.setenv("ROUTING", " Auto ")
+    assert load_config("production").ROUTING == "auto"
+
+
+@pytest.mark.parametrize(
+    ("settings", "needle"),
+    [
+        ({"ROUTING": "round-robin"}, "ROUTING must be 'manual' or 'auto'"),
+        ({"AGENT_CAPACITY": "0"}, "AGENT_CAPACITY must be between 1 and 100"),
+        ({"AGENT_CAPACITY": "many"}, "AGENT_CAPACITY must be an integer"),
+        ({"AGENT_OFFLINE_GRACE_SECONDS": "-1"}, "AGENT_OFFLINE_GRACE_SECONDS must be between"),
+        ({"AGENT_OFFLINE_GRACE_SECONDS": "later"}, "AGENT_OFFLINE_GRACE_SECONDS must be a number"),
+    ],
+)
+def test_bad_routing_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], needle: str
+) -> None:
+    for k, v in {**PROD_OK, **settings}.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ConfigError, match=needle):
+        load_config("production")

@@ -46,6 +46,16 @@ class SessionEscalated(DomainEvent):
 
 
 @dataclass(frozen=True)
+class SessionRequeued(DomainEvent):
+    """An agent's open chat went back to the queue (the agent went offline)."""
+
+    session_id: str
+    session: dict[str, Any]
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SessionEnded(DomainEvent):
     session_id: str
     session: dict[str, Any]

@@ -10,6 +10,7 @@ from livechat.events import (
     SessionAssigned,
     SessionEnded,
     SessionEscalated,
+    SessionRequeued,
     SessionSlaBreached,
 )
 from livechat.metrics import metrics, timer
@@ -26,7 +27,9 @@ def on_message_posted(event: MessagePosted) -> None:
         push.to_session(event.session_id, "message:new", message)
 
 
-def on_session_changed(event: SessionAssigned | SessionEnded | SessionEscalated) -> None:
+def on_session_changed(
+    event: SessionAssigned | SessionEnded | SessionEscalated | SessionRequeued,
+) -> None:
     session = event.session
     push.to_session(
         event.session_id, "session:updated", {"session": session}, owner_id=session["userId"]
@@ -73,6 +76,7 @@ def register(bus: EventBus) -> None:
     bus.subscribe(SessionAssigned, on_session_changed)
     bus.subscribe(SessionEnded, on_session_changed)
     bus.subscribe(SessionEscalated, on_session_changed)
+    bus.subscribe(SessionRequeued, on_session_changed)
     bus.subscribe(SessionEscalated, on_session_escalated)
     bus.subscribe(SessionSlaBreached, on_sla_breached)
     bus.subscribe(MessagesRead, on_messages_read)

@@ -139,6 +139,7 @@ def init_realtime(app: Flask) -> SocketIO:
     """Create this app's Socket.IO server, namespaces, presence, typing and queue broadcaster."""
     from livechat.listeners import realtime as realtime_listeners
     from livechat.realtime import push
+    from livechat.realtime.agent_status import build_agent_status
     from livechat.realtime.chat import ChatNamespace
     from livechat.realtime.presence import build_presence
     from livechat.realtime.queue import QueueBroadcaster, SlaWatch
@@ -146,6 +147,7 @@ def init_realtime(app: Flask) -> SocketIO:
     from livechat.realtime.support import SupportNamespace
     from livechat.realtime.sweeper import TokenSweeper
     from livechat.realtime.typing import TypingTracker
+    from livechat.routing import AgentRouter
 
     cfg = app.config
     # Either holds what is sent to a connecting socket until its CONNECT (handshake.py).
@@ -189,10 +191,22 @@ def init_realtime(app: Flask) -> SocketIO:
 
     runtime.presence.set(app, presence)
     runtime.typing_tracker.set(app, TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing))
-    runtime.queue_broadcaster.set(
+    broadcaster = runtime.queue_broadcaster.set(
         app,
         QueueBroadcaster(app, presence, minutes_per_chat=float(cfg["QUEUE_MINUTES_PER_CHAT"])),
     )
     runtime.sla_watch.set(app, SlaWatch(app, float(cfg["SLA_FIRST_RESPONSE_SECONDS"])))
+    router = runtime.agent_router.set(
+        app,
+        AgentRouter(
+            app,
+            presence,
+            build_agent_status(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"]),
+            auto=cfg.get("ROUTING", "manual") == "auto",
+            capacity=int(cfg.get("AGENT_CAPACITY", 3)),
+            grace=float(cfg.get("AGENT_OFFLINE_GRACE_SECONDS", 60)),
+        ),
+    )
+    broadcaster.on_change.append(router.request)
     realtime_listeners.register(runtime.bus(app))
     return socketio

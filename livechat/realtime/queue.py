@@ -4,27 +4,37 @@ computed off the committing greenlet), and the first-response SLA watch."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import gevent
 from flask import Flask
 from gevent.pool import Group
 
+from livechat import runtime
 from livechat.realtime import push
 from livechat.realtime.presence import Presence
 from livechat.realtime.rooms import AGENTS_ROOM
-from livechat.schemas.chat import QueueItemSchema, UserBriefSchema
-from livechat.services import queue, sessions, users
+from livechat.schemas.base import Augmented
+from livechat.schemas.chat import AgentOnlineSchema, QueueItemSchema
+from livechat.services import agents, queue, sessions, users
 
 log = logging.getLogger(__name__)
 
 _queue_items = QueueItemSchema(many=True)
-_agents = UserBriefSchema(many=True)
+_agents = AgentOnlineSchema(many=True)
 
 
 def snapshot(presence: Presence) -> dict[str, Any]:
-    """The queue as agents see it: waiting sessions and who is online (needs an app context)."""
-    online = users.get_users(sorted(presence.members(AGENTS_ROOM)))
+    """The queue as agents see it: waiting sessions and who is online, with each one's status
+    and open chats (needs an app context)."""
+    ids = sorted(presence.members(AGENTS_ROOM))
+    states = runtime.agent_router().statuses.many(ids)
+    loads = agents.workloads(ids)
+    online = [
+        Augmented(u, status=states[u.id].status, open_chats=loads[u.id].open_chats)
+        for u in users.get_users(ids)
+    ]
     return {
         "waiting": _queue_items.dump(sessions.queue_entries()),
         "agentsOnline": _agents.dump(online),
@@ -43,8 +53,12 @@ class QueueBroadcaster:
         self._minutes_per_chat = minutes_per_chat
         self._pending: gevent.Greenlet | None = None
         self._group = Group()
+        # Called on every change of the queue (the router's pass: ROUTING=auto).
+        self.on_change: list[Callable[[], None]] = []
 
     def request_refresh(self) -> None:
+        for hook in self.on_change:
+            hook()
         if self._pending is None:
             self._pending = self._group.spawn(self._run)
 

@@ -12,6 +12,7 @@ from livechat.metrics import metrics
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
 from livechat.realtime.queue import snapshot
 from livechat.realtime.rooms import AGENTS_ROOM
+from livechat.schemas.realtime import AgentStatusSchema
 
 
 class SupportNamespace(EventNamespace):
@@ -30,6 +31,7 @@ class SupportNamespace(EventNamespace):
         join_room(AGENTS_ROOM)
         presence = runtime.presence()
         came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
+        runtime.agent_router().agent_connected(identity.uid)
         # The queue as it is now, right after CONNECT (see send_once_connected).
         self.send_once_connected(sid, "queue:updated", snapshot(presence))
         if came_online:
@@ -42,9 +44,16 @@ class SupportNamespace(EventNamespace):
             return
         metrics().sockets.labels(self.namespace).dec()
         if runtime.presence().remove(AGENTS_ROOM, client.identity.uid, sid):
+            runtime.agent_router().agent_left(client.identity.uid)
             runtime.queue_broadcaster().request_refresh()
 
     @event_handler()
     def on_queue_get(self, client: Client, data: Any) -> dict[str, Any]:
         """Ask for the queue again (e.g. after a reconnect)."""
         return snapshot(runtime.presence())
+
+    @event_handler(AgentStatusSchema())
+    def on_agent_status(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        """Set your status: available (routed to), away (not), offline (your chats go back)."""
+        state = runtime.agent_router().set_status(client.identity.uid, data["status"])
+        return {"status": state.status}

@@ -24,6 +24,13 @@ class UserBriefSchema(CamelSchema):
     role = fields.Enum(Role, by_value=True)
 
 
+class AgentOnlineSchema(UserBriefSchema):
+    """An agent in queue:updated's agentsOnline."""
+
+    status = fields.String(metadata={"enum": ["available", "away", "offline"]})
+    open_chats = fields.Integer()
+
+
 class UserSchema(UserBriefSchema):
     email = fields.String(allow_none=True)
     profile = fields.Dict()

@@ -48,3 +48,7 @@ class ReadSchema(SessionRefSchema):
 
 class SessionEndSchema(SessionRefSchema, EndSessionSchema):
     """session:end: the session, and (agents only) the outcome and its note."""
+
+
+class AgentStatusSchema(CamelSchema):
+    status = fields.String(required=True, validate=validate.OneOf(["available", "away", "offline"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from livechat.events import (
     SessionAssigned,
     SessionCreated,
     SessionEnded,
+    SessionRequeued,
     publish,
 )
 from livechat.extensions import db
@@ -20,6 +22,7 @@ from livechat.models import (
     ChatMessage,
     ChatSession,
     Role,
+    SenderType,
     SessionOutcome,
     SessionStatus,
     Ticket,
@@ -30,6 +33,7 @@ from livechat.schemas.base import Augmented
 from livechat.schemas.chat import SessionSchema
 from livechat.services import audit, rules, tickets
 from livechat.services.access import Actor, access_session, require_staff
+from livechat.services.messages import append_message
 from livechat.services.paging import page_of_rows
 
 _session_schema = SessionSchema()
@@ -216,24 +220,112 @@ def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> 
         return session
     if session.agent_id is not None:
         raise Conflict("This chat session already has an agent.", code="already_assigned")
+    _hand_over(session, target, actor.id)
+    db.session.commit()
+    return session
+
+
+def _hand_over(session: ChatSession, target: User, by: str) -> None:
+    """Make the row-locked, agentless session ``target``'s and ACTIVE; the caller commits."""
     previous = session.status
     now = utcnow()
-    session.agent_id = target_id
+    session.agent_id = target.id
     session.agent = target
     session.status = SessionStatus.ACTIVE
     session.assigned_at = now
     session.waiting_since = None
     session.updated_at = now
     audit.record(
-        actor.id,
+        by,
         "session.assigned",
         session_id=session.id,
         subject_user_id=session.user_id,
-        details={"agentId": target_id, "previousStatus": previous.value},
+        details={"agentId": target.id, "previousStatus": previous.value},
     )
-    publish(SessionAssigned(session.id, dump_session(session), target_id, previous.value))
+    publish(SessionAssigned(session.id, dump_session(session), target.id, previous.value))
+
+
+def _locked_if(session_id: str, *conditions: Any) -> ChatSession | None:
+    """The session, row-locked, if it still meets ``conditions`` (else None): the conditional
+    write of the router and of returning chats, safe with several processes at once."""
+    stmt = (
+        sa.select(ChatSession)
+        .where(ChatSession.id == session_id, *conditions)
+        .with_for_update(of=ChatSession)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).unique().first()
+
+
+def route_to(session_id: str, agent_id: str) -> ChatSession | None:
+    """Automatic routing (ROUTING=auto): give a chat to ``agent_id`` only if it is still
+    WAITING with no agent, announced as a manual assignment is, plus a notice naming the agent
+    to the customer. None (nothing written) if someone took it first. Commits."""
+    target = db.session.get(User, agent_id)
+    session = _locked_if(
+        session_id, ChatSession.status == SessionStatus.WAITING, ChatSession.agent_id.is_(None)
+    )
+    if session is None or target is None or not target.role.is_staff:
+        db.session.rollback()
+        return None
+    _hand_over(session, target, SYSTEM_SENDER_ID)
+    name = target.display_name or "A support agent"
+    append_message(
+        session,
+        sender_id=SYSTEM_SENDER_ID,
+        sender_type=SenderType.SYSTEM,
+        content=f"{name} joined the chat.",
+        metadata={"kind": "agent_assigned", "agentId": target.id},
+    )
     db.session.commit()
     return session
+
+
+def return_to_queue(session_id: str, agent_id: str, by: str, reason: str) -> bool:
+    """Put ``agent_id``'s open chat back in the queue (WAITING, no agent) at the front of its
+    band: it keeps its original wait start (its escalation's, else its assignment's). The
+    customer gets a notice; their messages stay. False if the chat is no longer theirs. The
+    caller commits."""
+    session = _locked_if(
+        session_id, ChatSession.agent_id == agent_id, ChatSession.status == SessionStatus.ACTIVE
+    )
+    if session is None:
+        return False
+    now = utcnow()
+    escalated_at = (session.meta.get("escalation") or {}).get("at")
+    try:
+        since = datetime.fromisoformat(escalated_at) if escalated_at else None
+    except (TypeError, ValueError):
+        since = None
+    session.status = SessionStatus.WAITING
+    session.agent_id = None
+    session.agent = None
+    session.waiting_since = since or session.assigned_at or session.created_at
+    session.assigned_at = None
+    session.updated_at = now
+    session.meta = {
+        **session.meta,
+        "requeued": {"agentId": agent_id, "reason": reason, "at": now.isoformat()},
+    }
+    append_message(
+        session,
+        sender_id=SYSTEM_SENDER_ID,
+        sender_type=SenderType.SYSTEM,
+        content=(
+            "Your agent is no longer available. You are back at the front of the queue: "
+            "the next available agent will continue this chat."
+        ),
+        metadata={"kind": "requeued", "reason": reason},
+    )
+    audit.record(
+        by,
+        "session.requeued",
+        session_id=session.id,
+        subject_user_id=session.user_id,
+        details={"agentId": agent_id, "reason": reason},
+    )
+    publish(SessionRequeued(session.id, dump_session(session), agent_id, reason))
+    return True
 
 
 def end_session(

@@ -272,6 +272,7 @@
       socket.on('connect', updateStatus);
       socket.on('disconnect', (reason) => {
         if (socket === chat) state.joined.clear();
+        if (socket === support) renderMyStatus();
         updateStatus();
         // A server-side disconnect is not retried by the client: try once more (a bad token then
         // fails with connect_error and returns to the sign-in screen).
@@ -356,6 +357,7 @@
     state.agentsOnline.forEach(rememberUser);
     renderQueue();
     renderAgents();
+    renderMyStatus();
     debounce('mychats', loadMyChats, 250);
     debounce('stats', loadStats, 400);
   }
@@ -442,9 +444,28 @@
         el('span', { className: 'avatar avatar-small', 'aria-hidden': 'true', text: initial(name) }),
         el('span', { className: 'agent-name', text: name + (state.me && a.id === state.me.uid ? ' (you)' : '') }),
         a.role === 'admin' ? el('span', { className: 'tag', text: 'admin' }) : null,
+        a.status ? el('span', { className: 'tag tag-' + a.status, 'data-testid': 'console-agent-state',
+          text: humanise(a.status) + (typeof a.openChats === 'number' ? ' · ' + a.openChats + ' open' : '') }) : null,
       ]));
     });
     setText('agents-count', state.agentsOnline.length);
+  }
+  /** The status control shows what the server says, unless the agent is choosing right now. */
+  function renderMyStatus() {
+    const select = $('agent-status');
+    const me = state.me && state.agentsOnline.find((a) => a.id === state.me.uid);
+    select.disabled = !(state.support && state.support.connected);
+    if (me && me.status && document.activeElement !== select) select.value = me.status;
+  }
+  async function changeMyStatus(e) {
+    const select = e.currentTarget, support = state.support;
+    if (!support || !support.connected) return;
+    const ack = await emitAck(support, 'agent:status', { status: select.value });
+    if (ack.ok) notice('Your status: ' + humanise(ack.status) + '.');
+    else {
+      notice('Could not change your status: ' + errorText(ack.error), 'error');
+      requestQueue(); // shows the status the server has
+    }
   }
   async function loadStats() {
     if (!state.token) return;
@@ -1021,6 +1042,7 @@
     });
     document.querySelectorAll('[data-testid="console-demo-agent"]').forEach((b) => b.addEventListener('click', () => demoSignIn(b)));
     $('signout').addEventListener('click', () => signOut(''));
+    $('agent-status').addEventListener('change', changeMyStatus);
     $('end-chat').addEventListener('click', () => showEndForm($('end-form').hidden));
     $('end-form').addEventListener('submit', (e) => {
       e.preventDefault();

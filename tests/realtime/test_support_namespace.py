@@ -63,3 +63,32 @@ def test_agents_online_follows_connections(ctx: Any, sio: Any) -> None:
         a1, "queue:updated", "/support", until=lambda q: len(q["agentsOnline"]) == 1
     )
     assert [a["id"] for a in update["agentsOnline"]] == ["agent-1"]
+
+
+def test_agent_status_is_set_shown_and_checked(ctx: Any, sio: Any, make_user: Any) -> None:
+    agent = sio("agent-st", "agent", namespace="/support", name="Ada")
+    first = events(agent, "queue:updated", "/support")[0]
+    assert first["agentsOnline"] == [
+        {
+            "id": "agent-st",
+            "displayName": "Ada",
+            "role": "agent",
+            "status": "available",
+            "openChats": 0,
+        }
+    ]
+    ack = agent.emit("agent:status", {"status": "away"}, namespace="/support", callback=True)
+    assert ack == {"ok": True, "status": "away"}
+    shown = wait_event(
+        agent,
+        "queue:updated",
+        "/support",
+        lambda d: d["agentsOnline"][0]["status"] == "away",
+    )
+    assert shown["agentsOnline"][0]["openChats"] == 0
+    for bad in ({"status": "busy"}, {"status": None}, {}, "away", None, {"status": ["away"]}):
+        ack = agent.emit("agent:status", bad, namespace="/support", callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "validation_error", bad
+    from livechat import runtime
+
+    assert runtime.agent_router().statuses.get("agent-st").status == "away"

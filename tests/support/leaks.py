@@ -23,11 +23,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 # One loop per app, started by the app's first message or connection and stopped by
 # shutdown_app(): alive after the test that started them, by design.
+# The router's offline checks wait AGENT_OFFLINE_GRACE_SECONDS after an agent's last socket.
 INFRASTRUCTURE = (
     "livechat.writer",
     "livechat.token_sweeper",
     "livechat.idle_sweeper",
     "livechat.sla_watch",
+    "livechat.router",
 )
 
 _enduring: weakref.WeakSet[Any] = weakref.WeakSet()

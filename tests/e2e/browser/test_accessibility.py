@@ -285,3 +285,35 @@ def test_the_audit_reports_a_violation_readably(browser: Any) -> None:
     assert "button-name (critical): Buttons must have discernible text" in text
     assert "#mute:" in text and "#faint:" in text
     assert "https://dequeuniversity.com/rules/axe/4.14/color-contrast" in text
+
+
+def test_console_status_control_passes_axe(web_server: Any, browser: Any) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    audit = Audit()
+    agent = browser(1280, 800)
+    _signin_page(agent, web_server.url)
+    next(
+        e
+        for e in agent.find_all("console-demo-agent")
+        if e.get_attribute("data-uid") == "agent-ada"
+    ).click()
+    control = agent.find("console-agent-status")
+    agent.wait(lambda _: control.is_enabled(), what="status control enabled once connected")
+    agent.wait(
+        lambda _: "Available" in " ".join(e.text for e in agent.find_all("console-agent-state")),
+        what="own status listed",
+    )
+    assert control.accessible_name == "My status"
+    audit.check(agent, "console, status available")
+
+    Select(control).select_by_value("away")
+    agent.wait(
+        lambda _: any(e.text.startswith("Away") for e in agent.find_all("console-agent-state")),
+        what="status away shown in agents online",
+    )
+    assert Select(control).first_selected_option.get_attribute("value") == "away"
+    audit.check(agent, "console, status away")
+
+    audit.assert_clean()
+    assert agent.console_errors() == []
