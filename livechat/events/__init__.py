@@ -9,6 +9,7 @@ from livechat.events.types import (
     SessionCreated,
     SessionEnded,
     SessionEscalated,
+    SessionTransferred,
     TicketOpened,
     TicketUpdated,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "SessionCreated",
     "SessionEnded",
     "SessionEscalated",
+    "SessionTransferred",
     "TicketOpened",
     "TicketUpdated",
     "publish",

@@ -10,6 +10,7 @@ from livechat.events import (
     SessionAssigned,
     SessionEnded,
     SessionEscalated,
+    SessionTransferred,
 )
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
@@ -25,7 +26,9 @@ def on_message_posted(event: MessagePosted) -> None:
         push.to_session(event.session_id, "message:new", message)
 
 
-def on_session_changed(event: SessionAssigned | SessionEnded | SessionEscalated) -> None:
+def on_session_changed(
+    event: SessionAssigned | SessionEnded | SessionEscalated | SessionTransferred,
+) -> None:
     session = event.session
     push.to_session(
         event.session_id, "session:updated", {"session": session}, owner_id=session["userId"]
@@ -38,6 +41,14 @@ def on_session_escalated(event: SessionEscalated) -> None:
     push.to_agents(
         "session:escalated",
         {"session": event.session, "reason": event.reason, "ticket": event.ticket},
+    )
+
+
+def on_session_transferred(event: SessionTransferred) -> None:
+    # The note is for agents only: the room (the customer) got the session without it.
+    push.to_agents(
+        "session:transferred",
+        {"session": event.staff_session, "transfer": event.staff_session.get("transfer")},
     )
 
 
@@ -59,5 +70,7 @@ def register(bus: EventBus) -> None:
     bus.subscribe(SessionAssigned, on_session_changed)
     bus.subscribe(SessionEnded, on_session_changed)
     bus.subscribe(SessionEscalated, on_session_changed)
+    bus.subscribe(SessionTransferred, on_session_changed)
+    bus.subscribe(SessionTransferred, on_session_transferred)
     bus.subscribe(SessionEscalated, on_session_escalated)
     bus.subscribe(MessagesRead, on_messages_read)

@@ -62,12 +62,33 @@ class SessionSchema(CamelSchema):
     ended_at = fields.DateTime(allow_none=True)
 
 
+class TransferSchema(CamelSchema):
+    """session.transfer, stored with wire (camelCase) keys: the chat's last hand-over."""
+
+    from_agent_id = fields.String(allow_none=True, attribute="fromAgentId")
+    to_agent_id = fields.String(
+        allow_none=True,
+        attribute="toAgentId",
+        metadata={"description": "The agent who has the chat now; null: back to the queue"},
+    )
+    note = fields.String(allow_none=True, metadata={"description": "For agents only"})
+    by = fields.String()
+    at = fields.String()
+
+
+class StaffSessionSchema(SessionSchema):
+    """A session as agents and admins see it: with the last transfer and its note, which
+    customers never get (so never use it for what reaches a chat's room or a customer)."""
+
+    transfer = fields.Nested(TransferSchema, allow_none=True)
+
+
 class SessionWithMessagesSchema(SessionSchema):
     messages = fields.List(fields.Nested(MessageSchema))
 
 
 class SessionDetailSchema(CamelSchema):
-    session = fields.Nested(SessionSchema)
+    session = fields.Nested(StaffSessionSchema)
     messages = fields.List(fields.Nested(MessageSchema))
     customer = fields.Nested(UserSchema)
     tickets = fields.List(fields.Nested(TicketSchema))
@@ -95,7 +116,7 @@ class EscalationSchema(CamelSchema):
     by = fields.String(allow_none=True)
 
 
-class QueueItemSchema(SessionSchema):
+class QueueItemSchema(StaffSessionSchema):
     wait_seconds = fields.Integer()
     escalation = fields.Nested(EscalationSchema, allow_none=True)
 
@@ -103,6 +124,10 @@ class QueueItemSchema(SessionSchema):
 class QueueSchema(CamelSchema):
     items = fields.List(fields.Nested(QueueItemSchema))
     total = fields.Integer()
+
+
+class StaffSessionPageSchema(SessionPageSchema):
+    items = fields.List(fields.Nested(StaffSessionSchema))
 
 
 class MessageListSchema(CamelSchema):
@@ -133,6 +158,26 @@ class SessionsQuerySchema(PageQuerySchema):
 
 class AssignSchema(CamelSchema):
     agent_id = fields.String(validate=validate.Length(min=1, max=128), load_default=None)
+
+
+TRANSFER_NOTE_MAX = 1000
+
+
+class TransferRequestSchema(CamelSchema):
+    """Hand a chat over: to ``agentId``, or back to the queue without one."""
+
+    agent_id = fields.String(
+        validate=validate.Length(min=1, max=128),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The agent who takes the chat; absent or null: the queue"},
+    )
+    note = fields.String(
+        validate=validate.Length(max=TRANSFER_NOTE_MAX),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "For agents only; the customer never sees it"},
+    )
 
 
 class PostMessageSchema(CamelSchema):

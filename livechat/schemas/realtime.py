@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from livechat.schemas.base import SEQ_RANGE, CamelSchema, JsonObject, MessageContent
+from livechat.schemas.chat import TransferRequestSchema
 
 SESSION_ID = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -43,3 +44,7 @@ class ReadSchema(SessionRefSchema):
     def _one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
         if ("up_to_seq" in data) == ("message_ids" in data):
             raise ValidationError("Give exactly one of upToSeq or messageIds.")
+
+
+class TransferSessionSchema(SessionRefSchema, TransferRequestSchema):
+    """session:transfer: ``{sessionId, agentId?, note?}``."""

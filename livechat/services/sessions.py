@@ -193,7 +193,8 @@ def session_detail(
 
 
 def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> ChatSession:
-    """Give the session to an agent (default: the caller) and make it ACTIVE."""
+    """Give the session to an agent (default: the caller) and make it ACTIVE; a chat that has
+    an agent already is refused (``already_assigned``) unless an admin reassigns it."""
     require_staff(actor)
     target_id = agent_id or actor.id
     if target_id != actor.id and actor.role != Role.ADMIN:
@@ -209,7 +210,9 @@ def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> 
     if session.agent_id == target_id:
         db.session.commit()
         return session
-    if session.agent_id is not None:
+    previous_agent = session.agent_id
+    if previous_agent is not None and actor.role != Role.ADMIN:
+        # Agents hand a chat over with a transfer (services/transfer.py); admins may reassign.
         raise Conflict("This chat session already has an agent.", code="already_assigned")
     previous = session.status
     now = utcnow()
@@ -224,7 +227,11 @@ def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> 
         "session.assigned",
         session_id=session.id,
         subject_user_id=session.user_id,
-        details={"agentId": target_id, "previousStatus": previous.value},
+        details={
+            "agentId": target_id,
+            "previousStatus": previous.value,
+            "previousAgentId": previous_agent,
+        },
     )
     publish(SessionAssigned(session.id, dump_session(session), target_id, previous.value))
     db.session.commit()
