@@ -18,11 +18,12 @@ from livechat.schemas.chat import (
     PostMessageSchema,
     QueueSchema,
     SessionDetailSchema,
-    SessionPageSchema,
     SessionsQuerySchema,
+    StaffSessionPageSchema,
     StaffSessionSchema,
+    TransferRequestSchema,
 )
-from livechat.services import messages, sessions, stats
+from livechat.services import messages, sessions, stats, transfer
 
 bp = Blueprint("chat_support", __name__, url_prefix="/api/support/chat")
 
@@ -31,7 +32,7 @@ STAFF = (Role.AGENT, Role.ADMIN)
 
 @bp.get("/sessions")
 @authenticated(*STAFF)
-@response(SessionPageSchema(), 200, "A page of sessions, newest first")
+@response(StaffSessionPageSchema(), 200, "A page of sessions, newest first")
 @query(SessionsQuerySchema())
 def list_sessions(query: dict[str, Any]) -> Any:
     """List chat sessions, filtered by status, agent or customer."""
@@ -70,8 +71,29 @@ def get_session(session_id: str) -> Any:
 @response(StaffSessionSchema(), 200, "The assigned session")
 @body(AssignSchema())
 def assign_session(session_id: str, body: dict[str, Any]) -> Any:
-    """Assign the session to an agent (default: you); assigning others needs admin."""
+    """Assign the session to an agent (default: you); assigning others, or reassigning a chat
+    that has an agent, needs admin."""
     return sessions.assign_agent(g.actor, session_id, body["agent_id"])
+
+
+@bp.post("/sessions/<session_id>/transfer")
+@authenticated(*STAFF)
+@response(
+    StaffSessionSchema(),
+    200,
+    "The transferred session (its transfer, with the note, for agents only)",
+    errors={
+        403: "Not your chat (its agent and admins may transfer it)",
+        404: "Unknown session (session_not_found) or agent (agent_not_found)",
+        409: "Ended (session_ended), nobody has it (not_assigned), the agent has it already"
+        " (already_assigned) or is offline (agent_offline)",
+        422: "Invalid input, or agentId is not an agent (not_an_agent)",
+    },
+)
+@body(TransferRequestSchema())
+def transfer_session(session_id: str, body: dict[str, Any]) -> Any:
+    """Hand your chat to another agent (agentId), or back to the queue (no agentId)."""
+    return transfer.transfer_session(g.actor, session_id, body["agent_id"], body["note"])
 
 
 @bp.post("/sessions/<session_id>/end")

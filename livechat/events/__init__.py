@@ -11,6 +11,7 @@ from livechat.events.types import (
     SessionEscalated,
     SessionRequeued,
     SessionSlaBreached,
+    SessionTransferred,
     TicketOpened,
     TicketUpdated,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "SessionEscalated",
     "SessionRequeued",
     "SessionSlaBreached",
+    "SessionTransferred",
     "TicketOpened",
     "TicketUpdated",
     "publish",

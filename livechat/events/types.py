@@ -37,6 +37,20 @@ class SessionAssigned(DomainEvent):
 
 
 @dataclass(frozen=True)
+class SessionTransferred(DomainEvent):
+    """An agent handed the chat to another agent, or back to the queue (``to_agent_id`` None).
+
+    ``session`` is the form the chat's room (its customer) may see; ``staff_session`` adds the
+    transfer and its note, for agents only."""
+
+    session_id: str
+    session: dict[str, Any]
+    staff_session: dict[str, Any]
+    from_agent_id: str
+    to_agent_id: str | None
+
+
+@dataclass(frozen=True)
 class SessionEscalated(DomainEvent):
     session_id: str
     session: dict[str, Any]

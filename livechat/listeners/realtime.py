@@ -12,6 +12,7 @@ from livechat.events import (
     SessionEscalated,
     SessionRequeued,
     SessionSlaBreached,
+    SessionTransferred,
 )
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
@@ -28,7 +29,7 @@ def on_message_posted(event: MessagePosted) -> None:
 
 
 def on_session_changed(
-    event: SessionAssigned | SessionEnded | SessionEscalated | SessionRequeued,
+    event: SessionAssigned | SessionEnded | SessionEscalated | SessionRequeued | SessionTransferred,
 ) -> None:
     session = event.session
     push.to_session(
@@ -58,6 +59,14 @@ def on_sla_breached(event: SessionSlaBreached) -> None:
     runtime.queue_broadcaster().request_refresh()  # the queue's items carry slaBreachedAt
 
 
+def on_session_transferred(event: SessionTransferred) -> None:
+    # The note is for agents only: the room (the customer) got the session without it.
+    push.to_agents(
+        "session:transferred",
+        {"session": event.staff_session, "transfer": event.staff_session.get("transfer")},
+    )
+
+
 def on_messages_read(event: MessagesRead) -> None:
     push.to_session(
         event.session_id,
@@ -77,6 +86,8 @@ def register(bus: EventBus) -> None:
     bus.subscribe(SessionEnded, on_session_changed)
     bus.subscribe(SessionEscalated, on_session_changed)
     bus.subscribe(SessionRequeued, on_session_changed)
+    bus.subscribe(SessionTransferred, on_session_changed)
+    bus.subscribe(SessionTransferred, on_session_transferred)
     bus.subscribe(SessionEscalated, on_session_escalated)
     bus.subscribe(SessionSlaBreached, on_sla_breached)
     bus.subscribe(MessagesRead, on_messages_read)

@@ -71,6 +71,9 @@ class ChatSession(Model):
     subject: Mapped[str | None] = mapped_column(sa.String(200))
     # "metadata" is reserved on declarative classes, hence the attribute name.
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    # The last hand-over between agents (or back to the queue), with its note: for staff only,
+    # so it is kept out of ``meta``, which customers read (schemas/chat.py StaffSessionSchema).
+    transfer: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Highest message sequence number handed out in this session (allocated atomically).
     last_seq: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,7 @@ from livechat.schemas.chat import (
     MessageSchema,
     RequestHumanSchema,
     SessionSchema,
+    StaffSessionSchema,
     session_schema_for,
 )
 from livechat.schemas.realtime import (
@@ -32,8 +33,9 @@ from livechat.schemas.realtime import (
     SendMessageSchema,
     SessionEndSchema,
     SessionRefSchema,
+    TransferSessionSchema,
 )
-from livechat.services import messages, sessions
+from livechat.services import messages, sessions, transfer
 from livechat.services.access import access_session
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ _message = MessageSchema()
 _messages = MessageSchema(many=True)
 _session = SessionSchema()
 _request_human = RequestHumanSchema()
+_staff_session = StaffSessionSchema()
 
 HISTORY_LIMIT = 50
 CATCH_UP_LIMIT = 500
@@ -187,6 +190,14 @@ class ChatNamespace(EventNamespace):
         return _request_human.dump(
             {"session": session, "ticket": ticket, "already_waiting": ticket is None}
         )
+
+    @event_handler(TransferSessionSchema())
+    def on_session_transfer(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        """An agent hands their chat to another agent, or back to the queue (no agentId)."""
+        session = transfer.transfer_session(
+            client.identity, data["session_id"], data["agent_id"], data["note"]
+        )
+        return {"session": _staff_session.dump(session)}
 
     def _authorised_session(self, client: Client, session_id: str) -> str:
         """Typing is relayed only for sessions this socket joined (so: was allowed to join)."""

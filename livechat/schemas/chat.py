@@ -69,9 +69,24 @@ class SessionSchema(CamelSchema):
     ended_at = fields.DateTime(allow_none=True)
 
 
+class TransferSchema(CamelSchema):
+    """session.transfer, stored with wire (camelCase) keys: the chat's last hand-over."""
+
+    from_agent_id = fields.String(allow_none=True, attribute="fromAgentId")
+    to_agent_id = fields.String(
+        allow_none=True,
+        attribute="toAgentId",
+        metadata={"description": "The agent who has the chat now; null: back to the queue"},
+    )
+    note = fields.String(allow_none=True, metadata={"description": "For agents only"})
+    by = fields.String()
+    at = fields.String()
+
+
 class StaffSessionSchema(SessionSchema):
-    """A session as agents see it: with how the agent who ended it left it (customers never
-    see the outcome or the note)."""
+    """A session as agents and admins see it: how the agent who ended it left it, and the last
+    transfer with its note. Customers never get these (never use it for what reaches a chat's
+    room or a customer)."""
 
     outcome = fields.Enum(
         SessionOutcome,
@@ -80,6 +95,7 @@ class StaffSessionSchema(SessionSchema):
         metadata={"description": "Set when an agent ended the chat; null otherwise"},
     )
     outcome_note = fields.String(allow_none=True)
+    transfer = fields.Nested(TransferSchema, allow_none=True)
 
 
 def session_schema_for(role: Role) -> SessionSchema:
@@ -124,7 +140,7 @@ class EscalationSchema(CamelSchema):
     by = fields.String(allow_none=True)
 
 
-class QueueItemSchema(SessionSchema):
+class QueueItemSchema(StaffSessionSchema):
     position = fields.Integer(metadata={"description": "1-based place in queue order"})
     priority = fields.String(metadata={"description": "URGENT, HIGH, MEDIUM or LOW"})
     wait_seconds = fields.Integer()
@@ -138,6 +154,10 @@ class QueueItemSchema(SessionSchema):
 class QueueSchema(CamelSchema):
     items = fields.List(fields.Nested(QueueItemSchema))
     total = fields.Integer()
+
+
+class StaffSessionPageSchema(SessionPageSchema):
+    items = fields.List(fields.Nested(StaffSessionSchema))
 
 
 class MessageListSchema(CamelSchema):
@@ -180,6 +200,26 @@ class EndSessionSchema(CamelSchema):
         metadata={"description": "resolved (default for agents) or follow_up"},
     )
     note = fields.String(load_default=None, validate=validate.Length(max=OUTCOME_NOTE_MAX))
+
+
+TRANSFER_NOTE_MAX = 1000
+
+
+class TransferRequestSchema(CamelSchema):
+    """Hand a chat over: to ``agentId``, or back to the queue without one."""
+
+    agent_id = fields.String(
+        validate=validate.Length(min=1, max=128),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The agent who takes the chat; absent or null: the queue"},
+    )
+    note = fields.String(
+        validate=validate.Length(max=TRANSFER_NOTE_MAX),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "For agents only; the customer never sees it"},
+    )
 
 
 class PostMessageSchema(CamelSchema):

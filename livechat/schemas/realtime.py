@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from livechat.schemas.base import SEQ_RANGE, CamelSchema, JsonObject, MessageContent
-from livechat.schemas.chat import EndSessionSchema
+from livechat.schemas.chat import EndSessionSchema, TransferRequestSchema
 
 SESSION_ID = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -52,3 +52,7 @@ class SessionEndSchema(SessionRefSchema, EndSessionSchema):
 
 class AgentStatusSchema(CamelSchema):
     status = fields.String(required=True, validate=validate.OneOf(["available", "away", "offline"]))
+
+
+class TransferSessionSchema(SessionRefSchema, TransferRequestSchema):
+    """session:transfer: ``{sessionId, agentId?, note?}``."""

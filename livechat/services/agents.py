@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from livechat import runtime
 from livechat.extensions import db
 from livechat.models import SYSTEM_SENDER_ID, ChatSession, SessionStatus
 from livechat.services import sessions
@@ -24,6 +25,12 @@ STATUSES = (AVAILABLE, AWAY, OFFLINE)
 # pg_advisory_xact_lock key: one routing decision at a time across every process, so capacity
 # is counted on committed assignments (two processes never both give an agent their last slot).
 ROUTING_LOCK = 0x6C63_7274
+
+
+def agent_available(agent_id: str) -> bool:
+    """May be handed a chat by a transfer: ``available`` or ``away`` (they still work their
+    chats), never ``offline`` (never connected, chose offline, or gone past the grace)."""
+    return runtime.agent_router().statuses.get(agent_id).status != OFFLINE
 
 
 @dataclass(frozen=True)

@@ -244,6 +244,9 @@ def _erase(actor: Actor, uid: str, pseudonym: str, sessions_ended: int) -> dict[
         chat.user = erased
         chat.subject = None
         chat.meta = _anonymised_session_meta(chat.meta or {}, uid, pseudonym)
+        if chat.transfer:
+            # An agent's note about the customer is free text: it goes; who handed over stays.
+            chat.transfer = {**chat.transfer, "note": None}
     redacted = 0
     if session_ids:
         redacted = _redact_messages(session_ids, uid, pseudonym)

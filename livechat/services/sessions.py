@@ -202,7 +202,8 @@ def session_detail(
 
 
 def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> ChatSession:
-    """Give the session to an agent (default: the caller) and make it ACTIVE."""
+    """Give the session to an agent (default: the caller) and make it ACTIVE; a chat that has
+    an agent already is refused (``already_assigned``) unless an admin reassigns it."""
     require_staff(actor)
     target_id = agent_id or actor.id
     if target_id != actor.id and actor.role != Role.ADMIN:
@@ -218,7 +219,9 @@ def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> 
     if session.agent_id == target_id:
         db.session.commit()
         return session
-    if session.agent_id is not None:
+    previous_agent = session.agent_id
+    if previous_agent is not None and actor.role != Role.ADMIN:
+        # Agents hand a chat over with a transfer (services/transfer.py); admins may reassign.
         raise Conflict("This chat session already has an agent.", code="already_assigned")
     _hand_over(session, target, actor.id)
     db.session.commit()
@@ -226,8 +229,9 @@ def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> 
 
 
 def _hand_over(session: ChatSession, target: User, by: str) -> None:
-    """Make the row-locked, agentless session ``target``'s and ACTIVE; the caller commits."""
-    previous = session.status
+    """Make the row-locked session ``target``'s and ACTIVE (an admin may reassign it from
+    another agent); the caller commits."""
+    previous, previous_agent = session.status, session.agent_id
     now = utcnow()
     session.agent_id = target.id
     session.agent = target
@@ -240,7 +244,11 @@ def _hand_over(session: ChatSession, target: User, by: str) -> None:
         "session.assigned",
         session_id=session.id,
         subject_user_id=session.user_id,
-        details={"agentId": target.id, "previousStatus": previous.value},
+        details={
+            "agentId": target.id,
+            "previousStatus": previous.value,
+            "previousAgentId": previous_agent,
+        },
     )
     publish(SessionAssigned(session.id, dump_session(session), target.id, previous.value))
 
@@ -281,6 +289,21 @@ def route_to(session_id: str, agent_id: str) -> ChatSession | None:
     return session
 
 
+def original_wait_start(session: ChatSession, now: datetime) -> datetime:
+    """When the chat first started waiting for a person (its escalation), else when an agent
+    took it, else now: a chat back in the queue (a transfer, its agent gone offline) keeps
+    that, so it waits at the front of its priority band, not behind later arrivals."""
+    at = (session.meta.get("escalation") or {}).get("at")
+    if isinstance(at, str):
+        try:
+            started = datetime.fromisoformat(at)
+        except ValueError:
+            started = None
+        if started is not None and started.tzinfo is not None:
+            return min(started, now)
+    return min(session.assigned_at or now, now)
+
+
 def return_to_queue(session_id: str, agent_id: str, by: str, reason: str) -> bool:
     """Put ``agent_id``'s open chat back in the queue (WAITING, no agent) at the front of its
     band: it keeps its original wait start (its escalation's, else its assignment's). The
@@ -292,15 +315,10 @@ def return_to_queue(session_id: str, agent_id: str, by: str, reason: str) -> boo
     if session is None:
         return False
     now = utcnow()
-    escalated_at = (session.meta.get("escalation") or {}).get("at")
-    try:
-        since = datetime.fromisoformat(escalated_at) if escalated_at else None
-    except (TypeError, ValueError):
-        since = None
     session.status = SessionStatus.WAITING
     session.agent_id = None
     session.agent = None
-    session.waiting_since = since or session.assigned_at or session.created_at
+    session.waiting_since = original_wait_start(session, now)
     session.assigned_at = None
     session.updated_at = now
     session.meta = {

@@ -285,6 +285,7 @@
     support.on('queue:updated', applyQueue);
     support.on('queue:sla_breached', markSlaBreached);
     support.on('session:escalated', (d) => notice('New chat waiting' + (d && d.reason ? ': ' + humanise(d.reason) : '') + '.'));
+    support.on('session:transferred', onTransferred);
     chat.on('connect', onChatConnect);
     chat.on('session:history', onHistory);
     chat.on('message:new', onMessageNew);
@@ -358,6 +359,7 @@
     renderQueue();
     renderAgents();
     renderMyStatus();
+    renderTransferTargets();
     debounce('mychats', loadMyChats, 250);
     debounce('stats', loadStats, 400);
   }
@@ -564,6 +566,9 @@
           el('span', { className: 'chat-item-text' }, [
             el('span', { className: 'chat-item-name', text: name }),
             el('span', { className: 'chat-item-sub', text: (s.subject || 'Chat') + (since ? ' · since ' + formatTime(since) : '') }),
+            handedToMe(s) && s.transfer.note ? el('span', {
+              className: 'chat-item-note', 'data-testid': 'console-chat-item-note', text: 'Note from ' + nameOf(s.transfer.fromAgentId) + ': ' + s.transfer.note,
+            }) : null,
           ]),
           unread ? el('span', { className: 'unread', 'data-testid': 'console-unread', text: unread, 'aria-label': unread + ' new' }) : null,
         ])]));
@@ -596,7 +601,9 @@
     setText('conv-title', 'No chat open');
     setText('conv-sub', '');
     clear($('messages'));
-    ['conv-status', 'end-chat', 'end-form', 'messages', 'typing', 'conv-banner', 'composer', 'customer-body'].forEach((id) => show(id, false));
+    ['conv-status', 'end-chat', 'end-form', 'messages', 'typing', 'conv-banner', 'composer', 'customer-body', 'conv-transfer'].forEach((id) => show(id, false));
+    closeTransfer(false);
+    show('transfer-toggle', false);
     ['conv-empty', 'customer-empty'].forEach((id) => show(id, true));
     showConvError('');
     $('composer-input').value = '';
@@ -684,6 +691,12 @@
     setText('conv-banner', text);
     show('conv-banner', !!text);
     $('conv-banner').setAttribute('data-kind', ended ? 'ended' : 'info');
+    const handover = s.transfer && s.transfer.note && !ended ? s.transfer : null;
+    setText('conv-transfer', handover ? 'Note from ' + nameOf(handover.fromAgentId) + ' on transfer: ' + handover.note : '');
+    show('conv-transfer', !!handover);
+    const may = mayTransfer(s);
+    show('transfer-toggle', may);
+    if (!may) closeTransfer(false);
     updateComposer();
   }
   function canReply() {
@@ -823,6 +836,79 @@
       applySession(s);
       loadDetail(s.id); // escalation and tickets may have changed
     }
+    debounce('mychats', loadMyChats, 250);
+  }
+
+  // ---- transfer -------------------------------------------------------------------------------
+  /** Its agent (or an admin) may hand an open chat that has an agent to someone else. */
+  function mayTransfer(s) {
+    return !!(s && s.agentId && s.status !== 'ENDED' && (s.agentId === state.me.uid || state.me.role === 'admin'));
+  }
+  function handedToMe(s) {
+    return !!(s && s.transfer && s.transfer.toAgentId === state.me.uid);
+  }
+  function renderTransferTargets() {
+    const select = $('transfer-target');
+    const s = state.conv && state.conv.session;
+    const keep = select.value;
+    clear(select);
+    select.appendChild(el('option', { value: '', text: 'Back to the queue' }));
+    state.agentsOnline.forEach((a) => {
+      if (a.id === state.me.uid || (s && a.id === s.agentId)) return;
+      select.appendChild(el('option', { value: a.id, text: (a.displayName || a.id) + (a.role === 'admin' ? ' (admin)' : '') }));
+    });
+    if ([].some.call(select.options, (o) => o.value === keep)) select.value = keep;
+  }
+  function openTransfer() {
+    renderTransferTargets();
+    show('transfer-form', true);
+    $('transfer-toggle').setAttribute('aria-expanded', 'true');
+    $('transfer-target').focus();
+  }
+  function closeTransfer(refocus) {
+    show('transfer-form', false);
+    $('transfer-toggle').setAttribute('aria-expanded', 'false');
+    $('transfer-note').value = '';
+    if (refocus && !$('transfer-toggle').hidden) $('transfer-toggle').focus();
+  }
+  const TRANSFER_ERRORS = {
+    agent_offline: 'That agent has gone offline: pick someone else.', agent_not_found: 'That agent no longer exists.',
+    forbidden: 'Only the chat\'s agent or an admin may transfer it.', not_assigned: 'Nobody has this chat any more.',
+    session_ended: 'This chat has ended.', already_assigned: 'That agent already has this chat.',
+  };
+  async function submitTransfer() {
+    const conv = state.conv;
+    if (!conv) return;
+    const agentId = $('transfer-target').value;
+    const note = $('transfer-note').value.trim();
+    const body = {};
+    if (agentId) body.agentId = agentId;
+    if (note) body.note = note;
+    $('transfer-submit').disabled = true;
+    stopTyping();
+    try {
+      const session = await api('POST', API + '/sessions/' + encodeURIComponent(conv.id) + '/transfer', body);
+      closeTransfer(false);
+      notice(agentId ? 'Chat transferred to ' + nameOf(agentId) + '.' : 'Chat sent back to the queue.');
+      applySession(session);
+      showConvError('');
+    } catch (err) {
+      if (silent(err)) return;
+      showConvError('Could not transfer: ' + (TRANSFER_ERRORS[err.code] || errorText(err)) + (err.code ? ' (' + err.code + ')' : ''));
+      requestQueue();
+    } finally {
+      $('transfer-submit').disabled = false;
+    }
+    debounce('mychats', loadMyChats, 50);
+  }
+  /** /support: a chat was handed over; the one who receives it is told, with the note. */
+  function onTransferred(d) {
+    const t = d && d.transfer;
+    if (!t || !d.session) return;
+    if (t.toAgentId === state.me.uid) {
+      notice(nameOf(t.fromAgentId) + ' transferred a chat to you' + (t.note ? ': ' + t.note : '.'));
+    }
+    if (state.conv && state.conv.id === d.session.id) applySession(d.session);
     debounce('mychats', loadMyChats, 250);
   }
 
@@ -1052,6 +1138,13 @@
       showEndForm(false);
       $('end-chat').focus();
     });
+    $('transfer-toggle').addEventListener('click', () => ($('transfer-form').hidden ? openTransfer() : closeTransfer(true)));
+    $('transfer-cancel').addEventListener('click', () => closeTransfer(true));
+    $('transfer-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      submitTransfer();
+    });
+    $('transfer-form').addEventListener('keydown', (e) => { if (e.key === 'Escape') closeTransfer(true); });
     $('composer').addEventListener('submit', (e) => {
       e.preventDefault();
       send();

@@ -23,7 +23,10 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
     ("get", "/api/support/chat/queue", None, [401, 401, 403, 403, 200, 200]),
     ("get", "/api/support/chat/stats", None, [401, 401, 403, 403, 200, 200]),
     ("get", "/api/support/chat/sessions/{sid}", None, [401, 401, 403, 403, 200, 200]),
-    ("post", "/api/support/chat/sessions/{sid}/assign", {}, [401, 401, 403, 403, 200, 409]),
+    # The chat has an agent: agents keep their own (200); an admin may reassign it.
+    ("post", "/api/support/chat/sessions/{sid}/assign", {}, [401, 401, 403, 403, 200, 200]),
+    # Back to the queue: the chat's agent, or an admin.
+    ("post", "/api/support/chat/sessions/{sid}/transfer", {}, [401, 401, 403, 403, 200, 200]),
     ("post", "/api/support/chat/sessions/{sid}/end", None, [401, 401, 403, 403, 200, 200]),
     # The owner's chat has an agent already: 200 with alreadyWaiting; only the owner may ask.
     (

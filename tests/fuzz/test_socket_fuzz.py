@@ -40,6 +40,10 @@ REFUSALS = {
     "session_ended",
     "not_assigned",
     "outcome_not_allowed",
+    "agent_not_found",
+    "not_an_agent",
+    "agent_offline",
+    "already_assigned",
     "rate_limited",
     "unknown_event",
 }
@@ -53,6 +57,7 @@ CHAT_EVENTS = [
     "session:end",
     "message:read",
     "session:request_human",
+    "session:transfer",
 ]
 EXAMPLES = 60
 
@@ -144,6 +149,8 @@ def _payloads(event: str, ids: list[str]) -> st.SearchStrategy[Any]:
         return st.one_of(
             session_id, event_payload({"sessionId": session_id}, {"afterSeq": integers})
         )
+    if event == "session:transfer":
+        return event_payload({"sessionId": session_id}, {"agentId": text, "note": text})
     return event_payload({"sessionId": session_id})
 
 
@@ -305,6 +312,7 @@ BASE_PAYLOADS: dict[str, list[dict[str, Any]]] = {
     "typing:stop": [{"sessionId": "S"}],
     "session:end": [{"sessionId": "S"}, {"sessionId": "S", "outcome": "follow_up", "note": "n"}],
     "session:request_human": [{"sessionId": "S"}],
+    "session:transfer": [{"sessionId": "S", "agentId": "A", "note": "n"}],
     "message:read": [{"sessionId": "S", "upToSeq": 1}, {"sessionId": "S", "messageIds": ["m"]}],
 }
 WHOLE_PAYLOADS = [NO_PAYLOAD, None, "", 0, True, [], ["S"], "y" * 70_000, b"raw", nest(300, 1, 0)]

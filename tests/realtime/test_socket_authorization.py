@@ -65,6 +65,14 @@ MATRIX: dict[str, dict[str, str]] = {
         "other_agent": "forbidden",
         "admin": "forbidden",
     },
+    # Back to the queue (no agentId): the chat's agent and admins only.
+    "session:transfer": {
+        "owner": "forbidden",
+        "stranger": "forbidden",
+        "assigned_agent": OK,
+        "other_agent": "forbidden",
+        "admin": OK,
+    },
     "session:end": {
         "owner": OK,
         "stranger": "forbidden",

@@ -14,6 +14,7 @@ from tests.e2e.browser.test_widget_console import (
     _customer_says,
     _messages,
     _open_widget,
+    _sign_in_agent,
 )
 from tests.e2e.test_queue_e2e import _escalated
 from tests.support.server import ServerProcess
@@ -269,6 +270,55 @@ def test_console_puts_urgent_first_and_marks_a_missed_sla(
         assert agent.console_errors() == []
     finally:
         server.stop()
+
+
+def test_console_transfer_by_keyboard_passes_axe(no_ai_web_server: Any, browser: Any) -> None:
+    """Ada hands her chat to Bob with a note, by keyboard; Bob sees it with the note; the
+    customer is told Bob's name and never the note; Bob sends it back to the queue."""
+    base = no_ai_web_server.url
+    audit = Audit()
+    customer = browser(1280, 900)
+    _open_widget(customer, base)
+    customer.find("livechat-human").click()
+    customer.wait_visible("livechat-waiting")
+    bob = browser(1280, 800)
+    _sign_in_agent(bob, base, "agent-bob")
+    ada = browser(1280, 800)
+    _sign_in_agent(ada, base, "agent-ada")
+    _assign_first_waiting(ada)
+    toggle = ada.wait_visible("console-transfer")
+    bob_online = (
+        'return !!document.querySelector(\'[data-testid="console-agent"][data-uid="agent-bob"]\')'
+    )
+    ada.wait(lambda _: ada.driver.execute_script(bob_online), what="Bob online")
+    toggle.send_keys(Keys.ENTER)
+    target = ada.wait_visible("console-transfer-target")
+    ada.wait(lambda _: ada.driver.switch_to.active_element == target, what="focus on the choice")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    audit.check(ada, "console, transfer form open")
+    Select(target).select_by_value("agent-bob")
+    ada.find("console-transfer-note-input").send_keys("Wants a refund, card ends 4242")
+    ada.find("console-transfer-submit").send_keys(Keys.ENTER)
+    ada.wait(lambda _: ada.find("console-transfer-form").get_attribute("hidden"), what="closed")
+
+    note = bob.wait_visible("console-chat-item-note")
+    assert "Wants a refund" in note.text
+    bob.find("console-chat-item").click()
+    bob.wait(lambda _: "Wants a refund" in bob.find("console-transfer-received").text, what="note")
+    bob.wait(lambda _: not bob.find("console-input").get_attribute("disabled"), what="can reply")
+    audit.check(bob, "console, a chat transferred to me with a note")
+    customer.wait(lambda _: any("Bob" in m["text"] for m in _messages(customer)), what="the notice")
+    assert not any("refund" in m["text"] for m in _messages(customer))
+    audit.check(customer, "widget, chat transferred to another agent")
+
+    bob.find("console-transfer").send_keys(Keys.ENTER)
+    bob.wait_visible("console-transfer-target")
+    bob.find("console-transfer-submit").send_keys(Keys.ENTER)
+    ada.wait(lambda _: ada.find_all("console-queue-item"), what="the chat back in the queue")
+    audit.check(ada, "console, a chat sent back to the queue")
+    audit.assert_clean()
+    for b in (customer, ada, bob):
+        assert b.console_errors() == []
 
 
 def test_the_audit_reports_a_violation_readably(browser: Any) -> None:
