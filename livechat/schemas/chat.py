@@ -119,7 +119,9 @@ class SessionDetailSchema(CamelSchema):
 
 
 class SessionPageSchema(CamelSchema):
-    items = fields.List(fields.Nested(StaffSessionSchema))
+    """A page of sessions as their customer sees them (no outcome, no transfer note)."""
+
+    items = fields.List(fields.Nested(SessionSchema))
     page = fields.Integer()
     page_size = fields.Integer()
     total = fields.Integer()
@@ -157,6 +159,8 @@ class QueueSchema(CamelSchema):
 
 
 class StaffSessionPageSchema(SessionPageSchema):
+    """A page of sessions as agents see them."""
+
     items = fields.List(fields.Nested(StaffSessionSchema))
 
 

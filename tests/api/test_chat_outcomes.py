@@ -125,9 +125,11 @@ def test_customers_never_see_the_outcome_or_the_note(
         json={"outcome": "follow_up", "note": "internal"},
         headers=auth("agent-1", "agent"),
     )
-    resp = client.get(f"{BASE}/sessions/{session.id}/messages", headers=auth("cust-1"))
-    assert resp.status_code == 200
-    assert "internal" not in resp.get_data(as_text=True)
+    for path in (f"/sessions/{session.id}/messages", "/sessions/mine"):
+        resp = client.get(BASE + path, headers=auth("cust-1"))
+        assert resp.status_code == 200
+        text = resp.get_data(as_text=True)
+        assert "internal" not in text and '"outcome"' not in text
 
 
 @pytest.mark.parametrize(
