@@ -30,10 +30,13 @@ def server(app: Any, pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     proc.stop()
 
 
-@pytest.fixture()
-def server_pair(app: Any, pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
-    """Two server processes sharing PostgreSQL and Redis (a channel of this test's own)."""
-    env = _env(app, pg_url, REDIS_URL=redis_url, REDIS_CHANNEL=f"lc-test-{secrets.token_hex(4)}")
+def two_servers(
+    app: Any, pg_url: str, redis_url: str, tmp_path: Path, **extra: str
+) -> Iterator[tuple[Any, Any]]:
+    """Two server processes sharing PostgreSQL and Redis (a channel of the caller's own), with
+    ``extra`` settings; both stopped when the caller's fixture ends."""
+    channel = f"lc-test-{secrets.token_hex(4)}"
+    env = _env(app, pg_url, REDIS_URL=redis_url, REDIS_CHANNEL=channel, **extra)
     a = ServerProcess(env, tmp_path / "a.log")
     try:
         b = ServerProcess(env, tmp_path / "b.log")
@@ -43,6 +46,12 @@ def server_pair(app: Any, pg_url: str, redis_url: str, tmp_path: Path) -> Iterat
     yield a, b
     a.stop()
     b.stop()
+
+
+@pytest.fixture()
+def server_pair(app: Any, pg_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """Two server processes sharing PostgreSQL and Redis (a channel of this test's own)."""
+    yield from two_servers(app, pg_url, redis_url, tmp_path)
 
 
 @pytest.fixture()

@@ -3,14 +3,13 @@ first-response SLA announced once, on two processes sharing PostgreSQL and Redis
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.server import ServerProcess
+from tests.e2e.conftest import two_servers
 
 pytestmark = pytest.mark.timeout(120)
 SUPPORT = "/api/support/chat"
@@ -22,27 +21,16 @@ def queue_servers(
     app: Any, pg_url: str, redis_url: str, tmp_path: Path
 ) -> Iterator[tuple[Any, Any]]:
     """Two processes with the (offline) assistant on, which escalates; a short SLA."""
-    env = {
-        "LIVECHAT_ENV": "testing",
-        "DATABASE_URL": pg_url,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "DB_POOL_SIZE": "5",
-        "REDIS_URL": redis_url,
-        "REDIS_CHANNEL": f"lc-test-{secrets.token_hex(4)}",
-        "AI_ENABLED": "true",
-        "AI_PROVIDER": "offline",
-        "AI_OFFLINE_CHUNK_DELAY": "0",
-        "SLA_FIRST_RESPONSE_SECONDS": str(SLA_SECONDS),
-    }
-    a = ServerProcess(env, tmp_path / "a.log")
-    try:
-        b = ServerProcess(env, tmp_path / "b.log")
-    except Exception:
-        a.stop()
-        raise
-    yield a, b
-    a.stop()
-    b.stop()
+    yield from two_servers(
+        app,
+        pg_url,
+        redis_url,
+        tmp_path,
+        AI_ENABLED="true",
+        AI_PROVIDER="offline",
+        AI_OFFLINE_CHUNK_DELAY="0",
+        SLA_FIRST_RESPONSE_SECONDS=str(SLA_SECONDS),
+    )
 
 
 def _escalated(server: Any, connect: Any, token: Any, uid: str, text: str) -> tuple[Any, str]:
