@@ -12,11 +12,20 @@ class ConfigError(RuntimeError):
     """The configuration cannot run safely; the message says what to fix."""
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    value = raw.strip().lower()
+    if value not in _TRUE | _FALSE:
+        # A typo ("ture", "enabled") must not quietly mean "off" for a switch like
+        # RATE_LIMITS_ENABLED or AI_ENABLED.
+        raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+    return value in _TRUE
 
 
 def _int(name: str, default: int) -> int:

@@ -300,3 +300,20 @@ def test_bad_routing_settings_are_refused(
         monkeypatch.setenv(k, v)
     with pytest.raises(ConfigError, match=needle):
         load_config("production")
+
+
+@pytest.mark.parametrize("value", ["maybe", "ture", "enabled", "2"])
+def test_a_switch_that_is_neither_true_nor_false_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", value)
+    with pytest.raises(ConfigError, match="RATE_LIMITS_ENABLED must be true or false"):
+        load_config("development")
+
+
+@pytest.mark.parametrize(("value", "expected"), [(" Yes ", True), ("OFF", False), ("0", False)])
+def test_switches_read_the_usual_spellings(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", value)
+    assert load_config("development").RATE_LIMITS_ENABLED is expected
