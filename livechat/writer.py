@@ -100,6 +100,11 @@ class GroupCommitWriter:
             # The database is too slow to answer: the client resends (same clientMessageId).
             raise TemporarilyUnavailable("Storing messages is slow right now; retry.") from None
 
+    @property
+    def running(self) -> bool:
+        """Whether this process can still store messages (not crashed, not shut down)."""
+        return self._crash is None and not self._stopped
+
     def shutdown(self, timeout: float = 5) -> None:
         """Finish what is queued, then stop."""
         self._stopped = True

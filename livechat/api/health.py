@@ -19,7 +19,8 @@ def healthz() -> Any:
 
 @bp.get("/readyz")
 def readyz() -> Any:
-    """Ready to serve: the database answers, and Redis too when configured."""
+    """Ready to serve: the database answers, this process can store messages, and Redis
+    answers too when configured."""
     checks = health.readiness(current_app.config.get("REDIS_URL"))
     ok = all(c["ok"] for c in checks.values())
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503

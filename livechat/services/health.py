@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from livechat import runtime
 from livechat.extensions import db
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,18 @@ def _check_redis(url: str) -> dict[str, Any]:
         return {"ok": False, "error": type(exc).__name__}
 
 
+def _check_writer() -> dict[str, Any]:
+    """Every message goes through this process's group-commit writer: without it, none can be
+    stored here, however healthy the database."""
+    writer = runtime.writer.find()
+    if writer is not None and writer.running:
+        return {"ok": True}
+    log.warning("readiness: the message writer is not running")
+    return {"ok": False, "error": "writer_stopped"}
+
+
 def readiness(redis_url: str | None) -> dict[str, dict[str, Any]]:
-    checks = {"database": _check_database()}
+    checks = {"database": _check_database(), "messageWriter": _check_writer()}
     if redis_url:
         checks["redis"] = _check_redis(redis_url)
     return checks

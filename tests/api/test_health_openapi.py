@@ -14,7 +14,7 @@ def test_healthz(client: Any) -> None:
 def test_readyz_checks_database_and_redis(app: Any, redis_url: str) -> None:
     client = app.test_client()
     body = client.get("/readyz").get_json()
-    assert body["checks"] == {"database": {"ok": True}}
+    assert body["checks"] == {"database": {"ok": True}, "messageWriter": {"ok": True}}
 
     app.config["REDIS_URL"] = redis_url
     try:
@@ -67,3 +67,21 @@ def test_openapi_documents_every_api_route(app: Any, client: Any) -> None:
 def test_openapi_marks_bearer_auth(client: Any, path: str) -> None:
     spec = client.get("/api/openapi.json").get_json()
     assert spec["paths"][path]["get"]["security"] == [{"bearerAuth": []}]
+
+
+def test_readyz_reports_a_process_that_can_no_longer_store_messages(pg_url: str) -> None:
+    from livechat import runtime, shutdown_app
+    from tests.support.apps import app_with_env
+
+    app = app_with_env(DATABASE_URL=pg_url)
+    try:
+        assert app.test_client().get("/readyz").status_code == 200
+        runtime.writer(app).shutdown()  # as after a crash: no message can be stored here
+        resp = app.test_client().get("/readyz")
+        assert resp.status_code == 503
+        assert resp.get_json()["checks"]["messageWriter"] == {
+            "ok": False,
+            "error": "writer_stopped",
+        }
+    finally:
+        shutdown_app(app)
