@@ -152,6 +152,16 @@ class Config:
         self.ROUTING = (env.get("ROUTING") or "manual").strip().lower()
         self.AGENT_CAPACITY = _int("AGENT_CAPACITY", 3)
         self.AGENT_OFFLINE_GRACE_SECONDS = _float("AGENT_OFFLINE_GRACE_SECONDS", 60.0)
+        # How often each process looks for agents holding chats with no socket anywhere past
+        # the grace (their process died within it; livechat/routing.py); 0 switches it off.
+        # Off in tests (like SLA_FIRST_RESPONSE_SECONDS): the shared test app's sweep would
+        # requeue the chats tests give to agents without sockets; they call it directly.
+        self.AGENT_OFFLINE_SWEEP_SECONDS = _float(
+            "AGENT_OFFLINE_SWEEP_SECONDS",
+            0.0
+            if self.ENV_NAME == "testing"
+            else min(max(self.AGENT_OFFLINE_GRACE_SECONDS, 1.0), 30.0),
+        )
         self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
         self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
@@ -270,6 +280,11 @@ class Config:
             raise ConfigError(
                 "AGENT_OFFLINE_GRACE_SECONDS must be between 0 and 86400 seconds, got "
                 f"{self.AGENT_OFFLINE_GRACE_SECONDS}"
+            )
+        if not 0 <= self.AGENT_OFFLINE_SWEEP_SECONDS <= 3600:
+            raise ConfigError(
+                "AGENT_OFFLINE_SWEEP_SECONDS must be between 0 and 3600 seconds, got "
+                f"{self.AGENT_OFFLINE_SWEEP_SECONDS}"
             )
 
     def _check_database_url(self) -> None:

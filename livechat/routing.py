@@ -6,11 +6,17 @@ broadcaster's hook) or an agent becomes available (ROUTING=auto only), and, when
 last socket closes, an offline check AGENT_OFFLINE_GRACE_SECONDS later. Presence and statuses
 are shared through Redis, so any process may run either; the routing lock in the database
 keeps them from double-assigning.
+
+That offline check lives in the process that saw the socket close; if the process dies within
+the grace, the sweep (every AGENT_OFFLINE_SWEEP_SECONDS, on every process) catches the agent:
+one who holds open chats, has no socket in presence and was last seen (the status store's
+``seen``, written on every socket close, before presence drops it) longer than the grace ago.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 import gevent
 from flask import Flask
@@ -37,6 +43,7 @@ class AgentRouter:
         auto: bool,
         capacity: int,
         grace: float,
+        sweep: float = 0.0,
         delay: float = 0.05,
     ) -> None:
         self._app = app
@@ -50,6 +57,11 @@ class AgentRouter:
         self._pass: gevent.Greenlet | None = None
         self._again = False
         self._leaving: dict[str, gevent.Greenlet] = {}
+        self._sweep = sweep
+        self._sweeper: gevent.Greenlet | None = None
+        # Agents unseen since before this process started get a grace from its start: after a
+        # restart (memory stores forget who was seen) they have that long to reconnect.
+        self._started = time.time()
 
     # ---- status ----------------------------------------------------------------------------
 
@@ -113,6 +125,55 @@ class AgentRouter:
             log.info("agent offline: %d chats back in the queue", len(released))
         runtime.queue_broadcaster().request_refresh()
 
+    # ---- the offline sweep ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the offline sweep (AGENT_OFFLINE_SWEEP_SECONDS > 0; create_app)."""
+        if self._sweeper is None and self._sweep > 0:
+            self._sweeper = self._group.spawn(self._sweep_loop)
+
+    def sweep_offline(self, now: float | None = None) -> list[str]:
+        """Put offline, as ``_go_offline`` does, every agent who holds open chats, has no socket
+        on any process and was last seen more than the grace before ``now``; returns them.
+        Processes sweeping at once never requeue a chat twice (``return_to_queue`` locks it on
+        its agent and status)."""
+        from livechat.extensions import db
+
+        now = time.time() if now is None else now
+        with self._app.app_context():
+            try:
+                holding = agents.agents_holding_chats()
+                if not holding:
+                    return []
+                # Presence before last-seen: a socket closing writes them the other way round.
+                online = self._presence.members(AGENTS_ROOM)
+                seen = self.statuses.last_seen(holding)
+                gone = [
+                    a
+                    for a in holding
+                    if a not in online and max(seen[a], self._started) <= now - self.grace
+                ]
+                for agent in gone:
+                    self._go_offline(agent)
+                return gone
+            finally:
+                db.session.remove()
+
+    def _sweep_loop(self) -> None:
+        from livechat.errors import outage_error
+
+        while True:
+            gevent.sleep(self._sweep)
+            try:
+                gone = self.sweep_offline()
+                if gone:
+                    log.info("offline sweep: %d agents gone past the grace", len(gone))
+            except Exception as exc:
+                if outage_error(exc) is None:
+                    log.exception("offline sweep failed")
+                else:  # a dependency is briefly down: the next sweep tries again
+                    log.warning("offline sweep skipped, dependency down: %r", exc)
+
     # ---- routing ---------------------------------------------------------------------------
 
     def request(self) -> None:
@@ -155,3 +216,4 @@ class AgentRouter:
         self._group.kill(timeout=2)
         self._leaving.clear()
         self._pass = None
+        self._sweeper = None

@@ -279,8 +279,12 @@ def test_routing_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(k, v)
     cfg = load_config("production")
     assert (cfg.ROUTING, cfg.AGENT_CAPACITY, cfg.AGENT_OFFLINE_GRACE_SECONDS) == ("manual", 3, 60)
+    assert cfg.AGENT_OFFLINE_SWEEP_SECONDS == 30  # the grace, at most 30
     monkeypatch.setenv("ROUTING", " Auto ")
     assert load_config("production").ROUTING == "auto"
+    monkeypatch.setenv("AGENT_OFFLINE_GRACE_SECONDS", "0")
+    assert load_config("production").AGENT_OFFLINE_SWEEP_SECONDS == 1  # at least 1
+    assert load_config("testing").AGENT_OFFLINE_SWEEP_SECONDS == 0
 
 
 @pytest.mark.parametrize(
@@ -291,6 +295,7 @@ def test_routing_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"AGENT_CAPACITY": "many"}, "AGENT_CAPACITY must be an integer"),
         ({"AGENT_OFFLINE_GRACE_SECONDS": "-1"}, "AGENT_OFFLINE_GRACE_SECONDS must be between"),
         ({"AGENT_OFFLINE_GRACE_SECONDS": "later"}, "AGENT_OFFLINE_GRACE_SECONDS must be a number"),
+        ({"AGENT_OFFLINE_SWEEP_SECONDS": "-1"}, "AGENT_OFFLINE_SWEEP_SECONDS must be between"),
     ],
 )
 def test_bad_routing_settings_are_refused(

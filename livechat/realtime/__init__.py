@@ -205,8 +205,10 @@ def init_realtime(app: Flask) -> SocketIO:
             auto=cfg.get("ROUTING", "manual") == "auto",
             capacity=int(cfg.get("AGENT_CAPACITY", 3)),
             grace=float(cfg.get("AGENT_OFFLINE_GRACE_SECONDS", 60)),
+            sweep=float(cfg.get("AGENT_OFFLINE_SWEEP_SECONDS", 0)),
         ),
     )
+    router.start()
     broadcaster.on_change.append(router.request)
     realtime_listeners.register(runtime.bus(app))
     return socketio

@@ -1,6 +1,7 @@
 """Where each agent's status (available, away, offline) is kept: in memory, or in Redis so that
 every process agrees. The rules about status (who is routed, when chats return) live in
-services/agents.py; this only stores ``{status, since}`` per agent."""
+services/agents.py; this only stores ``{status, since}`` per agent, and when each agent's last
+socket closed (``seen``), which the router's offline sweep reads on any process."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ class AgentStatusStore(Protocol):
     def many(self, user_ids: list[str]) -> dict[str, AgentState]:
         """The statuses of several agents, offline for those never set."""
 
+    def seen(self, user_id: str, at: float | None = None) -> None:
+        """Record that a socket of the agent was open at ``at`` (default now)."""
+
+    def last_seen(self, user_ids: list[str]) -> dict[str, float]:
+        """When each agent was last seen (epoch seconds), 0 for those never recorded."""
+
 
 _NEVER = AgentState(OFFLINE, 0.0)
 
@@ -29,6 +36,7 @@ _NEVER = AgentState(OFFLINE, 0.0)
 class MemoryAgentStatus:
     def __init__(self) -> None:
         self._states: dict[str, AgentState] = {}
+        self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def set(self, user_id: str, status: str, at: float | None = None) -> AgentState:
@@ -45,15 +53,25 @@ class MemoryAgentStatus:
         with self._lock:
             return {u: self._states.get(u, _NEVER) for u in user_ids}
 
+    def seen(self, user_id: str, at: float | None = None) -> None:
+        with self._lock:
+            self._seen[user_id] = time.time() if at is None else at
+
+    def last_seen(self, user_ids: list[str]) -> dict[str, float]:
+        with self._lock:
+            return {u: self._seen.get(u, 0.0) for u in user_ids}
+
 
 class RedisAgentStatus:
-    """One Redis hash: agent id -> ``{"status", "since"}``, shared by every process."""
+    """Two Redis hashes, shared by every process: agent id -> ``[status, since]``, and agent
+    id -> last seen."""
 
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
         self._redis: Any = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._key = f"{prefix}:agent-status"
+        self._seen_key = f"{prefix}:agent-seen"
 
     def set(self, user_id: str, status: str, at: float | None = None) -> AgentState:
         state = AgentState(status, time.time() if at is None else at)
@@ -68,6 +86,15 @@ class RedisAgentStatus:
             return {}
         raw = self._redis.hmget(self._key, user_ids)
         return {u: _decode(r) for u, r in zip(user_ids, raw, strict=True)}
+
+    def seen(self, user_id: str, at: float | None = None) -> None:
+        self._redis.hset(self._seen_key, user_id, repr(time.time() if at is None else at))
+
+    def last_seen(self, user_ids: list[str]) -> dict[str, float]:
+        if not user_ids:
+            return {}
+        raw = self._redis.hmget(self._seen_key, user_ids)
+        return {u: float(r) if r else 0.0 for u, r in zip(user_ids, raw, strict=True)}
 
 
 def _decode(raw: bytes | None) -> AgentState:

@@ -43,8 +43,12 @@ class SupportNamespace(EventNamespace):
         if client is None:
             return
         metrics().sockets.labels(self.namespace).dec()
+        router = runtime.agent_router()
+        # Seen before presence drops them: the offline sweep (any process) reads presence, then
+        # last-seen, so it never finds them both gone and long unseen within the grace.
+        router.statuses.seen(client.identity.uid)
         if runtime.presence().remove(AGENTS_ROOM, client.identity.uid, sid):
-            runtime.agent_router().agent_left(client.identity.uid)
+            router.agent_left(client.identity.uid)
             runtime.queue_broadcaster().request_refresh()
 
     @event_handler()

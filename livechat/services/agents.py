@@ -54,6 +54,13 @@ def open_chats_sql() -> sa.ColumnElement[bool]:
     return sa.and_(ChatSession.agent_id.is_not(None), ChatSession.status == SessionStatus.ACTIVE)
 
 
+def agents_holding_chats() -> list[str]:
+    """Every agent with at least one open chat (``open_chats_sql``), in one statement."""
+    return list(
+        db.session.scalars(sa.select(ChatSession.agent_id).where(open_chats_sql()).distinct())
+    )
+
+
 def workloads(agent_ids: list[str]) -> dict[str, Workload]:
     """Each agent's open chats and last assignment, in one statement."""
     if not agent_ids:

@@ -142,3 +142,44 @@ def test_an_offline_agents_chats_go_back_to_the_queue(
     status, page = routed.request("GET", f"{BASE}/sessions/{sid}/messages", token("rt-c5"))
     assert status == 200 and "still blocked" in [m["content"] for m in page["items"]]
     routed.request("POST", f"{BASE}/sessions/{sid}/end", token("rt-watch", "agent"))
+
+
+def test_a_dead_processs_agent_is_swept_by_the_next_process(
+    app: Any, pg_url: str, connect: Any, token: Any, tmp_path: Any
+) -> None:
+    env = {
+        "LIVECHAT_ENV": "testing",
+        "DATABASE_URL": pg_url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "DB_POOL_SIZE": "5",
+        "AGENT_OFFLINE_GRACE_SECONDS": "0.5",
+        "AGENT_OFFLINE_SWEEP_SECONDS": "1",
+    }
+    first = ServerProcess(env, tmp_path / "first.log")
+    try:
+        connect(first, "sw-agent", "agent", namespaces=["/", "/support"])
+        customer, sid = _waiting_customer(first, connect, token, "sw-c1")
+        status, _ = first.request(
+            "POST", f"{BASE}/sessions/{sid}/assign", token("sw-agent", "agent")
+        )
+        assert status == 200
+        customer.wait_for("session:updated", _assigned_to(sid, "sw-agent"))
+    finally:
+        first.kill()  # SIGKILL while the agent is connected: no disconnect, no offline check
+        first.stop()  # (closes its log)
+    second = ServerProcess(env, tmp_path / "second.log")
+    try:
+        # The watcher's first queue:updated is the queue as it is when it connects, so it sees
+        # the chat come back whether the sweep ran before or after.
+        watcher = connect(second, "sw-watch", "agent", namespaces=["/support"])
+        watcher.wait_for(
+            "queue:updated",
+            lambda d: sid in [w["id"] for w in d["waiting"]],
+            timeout=15,
+        )
+        status, page = second.request("GET", f"{BASE}/sessions/{sid}/messages", token("sw-c1"))
+        assert status == 200
+        kinds = [(m.get("metadata") or {}).get("kind") for m in page["items"]]
+        assert "requeued" in kinds
+    finally:
+        second.stop()

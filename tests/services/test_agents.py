@@ -120,3 +120,6 @@ def test_status_store_round_trip(status: str, redis_url: str) -> None:
             "b": store.get("b"),
         }
         assert (store.get("a").status, store.get("a").since) == (status, 5.0)
+        assert store.last_seen(["a"]) == {"a": 0.0}  # never seen
+        store.seen("a", at=7.5)
+        assert store.last_seen(["a", "b"]) == {"a": 7.5, "b": 0.0}

@@ -23,7 +23,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 # One loop per app, started by the app's first message or connection and stopped by
 # shutdown_app(): alive after the test that started them, by design.
-# The router's offline checks wait AGENT_OFFLINE_GRACE_SECONDS after an agent's last socket.
+# The router's offline checks wait AGENT_OFFLINE_GRACE_SECONDS after an agent's last socket;
+# its offline sweep runs every AGENT_OFFLINE_SWEEP_SECONDS (off in tests).
 INFRASTRUCTURE = (
     "livechat.writer",
     "livechat.token_sweeper",
