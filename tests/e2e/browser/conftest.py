@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -130,9 +131,15 @@ class Browser:
         return (within or self.driver).find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
 
     def wait(self, condition: Callable[[Any], Any], timeout: float = 15, what: str = "") -> Any:
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(
-            lambda d: condition(d), message=what
-        )
+        # The pages re-render lists on every live update (queue:updated, positions): an element
+        # found a moment ago may be gone by the time it is read. That is "not yet", not a
+        # failure: the condition is tried again at the next poll.
+        return WebDriverWait(
+            self.driver,
+            timeout,
+            poll_frequency=0.1,
+            ignored_exceptions=(StaleElementReferenceException,),
+        ).until(lambda d: condition(d), message=what)
 
     def wait_visible(self, testid: str, timeout: float = 15) -> Any:
         def visible(_: Any) -> Any:
