@@ -12,7 +12,9 @@ import pytest
 from tests.support.server import ChatClient, ServerProcess
 
 
-def _env(app: Any, pg_url: str, **extra: str) -> dict[str, str]:
+def server_env(app: Any, pg_url: str, **extra: str) -> dict[str, str]:
+    """A test server process's environment: testing, this run's database, the `token`
+    fixture's secret, a small pool, plus ``extra``."""
     return {
         "LIVECHAT_ENV": "testing",
         "DATABASE_URL": pg_url,
@@ -25,7 +27,7 @@ def _env(app: Any, pg_url: str, **extra: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def server(app: Any, pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One `python wsgi.py` on PostgreSQL, shared by the e2e tests."""
-    proc = ServerProcess(_env(app, pg_url), tmp_path_factory.mktemp("srv") / "server.log")
+    proc = ServerProcess(server_env(app, pg_url), tmp_path_factory.mktemp("srv") / "server.log")
     yield proc
     proc.stop()
 
@@ -36,7 +38,7 @@ def two_servers(
     """Two server processes sharing PostgreSQL and Redis (a channel of the caller's own), with
     ``extra`` settings; both stopped when the caller's fixture ends."""
     channel = f"lc-test-{secrets.token_hex(4)}"
-    env = _env(app, pg_url, REDIS_URL=redis_url, REDIS_CHANNEL=channel, **extra)
+    env = server_env(app, pg_url, REDIS_URL=redis_url, REDIS_CHANNEL=channel, **extra)
     a = ServerProcess(env, tmp_path / "a.log")
     try:
         b = ServerProcess(env, tmp_path / "b.log")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import server_env
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.timeout(120)
@@ -15,16 +16,7 @@ BASE = "/api/support/chat"
 
 
 def _server(app: Any, pg_url: str, path: Any, **env: str) -> ServerProcess:
-    return ServerProcess(
-        {
-            "LIVECHAT_ENV": "testing",
-            "DATABASE_URL": pg_url,
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "DB_POOL_SIZE": "5",
-            **env,
-        },
-        path,
-    )
+    return ServerProcess(server_env(app, pg_url, **env), path)
 
 
 @pytest.fixture(scope="module")

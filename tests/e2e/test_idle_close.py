@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import server_env
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.timeout(90)
@@ -15,18 +16,16 @@ BASE = "/api/support/chat"
 
 @pytest.fixture(scope="module")
 def idle_server(app: Any, pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    env = {
-        "LIVECHAT_ENV": "testing",
-        "DATABASE_URL": pg_url,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "DB_POOL_SIZE": "5",
-        "AI_ENABLED": "true",
-        "AI_PROVIDER": "offline",
-        "AI_OFFLINE_CHUNK_DELAY": "0",
-        "IDLE_CLOSE_SECONDS": "2",
-        "IDLE_WARN_SECONDS": "1",
-        "IDLE_SWEEP_SECONDS": "0.2",
-    }
+    env = server_env(
+        app,
+        pg_url,
+        AI_ENABLED="true",
+        AI_PROVIDER="offline",
+        AI_OFFLINE_CHUNK_DELAY="0",
+        IDLE_CLOSE_SECONDS="2",
+        IDLE_WARN_SECONDS="1",
+        IDLE_SWEEP_SECONDS="0.2",
+    )
     server = ServerProcess(env, tmp_path_factory.mktemp("idle") / "server.log")
     yield server
     server.stop()

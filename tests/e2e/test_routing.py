@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import server_env
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.timeout(90)
@@ -18,15 +19,13 @@ BASE = "/api/support/chat"
 
 @pytest.fixture(scope="module")
 def routed(app: Any, pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    env = {
-        "LIVECHAT_ENV": "testing",
-        "DATABASE_URL": pg_url,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "DB_POOL_SIZE": "5",
-        "ROUTING": "auto",
-        "AGENT_CAPACITY": "2",
-        "AGENT_OFFLINE_GRACE_SECONDS": "0.5",
-    }
+    env = server_env(
+        app,
+        pg_url,
+        ROUTING="auto",
+        AGENT_CAPACITY="2",
+        AGENT_OFFLINE_GRACE_SECONDS="0.5",
+    )
     server = ServerProcess(env, tmp_path_factory.mktemp("routing") / "server.log")
     yield server
     server.stop()
@@ -147,14 +146,12 @@ def test_an_offline_agents_chats_go_back_to_the_queue(
 def test_a_dead_processs_agent_is_swept_by_the_next_process(
     app: Any, pg_url: str, connect: Any, token: Any, tmp_path: Any
 ) -> None:
-    env = {
-        "LIVECHAT_ENV": "testing",
-        "DATABASE_URL": pg_url,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "DB_POOL_SIZE": "5",
-        "AGENT_OFFLINE_GRACE_SECONDS": "0.5",
-        "AGENT_OFFLINE_SWEEP_SECONDS": "1",
-    }
+    env = server_env(
+        app,
+        pg_url,
+        AGENT_OFFLINE_GRACE_SECONDS="0.5",
+        AGENT_OFFLINE_SWEEP_SECONDS="1",
+    )
     first = ServerProcess(env, tmp_path / "first.log")
     try:
         connect(first, "sw-agent", "agent", namespaces=["/", "/support"])

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import server_env
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.timeout(120)
@@ -22,14 +23,12 @@ CUSTOMER, AGENT = "outcome-cust", "outcome-agent"
 
 @pytest.fixture()
 def ai_server(app: Any, pg_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    env = {
-        "LIVECHAT_ENV": "testing",
-        "DATABASE_URL": pg_url,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "DB_POOL_SIZE": "5",
-        "AI_ENABLED": "true",
-        "AI_PROVIDER": "offline",
-    }
+    env = server_env(
+        app,
+        pg_url,
+        AI_ENABLED="true",
+        AI_PROVIDER="offline",
+    )
     server = ServerProcess(env, tmp_path / "server.log")
     yield server
     server.stop()
