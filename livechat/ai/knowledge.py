@@ -1,10 +1,12 @@
 """The assistant's fintech FAQ knowledge base, and BM25 retrieval over it.
 
-Articles ship in ``kb/`` as markdown with YAML front matter (``id``, ``title``, ``tags``), or as
-YAML files holding one article mapping or a list of them. Each article is split into
-paragraph-sized passages, indexed once with ``rank_bm25.BM25Okapi``; ``search`` returns the best
-passages, each knowing its article's title so replies can cite it. The offline provider answers
-from the passages, the OpenAI provider gets them as grounding.
+Articles ship in ``kb/`` as markdown with YAML front matter (``id``, ``title``, ``tags``, and
+optionally ``intents``: the BANKING77 labels the article answers), or as YAML files holding one
+article mapping or a list of them. Each article is split into paragraph-sized passages, indexed
+once with ``rank_bm25.BM25Okapi``; ``search`` returns the best passages, each knowing its
+article's title so replies can cite it. A caller confident of the question's intent can pass it
+to ``search``: the article covering that intent then comes first, whatever its BM25 score. The
+offline provider answers from the passages, the OpenAI provider gets them as grounding.
 
 The index is immutable once built, so concurrent searches (threads or greenlets) need no locking.
 """
@@ -21,6 +23,8 @@ from typing import Any
 
 import yaml
 from rank_bm25 import BM25Okapi
+
+from livechat.ai.banking77 import LABELS
 
 DEFAULT_KB_DIR = Path(__file__).parent / "kb"
 
@@ -42,6 +46,7 @@ TITLE_BOOST = 3
 TAG_BOOST = 3
 
 _SUFFIXES = frozenset({".md", ".yaml", ".yml"})
+_LABELS = frozenset(LABELS)
 _WORD = re.compile(r"\w+")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*$\n?(.*)\Z", re.S | re.M)
 _HEADING = re.compile(r"^#{1,6}\s+\S")
@@ -64,12 +69,13 @@ class KnowledgeBaseError(ValueError):
 
 @dataclass(frozen=True)
 class Article:
-    """One help-centre article."""
+    """One help-centre article, and the BANKING77 intents it answers (none for most other KBs)."""
 
     id: str
     title: str
     body: str
     tags: tuple[str, ...]
+    intents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,19 +146,30 @@ class KnowledgeBase:
     """Articles plus a BM25 index over their passages; read-only after construction."""
 
     def __init__(self, articles: Sequence[Article]) -> None:
-        """Index the articles' passages (ids must be unique)."""
+        """Index the articles' passages (unique ids; one article at most per intent)."""
         self._articles = tuple(articles)
         dupes = sorted(i for i, n in Counter(a.id for a in self._articles).items() if n > 1)
         if dupes:
             raise KnowledgeBaseError(f"duplicate article ids: {', '.join(dupes)}")
         self._by_id = {article.id: article for article in self._articles}
+        self._by_intent: dict[str, Article] = {}
+        for article in self._articles:
+            for intent in article.intents:
+                other = self._by_intent.setdefault(intent, article)
+                if other is not article:
+                    raise KnowledgeBaseError(
+                        f"intent {intent!r} is answered by two articles: {other.id}, {article.id}"
+                    )
         self._chunks: list[tuple[Article, str]] = []
+        # Article id -> the indexes of its passages in self._chunks, in body order.
+        self._passages: dict[str, list[int]] = {}
         corpus: list[list[str]] = []
         for article in self._articles:
             topic = (
                 tokenize(article.title) * TITLE_BOOST + tokenize(" ".join(article.tags)) * TAG_BOOST
             )
             for text in _chunk(article.body):
+                self._passages.setdefault(article.id, []).append(len(self._chunks))
                 self._chunks.append((article, text))
                 corpus.append(tokenize(text) + topic)
         # BM25Okapi divides by the average passage length: no tokens at all means no index.
@@ -198,33 +215,60 @@ class KnowledgeBase:
         """The article with this id, or None."""
         return self._by_id.get(article_id)
 
-    def search(self, query: str, k: int = 3, min_score: float | None = None) -> list[Passage]:
-        """Up to k passages scoring above min_score, best first, preferring distinct articles."""
+    def article_for_intent(self, label: str) -> Article | None:
+        """The article answering this BANKING77 intent, or None."""
+        return self._by_intent.get(label)
+
+    def search(
+        self, query: str, k: int = 3, min_score: float | None = None, intent: str | None = None
+    ) -> list[Passage]:
+        """Up to k passages scoring above min_score, best first, preferring distinct articles.
+
+        With an intent some article answers, that article's best passage (its first if none
+        matches the query) comes first whatever its score, and BM25 fills the other k - 1 slots.
+        Any other intent, unknown labels included, leaves the search plain BM25.
+        """
         threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
         # Each distinct term counts once, so repeating a word cannot push noise over the cut-off.
         terms = list(dict.fromkeys(tokenize(query)))
-        if k <= 0 or not terms or self._bm25 is None:
+        if k <= 0:
             return []
-        scores = self._bm25.get_scores(terms)
+        scores = (
+            [float(s) for s in self._bm25.get_scores(terms)]
+            if terms and self._bm25 is not None
+            else [0.0] * len(self._chunks)
+        )
+        taken: dict[str, int] = {}
+        pinned: list[Passage] = []
+        covering = self._by_intent.get(intent) if intent is not None else None
+        own = self._passages.get(covering.id, []) if covering is not None else []
+        # max() keeps the first of equal scores: the article's opening passage when none match.
+        best = max(own, key=lambda i: scores[i]) if own else -1
+        if best >= 0:
+            article, text = self._chunks[best]
+            pinned.append(Passage(article.id, article.title, text, scores[best]))
+            taken[article.id] = 1
+            k -= 1
+        if not terms:
+            return pinned
         # Ties break on passage order, so results never depend on sort stability or hashing.
         ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-        taken: dict[str, int] = {}
         firsts: list[Passage] = []
         seconds: list[Passage] = []
         for i in ranked:
-            score = float(scores[i])
+            score = scores[i]
             if score <= threshold:
                 break
             article, text = self._chunks[i]
             count = taken.get(article.id, 0)
-            if count >= MAX_PER_ARTICLE:
+            if count >= MAX_PER_ARTICLE or i == best:
                 continue
             taken[article.id] = count + 1
             passage = Passage(article.id, article.title, text, score)
             (firsts if count == 0 else seconds).append(passage)
         # Best passage of each article first; second passages only fill the remaining slots.
         picked = firsts[:k] + seconds[: max(0, k - len(firsts))]
-        return sorted(picked, key=lambda p: -p.score)
+        return pinned + sorted(picked, key=lambda p: -p.score)
 
 
 def _read(path: Path) -> list[Article]:
@@ -262,4 +306,16 @@ def _article(path: Path, entry: Any) -> Article:
     if not isinstance(tags, list) or not all(isinstance(t, str | int | float) for t in tags):
         raise KnowledgeBaseError(f"{path}: 'tags' must be a list of words, got {tags!r}")
     clean = tuple(str(t).strip() for t in tags if str(t).strip())
-    return Article(entry["id"].strip(), entry["title"].strip(), entry["body"].strip(), clean)
+    intents = entry.get("intents", [])
+    if not isinstance(intents, list):
+        raise KnowledgeBaseError(
+            f"{path}: 'intents' must be a list of BANKING77 labels, got {intents!r}"
+        )
+    for label in intents:
+        if not isinstance(label, str) or label not in _LABELS:
+            raise KnowledgeBaseError(f"{path}: unknown BANKING77 intent {label!r} in 'intents'")
+        if intents.count(label) > 1:
+            raise KnowledgeBaseError(f"{path}: intent {label!r} is listed twice")
+    return Article(
+        entry["id"].strip(), entry["title"].strip(), entry["body"].strip(), clean, tuple(intents)
+    )

@@ -208,6 +208,78 @@ def test_concurrent_searches_agree(kb: KnowledgeBase) -> None:
         assert list(pool.map(kb.search, queries)) == expected
 
 
+# --- search with an intent --------------------------------------------------------------------
+
+INTENT_KB = [
+    Article(
+        "delivery",
+        "Card delivery",
+        "## When it arrives\n\nCards arrive within 5 working days.\n\n"
+        "## Tracking\n\nTrack your card's delivery in the app.",
+        ("card", "delivery", "post"),
+        ("card_arrival", "card_delivery_estimate"),
+    ),
+    Article(
+        "fees",
+        "Fees",
+        "ATM withdrawals over your allowance cost 2%.\n\nCard payments abroad may cost a fee.",
+        ("fee", "atm", "charge"),
+        ("cash_withdrawal_charge",),
+    ),
+    Article("pins", "Your PIN", "See your PIN in the app under Cards.", ("pin",)),
+]
+
+
+def test_intent_puts_its_article_first_even_below_the_cut_off() -> None:
+    kb = KnowledgeBase(INTENT_KB)
+    # "tracking" matches the delivery article, but too weakly to pass the default cut-off.
+    weak = kb.search("tracking", min_score=0)
+    assert weak and weak[0].article_id == "delivery" and weak[0].score <= DEFAULT_MIN_SCORE
+    assert kb.search("tracking") == []
+    [passage] = kb.search("tracking", intent="card_arrival")
+    assert passage.article_id == "delivery" and passage.title == "Card delivery"
+    assert passage.text.startswith("## Tracking")  # its best passage for the query, not its first
+    assert passage.score == weak[0].score
+
+
+def test_intent_article_leads_and_bm25_fills_the_other_slots() -> None:
+    kb = KnowledgeBase(INTENT_KB)
+    query = "why was I charged a fee at the ATM"
+    plain = kb.search(query, k=3, min_score=0)
+    assert plain[0].article_id == "fees"
+    results = kb.search(query, k=3, min_score=0, intent="card_delivery_estimate")
+    # Nothing in the question matches the delivery article: its first passage leads, score 0.
+    assert results[0] == Passage("delivery", "Card delivery", results[0].text, 0.0)
+    assert results[0].text.startswith("## When it arrives")
+    assert [p.article_id for p in results[1:]] == [p.article_id for p in plain[:2]]
+    assert kb.search(query, k=1, min_score=0, intent="card_arrival") == results[:1]
+    assert kb.search(query, k=0, intent="card_arrival") == []
+
+
+def test_intent_article_is_not_repeated_and_counts_towards_its_share() -> None:
+    kb = KnowledgeBase(INTENT_KB)
+    results = kb.search("card delivery tracking", k=5, min_score=0, intent="card_arrival")
+    assert [p.article_id for p in results].count("delivery") == knowledge.MAX_PER_ARTICLE
+    assert len({p.text for p in results}) == len(results)
+    assert results[0].article_id == "delivery"
+
+
+def test_intent_with_an_empty_query_still_gives_its_article() -> None:
+    kb = KnowledgeBase(INTENT_KB)
+    assert [p.article_id for p in kb.search("  ", intent="cash_withdrawal_charge")] == ["fees"]
+    assert kb.search("  ") == []
+
+
+@pytest.mark.parametrize("intent", ["age_limit", "no_such_label", "", None])
+def test_intent_no_article_answers_is_plain_bm25(intent: str | None) -> None:
+    kb = KnowledgeBase(INTENT_KB)
+    for query in ("why was I charged a fee at the ATM", "tracking", "where is my PIN", ""):
+        for k, min_score in ((3, None), (5, 0.0)):
+            assert kb.search(query, k=k, min_score=min_score, intent=intent) == kb.search(
+                query, k=k, min_score=min_score
+            )
+
+
 def test_tokenize_folds_case_stopwords_and_simple_suffixes() -> None:
     assert tokenize("The Charges were charged, a charge") == ["charg"] * 3
     assert tokenize("Declined, declining, decline") == ["declin"] * 3
@@ -296,6 +368,11 @@ BROKEN = {
     "id-number.yaml": "id: 42\ntitle: X\nbody: Body.\n",
     "bad.yaml": "id: x\ntitle: : :\n  - nope\n",
     "scalar.yml": "just a string\n",
+    "unknown-intent.md": "---\nid: x\ntitle: X\nintents: [card_arival]\n---\nBody.\n",
+    "intents-string.md": "---\nid: x\ntitle: X\nintents: card_arrival\n---\nBody.\n",
+    "intents-null.yaml": "id: x\ntitle: X\nintents:\nbody: Body.\n",
+    "intents-mapping.yaml": "id: x\ntitle: X\nintents: {card_arrival: 1}\nbody: Body.\n",
+    "intent-twice.md": "---\nid: x\ntitle: X\nintents: [card_arrival, card_arrival]\n---\nB.\n",
 }
 
 
@@ -304,6 +381,64 @@ def test_broken_article_raises_naming_the_file(tmp_path: Path, name: str) -> Non
     _write(tmp_path, "good.md", "---\nid: good\ntitle: Good\ntags: [ok]\n---\nFine.\n")
     _write(tmp_path, name, BROKEN[name])
     with pytest.raises(KnowledgeBaseError, match=name.replace(".", r"\.")):
+        KnowledgeBase.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("intents", "message"),
+    [
+        ("[card_arrival, Card_Arrival]", "unknown BANKING77 intent 'Card_Arrival'"),
+        ("[card_arrival, 42]", "unknown BANKING77 intent 42"),
+        ("[reverted_card_payment]", "unknown BANKING77 intent 'reverted_card_payment'"),
+        ("card_arrival", "'intents' must be a list of BANKING77 labels, got 'card_arrival'"),
+        ("", "'intents' must be a list of BANKING77 labels, got None"),
+    ],
+)
+def test_bad_intents_are_refused_naming_the_value(
+    tmp_path: Path, intents: str, message: str
+) -> None:
+    _write(tmp_path, "cards.md", f"---\nid: cards\ntitle: Cards\nintents: {intents}\n---\nB.\n")
+    with pytest.raises(KnowledgeBaseError, match="cards.md") as exc:
+        KnowledgeBase.load(tmp_path)
+    assert message in str(exc.value)
+
+
+def test_intents_load_from_front_matter_and_yaml(tmp_path: Path) -> None:
+    # BANKING77 spells two labels oddly; both load as written ("?" quoted in YAML for clarity).
+    _write(
+        tmp_path,
+        "refunds.md",
+        "---\nid: refunds\ntitle: Refunds\n"
+        "intents: [request_refund, Refund_not_showing_up, 'reverted_card_payment?']\n"
+        "---\nRefunds take 5 days.\n",
+    )
+    _write(
+        tmp_path,
+        "cards.yaml",
+        "- id: delivery\n  title: Card delivery\n  intents:\n    - card_arrival\n"
+        "    - card_delivery_estimate\n  body: Cards arrive in a week.\n"
+        "- id: plain\n  title: Plain\n  body: No intents here.\n",
+    )
+    kb = KnowledgeBase.load(tmp_path)
+    assert kb.get("refunds").intents == (
+        "request_refund",
+        "Refund_not_showing_up",
+        "reverted_card_payment?",
+    )
+    assert kb.get("delivery").intents == ("card_arrival", "card_delivery_estimate")
+    assert kb.get("plain").intents == ()
+    assert kb.article_for_intent("reverted_card_payment?") is kb.get("refunds")
+    assert kb.article_for_intent("card_delivery_estimate") is kb.get("delivery")
+    assert kb.article_for_intent("age_limit") is None
+    assert kb.article_for_intent("no_such_label") is None
+
+
+def test_an_intent_answered_by_two_articles_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "a.md", "---\nid: a\ntitle: A\nintents: [card_arrival]\n---\nA.\n")
+    _write(tmp_path, "b.md", "---\nid: b\ntitle: B\nintents: [age_limit, card_arrival]\n---\nB.\n")
+    with pytest.raises(
+        KnowledgeBaseError, match="'card_arrival' is answered by two articles: a, b"
+    ):
         KnowledgeBase.load(tmp_path)
 
 
