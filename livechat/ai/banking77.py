@@ -1,8 +1,9 @@
-"""The BANKING77 intent labels, and how each maps onto the coarse intents the policy and console use.
+"""The BANKING77 intent labels, and how each maps onto the coarse intents policy and console use.
 
-BANKING77 (Casanueva et al., 2020, CC BY 4.0; see ``data/banking77/README.md``) labels online-banking
-questions with 77 fine-grained intents. The policy, the console and the metadata stored with each
-message speak in a dozen coarse intents; ``COARSE`` is the one table that maps one onto the other.
+BANKING77 (Casanueva et al., 2020, CC BY 4.0; see ``data/banking77/README.md``) labels
+online-banking questions with 77 fine-grained intents. The policy, the console and the metadata
+stored with each message speak in a dozen coarse intents; ``COARSE`` is the one table that maps one
+onto the other.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ LABELS: tuple[str, ...] = tuple(
     json.loads((BANKING77_DIR / "categories.json").read_text(encoding="utf-8"))
 )
 
-# Coarse intent -> the BANKING77 labels it gathers. Every label appears exactly once (a test checks).
+# Coarse intent -> the BANKING77 labels it gathers. Every label appears exactly once (a test
+# checks).
 _GROUPS: dict[str, tuple[str, ...]] = {
     "fraud_report": (
         "compromised_card",
