@@ -131,8 +131,10 @@ def _chunk(body: str) -> list[str]:
         text = "\n".join(lines).strip("\n")
         if not text.strip():
             continue
-        # An over-long paragraph is cut at unindented lines: list items, or wrapped prose.
-        for piece in re.split(r"\n(?=\S)", text) if len(text) > MAX_CHUNK_CHARS else [text]:
+        # A paragraph too long to share a passage with its heading is cut at unindented lines:
+        # list items, or wrapped prose.
+        long = len(heading) + 2 + len(text) > MAX_CHUNK_CHARS
+        for piece in re.split(r"\n(?=\S)", text) if long else [text]:
             if parts and size + len(piece) + 2 > MAX_CHUNK_CHARS:
                 flush()
                 size = len(heading)

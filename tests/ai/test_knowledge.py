@@ -64,6 +64,18 @@ def test_long_paragraphs_are_cut_and_headings_kept() -> None:
     assert chunks[-1] == "## Other\n\nShort."
 
 
+def test_a_paragraph_that_fits_only_without_its_heading_is_cut() -> None:
+    items = "\n".join(f"- item {i}: " + " ".join(["word"] * 10) for i in range(11))
+    heading = "## A heading long enough to push the list over the limit"
+    assert len(items) <= knowledge.MAX_CHUNK_CHARS < len(heading) + 2 + len(items)
+    chunks = knowledge._chunk(f"{heading}\n\nIntro.\n\n{items}")
+    assert len(chunks) == 2
+    assert all(c.startswith(heading) and len(c) <= knowledge.MAX_CHUNK_CHARS for c in chunks)
+    assert "\n".join(c.split("\n\n", 1)[1] for c in chunks).replace("\n\n", "\n") == (
+        f"Intro.\n{items}"
+    )
+
+
 # --- retrieval quality ------------------------------------------------------------------------
 
 QUESTIONS = [
@@ -398,7 +410,7 @@ def test_bad_intents_are_refused_naming_the_value(
     tmp_path: Path, intents: str, message: str
 ) -> None:
     _write(tmp_path, "cards.md", f"---\nid: cards\ntitle: Cards\nintents: {intents}\n---\nB.\n")
-    with pytest.raises(KnowledgeBaseError, match="cards.md") as exc:
+    with pytest.raises(KnowledgeBaseError, match=r"cards\.md") as exc:
         KnowledgeBase.load(tmp_path)
     assert message in str(exc.value)
 
