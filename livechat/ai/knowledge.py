@@ -89,7 +89,7 @@ class Passage:
 
 
 def _stem(word: str) -> str:
-    """Strip common English suffixes so "charged", "charges" and "charge" meet."""
+    """Strip common English suffixes so "charged", "charges" and "charge" meet (and -ise, -ize)."""
     if len(word) > 4 and word.endswith(("ies", "ied")):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -102,7 +102,13 @@ def _stem(word: str) -> str:
                 word = word[:-1]
             break
     # A silent final "e" would keep "decline" apart from "declined" -> "declin".
-    return word[:-1] if len(word) > 3 and word.endswith("e") else word
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    # British and American spellings meet: "recognised", "recognize" -> "recognis";
+    # "authorization" -> "authorisation".
+    if len(word) > 4 and word.endswith("iz"):
+        return word[:-2] + "is"
+    return word.replace("izat", "isat")
 
 
 def tokenize(text: str) -> list[str]:

@@ -297,6 +297,9 @@ def test_tokenize_folds_case_stopwords_and_simple_suffixes() -> None:
     assert tokenize("Declined, declining, decline") == ["declin"] * 3
     assert tokenize("transferred transfers") == ["transfer", "transfer"]
     assert tokenize("how do I do it?") == []
+    assert tokenize("recognised recognized recognize recognising") == ["recognis"] * 4
+    assert tokenize("authorisation authorization") == ["authorisation"] * 2
+    assert tokenize("size quiz") == ["siz", "quiz"]
 
 
 # --- loading other folders --------------------------------------------------------------------
