@@ -91,7 +91,7 @@ class Passage:
 
 
 def _stem(word: str) -> str:
-    """Strip common English suffixes so "charged", "charges" and "charge" meet (and -ise, -ize)."""
+    """Strip common English suffixes so "charged", "charges" and "charge" meet; -ize -> -ise."""
     if len(word) > 4 and word.endswith(("ies", "ied")):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -259,7 +259,7 @@ class KnowledgeBase:
             pinned.append(Passage(article.id, article.title, text, scores[best]))
             taken[article.id] = 1
             k -= 1
-        if not terms:
+        if not terms or self._bm25 is None:
             return pinned
         # Ties break on passage order, so results never depend on sort stability or hashing.
         ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))

@@ -318,6 +318,14 @@ def test_intent_with_an_empty_query_still_gives_its_article() -> None:
     assert kb.search("  ") == []
 
 
+def test_intent_in_a_kb_without_indexable_words() -> None:
+    kb = KnowledgeBase([Article("dots", "!!", "...", (), ("card_arrival",))])
+    assert kb.search("card", min_score=-1) == []
+    assert kb.search("card", min_score=-1, intent="card_arrival") == [
+        Passage("dots", "!!", "...", 0.0)
+    ]
+
+
 @pytest.mark.parametrize("intent", ["age_limit", "no_such_label", "", None])
 def test_intent_no_article_answers_is_plain_bm25(intent: str | None) -> None:
     kb = KnowledgeBase(INTENT_KB)
