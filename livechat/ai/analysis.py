@@ -12,6 +12,7 @@ intensifiers and negation keep working.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 import unicodedata
@@ -51,6 +52,7 @@ _FRAUD_KEYWORDS = frozenset(
 )
 _SHORT_TEXT_WORDS = 4  # below this langdetect guesses wildly; use the word/char hints instead
 _CONFIDENT = 0.9  # langdetect probability below which the hint words get the final say
+_NEGATION_REACH = 60  # characters before a keyword searched for a negation ("wasn't really")
 
 
 @dataclass(frozen=True)
@@ -223,16 +225,21 @@ def _sentiment(text: str, language: str = "en") -> Sentiment:
 def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
     """Keywords found, and the text with negated/informational mentions blanked out."""
     informational = [m.span() for m in _SENTENCE.finditer(norm) if _INFORMATIONAL.search(m.group())]
+    starts = [a for a, _ in informational]
     found: list[str] = []
-    masked = norm
+    chars = list(norm)
     for key, pattern in _KEYWORDS.items():
         for m in pattern.finditer(norm):
-            in_question = any(a <= m.start() < b for a, b in informational)
-            if in_question or _NEGATED.search(norm[: m.start()]):
-                masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
+            start, end = m.span()
+            i = bisect.bisect_right(starts, start) - 1
+            in_question = i >= 0 and start < informational[i][1]
+            # A negation is at most two words back: searching only a short tail keeps a long
+            # message full of keywords linear instead of rescanning its whole prefix each time.
+            if in_question or _NEGATED.search(norm[max(0, start - _NEGATION_REACH) : start]):
+                chars[start:end] = " " * (end - start)
             elif key not in found:
                 found.append(key)
-    return tuple(found), masked
+    return tuple(found), "".join(chars)
 
 
 def _is_human_request(norm: str) -> bool:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import re._parser as sre
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -303,3 +306,61 @@ def test_first_use_emits_no_warnings() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "es"
     assert proc.stderr == ""
+
+
+# --- odd and hostile input -----------------------------------------------------------------------
+
+
+def _compiled_patterns() -> list[re.Pattern[str]]:
+    found: list[re.Pattern[str]] = []
+    for value in vars(analysis).values():
+        if isinstance(value, re.Pattern):
+            found.append(value)
+        elif isinstance(value, dict):
+            found += [v for v in value.values() if isinstance(v, re.Pattern)]
+        elif isinstance(value, list):
+            found += [v[0] for v in value if isinstance(v, tuple) and isinstance(v[0], re.Pattern)]
+    return found
+
+
+def _nested_unbounded(items: Any, inside_unbounded: bool = False) -> list[str]:
+    """Unbounded repeats inside unbounded repeats: the shape of catastrophic backtracking."""
+    bad: list[str] = []
+    for op, arg in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            _low, high, body = arg
+            unbounded = high == sre.MAXREPEAT
+            if unbounded and inside_unbounded:
+                bad.append(str(body))
+            bad += _nested_unbounded(body, inside_unbounded or unbounded)
+        elif op == sre.SUBPATTERN:
+            bad += _nested_unbounded(arg[-1], inside_unbounded)
+        elif op == sre.BRANCH:
+            for branch in arg[1]:
+                bad += _nested_unbounded(branch, inside_unbounded)
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            bad += _nested_unbounded(arg[1], inside_unbounded)
+    return bad
+
+
+def test_no_pattern_can_backtrack_catastrophically() -> None:
+    patterns = _compiled_patterns()
+    assert len(patterns) > 10  # the walk found the analysers' patterns
+    for pattern in patterns:
+        assert _nested_unbounded(sre.parse(pattern.pattern)) == [], pattern.pattern
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😡👍", "?!?!", "\n\n\n", "a" * 20_000, "'" * 5_000])
+def test_odd_input_is_calm_and_general(text: str) -> None:
+    a = analyse(text)
+    assert (a.intent, a.human_request, a.priority_keywords) == ("general", False, ())
+    assert a.language in LANGUAGES
+
+
+def test_a_long_message_full_of_keywords_is_read_whole() -> None:
+    # ~20 KB: every mention is looked at (the negated ones stay blanked), and it returns.
+    reported = analyse("fraud. " * 3_000)
+    assert reported.priority_keywords == ("fraud",)
+    assert reported.intent == "fraud_report"
+    denied = analyse("not fraud " * 2_000)
+    assert denied.priority_keywords == ()
