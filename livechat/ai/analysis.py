@@ -53,6 +53,9 @@ _FRAUD_KEYWORDS = frozenset(
 _SHORT_TEXT_WORDS = 4  # below this langdetect guesses wildly; use the word/char hints instead
 _CONFIDENT = 0.9  # langdetect probability below which the hint words get the final say
 _NEGATION_REACH = 60  # characters before a keyword searched for a negation ("wasn't really")
+_CONTEXT = 160  # characters either side of an ask for a person that can turn it around
+_NEGATION_WORDS = 5  # words a negation may stand before the ask it turns around
+_CONDITION_WORDS = 3  # words of "if I ..." before an ask that make it a condition
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,19 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 _HUMAN = _compile(lexicon.HUMAN_REQUEST)
 _HUMAN_EXCLUDE = _compile(lexicon.HUMAN_REQUEST_EXCLUSIONS)
+_REQUEST_NEGATION = re.compile(lexicon.REQUEST_NEGATION)
+_CLAUSE_BREAK = re.compile(lexicon.CLAUSE_BREAK)
+_REQUEST_ABILITY = re.compile(lexicon.REQUEST_ABILITY)
+_REQUEST_WHY = re.compile(lexicon.REQUEST_WHY)
+_REQUEST_VERB = re.compile(lexicon.REQUEST_VERB)
+_REQUEST_RAISING = re.compile(lexicon.REQUEST_RAISING)
+_REQUEST_WOULD = re.compile(lexicon.REQUEST_WOULD)
+_REQUEST_WOULD_HAVE = re.compile(lexicon.REQUEST_WOULD_HAVE)
+_REQUEST_IF = re.compile(lexicon.REQUEST_IF)
+_REQUEST_POLITE_IF = re.compile(lexicon.REQUEST_POLITE_IF)
+_REQUEST_IF_CLAUSE = re.compile(lexicon.REQUEST_IF_CLAUSE)
+_TOKEN = re.compile(r"[\w']+")
+_SENTENCE_END = re.compile(r"[.?!\n]")
 _CARD_EXCLUDE = _compile(lexicon.CARD_EXCLUSIONS)
 _INTENTS = {name: _compile(p) for name, p in lexicon.INTENT_PATTERNS.items()}
 _KEYWORDS = {key: _compile(p) for key, p in lexicon.PRIORITY_KEYWORDS.items()}
@@ -242,8 +258,56 @@ def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
     return tuple(found), "".join(chars)
 
 
+def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    found = list(pattern.finditer(text))
+    return found[-1] if found else None
+
+
+def _clause_before(norm: str, start: int) -> str:
+    """The part of the clause before ``start`` (from the last comma, "but", full stop...)."""
+    window = norm[max(0, start - _CONTEXT) : start]
+    brk = _last(_CLAUSE_BREAK, window)
+    return window[brk.end() :] if brk else window
+
+
+def _request_turned_around(norm: str, start: int, end: int) -> bool:
+    """Whether the ask for a person at norm[start:end] is negated, hypothetical or a condition."""
+    clause = _clause_before(norm, start)
+    condition = _REQUEST_IF_CLAUSE.match(clause)
+    if (
+        condition
+        and len(_TOKEN.findall(clause[condition.end(2) :])) <= _CONDITION_WORDS
+        and not _REQUEST_NEGATION.search(clause[condition.end(2) :])
+    ):
+        return True  # "if I need a human I'll ask"
+    sentence = _SENTENCE_END.split(norm[end : end + _CONTEXT], maxsplit=1)[0]
+    if _REQUEST_WOULD_HAVE.search(clause) or (
+        _REQUEST_WOULD.search(clause)
+        and _REQUEST_IF.search(sentence)
+        and not _REQUEST_POLITE_IF.search(sentence)
+    ):
+        return True  # "I would talk to a human if this didn't work", "I'd have asked for one"
+    cue = _last(_REQUEST_NEGATION, clause)
+    if cue is None:
+        return False
+    between = _TOKEN.findall(clause[cue.end() :])
+    if len(between) > _NEGATION_WORDS:
+        return False
+    # A negated ability or a "why not" is a complaint about not getting one: still a request.
+    if _REQUEST_ABILITY.search(clause[max(0, cue.start() - 20) :]) or _REQUEST_WHY.search(clause):
+        return False
+    # The word right after the negation is the one it negates; a later wanting verb starts a
+    # new request ("no I want a human"), unless the negated word is an opinion ("don't think").
+    words = [*between, *_TOKEN.findall(norm[start:end])[:1]]
+    if words and _REQUEST_RAISING.fullmatch(words[0]):
+        return True
+    return not any(_REQUEST_VERB.fullmatch(w) for w in words[1:])
+
+
 def _is_human_request(norm: str) -> bool:
-    return bool(_HUMAN.search(_blank(norm, _HUMAN_EXCLUDE)))
+    """Whether the customer asks for a person and means it (not "I don't need a human")."""
+    text = _blank(norm, _HUMAN_EXCLUDE)
+    return any(not _request_turned_around(text, *m.span()) for m in _HUMAN.finditer(text))
 
 
 def _matched_intents(masked: str, keywords: tuple[str, ...]) -> list[str]:

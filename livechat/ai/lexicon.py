@@ -26,7 +26,12 @@ HUMAN_REQUEST: tuple[str, ...] = (
     r"\bcustomer\s+(service|support|care)\s+(rep|representative|agent|team)\b",
     r"\b(want|need|get|give\s+me|like|request|prefer)\s+(a\s+|an\s+|some\s+)?"
     r"(human|agent|operator|representative|real\s+person|person)\b",
-    r"\b(connect|transfer|put|pass)\s+me\s+(through\s+)?(to|with)\s+(a|an|the|your|someone|somebody)\b",
+    r"\b(connect|transfer|put|pass)\s+me\s+(through\s+)?(to|with)\s+(a|an|the|your|someone|somebody"
+    r"|anyone|anybody)\b",
+    r"\bget\s+me\s+(a\s+|an\s+|some\s+|the\s+|your\s+)?(real\s+|live\s+)?(human|agent|person|operator"
+    r"|representative|manager|supervisor|someone|somebody)\b",
+    r"\bask(s|ed|ing)?\s+for\s+(a\s+|an\s+|the\s+|some\s+|your\s+)?(real\s+|live\s+)?(human|person"
+    r"|agent|operator|representative|manager|supervisor)\b",
     r"^\W*(operator|agent|human|representative)\W*(please|pls|now)?\W*$",
     r"\b(operator|agent|human)\s*,?\s*(please|pls)\b|\bescalate\s+(this|my|me)\b",
     r"\b(deal|work)\s+with\s+(a\s+|an\s+)?(real\s+|actual\s+)?(human|person)\b",
@@ -43,21 +48,90 @@ HUMAN_REQUEST: tuple[str, ...] = (
     r"\b(vrai\s+humain|vraie\s+personne|personne\s+reelle)\b",
     r"\b(je\s+veux|je\s+voudrais|en\s+relation\s+avec|me\s+passer|joindre|contacter)\s+(un|une)\s+"
     r"(conseill|humain|agent|operat)",
+    r"\bbesoin\s+d'\s*(un|une)\s+(vrai\w*\s+)?(conseill|humain|agent|operat|personne)",
     # de
     r"\bmit\s+(einem|einer|einen)\s+(echten\s+|richtigen\s+)?(mensch|mitarbeiter|berater|person"
     r"|agent|kundenberater|sachbearbeiter)",
     r"\b(echten|richtigen)\s+(menschen|person|mitarbeiter)\b",
     r"\b(einen|eine)\s+(mitarbeiter\w*|berater\w*|menschen)\s+sprechen\b",
+    r"\b(brauche|will|mochte|hatte|verlange)\s+(gerne?\s+)?(einen|eine)\s+(echten\s+|richtigen\s+)?"
+    r"(menschen|mitarbeiter\w*|berater\w*|person)\b",
+    r"\bsondern\s+(mit\s+)?(einem|einen|einer|eine)\s+(echten\s+|richtigen\s+)?(menschen|mitarbeiter\w*"
+    r"|berater\w*|person)\b",
     # pt
     r"\bfalar\s+com\s+(um\s+|uma\s+|algum\s+|o\s+|a\s+)?(atendente|humano|pessoa|agente|operador"
     r"|assistente|alguem|funcionari)",
     r"\b(pessoa\s+real|atendente\s+humano|atendimento\s+humano)\b",
     r"\b(transferir|passar)\s+(para|me\s+para)\s+(um|uma)\s+(atendente|humano|pessoa|agente)\b",
+    r"\b(quero|preciso)\s+(de\s+)?(um|uma)\s+(atendente|humano|pessoa|agente|operador)\b",
     # it
     r"\bparlare\s+con\s+(un\s+|una\s+|un'|l'|il\s+)?(operator|persona|umano|agente|consulente"
     r"|qualcuno)",
     r"\b(persona\s+(reale|vera)|operatore\s+umano)\b",
     r"\bin\s+contatto\s+con\s+(un|una)\s+(operator|persona|consulente)",
+    r"\b(voglio|vorrei|(mi\s+)?serve|ho\s+bisogno\s+di)\s+(un\s+|una\s+|un')(operat\w*|persona"
+    r"|umano|consulente)\b",
+)
+
+# --- Is an ask for a person meant? (see analysis._request_meant) ---------------------------------
+# A HUMAN_REQUEST match is dropped when, in its own clause and at most a few words before it, one
+# of these turns it around: "I don't need a human", "no quiero hablar con una persona", "pas
+# besoin d'un conseiller", "you don't have to transfer me to anyone", "without an agent".
+REQUEST_NEGATION = (
+    r"\b(don'?t|do\s+not|doesn'?t|does\s+not|didn'?t|did\s+not|not|never|won'?t|will\s+not"
+    r"|needn'?t|without|instead\s+of|rather\s+than"
+    r"|no|nunca|jamas|tampoco|ni|sin|en\s+lugar\s+de|en\s+vez\s+de"
+    r"|pas|ne|n'|jamais|sans|au\s+lieu\s+de"
+    r"|nicht|kein\w*|nie|niemals|ohne|statt|anstatt"
+    r"|nao|nem|sem|em\s+vez\s+de"
+    r"|non|mai|senza|invece\s+di)\b"
+)
+# Where a clause ends: a negation before one of these does not reach past it ("I don't want the
+# bot, I need a human"; "no, I want a human"). Not "e"/"o"/"y": in pt/it/es they are also "is",
+# "the" and so on once accents are stripped.
+CLAUSE_BREAK = (
+    r"[.?!;:,()\[\]\n]|\s[-\u2013\u2014]+\s"
+    r"|\b(but|and|so|then|pero|sino|mais|et|donc|aber|sondern|und|mas|porem|quindi)\b"
+)
+# A negated *ability* is a complaint about not reaching anyone, i.e. still a request: "why can't I
+# talk to a person?", "no puedo hablar con nadie", "ich kann nicht mit einem Mitarbeiter sprechen".
+REQUEST_ABILITY = (
+    r"\b(can|cannot|can't|could|couldn'?t|able|possible|allowed|let|reach|manage"
+    r"|puedo|puede|pueden|podemos|posible|consigo|logro|dejan"
+    r"|peux|peut|pouvez|arrive|moyen"
+    r"|kann|konnen|darf|moglich|lasst"
+    r"|posso|pode|podem|possivel|consegui|deixam"
+    r"|riesco|possibile|potete|puo)\b"
+)
+REQUEST_WHY = r"\b(why|how\s+come|por\s+que|porque\s+e\s+que|pourquoi|warum|wieso|weshalb|perche)\b"
+# After a negation, a *second* wanting verb starts a new request the negation does not reach:
+# "no I want a human", "I don't want the bot I need a human", "no quiero esperar quiero hablar...".
+# (Only wanting verbs: in "you don't have to transfer me to anyone" the negation does reach.)
+REQUEST_VERB = (
+    r"(want|wanna|need|like|prefer|quiero|necesito|veux|voudrais|besoin|mochte|brauche|quero"
+    r"|preciso|gostaria|voglio|vorrei|serve)"
+)
+# ... except after a verb of opinion, which passes the negation on: "I don't think I need a human".
+REQUEST_RAISING = r"(think|believe|suppose|reckon|creo|pienso|crois|pense|glaube|denke|acho|credo)"
+# "I would talk to a human if this didn't work (but it did)", "I would have asked for an agent":
+# a would-clause (not "would like"/"'d rather") with a real condition, or any would-have.
+REQUEST_WOULD = (
+    r"\b(would|wouldn'?t|wurde)\b(?!\s+(like|love|prefer|rather|appreciate|gerne?|lieber))"
+    r"|'d\b(?!\s+(like|love|prefer|rather|appreciate))"
+)
+REQUEST_WOULD_HAVE = r"\b(would|could|wouldn'?t)\s+have\b|\bwould'?ve\b|'d\s+have\b|\bwhy\s+would\b"
+REQUEST_IF = r"\b(if|unless|wenn|falls)\b"
+REQUEST_POLITE_IF = (
+    r"\b(if|wenn|falls)\s+(possible|you\s+(can\b(?!')|could|don'?t\s+mind|have\s+(one|any|time))"
+    r"|i\s+(can\b(?!')|could|may)|that'?s\s+(ok|okay|possible|alright|fine)|available|there\s+(is|are)"
+    r"|any|moglich|es\s+geht)"
+)
+# A clause that opens with "if I ..." and asks for a person inside it is a condition, not a
+# request: "if I need a human I'll say so", "si necesito hablar con una persona te aviso". Only
+# when the condition's own subject is the customer: "if this fails I want a human" asks.
+REQUEST_IF_CLAUSE = (
+    r"^\W*(and\s+)?(if|si|wenn|falls|se|caso)\s+(i|we|i'?ll|yo|je|j'|ich|wir|eu|io|noi"
+    r"|need|want|necesito|quiero|besoin|brauche|preciso|quero|serve|voglio)\b"
 )
 
 # Blanked out before HUMAN_REQUEST runs: they mention people without asking for one.

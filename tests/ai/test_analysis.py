@@ -100,6 +100,76 @@ def test_not_human_requests(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "I don't need a human",
+        "I do not need to speak to an agent, thanks",
+        "no need for an agent",
+        "you don't have to transfer me to anyone",
+        "I'm not asking for a person, just tell me the fee",
+        "I never asked for a human",
+        "I don't think I need a human",
+        "I would talk to a human if this didn't work, but it did",
+        "I would have asked for an agent but you solved it",
+        "Why would I need a human? Just tell me the fee",
+        "If I need a human I'll let you know",
+        "no quiero hablar con una persona",
+        "No necesito hablar con un agente, gracias",
+        "Si necesito hablar con una persona te aviso",
+        "pas besoin d'un conseiller",
+        "Je n'ai pas besoin d'un conseiller",
+        "Je ne veux pas parler à un conseiller",
+        "ich brauche keinen Mitarbeiter",
+        "Ich möchte nicht mit einem Mitarbeiter sprechen",
+        "não preciso falar com um atendente",
+        "Não quero falar com um atendente, só quero saber a taxa",
+        "non serve un operatore",
+        "Non voglio parlare con un operatore",
+    ],
+)
+def test_negated_or_hypothetical_asks_are_not_requests(text: str) -> None:
+    a = analyse(text)
+    assert a.human_request is False
+    assert a.intent != "human_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want the bot, I need a human",
+        "I don't want the bot I need a human",  # a second wanting verb starts a new ask
+        "don't make me wait, get me an agent",
+        "why can't I talk to a person?",
+        "I'm not able to reach a human, can you transfer me to someone?",
+        "Is it not possible to talk to a human?",
+        "no, I want a human",
+        "no I want a human",
+        "if this fails I want a human",
+        "I'd like to talk to a human if possible",
+        "Can you transfer me to anyone?",
+        "No quiero al bot, quiero una persona",
+        "¿Por qué no puedo hablar con una persona?",
+        "Je ne veux pas le bot, je veux parler à un conseiller",
+        "Je ne peux pas parler à un conseiller ?",
+        "J'ai besoin d'un conseiller",
+        "Ich will keinen Bot, sondern einen Menschen",
+        "Warum kann ich nicht mit einem Mitarbeiter sprechen?",
+        "Ich brauche einen Mitarbeiter",
+        "Não quero o robô, quero falar com um atendente",
+        "Não consigo falar com um atendente",
+        "Preciso de um atendente",
+        "Non voglio il bot, voglio un operatore",
+        "Non posso parlare con un operatore?",
+        "Mi serve un operatore",
+    ],
+)
+def test_requests_survive_nearby_negations(text: str) -> None:
+    a = analyse(text)
+    assert a.human_request is True
+    assert a.intent == "human_request"
+
+
+@pytest.mark.parametrize(
     ("text", "keyword"),
     [
         ("I think this is fraud", "fraud"),

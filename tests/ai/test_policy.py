@@ -210,6 +210,13 @@ def test_unknown_rule_message_lists_the_choices() -> None:
         ("Someone hacked my account!", 0, "priority_keyword", "URGENT"),
         ("I lost my card at the airport", 0, "priority_keyword", "HIGH"),
         ("Quiero hablar con una persona", 0, "human_request", "MEDIUM"),
+        ("I don't want the bot, I need a human", 0, "human_request", "MEDIUM"),
+        ("I don't need a human, just tell me the fee", 0, None, "LOW"),
+        ("no quiero hablar con una persona", 0, None, "LOW"),
+        ("pas besoin d'un conseiller", 0, None, "LOW"),
+        ("ich brauche keinen Mitarbeiter", 0, None, "LOW"),
+        ("não preciso falar com um atendente", 0, None, "LOW"),
+        ("non serve un operatore", 0, None, "LOW"),
         (
             "This is ridiculous. My transfer of €300 has been pending since Monday and nobody "
             "answers my emails. I'm furious.",
