@@ -147,6 +147,18 @@ HUMAN_REQUEST_EXCLUSIONS: tuple[str, ...] = (
 
 # --- High-priority keywords: normalised English key -> patterns ----------------------------------
 
+# Someone who is not the customer, and the customer's account ("my Acme account", "my bank app").
+_INTRUDER = (
+    r"(someone|somebody|a\s+stranger|a\s+hacker|hackers|a\s+third\s+party|an\s+unknown\s+person)"
+    r"(\s+else)?"
+)
+_MY_ACCOUNT = r"(my|our)\s+(\w+\s+)?(account|app|profile|online\s+banking)"
+# (?<![\d.,]): see AMOUNT.
+_MONEY = (
+    r"(\b(money|funds|savings|balance)|[$€£]\s?\d"
+    r"|(?<![\d.,])\d[\d.,]*\s?(€|\$|£|eur|euros?|usd|gbp|dollars?|pounds?))"
+)
+
 PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
     "fraud": (r"\b(fraud|defraud|fraude|betrug|betrueg|truffa)\w*|\bfrode\b",),
     "unauthorized": (
@@ -186,9 +198,85 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"\b(robo\s+de\s+identidad|usurpation\s+d'?identite|identitatsdiebstahl)\b",
         r"\b(roubo\s+de\s+identidade|furto\s+d'?identita)\b",
     ),
+    # Someone else is in the account, reported in the customer's words rather than as "fraud":
+    # a stranger got in, the account was accessed by someone else, a login the customer disowns,
+    # money moved that "wasn't me". Past or ongoing only: "if someone logs in..." is no report.
     "account takeover": (
         r"\baccount\s+takeover\b|\btook\s+over\s+my\s+account\b",
-        r"\b(someone|somebody)\s+(took\s+over|has\s+taken\s+over|logged\s+into)\s+my\s+account\b",
+        # en
+        rf"\b{_INTRUDER}\s+(has\s+|had\s+|have\s+|just\s+|somehow\s+)?(got|gotten|broke|broken|logged"
+        r"|signed|accessed|used|took\s+over|taken\s+over|emptied|drained|cleaned\s+out|hijacked"
+        r"|(is|was|has\s+been)\s+(logging|logged|signed|using|accessing|in)|(has|had|got|gained|now\s+has)"
+        rf"\s+access)\s+((into|in\s+to|in|onto|on|to)\s+)?{_MY_ACCOUNT}\b",
+        rf"\b{_INTRUDER}\s+(has\s+|had\s+|just\s+)?(moved|transferred|sent|took|taken|withdrew|withdrawn"
+        rf"|stole|spent)\b[^.?!]{{0,40}}\b(from|out\s+of)\s+{_MY_ACCOUNT}\b",
+        rf"\b{_MY_ACCOUNT}\s+(was|has\s+been|had\s+been|got|is\s+being|seems\s+to\s+have\s+been"
+        r"|may\s+have\s+been)\s+(compromised|breached|broken\s+into|taken\s+over|hijacked|emptied"
+        r"|drained|cleaned\s+out|(accessed|used|logged\s+into|opened)\s+(by\s+(someone|somebody"
+        r"|a\s+stranger|a\s+third\s+party|an?\s+unknown|other\s+people)|from\s+(a|an|another)\s+"
+        r"(\w+\s+){0,2}?(device|phone|computer|location|country|ip)|without\s+my))",
+        r"\b(device|phone|computer|laptop|tablet|browser|location|ip(\s+address)?|log-?in|sign-?in)"
+        r"\s+(that\s+|which\s+)?((isn'?t|is\s+not|wasn'?t|was\s+not|aren'?t)\s+(mine|me|my\s+own)"
+        r"|i\s+(don'?t|do\s+not)\s+(recogni[sz]e|own|know))\b",
+        r"\b(log-?in|sign-?in|security)\s+(alert|notification|warning|email|message|attempt)\b"
+        r"[^.?!]{0,60}\b(unknown|unrecogni[sz]ed|wasn'?t\s+me|not\s+me|not\s+mine|isn'?t\s+mine)\b",
+        rf"{_MONEY}[^.?!]{{0,40}}\b(transferred|moved|sent|taken|withdrawn|gone|disappeared|drained)"
+        r"\b[^.?!]{0,60}\b(wasn'?t|was\s+not)\s+me\b",
+        # es
+        r"\b(alguien|un\s+desconocido|un\s+hacker|otra\s+persona)\s+(\w+\s+){0,2}?(entro|ha\s+entrado"
+        r"|accedio|ha\s+accedido|se\s+metio|se\s+ha\s+metido|inicio\s+sesion|ha\s+iniciado\s+sesion"
+        r"|uso|ha\s+usado|esta\s+usando|tiene\s+acceso|vacio|ha\s+vaciado|tomo\s+el\s+control)\s+"
+        r"((en|a|de|con)\s+)?(mi|la)\s+cuenta\b",
+        r"\b(alguien|un\s+desconocido|otra\s+persona)\s+(\w+\s+){0,2}?(saco|ha\s+sacado|transfirio"
+        r"|ha\s+transferido|retiro|ha\s+retirado|movio|ha\s+movido|se\s+llevo)\b[^.?!]{0,40}"
+        r"\b(de|desde)\s+mi\s+cuenta\b",
+        r"\bmi\s+cuenta\s+(fue|ha\s+sido|esta)\s+(accedida|vulnerada|comprometida|usurpada|vaciada)\b",
+        r"\b(dispositivo|telefono|movil|ordenador)\s+que\s+no\s+(es\s+mio|reconozco)\b",
+        r"\b(dinero|fondos|saldo)\b[^.?!]{0,60}\bno\s+(fui|he\s+sido)\s+yo\b",
+        # fr
+        r"\bquelqu'?un\s+(d'autre\s+)?(\w+\s+){0,2}?(s'est\s+connecte|est\s+entre|a\s+eu\s+acces"
+        r"|a\s+acces|a\s+accede|a\s+pris\s+le\s+controle|a\s+utilise|utilise|a\s+vide"
+        r"|s'est\s+introduit)\s+((a|au|dans|sur|de)\s+)?(mon|ma)\s+(compte|espace|appli\w*)\b",
+        r"\bquelqu'?un\s+(\w+\s+){0,2}?(a\s+)?(vire|transfere|retire|pris|preleve)\b[^.?!]{0,40}"
+        r"\b(de|depuis|sur)\s+mon\s+compte\b",
+        r"\bmon\s+compte\s+(a\s+ete|est)\s+(compromis|vide|usurpe|utilise\s+par)\b",
+        r"\b(appareil|telephone|ordinateur|connexion)\s+(qui\s+)?(n'est\s+pas\s+(le\s+mien|a\s+moi)"
+        r"|inconnue?|que\s+je\s+ne\s+reconnais\s+pas)\b",
+        r"\b(argent|fonds|solde)\b[^.?!]{0,60}\b(ce\s+n'etait|c'etait)\s+pas\s+moi\b",
+        # de
+        r"\bjemand\s+(anderes?\s+|fremdes?\s+)?(hat|ist|war|hatte)\s+(sich\s+)?(\w+\s+){0,3}?(in|auf"
+        r"|bei)\s+(mein|meinem|meine|meinen)\s+\w*konto\s+(eingeloggt|angemeldet|eingedrungen"
+        r"|zugegriffen|gelangt)\b",
+        r"\bjemand\s+(anderes?\s+|fremdes?\s+)?(hat|hatte)\s+(\w+\s+){0,2}?zugriff\s+auf\s+mein\w*"
+        r"\s+\w*konto\b",
+        r"\bjemand\s+(anderes?\s+|fremdes?\s+)?(hat|hatte)\s+(\w+\s+){0,2}?mein\s+\w*konto\s+"
+        r"(ubernommen|leergeraumt|leer\s+geraumt|geplundert|benutzt|genutzt|missbraucht)\b",
+        r"\bjemand\s+(hat|hatte)\b[^.?!]{0,40}\b(von|aus)\s+(meinem|mein)\s+\w*konto\b[^.?!]{0,30}"
+        r"\b(uberwiesen|abgebucht|abgehoben|genommen)\b",
+        r"\bmein\s+\w*konto\s+(wurde|ist)\s+(\w+\s+){0,2}?(ubernommen|kompromittiert|geplundert"
+        r"|leergeraumt|missbraucht)\b",
+        r"\b(unbekannt\w*|fremd\w*)\s+(gerat|handy|login|anmeldung)\b|\bgerat,?\s+das\s+nicht\s+mir\b",
+        r"\b(geld|betrag)\b[^.?!]{0,60}\b(das\s+war\s+ich\s+nicht|ich\s+war\s+das\s+nicht"
+        r"|nicht\s+von\s+mir)\b",
+        # pt
+        r"\balguem\s+(\w+\s+){0,2}?(entrou|acessou|invadiu|usou|mexeu|logou|fez\s+login|tem\s+acesso"
+        r"|teve\s+acesso|esvaziou|tomou\s+conta)\s+((na|a|em|com|no|da)\s+)?(a\s+)?minha\s+conta\b",
+        r"\balguem\s+(\w+\s+){0,2}?(tirou|transferiu|sacou|retirou|levou|movimentou)\b[^.?!]{0,40}"
+        r"\b(da|de)\s+minha\s+conta\b",
+        r"\bminha\s+conta\s+(foi|esta|tem\s+sido)\s+(comprometida|(acessada|usada)\s+por\s+(outra"
+        r"\s+pessoa|alguem|terceiros|um\s+estranho))\b",
+        r"\b(dispositivo|aparelho|celular|telemovel)\s+que\s+nao\s+(e\s+(o\s+)?meu|reconheco)\b",
+        r"\b(dinheiro|saldo)\b[^.?!]{0,60}\bnao\s+fui\s+eu\b",
+        # it
+        r"\bqualcuno\s+(\w+\s+){0,2}?(e\s+entrat[oa]|ha\s+avuto\s+accesso|ha\s+accesso|ha\s+acceduto"
+        r"|si\s+e\s+collegat[oa]|si\s+e\s+conness[oa]|ha\s+fatto\s+l'?accesso|ha\s+usato|sta\s+usando"
+        r"|ha\s+svuotato|ha\s+preso\s+il\s+controllo)\s+((a|al|nel|in|sul|del|con|all')\s*)?"
+        r"(il\s+)?mio\s+(conto|account|profilo)\b",
+        r"\bqualcuno\s+(\w+\s+){0,2}?(ha\s+)?(prelevato|trasferito|spostato|preso|sottratto)\b"
+        r"[^.?!]{0,40}\b(dal|da)\s+(mio\s+)?conto\b",
+        r"\b(il\s+)?mio\s+(conto|account)\s+(e\s+stato)\s+(violato|compromesso|svuotato|usato\s+da)\b",
+        r"\b(dispositivo|telefono|cellulare)\s+che\s+non\s+(e\s+(il\s+)?mio|riconosco)\b",
+        r"\b(soldi|denaro|saldo)\b[^.?!]{0,60}\bnon\s+sono\s+stat[oa]\s+io\b",
     ),
 }
 

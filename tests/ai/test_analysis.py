@@ -213,6 +213,60 @@ def test_no_priority_keywords(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "someone got into my account and moved money",
+        "somebody logged into my account and changed my email",
+        "Somebody logged into my account and changed my password",
+        "I got a login alert from a device that isn't mine and now money is gone",
+        "my account was accessed by someone else",
+        "My Acme account was accessed from another country",
+        "my account has been compromised",
+        "money was transferred out of my account and it wasn't me",
+        "£450 was sent from my account last night, it wasn't me",
+        "Someone moved £300 out of my account",
+        "someone is logging into my account right now",
+        "alguien entró en mi cuenta y sacó dinero",
+        "Alguien sacó 200 euros de mi cuenta",
+        "Mi cuenta fue vulnerada",
+        "quelqu'un s'est connecté à mon compte",
+        "Quelqu'un a viré 300 euros depuis mon compte",
+        "jemand hat sich in mein Konto eingeloggt und Geld überwiesen",
+        "Jemand hat gestern auf mein Konto zugegriffen",
+        "alguém entrou na minha conta",
+        "Alguém acessou a minha conta e transferiu dinheiro",
+        "qualcuno è entrato nel mio conto",
+        "Qualcuno ha fatto l'accesso al mio account",
+    ],
+)
+def test_account_takeover_in_the_customers_words(text: str) -> None:
+    a = analyse(text)
+    assert "account takeover" in a.priority_keywords
+    assert a.intent == "fraud_report"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I protect my account from being hacked?",
+        "nobody got into my account, I just forgot my password",
+        "I don't think someone got into my account, I just forgot my password",
+        "What happens if someone logs into my account?",  # a hypothetical, not a report
+        "I logged into my account from a new phone",
+        "My husband logged into my account with my permission",
+        "How do I add someone to my account?",
+        "nadie entró en mi cuenta, solo olvidé mi contraseña",
+        "personne ne s'est connecté à mon compte",
+        "niemand hat sich in mein Konto eingeloggt",
+        "ninguém entrou na minha conta",
+        "nessuno è entrato nel mio conto",
+    ],
+)
+def test_no_account_takeover(text: str) -> None:
+    assert analyse(text).priority_keywords == ()
+
+
+@pytest.mark.parametrize(
     ("text", "label"),
     [
         ("Thank you so much, this is great!", "positive"),

@@ -209,6 +209,13 @@ def test_unknown_rule_message_lists_the_choices() -> None:
     [
         ("Someone hacked my account!", 0, "priority_keyword", "URGENT"),
         ("I lost my card at the airport", 0, "priority_keyword", "HIGH"),
+        ("someone got into my account and moved money", 0, "priority_keyword", "URGENT"),
+        ("alguien entró en mi cuenta y sacó dinero", 0, "priority_keyword", "URGENT"),
+        ("quelqu'un s'est connecté à mon compte", 0, "priority_keyword", "URGENT"),
+        ("jemand hat sich in mein Konto eingeloggt", 0, "priority_keyword", "URGENT"),
+        ("alguém entrou na minha conta", 0, "priority_keyword", "URGENT"),
+        ("qualcuno è entrato nel mio conto", 0, "priority_keyword", "URGENT"),
+        ("nobody got into my account, I just forgot my password", 0, None, "LOW"),
         ("Quiero hablar con una persona", 0, "human_request", "MEDIUM"),
         ("I don't want the bot, I need a human", 0, "human_request", "MEDIUM"),
         ("I don't need a human, just tell me the fee", 0, None, "LOW"),
