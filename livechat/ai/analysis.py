@@ -76,6 +76,7 @@ class Analysis:
     language: str
     human_request: bool
     priority_keywords: tuple[str, ...]
+    legal_threat: bool  # a lawyer, court, regulator or ombudsman is brought in against us
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
@@ -96,6 +97,9 @@ _REQUEST_IF = re.compile(lexicon.REQUEST_IF)
 _REQUEST_POLITE_IF = re.compile(lexicon.REQUEST_POLITE_IF)
 _REQUEST_IF_CLAUSE = re.compile(lexicon.REQUEST_IF_CLAUSE)
 _TOKEN = re.compile(r"[\w']+")
+_LEGAL = _compile(lexicon.LEGAL_THREAT)
+_CONDITION_WORD = re.compile(lexicon.CONDITION_WORD)
+_FIRST_PERSON = re.compile(lexicon.FIRST_PERSON)
 _SENTENCE_END = re.compile(r"[.?!\n]")
 _CARD_EXCLUDE = _compile(lexicon.CARD_EXCLUSIONS)
 _INTENTS = {name: _compile(p) for name, p in lexicon.INTENT_PATTERNS.items()}
@@ -310,6 +314,23 @@ def _is_human_request(norm: str) -> bool:
     return any(not _request_turned_around(text, *m.span()) for m in _HUMAN.finditer(text))
 
 
+def _legal_threat(norm: str) -> bool:
+    """Whether the customer threatens to sue or go to a regulator ("I'm not going to sue": no)."""
+    for m in _LEGAL.finditer(norm):
+        clause = _clause_before(norm, m.start())
+        cue = _last(_REQUEST_NEGATION, clause)
+        between = _TOKEN.findall(clause[cue.end() :]) if cue else []
+        if (
+            cue is None
+            or len(between) > _NEGATION_WORDS
+            # "If you don't refund me I'll sue": the negation is the condition, not a retraction.
+            or _CONDITION_WORD.search(clause[: cue.start()])
+            or any(_FIRST_PERSON.fullmatch(w) for w in between[1:])
+        ):
+            return True
+    return False
+
+
 def _matched_intents(masked: str, keywords: tuple[str, ...]) -> list[str]:
     card_text = _blank(masked, _CARD_EXCLUDE)
     return [
@@ -362,6 +383,7 @@ def analyse(text: str) -> Analysis:
         language=language,
         human_request=human,
         priority_keywords=keywords,
+        legal_threat=_legal_threat(norm),
     )
 
 
@@ -374,4 +396,5 @@ def to_dict(a: Analysis) -> dict[str, Any]:
         "language": a.language,
         "humanRequest": a.human_request,
         "priorityKeywords": list(a.priority_keywords),
+        "legalThreat": a.legal_threat,
     }

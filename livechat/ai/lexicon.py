@@ -292,6 +292,133 @@ INFORMATIONAL = (
     r"|scam|fraud)\w*\s*\?|\btips\b"
 )
 
+# --- Legal and regulatory threats (see analysis._legal_threat) -----------------------------------
+# A customer who threatens to sue, to bring in a lawyer or to go to a regulator or ombudsman is a
+# complaint for a person however calmly it is written. Lawyers, courts and regulators count only
+# in a threatening frame ("my lawyer will...", "report you to the FCA", "take you to court"):
+# "is Acme Pay regulated by the FCA?" is a question, and "my lawyer asked for a statement, how do
+# I download one?" is a document request (a lawyer named as a third party who wants something
+# routine), not a threat: handing every such request to an agent would teach nobody anything,
+# and a customer who means a threat says so ("my lawyer will be in touch").
+_REGULATOR_EN = (
+    r"(the\s+)?((financial\s+)?ombudsm[ae]n(\s+service)?|fos|fca|financial\s+conduct\s+authority"
+    r"|cfpb|consumer\s+financial\s+protection\s+bureau|bafin|regulators?|central\s+bank"
+    r"|trading\s+standards|ftc|occ|attorney\s+general|better\s+business\s+bureau|bbb"
+    r"|bank\s+of\s+(spain|france|italy|portugal))"
+)
+_REGULATOR_ES = (
+    r"(el\s+|la\s+)?(banco\s+de\s+espana|banco\s+central|cnmv|omic|consumo|defensor\s+del\s+cliente"
+    r"|defensor\s+del\s+pueblo|regulador|profeco|condusef)"
+)
+_REGULATOR_FR = (
+    r"(le\s+|la\s+|l')?(mediateur|acpr|banque\s+de\s+france|amf|dgccrf|autorite\s+de\s+controle)"
+)
+_REGULATOR_DE = (
+    r"(bafin|schlichtungsstelle|ombudsmann|ombudsstelle|bundesbank|verbraucherzentrale"
+    r"|finanzaufsicht|bankenaufsicht)"
+)
+_REGULATOR_PT = (
+    r"(o\s+|a\s+)?(procon|banco\s+de\s+portugal|banco\s+central|bacen|reclame\s+aqui"
+    r"|consumidor\.?gov(\.br)?|cmvm|ouvidoria)"
+)
+_REGULATOR_IT = (
+    r"(l'|all'|la\s+|alla\s+)?(arbitro\s+bancario(\s+finanziario)?|abf|banca\s+d'italia|bankitalia"
+    r"|ivass|consob|antitrust|agcm)"
+)
+_LAWYER_EN = r"(lawyers?|solicitors?|attorneys?|legal\s+(team|counsel|adviser|advisor|department))"
+
+LEGAL_THREAT: tuple[str, ...] = (
+    # en: suing (not "sue my landlord"), courts, legal action
+    r"\b(sue|suing)\b(?!\s+(my|his|her|their|him|them)\b)",
+    r"\b(lawsuit|litigation|class[-\s]action|small[-\s]claims)\b",
+    r"\blegal\s+(action|proceedings|steps|case|claim|route|advice)\b",
+    r"\b(take|taking|took|bring|bringing|see|seeing)\s+(you|you\s+guys|this|it|acme(\s+pay)?"
+    r"|the\s+bank|your\s+(company|bank))\s+(to|in)\s+court\b",
+    r"\bcourt\s+(action|case|claim|proceedings)\b",
+    # en: lawyers, in a threatening frame only
+    rf"\b(my|our)\s+(own\s+)?{_LAWYER_EN}\s+(will(?!\s+(need|want|ask|request|require|like))|'ll"
+    r"|is\s+going\s+to|are\s+going\s+to|shall|has\s+been\s+informed|have\s+been\s+informed"
+    r"|is\s+(aware|involved|on\s+it|already)|are\s+(aware|involved))\b",
+    r"\b(contact|contacted|contacting|call|called|calling|speak|spoke|spoken|speaking|talk|talked"
+    r"|talking|consult|consulted|consulting|get|getting|got|involve|involved|involving|instruct"
+    r"|instructed|instructing|hire|hired|hiring|engage|engaged|ring|rang|hand|handed|handing|go"
+    r"|going|went|gone|see|seeing|seek|seeking|refer|referred|referring)\s+(this\s+|it\s+"
+    r"|the\s+matter\s+|everything\s+|my\s+case\s+)?((on\s+|over\s+)?(to|with)\s+)?(my|a|an|our)"
+    rf"\s+(own\s+)?{_LAWYER_EN}\b",
+    rf"\b{_LAWYER_EN}\s+(involved|on\s+(this|it|to\s+you))\b",
+    # en: regulators and ombudsmen, when the customer goes to them
+    r"\b(report|reporting|reported|complain|complaining|complained|complaint|complaints|escalate"
+    r"|escalating|escalated|take|taking|took|go|going|went|write|writing|wrote|file|filing|filed"
+    r"|lodge|lodging|lodged|raise|raising|raised|contact|contacting|contacted|inform|informing"
+    r"|informed|notify|notifying|notified|refer|referring|referred)\s+((this|it|you|you\s+guys"
+    r"|acme(\s+pay)?|the\s+matter|everything|my\s+case|a\s+complaint|a\s+case)\s+)?"
+    rf"((on\s+|up\s+)?(to|with)\s+)?{_REGULATOR_EN}\b",
+    rf"\b{_REGULATOR_EN}\s+(complaint|case|claim|referral)\b",
+    # es
+    r"\b(demandar\w*|demandare|una\s+demanda|acciones?\s+legal(es)?|medidas\s+legales"
+    r"|via\s+judicial|(a|ante)\s+los\s+tribunales|al\s+juzgado|a\s+juicio)\b",
+    r"\b(os|les|los|te)\s+(voy\s+a\s+|vamos\s+a\s+)?denunci\w*|\bdenunciar(os|les|los|te)\b"
+    r"|\bdenuncia\s+contra\b",
+    r"\b(mi|mis|nuestro)\s+abogad[oa]s?\s+(se\s+pondra|va\s+a|les\s+va|os\s+va|ya\s+esta"
+    r"|se\s+encargara|tomara)\b",
+    r"\b(hablar|hablare|hablado|consultar|consultare|consultado|contactar|contactare|contactado"
+    r"|llamar|llamare|contratar|contratare|contratado|acudir|acudire)\s+(con\s+|a\s+)?(mi|un)"
+    r"\s+abogad[oa]\b",
+    r"\b(denunci\w*|report\w*|reclam\w*|quej\w*|acud\w*|ir|ire|llev\w*|escrib\w*)\s+(esto\s+"
+    rf"|lo\s+|el\s+caso\s+)?(ante|al|a\s+la|en\s+el|en\s+la|con\s+el|a)\s+{_REGULATOR_ES}\b",
+    # fr
+    r"\b(poursuivre|poursuites?)\s+(en\s+justice|judiciaires?)\b|\bvous\s+poursuivre\b",
+    r"\b(en\s+justice|au\s+tribunal|devant\s+les\s+tribunaux|devant\s+le\s+juge"
+    r"|action\s+judiciaire|procedure\s+judiciaire|porter\s+plainte|plainte\s+contre)\b",
+    r"\b(mon|notre)\s+avocat\s+(va|vous|se\s+chargera|prendra|est\s+au\s+courant)\b",
+    r"\b(contacter|contacte|consulter|consulte|appeler|appelle|prendre|pris|voir|saisir"
+    r"|parler\s+a)\s+(mon|un)\s+avocat\b",
+    r"\b(saisir|saisirai|saisi|contacter|contacterai|ecrire|ecrirai|signaler|signalerai|plainte"
+    r"|reclamation|recours|aller|irai)\s+(\w+\s+){0,2}?((a|au|aupres\s+de|aupres\s+du|a\s+la)\s+)?"
+    rf"{_REGULATOR_FR}\b",
+    # de
+    r"\b(verklag\w*|klage\s+(gegen|einreichen|erheben)|gerichtlich\w*|vor\s+gericht"
+    r"|rechtliche\s+schritte|rechtsweg|anwaltlich\w*)\b",
+    r"\b(mein|meine|unser)\s+(rechts)?anwalt(in)?\s+(wird|ist\s+informiert|kummert|meldet"
+    r"|schreibt)\b",
+    r"\b(meinen|einen|einem|meinem)\s+(rechts)?anwalt\w*\s+(einschalten|nehmen|beauftragen"
+    r"|kontaktieren|sprechen|gehen|informieren)\b|\bzum\s+(rechts)?anwalt\b"
+    r"|\bmit\s+(meinem|einem)\s+(rechts)?anwalt\b",
+    rf"\b(an\s+die|bei\s+der|beim|bei\s+dem|zur|zum|die|den)\s+{_REGULATOR_DE}\s+(wenden|melden"
+    r"|beschweren|einschalten|gehen|informieren|schreiben|kontaktieren|anrufen)\b",
+    rf"\b(wende|melde|beschwere)\s+mich\s+(\w+\s+){{0,3}}?(bei|an)\s+((der|die|den|dem)\s+)?"
+    rf"{_REGULATOR_DE}\b",
+    rf"\bbeschwerde\s+(bei|an)\s+((der|die|den|dem)\s+)?{_REGULATOR_DE}\b",
+    # pt
+    r"\bprocessar\s+(voces|vcs|voce|vc|a\s+empresa|o\s+banco|essa\s+empresa|esta\s+empresa"
+    r"|a\s+acme)\b|\bprocessa-?(los|las)\b",
+    r"\b(acao\s+judicial|processo\s+judicial|entrar\s+na\s+justica|ir\s+a\s+justica"
+    r"|juizado\s+especial|pequenas\s+causas|livro\s+de\s+reclamacoes)\b",
+    r"\b(levar|levarei|vou\s+levar)\s+(\w+\s+){0,2}?(ao|a|para\s+o)\s+tribunal\b"
+    r"|\b(ir|vou)\s+(a|ao|para\s+o)\s+tribunal\b",
+    r"\b(meu|nosso)\s+advogad[oa]\s+(vai|ira|entrara|ja\s+esta)\b",
+    r"\b(falar|falei|consultar|consultei|contratar|contratei|chamar|procurar|procurei|acionar"
+    r"|acionei)\s+(com\s+)?(o\s+)?(meu|um)\s+advogad[oa]\b",
+    r"\b(reclam\w*|queixa\w*|denunci\w*|ir|vou|acion\w*|recorr\w*|abrir|registrar|fazer|levar)"
+    rf"\s+(\w+\s+){{0,3}}?(no|ao|na|a|para\s+o|junto\s+(do|ao|da))\s+{_REGULATOR_PT}\b",
+    # it
+    r"\b(vi|ti)\s+(denuncio|denuncero|faccio\s+causa|porto\s+in\s+tribunale|querelo)\b"
+    r"|\bdenunciar(vi|ti)\b|\b(fare|faro|faccio)\s+causa\b",
+    r"\b(vie|azione|azioni)\s+legal[ie]\b|\b(in|al|davanti\s+al)\s+tribunale\b"
+    r"|\b(sporgere|sporgero|presentare|presentero)\s+(una\s+)?(denuncia|querela)\s+contro\b"
+    r"|\bdenuncia\s+contro\b|\b(fare|faro|presentare|presentero)\s+(un\s+)?esposto\b",
+    r"\b(il\s+)?mio\s+avvocato\s+(vi|ti|si\s+mettera|contattera|procedera|e\s+gia)\b",
+    r"\b(contattare|contattero|sentire|sentiro|chiamare|chiamero|consultare|consultero"
+    r"|rivolgermi|rivolgero|parlare|parlero)\s+((a|ad|al|con|col|il|un|allo)\s+)?(mio\s+|un\s+"
+    r"|il\s+mio\s+)?avvocato\b",
+    r"\b(ricorso|ricorrere|ricorrero|rivolgermi|rivolgero|segnalare|segnalero|segnalazione|reclamo"
+    r"|esposto|denuncia|scrivere|scrivero|andare|andro)\s+(\w+\s+){0,2}?((a|al|alla|presso\s+la"
+    rf"|presso\s+il)\s+)?{_REGULATOR_IT}\b",
+)
+# "If you don't refund me I'll sue": a negation after "if" is the condition, not a retraction.
+CONDITION_WORD = r"\b(if|unless|si|wenn|falls|se|caso)\b"
+FIRST_PERSON = r"(i|i'll|i'm|i've|we|we'll|yo|je|j'|ich|wir|eu|io|noi)"
+
 # --- Intents (human_request comes from HUMAN_REQUEST) --------------------------------------------
 
 # "Card" alone is not a card issue ("I paid by card and want a refund"): it needs a card word

@@ -2,7 +2,8 @@
 
 The seed's four rules, checked in a fixed order (the first enabled one that matches wins):
 high-priority keywords, an explicit request for a person, negative sentiment on a non-trivial
-issue, and a customer who already has several unresolved tickets.
+issue (or a legal or regulatory threat, however calmly put), and a customer who already has
+several unresolved tickets.
 """
 
 from __future__ import annotations
@@ -123,6 +124,16 @@ def decide(
     if "human_request" in rules and analysis.human_request:
         return Decision(True, "human_request", "MEDIUM", "Customer asked to speak to a person")
     sentiment = analysis.sentiment.score
+    issue = f"{analysis.complexity}-complexity {analysis.intent.replace('_', ' ')} issue"
+    # A threat to sue or go to a regulator is a complaint for a person even when it is written
+    # calmly ("I will be contacting the Financial Ombudsman") and VADER reads it as neutral.
+    if "negative_complex" in rules and analysis.legal_threat:
+        return Decision(
+            escalate=True,
+            rule="negative_complex",
+            priority="HIGH",
+            reason=f"Legal or regulatory threat (sentiment {sentiment:+.2f}) on a {issue}",
+        )
     if (
         "negative_complex" in rules
         and sentiment <= policy.negative_threshold
@@ -132,8 +143,7 @@ def decide(
             escalate=True,
             rule="negative_complex",
             priority="HIGH",
-            reason=f"Negative sentiment ({sentiment:+.2f}) on a {analysis.complexity}-complexity "
-            f"{analysis.intent.replace('_', ' ')} issue",
+            reason=f"Negative sentiment ({sentiment:+.2f}) on a {issue}",
         )
     if "unresolved_tickets" in rules and unresolved_tickets >= policy.unresolved_ticket_threshold:
         return Decision(

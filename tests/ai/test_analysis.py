@@ -14,6 +14,7 @@ import pytest
 
 from livechat.ai import analysis
 from livechat.ai.analysis import INTENTS, LANGUAGES, Analysis, analyse, detect_language, to_dict
+from livechat.ai.policy import decide
 
 
 @pytest.mark.parametrize(
@@ -267,6 +268,72 @@ def test_no_account_takeover(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "I'm going to take legal action against you",
+        "If you don't refund me I'll sue",  # the negation is the condition
+        "My lawyer will be in touch",
+        "I've already spoken to my solicitor about this",
+        "I'm reporting you to the FCA",
+        "I will file a complaint with the CFPB",
+        "I'm taking this to the Financial Ombudsman",
+        "I'll make a complaint to the central bank",
+        "I'll see you in court",
+        "I'm filing a small claims case",
+        "Voy a poner una demanda contra ustedes",
+        "Los voy a denunciar",
+        "Si no me devuelven el dinero los voy a demandar",
+        "Voy a hablar con mi abogado",
+        "Voy a reclamar ante el Banco de España",
+        "Je vais vous poursuivre en justice",
+        "Je vais contacter mon avocat",
+        "Je vais saisir le médiateur",
+        "Ich werde Sie verklagen",
+        "Mein Anwalt wird sich bei Ihnen melden",
+        "Ich wende mich an die Schlichtungsstelle",
+        "Das geht vor Gericht",
+        "Vou processar vocês",
+        "Vou falar com o meu advogado",
+        "Vou reclamar no Procon",
+        "Vou apresentar queixa ao Banco de Portugal",
+        "Vi denuncio",
+        "Contatterò il mio avvocato",
+        "Vi porto in tribunale",
+        "Farò ricorso all'Arbitro Bancario Finanziario",
+    ],
+)
+def test_legal_threats(text: str) -> None:
+    assert analyse(text).legal_threat is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is Acme Pay regulated by the FCA?",
+        "Are you regulated by BaFin?",
+        "What is the FCA?",
+        "Who is your ombudsman?",
+        # A lawyer asking for a routine document is a document request, not a threat.
+        "my lawyer asked for a statement, how do I download one?",
+        "I'm not going to sue, I just want my money back",
+        "I don't want to take legal action",
+        "I'm suing my landlord and need six months of statements",
+        "Mi abogado me pidió un extracto, ¿cómo lo descargo?",
+        "Quiero denunciar un cargo que no reconozco",  # reporting a charge to us
+        "Mon avocat m'a demandé un relevé",
+        "Mein Anwalt braucht einen Kontoauszug",
+        "O meu advogado pediu um extrato",
+        "Quando vão processar o meu pagamento?",  # "processar" as in processing
+        "Il mio avvocato ha chiesto un estratto conto",
+        "",
+        "😀",
+    ],
+)
+def test_no_legal_threat(text: str) -> None:
+    assert analyse(text).legal_threat is False
+
+
+@pytest.mark.parametrize(
     ("text", "label"),
     [
         ("Thank you so much, this is great!", "positive"),
@@ -380,6 +447,7 @@ def test_analyse_empty_text() -> None:
     )
     assert a.human_request is False
     assert a.priority_keywords == ()
+    assert a.legal_threat is False
 
 
 def test_analysis_is_frozen() -> None:
@@ -397,11 +465,13 @@ def test_to_dict_shape() -> None:
         "language",
         "humanRequest",
         "priorityKeywords",
+        "legalThreat",
     }
     assert set(d["sentiment"]) == {"score", "label"}
     assert d["intent"] in INTENTS
     assert d["humanRequest"] is True
     assert d["priorityKeywords"] == ["stolen"]
+    assert d["legalThreat"] is False
     assert isinstance(d["sentiment"]["score"], float)
     assert json.loads(json.dumps(d)) == d
 
@@ -482,6 +552,14 @@ def test_odd_input_is_calm_and_general(text: str) -> None:
     a = analyse(text)
     assert (a.intent, a.human_request, a.priority_keywords) == ("general", False, ())
     assert a.language in LANGUAGES
+
+
+def test_a_long_run_of_legal_words_is_read() -> None:
+    text = ("lawyer sue court ombudsman FCA legal action regulator " * 100)[:5_000]
+    a = analyse(text)
+    assert a.legal_threat is True
+    assert decide(a, unresolved_tickets=0).rule == "negative_complex"
+    assert analyse("I am not going to sue " * 1_000).legal_threat is False
 
 
 def test_a_long_message_full_of_keywords_is_read_whole() -> None:

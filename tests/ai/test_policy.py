@@ -20,6 +20,7 @@ def make(**changes: Any) -> Analysis:
         language="en",
         human_request=False,
         priority_keywords=(),
+        legal_threat=False,
     )
     return dataclasses.replace(base, **changes)
 
@@ -64,6 +65,17 @@ def test_negative_complex_rule(complexity: str) -> None:
     d = decide(make(sentiment=negative(), complexity=complexity), unresolved_tickets=0)
     assert (d.escalate, d.rule, d.priority) == (True, "negative_complex", "HIGH")
     assert "-0.60" in d.reason
+
+
+@pytest.mark.parametrize("score", [0.5, 0.0, -0.9])
+def test_a_legal_threat_is_negative_complex_however_calm(score: float) -> None:
+    threat = make(sentiment=Sentiment(score, "neutral"), legal_threat=True, intent="fees")
+    d = decide(threat, unresolved_tickets=0)
+    assert (d.escalate, d.rule, d.priority) == (True, "negative_complex", "HIGH")
+    assert "Legal or regulatory threat" in d.reason
+    assert "low-complexity fees issue" in d.reason
+    off = EscalationPolicy(enabled_rules=frozenset(RULES) - {"negative_complex"})
+    assert decide(threat, unresolved_tickets=0, policy=off).escalate is False
 
 
 def test_negative_but_simple_stays_with_the_assistant() -> None:
@@ -232,6 +244,14 @@ def test_unknown_rule_message_lists_the_choices() -> None:
             "HIGH",
         ),
         ("Any news on my case?", 2, "unresolved_tickets", "MEDIUM"),
+        ("I'm taking this to the Financial Ombudsman", 0, "negative_complex", "HIGH"),
+        ("Voy a reclamar ante el Banco de España", 0, "negative_complex", "HIGH"),
+        ("Je vais saisir le médiateur", 0, "negative_complex", "HIGH"),
+        ("Ich werde Sie verklagen", 0, "negative_complex", "HIGH"),
+        ("Vou reclamar no Procon", 0, "negative_complex", "HIGH"),
+        ("Farò ricorso all'Arbitro Bancario Finanziario", 0, "negative_complex", "HIGH"),
+        ("is Acme Pay regulated by the FCA?", 0, None, "LOW"),
+        ("my lawyer asked for a statement, how do I download one?", 0, None, "LOW"),
         ("Are you a bot?", 0, None, "LOW"),
         ("Can I use my card in Japan?", 0, None, "LOW"),
     ],
