@@ -13,6 +13,7 @@ intensifiers and negation keep working.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import threading
 import unicodedata
@@ -104,6 +105,7 @@ _SENTENCE_END = re.compile(r"[.?!\n]")
 _CARD_EXCLUDE = _compile(lexicon.CARD_EXCLUSIONS)
 _INTENTS = {name: _compile(p) for name, p in lexicon.INTENT_PATTERNS.items()}
 _KEYWORDS = {key: _compile(p) for key, p in lexicon.PRIORITY_KEYWORDS.items()}
+_KEYWORD_COMPLAINTS = {key: _compile(p) for key, p in lexicon.KEYWORD_COMPLAINTS.items()}
 _NEGATED = re.compile(lexicon.KEYWORD_NEGATION)
 _INFORMATIONAL = re.compile(lexicon.INFORMATIONAL)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -242,20 +244,29 @@ def _sentiment(text: str, language: str = "en") -> Sentiment:
 # --- keywords, intents, complexity ---------------------------------------------------------------
 
 
+def _within(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Whether ``pos`` falls inside one of ``spans`` (sorted and disjoint, as finditer gives)."""
+    i = bisect.bisect_right(spans, (pos, math.inf)) - 1
+    return i >= 0 and pos < spans[i][1]
+
+
 def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
     """Keywords found, and the text with negated/informational mentions blanked out."""
     informational = [m.span() for m in _SENTENCE.finditer(norm) if _INFORMATIONAL.search(m.group())]
-    starts = [a for a, _ in informational]
     found: list[str] = []
     chars = list(norm)
     for key, pattern in _KEYWORDS.items():
+        insult = _KEYWORD_COMPLAINTS.get(key)
+        insults = [m.span() for m in insult.finditer(norm)] if insult else []
         for m in pattern.finditer(norm):
             start, end = m.span()
-            i = bisect.bisect_right(starts, start) - 1
-            in_question = i >= 0 and start < informational[i][1]
             # A negation is at most two words back: searching only a short tail keeps a long
             # message full of keywords linear instead of rescanning its whole prefix each time.
-            if in_question or _NEGATED.search(norm[max(0, start - _NEGATION_REACH) : start]):
+            if (
+                _within(informational, start)
+                or _within(insults, start)
+                or _NEGATED.search(norm[max(0, start - _NEGATION_REACH) : start])
+            ):
                 chars[start:end] = " " * (end - start)
             elif key not in found:
                 found.append(key)
@@ -344,6 +355,9 @@ def _matched_intents(masked: str, keywords: tuple[str, ...]) -> list[str]:
 _AMOUNT = re.compile(lexicon.AMOUNT)
 _DATE = re.compile(lexicon.DATE)
 _MORE_ISSUES = re.compile(lexicon.MORE_ISSUES)
+_COMPLAINT = re.compile(lexicon.COMPLAINT)
+_MONEY_LOST = re.compile(lexicon.MONEY_LOST)
+_MONEY_BACK = re.compile(lexicon.MONEY_BACK)
 
 
 def _complexity(text: str, intents_matched: int) -> str:
@@ -351,10 +365,13 @@ def _complexity(text: str, intents_matched: int) -> str:
     norm = _normalise(text)
     # One point each for: >= 20 words, >= 45 words, two or more questions, a money amount, a date
     # or duration, signs of several issues, repeated attempts or failed earlier contact ("also",
-    # "three times", "again", "nobody helps"), and two or more intents at once.
+    # "three times", "again", "nobody helps"), two or more intents at once, an accusing complaint
+    # ("rip-off", "daylight robbery"), money the customer says they lost or were overcharged
+    # ("I lost 40 euros", "worse than the real rate") and a demand to have it back.
     # 0-1 -> low, 2-3 -> medium, 4+ -> high. Medium is the bar for "an angry customer with a real
-    # problem" in the policy's negative_complex rule, so a one-line vent ("this app is terrible")
-    # stays with the assistant while a failed transfer with amounts and dates goes to a human.
+    # problem" in the policy's negative_complex rule, so a one-line vent ("this app is terrible",
+    # even "this is a rip-off") stays with the assistant while a failed transfer with amounts and
+    # dates, or a rate complaint with the money it cost, goes to a human.
     words = len(_WORD.findall(text))
     points = (
         (words >= 20)
@@ -364,6 +381,9 @@ def _complexity(text: str, intents_matched: int) -> str:
         + bool(_DATE.search(norm))
         + bool(_MORE_ISSUES.search(norm))
         + (intents_matched >= 2)
+        + bool(_COMPLAINT.search(norm))
+        + bool(_MONEY_LOST.search(norm))
+        + bool(_MONEY_BACK.search(norm))
     )
     return "low" if points <= 1 else "medium" if points <= 3 else "high"
 

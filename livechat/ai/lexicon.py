@@ -280,6 +280,22 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# A threat's word used as an insult about our prices is a complaint, not a report: "your fees are
+# a scam", "a scam-like rate", "questo tasso è un furto". Blanked before that keyword is looked for.
+_PRICE = r"(rates?|fees?|prices?|pricing|charges?|markups?|commissions?|exchange)"
+KEYWORD_COMPLAINTS: dict[str, tuple[str, ...]] = {
+    "scam": (
+        r"\bscam-?like\b",
+        rf"\b{_PRICE}\s+(is|are|was|were)\s+(a\s+|an\s+|such\s+a\s+|just\s+a\s+)?(total\s+"
+        r"|complete\s+|absolute\s+|real\s+)?scam\b",
+        rf"\bscam\s+{_PRICE}\b",
+    ),
+    "stolen": (
+        r"\b(tasso|cambio|commission\w*|tariff\w*|cost[oi]|prezz[oi]|spese)\b[^.?!]{0,30}"
+        r"\b(e|sono)\s+(un\s+)?(vero\s+)?furto\b",
+    ),
+}
+
 # A keyword right after a negation ("not fraud", "it wasn't stolen") does not count.
 KEYWORD_NEGATION = (
     r"\b(not|no|isn'?t|wasn'?t|haven'?t|hasn'?t|didn'?t|don'?t|never|nicht|kein\w*|pas|nao|non)"
@@ -539,6 +555,51 @@ MORE_ISSUES = (
     r"|niemand|ninguem|nessuno|again|(\d+|two|three|four|five|several|many|multiple)\s+times"
     r"|(second|third|fourth)\s+time|keeps?\s+(failing|happening|getting))\b"
 )
+# A complaint that accuses: "rip-off", "daylight robbery", "c'est du vol", "Abzocke", "è una
+# rapina". Not plain dislike ("terrible", "awful"): on its own a vent still scores one point, low.
+COMPLAINT = (
+    r"\b(rip-?\s?offs?|ripping\s+(me|us|people|customers)\s+off|robbery|daylight\s+robbery"
+    r"|scam-?like|scammy|extortion(ate)?|ridiculous|outrageous|ludicrous|disgrace(ful)?"
+    r"|shameful|criminal|theft|thieves|crooks?"
+    r"|un\s+robo|atraco|abusiv[oa]s?|vergonzos[oa]|ridicul[oa]|indignante|timo|ladrones"
+    r"|sinverguenzas|du\s+vol|abusi(f|fs|ve|ves)|honteu(x|se)|scandaleu(x|se)|ridicule|voleurs"
+    r"|escrocs?|inadmissible|abzocke\w*|wucher\w*|diebstahl|frechheit|unverschamt|lacherlich"
+    r"|halsabschneider|skandal\w*|um\s+roubo|assalto|abusiv[oa]s?|vergonhos[oa]|absurd[oa]"
+    r"|ladroes|extorsao|rapina|ladri|vergognos[oa]|ridicol[oa]|assurd[oa]|scandalos[oa]"
+    r"|strozzin[oi]|usura)\b"
+)
+# The customer says the money is gone or was too much: "I lost 40 euros", "way worse than the
+# real rate", "overcharged", "hidden fees".
+MONEY_LOST = (
+    r"\b(lost|losing|lose|cost\s+me)\s+(over\s+|about\s+|almost\s+|nearly\s+|a\s+lot\s+of\s+"
+    r"|so\s+much\s+|more\s+than\s+)?([$€£]|\d|money|cash)"
+    r"|\b(worse|lower|higher)\s+than\s+(the\s+)?(real|actual|market|mid-?market|official|google"
+    r"|interbank|going)\s+(exchange\s+)?rate\b|\bovercharg\w*|\bcharged\s+me\s+(too\s+much|more"
+    r"|extra|double)\b|\bhidden\s+(fees?|charges?|costs?|markups?)\b"
+    r"|\b(perdi|he\s+perdido|me\s+costo)\s+(mas\s+de\s+|casi\s+)?(\d|dinero)"
+    r"|\bcobra\w*\s+de\s+mas\b|\bpeor\s+que\s+el\s+(tipo\s+de\s+cambio|cambio)\s+real\b"
+    r"|\bj'ai\s+perdu\s+(plus\s+de\s+|pres\s+de\s+)?(\d|de\s+l'argent)|\bfactur\w+\s+trop\b"
+    r"|\btrop\s+factur\w+|\bfrais\s+caches\b"
+    r"|(?<![\d.,])\d[\d.,]*\s?(€|euro|eur)\s+verloren\b|\bgeld\s+verloren\b"
+    r"|\bzu\s+viel\s+berechnet\b"
+    r"|\bversteckte\s+(gebuhren|kosten)\b"
+    r"|\bperdi\s+(mais\s+de\s+|quase\s+)?(\d|dinheiro)|\bcobra\w*\s+a\s+mais\b"
+    r"|\btaxas\s+escondidas\b"
+    r"|\bho\s+perso\s+(piu\s+di\s+|quasi\s+)?(\d|soldi|denaro)|\baddebitato\s+troppo\b"
+    r"|\bcosti\s+nascosti\b"
+)
+# ... and wants it back, now: "I want my money back", "devuélvanme mi dinero", "rendez-moi mon
+# argent", "ich will mein Geld zurück", "quero o meu dinheiro de volta", "rivoglio i miei soldi".
+MONEY_BACK = (
+    r"\b(want|need|demand|expect)\s+(my|the|our)\s+money\s+back\b|\bgive\s+(me\s+)?(my|the)\s+money"
+    r"\s+back\b|\brefund\s+me\b|\bpay\s+me\s+back\b"
+    r"|\bquiero\s+(mi|que\s+me\s+devuelvan\s+(mi|el))\s+dinero\b|\bdevuelv\w*\s+(mi|el)\s+dinero\b"
+    r"|\brendez-?moi\s+mon\s+argent\b|\bje\s+veux\s+(etre\s+rembourse|mon\s+argent"
+    r"|recuperer\s+mon\s+argent)"
+    r"|\b(will|mochte|verlange)\s+mein\s+geld\s+zuruck\b"
+    r"|\bquero\s+(o\s+)?meu\s+dinheiro\b|\bdevolv\w*\s+(o\s+)?meu\s+dinheiro\b"
+    r"|\brivoglio\s+i\s+miei\s+soldi\b|\b(voglio|ridatemi)\s+(indietro\s+)?i\s+miei\s+soldi\b"
+)
 
 # --- Sentiment gloss for VADER (English-only) ----------------------------------------------------
 # Strong foreign words become an English word of similar strength that VADER knows, so VADER's own
@@ -553,27 +614,34 @@ GLOSS_COMMON: dict[str, str] = _pairs(
     "decepcionada:disappointed indignado:outraged molesto:annoyed inutil:useless desastre:disaster "
     "malo:bad fatal:awful estafa:scam fraude:fraud problema:problem gracias:thanks genial:great "
     "excelente:excellent perfecto:perfect contento:happy contenta:happy encantado:delighted "
-    "feliz:happy "
+    "feliz:happy robo:stealing atraco:stealing abusivo:outrageous abusiva:outrageous "
+    "indignante:outrageous timo:scam ladrones:thieves sinverguenzas:disgrace "
     # fr
     "furieux:furious furieuse:furious enerve:annoyed enervee:annoyed inadmissible:unacceptable "
     "inacceptable:unacceptable honteux:shameful honte:shame scandaleux:scandalous nul:useless "
     "nulle:useless decu:disappointed decue:disappointed catastrophique:catastrophic "
     "inutile:useless mauvais:bad probleme:problem arnaque:scam moquez:mocking merci:thanks "
-    "parfait:perfect super:great "
+    "parfait:perfect super:great voleurs:thieves abusif:outrageous abusifs:outrageous "
+    "abusive:outrageous abusives:outrageous escroc:thief escrocs:thieves ridicule:ridiculous "
     # de
     "wutend:furious sauer:angry verargert:annoyed unverschamt:outrageous frechheit:disgrace "
     "inakzeptabel:unacceptable schrecklich:terrible furchtbar:awful katastrophal:catastrophic "
     "enttauscht:disappointed argerlich:annoying nutzlos:useless schlecht:bad schlimm:bad "
     "betrug:fraud skandal:scandal danke:thanks perfekt:perfect zufrieden:satisfied "
+    "abzocke:scam wucher:outrageous diebstahl:stealing halsabschneider:thieves "
+    "lacherlich:ridiculous "
     # pt
     "inaceitavel:unacceptable pessimo:awful pessima:awful horrivel:horrible irritado:annoyed "
     "irritada:annoyed chateado:upset absurdo:ridiculous vergonha:shame ruim:bad golpe:scam "
-    "obrigado:thanks obrigada:thanks otimo:great perfeito:perfect "
+    "obrigado:thanks obrigada:thanks otimo:great perfeito:perfect roubo:stealing "
+    "assalto:stealing abusivos:outrageous ladroes:thieves extorsao:scam vergonhoso:shameful "
+    "vergonhosa:shameful "
     # it
     "inaccettabile:unacceptable orribile:horrible arrabbiato:angry arrabbiata:angry vergogna:shame "
     "vergognoso:shameful assurdo:ridiculous deluso:disappointed delusa:disappointed "
     "schifo:disgusting terribile:terrible truffa:scam frode:fraud grazie:thanks perfetto:perfect "
-    "ottimo:great felice:happy"
+    "ottimo:great felice:happy rapina:stealing ladri:thieves furto:stealing ridicolo:ridiculous "
+    "scandaloso:scandalous strozzini:thieves usura:scam"
 )
 # Negators, "nobody" and intensifiers differ per language ("tres" is "very" in French, "three" in
 # Spanish). VADER does not negate with "nobody" ("nobody helps" reads as praise); "never" does.
@@ -597,6 +665,9 @@ GLOSS_BY_LANGUAGE: dict[str, dict[str, str]] = {
 ENGLISH_IDIOMS: dict[str, str] = {
     r"\b(is|was|are)\s+a\s+(total\s+|complete\s+)?joke\b": r"\1 a disgrace",
     r"\brip-?\s?off\b": "scam",
+    r"\bscam-?like\b|\bscammy\b|\bextortion(ate)?\b": "scam",
+    r"\b(daylight\s+)?robbery\b|\btheft\b": "stealing",
+    r"\bcrooks\b": "thieves",
     r"\bfed\s+up\b": "frustrated",
     r"\bwaste\s+of\s+(my\s+)?(time|money)\b": "useless",
 }

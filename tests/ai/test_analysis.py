@@ -375,6 +375,49 @@ def test_complexity() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Your exchange rate is a total rip-off, I lost 40 euros on one payment, this is daylight "
+        "robbery",
+        "The rate you gave me was awful, way worse than the real rate, I want my money back",
+        "Your fees are a total scam, I was charged 15 euros on a 50 euro transfer, refund me",
+        "Tu tipo de cambio es un robo, perdí 40 euros en un solo pago, es una vergüenza",
+        "Votre taux de change est du vol, j'ai perdu 40 euros sur un seul paiement, c'est "
+        "scandaleux",
+        "Euer Wechselkurs ist reine Abzocke, ich habe 40 Euro verloren, ich will mein Geld zurück",
+        "A vossa taxa de câmbio é um roubo, perdi 40 euros num só pagamento, quero o meu dinheiro",
+        "Il vostro tasso di cambio è una rapina, ho perso 40 euro su un solo pagamento, rivoglio i "
+        "miei soldi",
+    ],
+)
+def test_an_angry_money_complaint_is_negative_and_not_simple(text: str) -> None:
+    a = analyse(text)
+    assert a.sentiment.score <= -0.3
+    assert a.complexity in {"medium", "high"}
+    assert a.priority_keywords == ()  # "scam", "furto" here insult a price, report no crime
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This app is terrible.",
+        "Your exchange rate is a rip-off",
+        "This is ridiculous",
+        "Your fees are a scam",
+        "Es un robo",
+        "C'est scandaleux",
+        "Abzocke!",
+        "Que absurdo",
+        "Questo tasso è un furto",
+    ],
+)
+def test_a_one_line_vent_stays_simple(text: str) -> None:
+    a = analyse(text)
+    assert a.complexity == "low"
+    assert a.priority_keywords == ()
+
+
+@pytest.mark.parametrize(
     ("text", "lang"),
     [
         ("I would like to know why my transfer is still pending", "en"),

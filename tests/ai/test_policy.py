@@ -252,6 +252,21 @@ def test_unknown_rule_message_lists_the_choices() -> None:
         ("Farò ricorso all'Arbitro Bancario Finanziario", 0, "negative_complex", "HIGH"),
         ("is Acme Pay regulated by the FCA?", 0, None, "LOW"),
         ("my lawyer asked for a statement, how do I download one?", 0, None, "LOW"),
+        (
+            "Your exchange rate is a total rip-off, I lost 40 euros on one payment, this is "
+            "daylight robbery",
+            0,
+            "negative_complex",
+            "HIGH",
+        ),
+        (
+            "The rate you gave me was awful, way worse than the real rate, I want my money back",
+            0,
+            "negative_complex",
+            "HIGH",
+        ),
+        ("Your exchange rate is a rip-off", 0, None, "LOW"),
+        ("this app is terrible", 0, None, "LOW"),
         ("Are you a bot?", 0, None, "LOW"),
         ("Can I use my card in Japan?", 0, None, "LOW"),
     ],
