@@ -57,6 +57,7 @@ _NEGATION_REACH = 60  # characters before a keyword searched for a negation ("wa
 _CONTEXT = 160  # characters either side of an ask for a person that can turn it around
 _NEGATION_WORDS = 5  # words a negation may stand before the ask it turns around
 _CONDITION_WORDS = 3  # words of "if I ..." before an ask that make it a condition
+_VADER_WORDS = 80  # longest run of words VADER scores at once
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,17 @@ def _sentiment(text: str, language: str = "en") -> Sentiment:
     # Absolutely unacceptable." reads as praise). Neutral sentences ("I sent 500 dollars on
     # Monday.") are left out of the mean so facts do not dilute how the customer feels.
     vader = _analyser()
-    scores = [vader.polarity_scores(s)["compound"] for s in _SENTENCE_SPLIT.split(text) if s]
+    # VADER re-lowercases the whole sentence for every sentiment word it scores (quadratic): a
+    # 20 KB message with no full stop took seconds. No real sentence is this long, so score
+    # runaway ones in pieces; ordinary sentences are scored whole, exactly as before.
+    pieces = [
+        " ".join(words[i : i + _VADER_WORDS])
+        for sentence in _SENTENCE_SPLIT.split(text)
+        if sentence
+        for words in [sentence.split()]
+        for i in range(0, len(words), _VADER_WORDS)
+    ]
+    scores = [vader.polarity_scores(p)["compound"] for p in pieces]
     felt = [c for c in scores if abs(c) >= 0.05]
     score = round(sum(felt) / len(felt), 4) if felt else 0.0
     label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"

@@ -605,6 +605,13 @@ def test_a_long_run_of_legal_words_is_read() -> None:
     assert analyse("I am not going to sue " * 1_000).legal_threat is False
 
 
+def test_a_runaway_sentence_still_gets_a_sentiment() -> None:
+    # ~20 KB without a full stop: VADER scores it in pieces (whole, it is quadratic).
+    a = analyse("this is terrible and awful and I am angry " * 480)
+    assert a.sentiment.label == "negative"
+    assert analyse("thank you so much, great service " * 600).sentiment.label == "positive"
+
+
 def test_a_long_message_full_of_keywords_is_read_whole() -> None:
     # ~20 KB: every mention is looked at (the negated ones stay blanked), and it returns.
     reported = analyse("fraud. " * 3_000)
