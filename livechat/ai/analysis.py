@@ -57,6 +57,7 @@ _NEGATION_REACH = 60  # characters before a keyword searched for a negation ("wa
 _CONTEXT = 160  # characters either side of an ask for a person that can turn it around
 _NEGATION_WORDS = 5  # words a negation may stand before the ask it turns around
 _CONDITION_WORDS = 3  # words of "if I ..." before an ask that make it a condition
+_ABILITY_REACH = 20  # characters before a negation searched for "can"/"kann"/"peux"
 _VADER_WORDS = 80  # longest run of words VADER scores at once
 
 
@@ -87,7 +88,7 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 _HUMAN = _compile(lexicon.HUMAN_REQUEST)
 _HUMAN_EXCLUDE = _compile(lexicon.HUMAN_REQUEST_EXCLUSIONS)
-_REQUEST_NEGATION = re.compile(lexicon.REQUEST_NEGATION)
+_CLAUSE_NEGATION = re.compile(lexicon.CLAUSE_NEGATION)
 _CLAUSE_BREAK = re.compile(lexicon.CLAUSE_BREAK)
 _REQUEST_ABILITY = re.compile(lexicon.REQUEST_ABILITY)
 _REQUEST_WHY = re.compile(lexicon.REQUEST_WHY)
@@ -303,7 +304,7 @@ def _request_turned_around(norm: str, start: int, end: int) -> bool:
     if (
         condition
         and len(_TOKEN.findall(clause[condition.end(2) :])) <= _CONDITION_WORDS
-        and not _REQUEST_NEGATION.search(clause[condition.end(2) :])
+        and not _CLAUSE_NEGATION.search(clause[condition.end(2) :])
     ):
         return True  # "if I need a human I'll ask"
     sentence = _SENTENCE_END.split(norm[end : end + _CONTEXT], maxsplit=1)[0]
@@ -313,14 +314,16 @@ def _request_turned_around(norm: str, start: int, end: int) -> bool:
         and not _REQUEST_POLITE_IF.search(sentence)
     ):
         return True  # "I would talk to a human if this didn't work", "I'd have asked for one"
-    cue = _last(_REQUEST_NEGATION, clause)
+    cue = _last(_CLAUSE_NEGATION, clause)
     if cue is None:
         return False
     between = _TOKEN.findall(clause[cue.end() :])
     if len(between) > _NEGATION_WORDS:
         return False
     # A negated ability or a "why not" is a complaint about not getting one: still a request.
-    if _REQUEST_ABILITY.search(clause[max(0, cue.start() - 20) :]) or _REQUEST_WHY.search(clause):
+    # The ability verb may stand just before the negation ("ich kann nicht", "je ne peux pas").
+    near = clause[max(0, cue.start() - _ABILITY_REACH) :]
+    if _REQUEST_ABILITY.search(near) or _REQUEST_WHY.search(clause):
         return False
     # The word right after the negation is the one it negates; a later wanting verb starts a
     # new request ("no I want a human"), unless the negated word is an opinion ("don't think").
@@ -340,7 +343,7 @@ def _legal_threat(norm: str) -> bool:
     """Whether the customer threatens to sue or go to a regulator ("I'm not going to sue": no)."""
     for m in _LEGAL.finditer(norm):
         clause = _clause_before(norm, m.start())
-        cue = _last(_REQUEST_NEGATION, clause)
+        cue = _last(_CLAUSE_NEGATION, clause)
         between = _TOKEN.findall(clause[cue.end() :]) if cue else []
         if (
             cue is None

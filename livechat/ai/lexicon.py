@@ -73,11 +73,12 @@ HUMAN_REQUEST: tuple[str, ...] = (
     r"|umano|consulente)\b",
 )
 
-# --- Is an ask for a person meant? (see analysis._request_meant) ---------------------------------
+# --- Is an ask for a person meant? (see analysis._request_turned_around) ------------------------
 # A HUMAN_REQUEST match is dropped when, in its own clause and at most a few words before it, one
 # of these turns it around: "I don't need a human", "no quiero hablar con una persona", "pas
 # besoin d'un conseiller", "you don't have to transfer me to anyone", "without an agent".
-REQUEST_NEGATION = (
+# LEGAL_THREAT reads its negations with the same cues ("I'm not going to sue").
+CLAUSE_NEGATION = (
     r"\b(don'?t|do\s+not|doesn'?t|does\s+not|didn'?t|did\s+not|not|never|won'?t|will\s+not"
     r"|needn'?t|without|instead\s+of|rather\s+than"
     r"|no|nunca|jamas|tampoco|ni|sin|en\s+lugar\s+de|en\s+vez\s+de"
@@ -217,7 +218,7 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"(\w+\s+){0,2}?(device|phone|computer|location|country|ip)|without\s+my))",
         r"\b(device|phone|computer|laptop|tablet|browser|location|ip(\s+address)?|log-?in|sign-?in)"
         r"\s+(that\s+|which\s+)?((isn'?t|is\s+not|wasn'?t|was\s+not|aren'?t)\s+(mine|me|my\s+own)"
-        r"|i\s+(don'?t|do\s+not)\s+(recogni[sz]e|own|know))\b",
+        r"|i\s+(don'?t|do\s+not)\s+(recogni[sz]e|own))\b",
         r"\b(log-?in|sign-?in|security)\s+(alert|notification|warning|email|message|attempt)\b"
         r"[^.?!]{0,60}\b(unknown|unrecogni[sz]ed|wasn'?t\s+me|not\s+me|not\s+mine|isn'?t\s+mine)\b",
         rf"{_MONEY}[^.?!]{{0,40}}\b(transferred|moved|sent|taken|withdrawn|gone|disappeared|drained)"
