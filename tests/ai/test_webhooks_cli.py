@@ -102,11 +102,24 @@ def test_classify_cli(app: Any) -> None:
     result = runner.invoke(args=["livechat", "classify", "I want to speak to a human"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert set(out) == {"intent", "sentiment", "complexity", "escalate", "rule"}
+    # The seed's shape, plus the trained model's label and confidence and the decision's priority.
+    assert set(out) == {
+        "intent",
+        "intentDetail",
+        "confidence",
+        "sentiment",
+        "complexity",
+        "escalate",
+        "rule",
+        "priority",
+    }
     assert out["escalate"] is True and out["rule"] == "human_request"
+    assert out["intentDetail"] is None  # not a banking question: outside the 77 intents
 
     stdin = "My card was stolen!\nHow much is the ATM fee?\n\n"
     result = runner.invoke(args=["livechat", "classify"], input=stdin)
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [r["rule"] for r in rows] == ["priority_keyword", None]
     assert rows[1]["intent"] == "fees" and set(rows[1]["sentiment"]) == {"score", "label"}
+    assert rows[1]["intentDetail"] == "cash_withdrawal_charge" and 0.5 <= rows[1]["confidence"] <= 1
+    assert rows[0]["intentDetail"] == "lost_or_stolen_card" and rows[0]["priority"] == "URGENT"
