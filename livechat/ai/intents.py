@@ -7,7 +7,7 @@ once (``model()``); when no model has been built, the analysers fall back to the
 say so in the log.
 
 Features, each block L2-normalised as scikit-learn's ``TfidfVectorizer`` does:
-- TF-IDF over word 1-2-grams and over character 2-5-grams inside word boundaries (``char_wb``),
+- TF-IDF over word 1-3-grams and over character 2-5-grams inside word boundaries (``char_wb``),
   which carry typos and the five other languages' shared stems;
 - a sentence vector from *static* token embeddings distilled once, at build time, from the
   all-MiniLM-L6-v2 sentence encoder (each WordPiece token run through the encoder alone, the way
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import itertools
 import logging
 import math
 import os
@@ -43,7 +42,8 @@ from livechat.ai.banking77 import BANKING77_DIR, COARSE, DATA_DIR
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # bump when features or training change: the cache key includes it
+FORMAT_VERSION = 2  # bump when features or training change: the cache key includes it
+STATIC_VERSION = 1  # bump when the distillation of the static token vectors changes
 OUTSIDE = "outside"
 MODEL_DIR_ENV = "LIVECHAT_MODEL_DIR"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "instance" / "models"
@@ -53,7 +53,7 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "instance" / "models"
 # the share of messages kept against the accuracy on those kept.
 MIN_CONFIDENCE = 0.5
 # Feature settings, stored with the model so inference repeats exactly what training did.
-WORD_NGRAMS = (1, 2)
+WORD_NGRAMS = (1, 3)
 CHAR_NGRAMS = (2, 5)
 EMBEDDING_WEIGHT = 2.0  # the sentence vector's scale beside the two unit-length TF-IDF blocks
 SVM_C = 0.5
@@ -112,10 +112,12 @@ def outside_rows() -> list[tuple[str, str]]:
 
 
 def word_ngrams(text: str) -> list[str]:
-    """Word 1-2-grams of the lower-cased text (TfidfVectorizer's "word" analyzer)."""
+    """Word 1-3-grams of the lower-cased text (TfidfVectorizer's "word" analyzer)."""
     tokens = _TOKEN.findall(text.lower())
-    grams = list(tokens)
-    grams += [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+    low, high = WORD_NGRAMS
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
     return grams
 
 
@@ -240,7 +242,7 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
 
 def model_dir() -> Path:
     """Where built models are cached: $LIVECHAT_MODEL_DIR, else instance/models."""
-    configured = os.environ.get(MODEL_DIR_ENV, "").strip()
+    configured = os.environ.get("LIVECHAT_MODEL_DIR", "").strip()
     return Path(configured) if configured else DEFAULT_MODEL_DIR
 
 
@@ -444,7 +446,7 @@ def embedder(log_to: Any = None) -> Embedder:
     encoder = _encoder_dir()
     weights = encoder / "model.safetensors"
     stat = weights.stat()
-    key = hashlib.sha256(f"{stat.st_size}:{FORMAT_VERSION}".encode())
+    key = hashlib.sha256(f"{stat.st_size}:{STATIC_VERSION}".encode())
     with weights.open("rb") as f:
         key.update(f.read(1 << 20))  # the header and first tensors identify the release
     path = model_dir() / f"static-{key.hexdigest()[:16]}.npy"
@@ -483,9 +485,8 @@ def build(force: bool = False, log_to: Any = None) -> tuple[Path, bool]:
     temperature = fit_temperature(scores, truth)
     arrays = fit(corpus, emb, temperature)
     save(arrays, path)
-    for stale in path.parent.glob("intents-*.npz"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
+    # Models of other data or code are left in place: another checkout (or a rollback) may
+    # share this folder. `make clean` empties it.
     if log_to:
         log_to(
             f"built {path} in {time.perf_counter() - started:.0f} s (temperature {temperature:.3f})"

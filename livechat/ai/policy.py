@@ -24,6 +24,13 @@ _URGENT_KEYWORDS = frozenset(
 )
 
 
+# The model alone sends a chat to the front of the queue only when it is this sure: a wrong URGENT
+# costs an agent, and the keyword rules still catch the plain words in six languages. Below it,
+# "How do I freeze my card? And unfreeze it later?" read as an unrecognised payment (0.51) and an
+# Italian "I can't get into the app" as a lost phone (0.76); real reports score 0.83 and up.
+SECURITY_MIN_CONFIDENCE = 0.8
+
+
 @dataclass(frozen=True)
 class EscalationPolicy:
     """Thresholds and switches for the four rules; built from app config in production."""
@@ -125,7 +132,12 @@ def decide(
     # The same rule reads meaning too: the model recognised a fraud or security report in words
     # no keyword knows ("a payment I don't recognise", "my card details were used online").
     detail = analysis.intent_detail
-    if "priority_keyword" in rules and detail is not None and detail in SECURITY_INTENTS:
+    if (
+        "priority_keyword" in rules
+        and detail is not None
+        and detail in SECURITY_INTENTS
+        and analysis.confidence >= SECURITY_MIN_CONFIDENCE
+    ):
         return Decision(
             escalate=True,
             rule="priority_keyword",

@@ -1,0 +1,180 @@
+"""The trained intent model: features, predictions, the cache, and the fallback without a model.
+
+These run against the model the test session built (tests/conftest.py builds it if the cache is
+missing). Its quality on data it never saw is measured by cross-validation (`intents evaluate`,
+figures in docs/assistant.md) and by the hold-out set in tests/data (test_holdout.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from livechat.ai import analysis, intents
+from livechat.ai.banking77 import COARSE, FRAUD_INTENTS, LABELS, SECURITY_INTENTS
+from livechat.ai.policy import decide
+
+SAMPLES = [
+    "My card still hasn't arrived!!",
+    "  double   spaces\tand\ttabs  ",
+    "Mi tarjeta no funciona en el cajero",
+    "Überweisung fehlgeschlagen, warum?",
+    "a",
+    "I'd like to top-up £50 via Apple Pay",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> intents.IntentModel:
+    found = intents.model()
+    assert found is not None, "the test session builds the model; none was loaded"
+    return found
+
+
+# --- the map and the features --------------------------------------------------------------------
+
+
+def test_every_label_has_one_coarse_intent_the_analysers_know() -> None:
+    assert len(LABELS) == 77 and set(COARSE) == set(LABELS)
+    assert set(COARSE.values()) <= set(analysis.INTENTS)
+    assert FRAUD_INTENTS <= SECURITY_INTENTS <= set(LABELS)
+
+
+def test_features_repeat_scikit_learns_analyzers_exactly() -> None:
+    # Inference re-implements the analyzers in numpy: they must cut text as training did.
+    word = TfidfVectorizer(
+        ngram_range=intents.WORD_NGRAMS, token_pattern=r"(?u)\b\w+\b"
+    ).build_analyzer()
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=intents.CHAR_NGRAMS).build_analyzer()
+    for text in SAMPLES:
+        assert intents.word_ngrams(text) == word(text), text
+        assert intents.char_ngrams(text) == char(text), text
+
+
+def test_a_saved_model_predicts_what_the_trained_one_did(tmp_path: Path) -> None:
+    corpus = intents.Corpus(
+        ["my card has not arrived", "where is my new card", "hello there", "good morning"] * 3,
+        ["card_arrival", "card_arrival", intents.OUTSIDE, intents.OUTSIDE] * 3,
+    )
+    arrays = intents.fit(corpus, intents.embedder(), temperature=0.5)
+    path = tmp_path / "tiny.npz"
+    intents.save(arrays, path)
+    assert not list(tmp_path.glob("*.tmp"))  # written atomically, nothing left behind
+    trained, loaded = intents.IntentModel(arrays), intents.load(path)
+    for text in ["card not arrived yet", "hi", "¿dónde está mi tarjeta?"]:
+        assert np.allclose(trained.scores(text), loaded.scores(text))
+        assert trained.predict(text) == loaded.predict(text)
+
+
+# --- predictions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("My new card still hasn't come in the post", "card_arrival"),
+        ("There's a payment on my card I didn't make", "card_payment_not_recognised"),
+        ("How do I change my PIN?", "change_pin"),
+        ("I forgot my passcode and can't open the app", "passcode_forgotten"),
+        ("I'd like to close my account please", "terminate_account"),
+        ("Why did my top up fail?", "top_up_failed"),
+    ],
+)
+def test_clear_banking_questions_get_their_label(
+    model: intents.IntentModel, text: str, label: str
+) -> None:
+    prediction = model.predict(text)
+    assert prediction.label == label
+    assert intents.MIN_CONFIDENCE <= prediction.confidence <= 1
+    assert prediction.coarse == COARSE[label]
+
+
+@pytest.mark.parametrize(
+    "text", ["hello", "thanks, bye!", "What's the weather like in Lisbon?", "Tell me a joke"]
+)
+def test_messages_outside_banking_get_no_label(model: intents.IntentModel, text: str) -> None:
+    prediction = model.predict(text)
+    assert prediction.label is None and prediction.coarse is None
+    assert 0 <= prediction.confidence <= 1
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😡", "?!?!", "1," * 5_000, "9" * 20_000])
+def test_text_without_letters_is_not_classified(model: intents.IntentModel, text: str) -> None:
+    assert model.predict(text) == intents.Prediction(label=None, confidence=0.0, best="outside")
+
+
+def test_long_and_odd_text_is_classified_without_error(model: intents.IntentModel) -> None:
+    for text in ["card " * 4_000, "a" * 20_000, "\x00card\x00 arrived?", "İstanbul ǅ ﬁ card"]:
+        prediction = model.predict(text)
+        assert prediction.label in (*LABELS, None)
+        assert 0 <= prediction.confidence <= 1
+
+
+def test_a_negated_object_is_not_what_the_message_is_about() -> None:
+    assert analysis.analyse("I lost my keys, not my card. When do you open?").intent_detail is None
+
+
+# --- escalation reads the model --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("There's a transaction on my statement from a shop I've never been to", "URGENT"),
+        ("Cash was taken out of an ATM with my card but it wasn't me", "URGENT"),
+        ("I think my card details were copied, there are weird online purchases", "URGENT"),
+        ("Alguien ha usado mi tarjeta sin mi permiso", "URGENT"),
+        ("I left my card in a taxi last night", "HIGH"),
+    ],
+)
+def test_fraud_and_security_intents_escalate_without_keywords(text: str, priority: str) -> None:
+    found = analysis.analyse(text)
+    decision = decide(found, unresolved_tickets=0)
+    assert (decision.escalate, decision.rule, decision.priority) == (
+        True,
+        "priority_keyword",
+        priority,
+    ), (found.intent_detail, found.confidence, found.priority_keywords)
+
+
+def test_a_question_about_a_card_does_not_escalate() -> None:
+    found = analysis.analyse("When will my replacement card be delivered?")
+    assert found.intent == "card_delivery"
+    assert decide(found, unresolved_tickets=0).escalate is False
+
+
+# --- the cache and the fallback --------------------------------------------------------------------
+
+
+def test_the_cache_key_follows_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = intents.cache_key()
+    assert key == intents.cache_key() and len(key) == 16
+    copies = []
+    for path in intents.training_files():
+        copy = tmp_path / path.name
+        copy.write_bytes(path.read_bytes())
+        copies.append(copy)
+    monkeypatch.setattr(intents, "training_files", lambda: copies)
+    assert intents.cache_key() == key
+    with copies[-1].open("a", encoding="utf-8") as f:
+        f.write("one more row,en\n")
+    assert intents.cache_key() != key
+
+
+def test_build_is_a_no_op_when_the_cache_matches() -> None:
+    path, built = intents.build()
+    assert built is False and path == intents.model_path() and path.is_file()
+
+
+def test_without_a_built_model_the_rules_answer_and_say_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(intents.MODEL_DIR_ENV, str(tmp_path / "empty"))
+    with caplog.at_level("WARNING", logger="livechat.ai.intents"):
+        found = analysis.analyse("My card was declined at the supermarket")
+    assert found.intent == "card_issue"  # the keyword rules
+    assert (found.intent_detail, found.confidence) == (None, 0.0)
+    assert "intents build" in caplog.text
