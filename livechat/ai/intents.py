@@ -55,8 +55,8 @@ MIN_CONFIDENCE = 0.5
 # Feature settings, stored with the model so inference repeats exactly what training did.
 WORD_NGRAMS = (1, 3)
 CHAR_NGRAMS = (2, 5)
-EMBEDDING_WEIGHT = 2.0  # the sentence vector's scale beside the two unit-length TF-IDF blocks
-SVM_C = 0.5
+EMBEDDING_WEIGHT = 3.0  # the sentence vector's scale beside the two unit-length TF-IDF blocks
+SVM_C = 0.8
 OUTSIDE_WEIGHT = 0.3  # class weight of "outside": ~420 rows must not swallow 16-row languages
 
 _TOKEN = re.compile(r"(?u)\b\w+\b")
@@ -247,10 +247,11 @@ def model_dir() -> Path:
 
 
 def cache_key() -> str:
-    """A digest of everything a build depends on: data, format, library versions."""
+    """A digest of everything a build depends on: data, settings, format, library versions."""
     import tokenizers
 
-    digest = hashlib.sha256(f"v{FORMAT_VERSION} numpy {np.__version__}".encode())
+    settings = (WORD_NGRAMS, CHAR_NGRAMS, EMBEDDING_WEIGHT, SVM_C, OUTSIDE_WEIGHT)
+    digest = hashlib.sha256(f"v{FORMAT_VERSION} {settings} numpy {np.__version__}".encode())
     digest.update(f" tokenizers {tokenizers.__version__}".encode())
     for path in training_files():
         digest.update(path.name.encode())
@@ -265,6 +266,7 @@ def model_path() -> Path:
 
 _lock = threading.Lock()
 _loaded: dict[str, IntentModel | None] = {}
+_MISSING = object()
 
 
 def load(path: Path) -> IntentModel:
@@ -274,28 +276,32 @@ def load(path: Path) -> IntentModel:
 
 
 def model() -> IntentModel | None:
-    """This process's model, loaded once; None (and one warning) when none has been built."""
-    path = model_path()
-    key = str(path)
-    if key in _loaded:
-        return _loaded[key]
+    """This process's model, loaded once; None (and one warning) when none has been built.
+
+    Called for every customer message, so the cache key (a digest of the data) is worked out
+    once per process and folder, not per call.
+    """
+    folder = str(model_dir())
+    found = _loaded.get(folder, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
     with _lock:
-        if key not in _loaded:
-            found: IntentModel | None = None
+        if folder not in _loaded:
+            path = model_path()
+            loaded: IntentModel | None = None
             if path.is_file():
                 started = time.perf_counter()
-                found = load(path)
-                log.info(
-                    "intent model %s loaded in %.2f s", path.name, time.perf_counter() - started
-                )
+                loaded = load(path)
+                elapsed = time.perf_counter() - started
+                log.info("intent model %s loaded in %.2f s", path.name, elapsed)
             else:
                 log.warning(
                     "no intent model at %s: the assistant falls back to keyword rules. Build it "
                     "with `flask --app wsgi livechat intents build` (make run and make test do).",
                     path,
                 )
-            _loaded[key] = found
-    return _loaded[key]
+            _loaded[folder] = loaded
+    return _loaded[folder]
 
 
 # --- building -------------------------------------------------------------------------------------

@@ -178,3 +178,29 @@ def test_without_a_built_model_the_rules_answer_and_say_why(
     assert found.intent == "card_issue"  # the keyword rules
     assert (found.intent_detail, found.confidence) == (None, 0.0)
     assert "intents build" in caplog.text
+
+
+# --- retrieval with the model's label ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("my card still hasnt arrived, its been 10 days", "card-delivery"),
+        ("How can I get Google Pay working?", "apple-google-pay"),
+        ("what is the maximum I can top up", "limits"),
+        ("Why was I charged for taking cash out?", "fees"),
+        ("I want to delete my account", "account-closure"),
+        ("The exchange rate on my card payment abroad was wrong", "exchange-rates"),
+        ("I don't recognise a payment on my card", "fraud-security"),
+    ],
+)
+def test_the_offline_assistant_cites_the_article_for_common_questions(
+    question: str, article: str
+) -> None:
+    from livechat.ai.knowledge import KnowledgeBase
+    from livechat.ai.turns import find_passages
+
+    found = analysis.analyse(question)
+    passages = find_passages(KnowledgeBase.load(), question, found.intent, found.intent_detail)
+    assert passages and passages[0].article_id == article, (found.intent_detail, passages[:1])
