@@ -167,6 +167,14 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         # Disowning a transaction is reporting an unauthorised one.
         r"\b(didn'?t|did\s+not|never)\s+(make|made|authori[sz]e|approve)\b",
         r"\bwithout\s+my\s+(permission|consent|authori[sz]ation|knowledge)\b",
+        # "... que no hice", "que je n'ai pas fait", "die ich nicht gemacht habe", "que eu nao fiz",
+        # "che non ho fatto": the other languages' "a payment I didn't make", and "I don't
+        # recognise it" said of a charge, payment or withdrawal.
+        r"\bque\s+(yo\s+)?no\s+(hice|he\s+hecho|autorice|reconozco)\b",
+        r"\bque\s+je\s+n'?ai\s+pas\s+(fait|effectue|autorise)\b|\bque\s+je\s+ne\s+reconnais\s+pas\b",
+        r"\b(die|den|das)\s+ich\s+nicht\s+(gemacht|getatigt|autorisiert|veranlasst)\b",
+        r"\bque\s+(eu\s+)?nao\s+(fiz|autorizei|reconheco)\b",
+        r"\bche\s+non\s+(ho\s+(fatto|autorizzato|effettuato)|riconosco)\b",
         r"\bno\s+autorizad[oa]s?\b|\bsin\s+(mi\s+)?autorizacion\b",
         r"\bsans\s+(mon\s+)?autorisation\b|\bnon\s+autorise\w*",
         r"\bnicht\s+autorisiert\w*|\bohne\s+(meine\s+)?(zustimmung|erlaubnis|autorisierung)\b",
@@ -219,6 +227,9 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"\b(device|phone|computer|laptop|tablet|browser|location|ip(\s+address)?|log-?in|sign-?in)"
         r"\s+(that\s+|which\s+)?((isn'?t|is\s+not|wasn'?t|was\s+not|aren'?t)\s+(mine|me|my\s+own)"
         r"|i\s+(don'?t|do\s+not)\s+(recogni[sz]e|own))\b",
+        # "a new phone logged into my account": a device the customer did not add, signing in.
+        r"\b(a|an|some)\s+(new|unknown|strange|different)\s+(device|phone|iphone|computer|laptop"
+        r"|tablet)\s+(has\s+|had\s+)?(logged|signed)\s+(in|into|on)(\s+to)?\s+my\s+(account|app)\b",
         r"\b(log-?in|sign-?in|security)\s+(alert|notification|warning|email|message|attempt)\b"
         r"[^.?!]{0,60}\b(unknown|unrecogni[sz]ed|wasn'?t\s+me|not\s+me|not\s+mine|isn'?t\s+mine)\b",
         rf"{_MONEY}[^.?!]{{0,40}}\b(transferred|moved|sent|taken|withdrawn|gone|disappeared|drained)"
