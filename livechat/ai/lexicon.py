@@ -182,7 +182,7 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"\bnon\s+autorizzat[oaie]\b|\bsenza\s+(la\s+)?(mia\s+)?autorizzazione\b",
     ),
     "stolen": (
-        r"\bstolen\b|\bstole\s+my\s+(?!identity)",
+        r"\bstolen\b|\bstole\s+my\s+(?!identity)|\b(someone|somebody|thief|they)\s+stole\s+(it|them)\b",
         r"\b(robad[oa]s?|robaron|gestohlen|geklaut|roubad[oa]s?|roubou|roubaram|furtad[oa])\b",
         r"\b(on\s+m'a\s+)?vole(e|s|es)?\s+(ma|mon|mes)\b|\b(carte|portefeuille)\s+(a\s+ete\s+)?volee?\b",
         r"\b(rubat[oaie]|furto)\b",
