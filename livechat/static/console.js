@@ -289,6 +289,7 @@
     chat.on('connect', onChatConnect);
     chat.on('session:history', onHistory);
     chat.on('message:new', onMessageNew);
+    chat.on('note:new', upsertNote);
     chat.on('message:read', onMessageRead);
     chat.on('typing:start', (d) => onTyping(d, true));
     chat.on('typing:stop', (d) => onTyping(d, false));
@@ -607,6 +608,7 @@
     ['conv-empty', 'customer-empty'].forEach((id) => show(id, true));
     showConvError('');
     $('composer-input').value = '';
+    $('note-toggle').checked = false; // each chat opens in reply mode
   }
   function openChat(sessionId, hint) {
     if (state.conv && state.conv.id === sessionId) {
@@ -617,7 +619,7 @@
     stopTyping();
     resetConversationView();
     state.conv = {
-      id: sessionId, session: null, messages: new Map(), maxSeq: 0, readSent: 0, typing: false,
+      id: sessionId, session: null, messages: new Map(), maxSeq: 0, notes: new Map(), maxNoteSeq: 0, readSent: 0, typing: false,
       typingSentAt: 0, remoteTyping: null, sending: false, pending: null, focused: false,
     };
     state.unread.delete(sessionId);
@@ -640,6 +642,7 @@
     const chat = state.chat;
     if (!conv || !chat || !chat.connected) return; // the connect handler joins
     const payload = conv.maxSeq > 0 ? { sessionId: conv.id, afterSeq: conv.maxSeq } : { sessionId: conv.id };
+    if (conv.maxNoteSeq > 0) payload.afterNoteSeq = conv.maxNoteSeq; // exactly the notes missed
     state.joined.add(conv.id);
     const ack = await emitAck(chat, 'join:session', payload);
     if (state.conv !== conv || ack.ok) return;
@@ -659,6 +662,7 @@
     rememberUser(detail.customer);
     const nearEnd = isNearEnd();
     (detail.messages || []).forEach(upsertMessage);
+    (detail.notes || []).forEach(upsertNote);
     applySession(detail.session);
     renderCustomer(detail);
     scrollToEnd(nearEnd);
@@ -703,11 +707,21 @@
     const s = state.conv && state.conv.session;
     return !!(s && s.status === 'ACTIVE' && s.agentId === state.me.uid);
   }
+  /** Notes: any agent, in any chat on screen, open or ended (docs/protocol.md "Internal notes"). */
+  function noteMode() {
+    return $('note-toggle').checked;
+  }
   function updateComposer() {
-    const ok = canReply();
+    const note = noteMode();
+    const ok = note ? !!state.conv : canReply();
+    $('note-toggle').disabled = !state.conv;
+    $('composer').setAttribute('data-mode', note ? 'note' : 'reply');
+    setText('composer-label', note ? 'Internal note for agents (the customer never sees it)' : 'Reply to the customer');
+    $('composer-input').placeholder = note ? 'Write an internal note for agents…  (Enter to add it)' : 'Write a reply…  (Enter to send, Shift+Enter for a new line)';
+    setText('send', note ? 'Add note' : 'Send');
     $('composer-input').disabled = !ok;
     $('send').disabled = !ok || !!(state.conv && state.conv.sending);
-    if (!ok) stopTyping();
+    if (!ok || note) stopTyping();
   }
   function focusComposer() {
     if (!$('composer-input').disabled) $('composer-input').focus();
@@ -716,6 +730,7 @@
     const conv = state.conv;
     if (!data || !conv || data.sessionId !== conv.id) return; // other joined chats: only unread counts
     (data.messages || []).forEach(upsertMessage);
+    (data.notes || []).forEach(upsertNote);
     applySession(data.session);
     scrollToEnd(true);
     markRead();
@@ -771,6 +786,45 @@
   function messageElement(id) {
     return $('messages').querySelector('li[data-message-id="' + CSS.escape(id) + '"]');
   }
+  /** Where a transcript entry goes: a message at [seq, 0], a note after its message at [afterSeq, noteSeq]. */
+  function orderKey(node) {
+    if (node.hasAttribute('data-seq')) return [Number(node.getAttribute('data-seq')), 0];
+    if (node.hasAttribute('data-note-seq')) return [Number(node.getAttribute('data-after-seq')), Number(node.getAttribute('data-note-seq'))];
+    return null; // anything else stays last
+  }
+  function insertOrdered(node) {
+    const list = $('messages');
+    const key = orderKey(node);
+    const before = Array.from(list.children).find((c) => {
+      const k = orderKey(c);
+      return !k || k[0] > key[0] || (k[0] === key[0] && k[1] > key[1]);
+    });
+    list.insertBefore(node, before || null);
+  }
+  function noteNode(n) {
+    const author = n.authorId === state.me.uid ? 'You' : nameOf(n.authorId);
+    return el('li', {
+      className: 'note', 'data-testid': 'console-note', 'data-note-id': n.id, 'data-note-seq': n.noteSeq, 'data-after-seq': n.afterSeq,
+    }, [
+      el('p', { className: 'note-meta' }, [
+        el('span', { className: 'note-label', text: 'Internal note' }),
+        el('span', { className: 'note-author', 'data-testid': 'console-note-author', text: author }),
+        el('time', { className: 'msg-time', datetime: n.createdAt, text: formatTime(n.createdAt) }),
+      ]),
+      el('p', { className: 'note-text', 'data-testid': 'console-note-text', text: n.content }),
+    ]);
+  }
+  /** Add an internal note after the message it follows, once per id (note:new, history, REST). */
+  function upsertNote(n) {
+    const conv = state.conv;
+    if (!conv || !n || n.sessionId !== conv.id || !n.id || conv.notes.has(n.id)) return;
+    rememberUser(n.author);
+    conv.notes.set(n.id, n);
+    conv.maxNoteSeq = Math.max(conv.maxNoteSeq, n.noteSeq || 0);
+    const nearEnd = isNearEnd();
+    insertOrdered(noteNode(n));
+    scrollToEnd(nearEnd || n.authorId === state.me.uid);
+  }
   /** Add a message in seq order, once per id (history and message:new may both bring it). */
   function upsertMessage(m) {
     const conv = state.conv;
@@ -782,9 +836,7 @@
     }
     conv.messages.set(m.id, Object.assign({}, m));
     conv.maxSeq = Math.max(conv.maxSeq, m.seq || 0);
-    const list = $('messages');
-    const before = Array.from(list.children).find((c) => !c.hasAttribute('data-seq') || Number(c.getAttribute('data-seq')) > m.seq);
-    list.insertBefore(messageNode(m), before || null);
+    insertOrdered(messageNode(m));
     if (m.senderType === 'USER') hideRemoteTyping();
   }
   function setRead(m, readAt) {
@@ -915,7 +967,7 @@
   // ---- composer -------------------------------------------------------------------------------
   function onComposerInput() {
     const conv = state.conv;
-    if (!conv || !canReply() || !state.chat) return;
+    if (!conv || noteMode() || !canReply() || !state.chat) return; // a note is never "typing" to the customer
     if (!$('composer-input').value.trim()) return stopTyping();
     const now = Date.now();
     if (!conv.typing || now - conv.typingSentAt > TYPING_REPEAT_MS) {
@@ -940,6 +992,7 @@
     const conv = state.conv;
     const input = $('composer-input');
     if (!conv || conv.sending) return;
+    if (noteMode()) return addNote();
     if (!canReply()) return showConvError('You can reply only in an active chat assigned to you.');
     const content = input.value.trim();
     if (!content) return;
@@ -963,6 +1016,31 @@
       const e = ack.error || {};
       showConvError((SEND_ERRORS[e.code] || e.message || 'The message was not sent.') + (e.code ? ' (' + e.code + ')' : ''));
       if (e.code === 'session_ended' || e.code === 'not_assigned') loadDetail(conv.id);
+    }
+    updateComposer();
+    focusComposer();
+  }
+  async function addNote() {
+    const conv = state.conv;
+    const input = $('composer-input');
+    const content = input.value.trim();
+    if (!content) return;
+    if (content.length > 4000) return showConvError('A note can be at most 4000 characters.');
+    const clientMessageId = conv.pending && conv.pending.content === content ? conv.pending.id : newId();
+    conv.pending = { content: content, id: clientMessageId };
+    conv.sending = true;
+    updateComposer();
+    const ack = await emitAck(state.chat, 'message:send', { sessionId: conv.id, content: content, clientMessageId: clientMessageId, internal: true });
+    conv.sending = false;
+    if (state.conv !== conv) return;
+    if (ack.ok) {
+      conv.pending = null;
+      if (input.value.trim() === content) input.value = '';
+      showConvError('');
+      upsertNote(ack.note);
+    } else {
+      const e = ack.error || {};
+      showConvError((e.message || 'The note was not added.') + (e.code ? ' (' + e.code + ')' : ''));
     }
     updateComposer();
     focusComposer();
@@ -1156,6 +1234,10 @@
       send();
     });
     input.addEventListener('input', onComposerInput);
+    $('note-toggle').addEventListener('change', () => {
+      updateComposer();
+      focusComposer();
+    });
     input.addEventListener('blur', () => { if (!input.value.trim()) stopTyping(); });
     document.addEventListener('visibilitychange', markRead);
     window.addEventListener('focus', markRead);

@@ -41,6 +41,14 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
         {"content": "hello"},
         [401, 401, 403, 403, 201, 409],
     ),
+    # Internal notes: any agent or admin (assigned or not); never a customer, not even the owner.
+    (
+        "post",
+        "/api/support/chat/sessions/{sid}/notes",
+        {"content": "internal"},
+        [401, 401, 403, 403, 201, 201],
+    ),
+    ("get", "/api/support/chat/sessions/{sid}/notes", None, [401, 401, 403, 403, 200, 200]),
     ("get", "/api/support/tickets", None, [401, 401, 403, 403, 200, 200]),
     (
         "post",
