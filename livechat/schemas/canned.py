@@ -9,7 +9,9 @@ from livechat.models.canned import BODY_MAX, SHORTCUT_MAX, TITLE_MAX
 from livechat.schemas.base import CamelSchema, PageQuerySchema
 
 SHORTCUT_PATTERN = rf"^[a-z0-9_-]{{1,{SHORTCUT_MAX}}}$"
-_NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
+# Anywhere, not first: marshmallow matches from the start, JSON Schema (OpenAPI) searches, and
+# both must accept " text" alike.
+_NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Must not be blank.")
 
 
 def _shortcut(**kwargs: object) -> fields.String:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -204,3 +205,14 @@ def test_the_openapi_document_describes_canned_replies(client: Any) -> None:
     assert create["shortcut"]["pattern"] == "^[a-z0-9_-]{1,40}$"
     assert create["body"]["maxLength"] == 4000
     assert create["scope"]["enum"] == ["team", "personal"]
+
+
+def test_text_may_start_with_whitespace_but_not_be_only_whitespace(
+    client: Any, hdr: dict[str, Any]
+) -> None:
+    """The OpenAPI pattern searches; marshmallow matches from the start: both agree."""
+    created = _create(client, hdr["ann"], shortcut="indent", title=" Indented", body="\n  Hi")
+    assert created["title"] == " Indented" and created["body"] == "\n  Hi"
+    spec = client.get("/api/openapi.json").get_json()
+    body = spec["components"]["schemas"]["CannedResponseCreate"]["properties"]["body"]
+    assert re.search(body["pattern"], "\n  Hi") and not re.search(body["pattern"], " \n ")
