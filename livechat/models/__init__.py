@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from livechat.models.audit import AuditEvent
+from livechat.models.canned import CannedResponse, CannedScope
 from livechat.models.chat import (
     AI_SENDER_ID,
     OPEN_STATUSES,
@@ -27,6 +28,8 @@ __all__ = [
     "OUTCOME_NOTE_MAX",
     "SYSTEM_SENDER_ID",
     "AuditEvent",
+    "CannedResponse",
+    "CannedScope",
     "ChatMessage",
     "ChatNote",
     "ChatSession",

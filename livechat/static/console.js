@@ -30,6 +30,8 @@
     joined: new Set(), // sessions whose room the chat socket is in
     unread: new Map(), // sessionId -> new customer messages in chats not on screen
     conv: null, // the open conversation
+    canned: { open: false, items: [], active: -1, seq: 0, dismissed: null }, // the "/" listbox
+    cannedEditing: null, // the reply the management form edits (null: a new one)
     timers: {},
   };
 
@@ -129,10 +131,11 @@
     }
   }
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, details) {
       super(message);
       this.status = status;
       this.code = code;
+      this.details = details || null;
     }
   }
   async function api(method, path, body) {
@@ -152,7 +155,7 @@
     if (gen !== state.gen) throw new ApiError(0, 'stale', 'Signed out meanwhile.');
     if (!resp.ok) {
       const e = (data && data.error) || {};
-      const err = new ApiError(resp.status, e.code || 'http_' + resp.status, e.message || resp.statusText || 'Request failed.');
+      const err = new ApiError(resp.status, e.code || 'http_' + resp.status, e.message || resp.statusText || 'Request failed.', e.details);
       if (resp.status === 401) authFailed(signinMessage(err.code, err.message));
       throw err;
     }
@@ -228,6 +231,8 @@
   }
   function signOut(message) {
     stopTyping();
+    closeCanned();
+    showCannedPanel(false, false);
     state.gen += 1;
     stopTimers();
     disconnect();
@@ -607,6 +612,7 @@
     show('transfer-toggle', false);
     ['conv-empty', 'customer-empty'].forEach((id) => show(id, true));
     showConvError('');
+    closeCanned();
     $('composer-input').value = '';
     $('note-toggle').checked = false; // each chat opens in reply mode
   }
@@ -717,7 +723,8 @@
     $('note-toggle').disabled = !state.conv;
     $('composer').setAttribute('data-mode', note ? 'note' : 'reply');
     setText('composer-label', note ? 'Internal note for agents (the customer never sees it)' : 'Reply to the customer');
-    $('composer-input').placeholder = note ? 'Write an internal note for agents…  (Enter to add it)' : 'Write a reply…  (Enter to send, Shift+Enter for a new line)';
+    $('composer-input').placeholder = note ? 'Write an internal note for agents…  (Enter to add it)' : 'Write a reply…  (Enter to send, Shift+Enter for a new line, / for canned replies)';
+    setText('composer-help', note ? 'Enter adds the note, Shift and Enter adds a new line.' : 'Enter sends, Shift and Enter adds a new line. Type / at the start for canned replies: arrows choose, Enter inserts, Escape closes.');
     setText('send', note ? 'Add note' : 'Send');
     $('composer-input').disabled = !ok;
     $('send').disabled = !ok || !!(state.conv && state.conv.sending);
@@ -1094,6 +1101,266 @@
     if (force) $('messages').scrollTop = $('messages').scrollHeight;
   }
 
+  // ---- canned replies ---------------------------------------------------------------------------
+  // "/" at the start of the reply opens a listbox of replies (the composer is its combobox,
+  // ARIA 1.2); choosing one puts its text, filled in for this chat by the server, in the reply
+  // box to edit: nothing is sent until the agent sends it.
+  const CANNED = '/api/support/canned-responses';
+  const CANNED_QUERY = /^\/([^\n]{0,80})$/;
+  function cannedQuery() {
+    const m = CANNED_QUERY.exec($('composer-input').value);
+    return m ? m[1].trim() : null;
+  }
+  function onCannedInput() {
+    const c = state.canned;
+    const value = $('composer-input').value;
+    if (c.dismissed !== null && value === c.dismissed) return; // closed with Escape: stay closed
+    c.dismissed = null;
+    const q = cannedQuery();
+    if (q === null || noteMode() || !canReply()) return closeCanned(); // not in an internal note
+    debounce('canned', () => searchCanned(q), 120);
+  }
+  async function searchCanned(q) {
+    const c = state.canned;
+    const seq = ++c.seq;
+    let page;
+    try {
+      page = await api('GET', CANNED + '?' + new URLSearchParams({ q: q, pageSize: '20' }).toString());
+    } catch (err) {
+      if (!silent(err) && seq === c.seq) setText('canned-status', 'Canned replies could not be loaded: ' + errorText(err));
+      return;
+    }
+    if (seq !== c.seq || cannedQuery() === null) return; // a later search, or the slash is gone
+    c.items = (page && page.items) || [];
+    c.active = c.items.length ? 0 : -1;
+    renderCannedOptions();
+  }
+  function renderCannedOptions() {
+    const c = state.canned;
+    const list = clear($('canned-listbox'));
+    c.items.forEach((r, i) => list.appendChild(el('li', {
+      id: 'canned-option-' + i, role: 'option', className: 'canned-option', 'aria-selected': 'false',
+      'data-testid': 'console-canned-option', 'data-shortcut': r.shortcut, 'data-canned-id': r.id,
+      // mousedown would move focus out of the reply box (and close the list) before the click.
+      on: { mousedown: (e) => e.preventDefault(), click: () => chooseCanned(i) },
+    }, [
+      el('span', { className: 'canned-option-head' }, [
+        el('span', { className: 'canned-option-shortcut', text: '/' + r.shortcut }),
+        el('span', { className: 'canned-option-title', text: r.title }),
+        r.scope === 'team' ? el('span', { className: 'tag', text: 'team' }) : null,
+      ]),
+      el('span', { className: 'canned-option-body', text: r.body }),
+    ])));
+    c.open = c.items.length > 0;
+    list.hidden = !c.open;
+    $('composer-input').setAttribute('aria-expanded', String(c.open));
+    const n = c.items.length;
+    setText('canned-status', n ? n + (n === 1 ? ' canned reply' : ' canned replies') + ': arrow keys to choose, Enter to insert, Escape to close.' : 'No canned replies match.');
+    updateCannedActive();
+  }
+  function updateCannedActive() {
+    const c = state.canned;
+    const input = $('composer-input');
+    Array.from($('canned-listbox').children).forEach((node, i) => node.setAttribute('aria-selected', String(i === c.active)));
+    const active = c.open && c.active >= 0 ? $('canned-option-' + c.active) : null;
+    if (active) {
+      input.setAttribute('aria-activedescendant', active.id);
+      active.scrollIntoView({ block: 'nearest' });
+    } else {
+      input.removeAttribute('aria-activedescendant');
+    }
+  }
+  function closeCanned() {
+    const c = state.canned;
+    clearTimeout(state.timers.canned);
+    c.seq += 1; // a search still on its way is dropped
+    c.open = false;
+    c.items = [];
+    c.active = -1;
+    const list = $('canned-listbox');
+    clear(list).hidden = true;
+    $('composer-input').setAttribute('aria-expanded', 'false');
+    $('composer-input').removeAttribute('aria-activedescendant');
+  }
+  /** Arrows move through the replies, Enter inserts one, Escape closes the list; true if handled. */
+  function cannedKeydown(e) {
+    const c = state.canned;
+    if (!c.open || e.isComposing) return false;
+    const n = c.items.length;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      c.active = (c.active + (e.key === 'ArrowDown' ? 1 : -1) + n) % n;
+      updateCannedActive();
+      return true;
+    }
+    if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      c.active = e.key === 'Home' ? 0 : n - 1;
+      updateCannedActive();
+      return true;
+    }
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      chooseCanned(c.active);
+      return true;
+    }
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      c.dismissed = $('composer-input').value;
+      closeCanned();
+      setText('canned-status', 'Canned replies closed.');
+      return true;
+    }
+    if (e.key === 'Tab') closeCanned();
+    return false;
+  }
+  async function chooseCanned(i) {
+    const reply = state.canned.items[i];
+    const conv = state.conv;
+    if (!reply || !conv) return;
+    closeCanned();
+    let out;
+    try {
+      out = await api('POST', CANNED + '/' + encodeURIComponent(reply.id) + '/render', { sessionId: conv.id });
+    } catch (err) {
+      if (!silent(err)) showConvError('Could not insert the canned reply: ' + errorText(err));
+      return;
+    }
+    if (state.conv !== conv) return;
+    const input = $('composer-input');
+    input.value = out.text; // no input event: the list stays closed
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+    setText('canned-status', 'Inserted /' + reply.shortcut + ': edit it, then press Enter to send.');
+    onComposerInput(); // the customer sees the agent typing
+  }
+
+  // The management panel: your own replies, and (admins) the team's.
+  function showCannedPanel(open, refocus) {
+    show('canned-panel', open);
+    $('canned-toggle').setAttribute('aria-expanded', String(open));
+    if (open) {
+      resetCannedForm();
+      loadCannedManage();
+      $('canned-shortcut').focus();
+    } else if (refocus) {
+      $('canned-toggle').focus();
+    }
+  }
+  async function loadCannedManage() {
+    const admin = state.me && state.me.role === 'admin';
+    const scopes = admin ? ['personal', 'team'] : ['personal'];
+    let pages;
+    try {
+      pages = await Promise.all(scopes.map((scope) => api('GET', CANNED + '?' + new URLSearchParams({ scope: scope, pageSize: '100' }).toString())));
+    } catch (err) {
+      if (!silent(err)) showCannedFormError('Could not load the canned replies: ' + errorText(err));
+      return;
+    }
+    const items = [].concat.apply([], pages.map((p) => (p && p.items) || []));
+    const list = clear($('canned-manage-list'));
+    items.forEach((r) => {
+      const titleId = 'canned-item-title-' + r.id;
+      list.appendChild(el('li', { className: 'canned-item', 'data-testid': 'console-canned-item', 'data-shortcut': r.shortcut, 'data-scope': r.scope }, [
+        el('div', { className: 'canned-item-head' }, [
+          el('code', { text: '/' + r.shortcut }),
+          el('strong', { id: titleId, text: r.title }),
+          el('span', { className: 'tag', text: r.scope === 'team' ? 'team' : 'personal' }),
+        ]),
+        el('p', { className: 'canned-item-body', text: r.body }),
+        el('div', { className: 'canned-item-actions' }, [
+          el('button', { type: 'button', className: 'btn btn-secondary btn-small', 'data-testid': 'console-canned-edit', 'aria-describedby': titleId, on: { click: () => editCanned(r) } }, ['Edit']),
+          el('button', { type: 'button', className: 'btn btn-danger btn-small', 'data-testid': 'console-canned-delete', 'aria-describedby': titleId, on: { click: (e) => deleteCanned(r, e.currentTarget) } }, ['Delete']),
+        ]),
+      ]));
+    });
+    show('canned-manage-empty', items.length === 0);
+  }
+  const CANNED_FIELDS = ['shortcut', 'title', 'body'];
+  function resetCannedForm() {
+    state.cannedEditing = null;
+    $('canned-form').reset();
+    clearCannedErrors();
+    setText('canned-form-title', 'New reply');
+    show('canned-scope-field', !!(state.me && state.me.role === 'admin'));
+    show('canned-cancel', false);
+  }
+  function editCanned(reply) {
+    resetCannedForm();
+    state.cannedEditing = reply;
+    setText('canned-form-title', 'Edit /' + reply.shortcut + (reply.scope === 'team' ? ' (team)' : ''));
+    show('canned-scope-field', false); // a reply keeps its scope
+    CANNED_FIELDS.forEach((f) => { $('canned-' + f).value = reply[f]; });
+    show('canned-cancel', true);
+    $('canned-shortcut').focus();
+  }
+  function clearCannedErrors() {
+    showCannedFormError('');
+    CANNED_FIELDS.forEach((f) => {
+      setText('canned-' + f + '-error', '');
+      show('canned-' + f + '-error', false);
+      $('canned-' + f).removeAttribute('aria-invalid');
+    });
+  }
+  function showCannedFormError(text) {
+    setText('canned-form-error', text);
+    show('canned-form-error', !!text);
+  }
+  const CANNED_ERRORS = {
+    duplicate_shortcut: { shortcut: 'This shortcut is already taken: choose another.' },
+    forbidden: null, canned_response_not_found: null,
+  };
+  /** Each refused field gets its message beside it (and aria-invalid); the first is focused. */
+  function showCannedErrors(err) {
+    const details = err.details && typeof err.details === 'object' ? err.details : {};
+    const fields = Object.assign({}, CANNED_ERRORS[err.code] || {});
+    CANNED_FIELDS.forEach((f) => {
+      if (Array.isArray(details[f]) && details[f].length) fields[f] = details[f].join(' ');
+    });
+    const bad = CANNED_FIELDS.filter((f) => fields[f]);
+    bad.forEach((f) => {
+      setText('canned-' + f + '-error', fields[f]);
+      show('canned-' + f + '-error', true);
+      $('canned-' + f).setAttribute('aria-invalid', 'true');
+    });
+    showCannedFormError('The reply was not saved: ' + (bad.length ? 'check the ' + bad.join(', ') + '.' : errorText(err)));
+    if (bad.length) $('canned-' + bad[0]).focus();
+  }
+  async function saveCanned() {
+    const editing = state.cannedEditing;
+    clearCannedErrors();
+    const body = { shortcut: $('canned-shortcut').value.trim(), title: $('canned-title').value.trim(), body: $('canned-body').value };
+    if (!editing && state.me.role === 'admin') body.scope = $('canned-scope').value;
+    $('canned-save').disabled = true;
+    try {
+      if (editing) await api('PATCH', CANNED + '/' + encodeURIComponent(editing.id), body);
+      else await api('POST', CANNED, body);
+    } catch (err) {
+      if (!silent(err)) showCannedErrors(err);
+      return;
+    } finally {
+      $('canned-save').disabled = false;
+    }
+    notice((editing ? 'Saved' : 'Added') + ' the canned reply /' + body.shortcut + '.');
+    resetCannedForm();
+    loadCannedManage();
+    $('canned-shortcut').focus();
+  }
+  async function deleteCanned(reply, button) {
+    button.disabled = true;
+    try {
+      await api('DELETE', CANNED + '/' + encodeURIComponent(reply.id));
+    } catch (err) {
+      if (!silent(err)) showCannedFormError('Could not delete /' + reply.shortcut + ': ' + errorText(err));
+      button.disabled = false;
+      return;
+    }
+    notice('Deleted the canned reply /' + reply.shortcut + '.');
+    if (state.cannedEditing && state.cannedEditing.id === reply.id) resetCannedForm();
+    await loadCannedManage();
+    $('canned-shortcut').focus();
+  }
+
   // ---- customer sidebar -----------------------------------------------------------------------
   function kvRows(target, rows) {
     clear(target);
@@ -1229,16 +1496,33 @@
     });
     const input = $('composer-input');
     input.addEventListener('keydown', (e) => {
+      if (cannedKeydown(e)) return;
       if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
       e.preventDefault();
       send();
     });
     input.addEventListener('input', onComposerInput);
     $('note-toggle').addEventListener('change', () => {
+      closeCanned(); // canned replies are for replies, not notes
       updateComposer();
       focusComposer();
     });
-    input.addEventListener('blur', () => { if (!input.value.trim()) stopTyping(); });
+    input.addEventListener('input', onCannedInput);
+    input.addEventListener('blur', () => {
+      closeCanned();
+      if (!input.value.trim()) stopTyping();
+    });
+    $('canned-toggle').addEventListener('click', () => showCannedPanel($('canned-panel').hidden, true));
+    $('canned-close').addEventListener('click', () => showCannedPanel(false, true));
+    $('canned-panel').addEventListener('keydown', (e) => { if (e.key === 'Escape') showCannedPanel(false, true); });
+    $('canned-cancel').addEventListener('click', () => {
+      resetCannedForm();
+      $('canned-shortcut').focus();
+    });
+    $('canned-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      saveCanned();
+    });
     document.addEventListener('visibilitychange', markRead);
     window.addEventListener('focus', markRead);
     window.addEventListener('online', updateStatus);
