@@ -1,7 +1,7 @@
 """canned_responses (issue 20: team and personal canned replies)
 
 Revision ID: e5a9c2d4f813
-Revises: b3e1f0a7c912
+Revises: e5a9c2d4f1b8
 Create Date: 2026-12-09 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5a9c2d4f813'
-down_revision = 'b3e1f0a7c912'
+down_revision = 'e5a9c2d4f1b8'
 branch_labels = None
 depends_on = None
 
