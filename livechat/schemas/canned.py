@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, overload
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from livechat.models import CannedScope
@@ -14,9 +16,24 @@ SHORTCUT_PATTERN = rf"^[a-z0-9_-]{{1,{SHORTCUT_MAX}}}$"
 _NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Must not be blank.")
 
 
+class _WholeMatch(validate.Regexp):
+    """A Regexp the whole value must match, as JSON Schema (OpenAPI) reads ``^...$``: Python's
+    ``$`` also matches before a final newline, which would let "refund\\n" in as a shortcut
+    (apispec still documents ``regex.pattern``)."""
+
+    @overload
+    def __call__(self, value: str) -> str: ...
+    @overload
+    def __call__(self, value: bytes) -> bytes: ...
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 def _shortcut(**kwargs: object) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(
+        validate=_WholeMatch(
             SHORTCUT_PATTERN,
             error=f"1 to {SHORTCUT_MAX} lowercase letters, digits, '-' or '_'.",
         ),

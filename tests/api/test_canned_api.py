@@ -52,6 +52,8 @@ def test_crud_of_a_personal_reply(client: Any, hdr: dict[str, Any]) -> None:
         ({"shortcut": "/refund"}, "shortcut"),
         ({"shortcut": ""}, "shortcut"),
         ({"shortcut": "x" * 41}, "shortcut"),
+        # Python's $ also matches before a final newline; OpenAPI's pattern (ECMA-262) does not.
+        ({"shortcut": "refund\n"}, "shortcut"),
         ({"shortcut": "ok", "body": ""}, "body"),
         ({"shortcut": "ok", "body": "   \n"}, "body"),
         ({"shortcut": "ok", "body": "x" * 4001}, "body"),
@@ -67,6 +69,16 @@ def test_bad_input_is_422_with_the_field(
     assert resp.status_code == 422
     error = resp.get_json()["error"]
     assert error["code"] == "validation_error" and field in error["details"]
+
+
+def test_a_shortcut_with_a_final_newline_is_refused_on_update(
+    client: Any, hdr: dict[str, Any]
+) -> None:
+    mine = _create(client, hdr["ann"], shortcut="refund")
+    resp = client.patch(f"{BASE}/{mine['id']}", json={"shortcut": "refund\n"}, headers=hdr["ann"])
+    assert resp.status_code == 422
+    assert "shortcut" in resp.get_json()["error"]["details"]
+    assert client.get(f"{BASE}/{mine['id']}", headers=hdr["ann"]).get_json()["shortcut"] == "refund"
 
 
 def test_longest_shortcut_and_body_are_accepted(client: Any, hdr: dict[str, Any]) -> None:
