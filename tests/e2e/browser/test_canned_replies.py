@@ -136,3 +136,57 @@ def test_agent_inserts_a_canned_reply_edits_and_sends_it(
     audit.assert_clean()
     assert customer.console_errors() == []
     assert agent.console_errors() == []
+
+
+def test_canned_replies_stay_out_of_internal_notes(
+    no_ai_web_server: Any, browser: Any, token: Any
+) -> None:
+    """In note mode "/" is plain text: no canned replies (they are for the customer)."""
+    base = no_ai_web_server.url
+    admin = token("admin-eve", "admin", name="Eve")
+    status, _ = no_ai_web_server.request(
+        "POST",
+        "/api/support/canned-responses",
+        admin,
+        {"scope": "team", "shortcut": "greeting", "title": "Greeting", "body": GREETING},
+    )
+    assert status == 201
+
+    customer = browser(1280, 900)
+    _open_widget(customer, base)
+    customer.wait_visible("livechat-human").click()
+    customer.wait_visible("livechat-waiting")
+    agent = browser(1280, 900)
+    _sign_in_agent(agent, base)
+    _assign_first_waiting(agent)
+    box = agent.wait_visible("console-input")
+    agent.wait(lambda _: box.is_enabled(), what="the reply box enabled")
+    assert "/ for canned replies" in box.get_attribute("placeholder")
+
+    # The list open in reply mode closes when the switch turns note mode on (a click that
+    # leaves the focus in the reply box, as a blur would close the list anyway).
+    box.send_keys("/")
+    agent.wait(lambda _: _options(agent) == ["greeting"], what="the replies listed")
+    toggle = agent.find("console-note-toggle")
+    agent.driver.execute_script("arguments[0].click()", toggle)
+    agent.wait(lambda _: not agent.find("console-canned-listbox").is_displayed(), what="closed")
+    assert toggle.is_selected() and box.get_attribute("aria-expanded") == "false"
+    assert agent.driver.switch_to.active_element == box
+    assert "canned" not in box.get_attribute("placeholder")
+    # In a note "/" is text: Enter adds the note, it does not pick a reply.
+    box.send_keys("gre")
+    box.send_keys(Keys.ENTER)
+    note = agent.wait_visible("console-note")
+    agent.wait(lambda _: agent.find("console-note-text", note).text == "/gre", what="the note")
+    assert not agent.find("console-canned-listbox").is_displayed()
+
+    # Back to replies: "/" lists the replies again.
+    agent.driver.execute_script("arguments[0].click()", toggle)
+    agent.wait(lambda _: not toggle.is_selected(), what="reply mode")
+    assert "/ for canned replies" in box.get_attribute("placeholder")
+    box.send_keys("/gr")
+    agent.wait(lambda _: _options(agent) == ["greeting"], what="the replies listed again")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert [m for m in _messages(customer) if m["text"] == "/gre"] == []
+    assert customer.console_errors() == []
+    assert agent.console_errors() == []
