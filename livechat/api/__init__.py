@@ -5,7 +5,26 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from livechat import web
-    from livechat.api import admin, chat_support, chat_user, health, openapi, privacy, tickets
+    from livechat.api import (
+        admin,
+        canned,
+        chat_support,
+        chat_user,
+        health,
+        openapi,
+        privacy,
+        tickets,
+    )
 
-    for module in (chat_user, chat_support, tickets, admin, privacy, health, openapi, web):
+    for module in (
+        chat_user,
+        chat_support,
+        tickets,
+        canned,
+        admin,
+        privacy,
+        health,
+        openapi,
+        web,
+    ):
         app.register_blueprint(module.bp)

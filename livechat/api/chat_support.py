@@ -15,7 +15,11 @@ from livechat.schemas.chat import (
     EndSessionSchema,
     LiveFiguresSchema,
     MessageSchema,
+    NoteListSchema,
+    NoteSchema,
+    NotesQuerySchema,
     PostMessageSchema,
+    PostNoteSchema,
     QueueSchema,
     SessionDetailSchema,
     SessionsQuerySchema,
@@ -23,7 +27,7 @@ from livechat.schemas.chat import (
     StaffSessionSchema,
     TransferRequestSchema,
 )
-from livechat.services import messages, sessions, stats, transfer
+from livechat.services import messages, notes, sessions, stats, transfer
 
 bp = Blueprint("chat_support", __name__, url_prefix="/api/support/chat")
 
@@ -59,11 +63,19 @@ def get_stats() -> Any:
 
 @bp.get("/sessions/<session_id>")
 @authenticated(*STAFF)
-@response(SessionDetailSchema(), 200, "The session, its messages, the customer and tickets")
+@response(
+    SessionDetailSchema(), 200, "The session, its messages and notes, the customer and tickets"
+)
 def get_session(session_id: str) -> Any:
-    """A session with its messages, the customer's profile and their tickets."""
-    session, recent, customer, tickets = sessions.session_detail(g.actor, session_id)
-    return {"session": session, "messages": recent, "customer": customer, "tickets": tickets}
+    """A session with its messages, internal notes, the customer's profile and their tickets."""
+    session, recent, internal, customer, tickets = sessions.session_detail(g.actor, session_id)
+    return {
+        "session": session,
+        "messages": recent,
+        "notes": internal,
+        "customer": customer,
+        "tickets": tickets,
+    }
 
 
 @bp.post("/sessions/<session_id>/assign")
@@ -129,3 +141,37 @@ def post_message(session_id: str, body: dict[str, Any]) -> Any:
         metadata=body["metadata"],
     )
     return message, 201 if created else 200
+
+
+@bp.post("/sessions/<session_id>/notes")
+@authenticated(*STAFF)
+@response(
+    NoteSchema(),
+    201,
+    "The stored internal note (agents and admins only; never sent to the customer)",
+    alt={200: "Already stored (same clientMessageId)"},
+    errors={
+        404: "Unknown session (session_not_found)",
+        413: "The note is over its limit (message_too_long; details.limit)",
+    },
+)
+@body(PostNoteSchema())
+def post_note(session_id: str, body: dict[str, Any]) -> Any:
+    """Write an internal note in a chat, open or ended, assigned to you or not."""
+    ratelimit.check("messages", g.actor.id)
+    note, created = notes.post_note(
+        g.actor, session_id, body["content"], client_message_id=body.get("client_message_id")
+    )
+    return note, 201 if created else 200
+
+
+@bp.get("/sessions/<session_id>/notes")
+@authenticated(*STAFF)
+@response(NoteListSchema(), 200, "The chat's internal notes by noteSeq")
+@query(NotesQuerySchema())
+def list_notes(session_id: str, query: dict[str, Any]) -> Any:
+    """A chat's internal notes in order; ``after`` catches up by noteSeq."""
+    session, items, more = notes.list_notes(
+        g.actor, session_id, after=query["after"], limit=query["limit"]
+    )
+    return {"session_id": session.id, "items": items, "has_more": more}

@@ -53,6 +53,7 @@ _NOT_FOUND_CODES = {
     "session_id": "session_not_found",
     "ticket_id": "ticket_not_found",
     "uid": "user_not_found",
+    "canned_id": "canned_response_not_found",
 }
 
 
@@ -119,14 +120,15 @@ def query(schema: Schema) -> Callable[[View], View]:
 
 
 def response(
-    schema: Schema,
+    schema: Schema | None,
     status: int = 200,
     description: str = "",
     *,
     alt: dict[int, str] | None = None,
     errors: dict[int, str] | None = None,
 ) -> Callable[[View], View]:
-    """Dump the view's result with ``schema``; a view may return (result, status).
+    """Dump the view's result with ``schema``; a view may return (result, status). Without a
+    schema the answer has no body (204 No Content).
 
     ``errors`` documents refusals the generic rules in api/openapi.py cannot guess.
     """
@@ -138,6 +140,8 @@ def response(
             code = status
             if isinstance(result, tuple):
                 result, code = result
+            if schema is None:
+                return "", code
             return schema.dump(result), code
 
         doc = _doc(wrapper)

@@ -63,10 +63,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "security": [{"bearerAuth": []}],
                 "parameters": list(params),
                 "responses": {
-                    str(code): {
-                        "description": text or "OK",
-                        "content": {"application/json": {"schema": schema}},
-                    }
+                    str(code): {"description": text or "OK"}
+                    | ({"content": {"application/json": {"schema": schema}}} if schema else {})
                     for code, (schema, text) in doc["responses"].items()
                 },
             }

@@ -29,6 +29,14 @@ class MessagePosted(DomainEvent):
 
 
 @dataclass(frozen=True)
+class NotePosted(DomainEvent):
+    """An internal note: for the staff watching the chat only, never its room as a whole."""
+
+    session_id: str
+    note: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class SessionAssigned(DomainEvent):
     session_id: str
     session: dict[str, Any]

@@ -7,6 +7,7 @@ from livechat.events import (
     EventBus,
     MessagePosted,
     MessagesRead,
+    NotePosted,
     SessionAssigned,
     SessionEnded,
     SessionEscalated,
@@ -26,6 +27,11 @@ def on_message_posted(event: MessagePosted) -> None:
     m.messages_stored.labels(message["senderType"]).inc()
     with timer(m.emit_seconds):
         push.to_session(event.session_id, "message:new", message)
+
+
+def on_note_posted(event: NotePosted) -> None:
+    # Staff only: the staff room of the session, never the session's room (the customer is in it).
+    push.to_session_staff(event.session_id, "note:new", event.note)
 
 
 def on_session_changed(
@@ -91,3 +97,4 @@ def register(bus: EventBus) -> None:
     bus.subscribe(SessionEscalated, on_session_escalated)
     bus.subscribe(SessionSlaBreached, on_sla_breached)
     bus.subscribe(MessagesRead, on_messages_read)
+    bus.subscribe(NotePosted, on_note_posted)

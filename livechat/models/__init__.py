@@ -1,12 +1,14 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from livechat.models.audit import AuditEvent
+from livechat.models.canned import CannedResponse, CannedScope
 from livechat.models.chat import (
     AI_SENDER_ID,
     OPEN_STATUSES,
     OUTCOME_NOTE_MAX,
     SYSTEM_SENDER_ID,
     ChatMessage,
+    ChatNote,
     ChatSession,
     SenderType,
     SessionOutcome,
@@ -26,7 +28,10 @@ __all__ = [
     "OUTCOME_NOTE_MAX",
     "SYSTEM_SENDER_ID",
     "AuditEvent",
+    "CannedResponse",
+    "CannedScope",
     "ChatMessage",
+    "ChatNote",
     "ChatSession",
     "Role",
     "SenderType",

@@ -127,3 +127,36 @@ class ChatMessage(Model):
 
     def __repr__(self) -> str:
         return f"<ChatMessage {self.session_id}#{self.seq} {self.sender_type}>"
+
+
+class ChatNote(Model):
+    """An internal note: staff write it in a chat for staff. Kept apart from ChatMessage so
+    nothing that reads messages (the customer's history, catch-up by ``seq``, the assistant's
+    prompt, the idle and SLA clocks) can ever see one, and so a note takes no ``seq``: it
+    records ``after_seq`` (the last message it follows) and has its own ``note_seq``, gap-free
+    per session, for agents' catch-up (docs/protocol.md, "Internal notes")."""
+
+    __tablename__ = "chat_notes"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "note_seq", name="uq_chat_notes_session_note_seq"),
+        sa.UniqueConstraint(
+            "session_id", "client_message_id", name="uq_chat_notes_session_client_message_id"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(sa.ForeignKey("chat_sessions.id", ondelete="CASCADE"))
+    note_seq: Mapped[int] = mapped_column(sa.Integer)
+    after_seq: Mapped[int] = mapped_column(sa.Integer)
+    # Not a foreign key, like ChatMessage.sender_id: the trail of who wrote it outlives users.
+    author_id: Mapped[str] = mapped_column(sa.String(128), index=True)
+    content: Mapped[str] = mapped_column(sa.Text)
+    client_message_id: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(
+        primaryjoin="foreign(ChatNote.author_id) == User.id", lazy="joined", viewonly=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<ChatNote {self.session_id}~{self.note_seq} after #{self.after_seq}>"

@@ -19,9 +19,10 @@ from livechat.realtime.base import (
     event_handler,
     refused_while_down,
 )
-from livechat.realtime.rooms import session_room, user_room
+from livechat.realtime.rooms import session_room, session_staff_room, user_room
 from livechat.schemas.chat import (
     MessageSchema,
+    NoteSchema,
     RequestHumanSchema,
     SessionSchema,
     StaffSessionSchema,
@@ -35,13 +36,15 @@ from livechat.schemas.realtime import (
     SessionRefSchema,
     TransferSessionSchema,
 )
-from livechat.services import messages, sessions, transfer
+from livechat.services import messages, notes, sessions, transfer
 from livechat.services.access import access_session
 
 log = logging.getLogger(__name__)
 
 _message = MessageSchema()
 _messages = MessageSchema(many=True)
+_note = NoteSchema()
+_notes = NoteSchema(many=True)
 _session = SessionSchema()
 _request_human = RequestHumanSchema()
 _staff_session = StaffSessionSchema()
@@ -88,23 +91,25 @@ class ChatNamespace(EventNamespace):
         session_id = data["session_id"]
         session = access_session(actor, session_id)
         join_room(session_room(session.id))
+        staff = actor.role.is_staff
+        if staff:  # internal notes reach staff sockets through this room only
+            join_room(session_staff_room(session.id))
         after = data["after_seq"]
         items, has_more = messages.page_messages(
             session, after=after, limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT
         )
-        session_payload = _session.dump(session)
+        history = {
+            "sessionId": session.id,
+            "session": _session.dump(session),
+            "messages": _messages.dump(items),
+            "hasMore": has_more,
+        }
+        if staff:
+            internal, more_notes = notes.page_notes(session.id, after=data["after_note_seq"])
+            history.update(notes=_notes.dump(internal), hasMoreNotes=more_notes)
         first = session.id not in client.sessions
         client.sessions.add(session.id)
-        push.to_socket(
-            request.sid,  # type: ignore[attr-defined]
-            "session:history",
-            {
-                "sessionId": session.id,
-                "session": session_payload,
-                "messages": _messages.dump(items),
-                "hasMore": has_more,
-            },
-        )
+        push.to_socket(request.sid, "session:history", history)  # type: ignore[attr-defined]
         presence = runtime.presence()
         if first and presence.add(session_room(session.id), actor.uid, request.sid):  # type: ignore[attr-defined]
             push.to_session(
@@ -113,7 +118,7 @@ class ChatNamespace(EventNamespace):
                 {"sessionId": session.id, "userId": actor.uid, "role": actor.role.value},
                 skip_sid=request.sid,  # type: ignore[attr-defined]
             )
-        return {"sessionId": session.id, "lastSeq": session_payload["lastSeq"]}
+        return {"sessionId": session.id, "lastSeq": history["session"]["lastSeq"]}
 
     @event_handler(SessionRefSchema())
     def on_leave_session(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
@@ -121,11 +126,21 @@ class ChatNamespace(EventNamespace):
         if session_id in client.sessions:
             self._left(client, session_id)
             leave_room(session_room(session_id))
+            leave_room(session_staff_room(session_id))
         return {"sessionId": session_id}
 
     @event_handler(SendMessageSchema())
     def on_message_send(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         ratelimit.check("messages", client.identity.uid)
+        if data["internal"]:
+            # An internal note: stored apart, sent as note:new to the chat's staff sockets only.
+            note, created = notes.post_note(
+                client.identity,
+                data["session_id"],
+                data["content"],
+                client_message_id=data.get("client_message_id"),
+            )
+            return {"note": _note.dump(note), "duplicate": not created}
         # Stored (and committed) before message:new goes out; the listener emits after commit.
         with timer(metrics().send_seconds):
             message, created = messages.post_message(

@@ -12,6 +12,7 @@ from livechat.realtime.rooms import (
     CHAT_NAMESPACE,
     SUPPORT_NAMESPACE,
     session_room,
+    session_staff_room,
     user_room,
 )
 
@@ -33,6 +34,11 @@ def to_session(
     if owner_id:
         rooms.append(user_room(owner_id))  # python-socketio sends once per socket across rooms
     _emit(event, payload, to=rooms, skip_sid=skip_sid, namespace=CHAT_NAMESPACE)
+
+
+def to_session_staff(session_id: str, event: str, payload: dict[str, Any]) -> None:
+    """The agents' and admins' sockets that joined the session (any process); not its customer."""
+    _emit(event, payload, to=session_staff_room(session_id), namespace=CHAT_NAMESPACE)
 
 
 def to_user(user_id: str, event: str, payload: dict[str, Any]) -> None:

@@ -11,3 +11,9 @@ def session_room(session_id: str) -> str:
 
 def user_room(user_id: str) -> str:
     return f"user:{user_id}"
+
+
+def session_staff_room(session_id: str) -> str:
+    """The staff sockets that joined a session: its internal notes go here, never to
+    ``session_room`` (which holds the customer's sockets too)."""
+    return f"session-staff:{session_id}"

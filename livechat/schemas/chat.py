@@ -52,6 +52,25 @@ class MessageSchema(CamelSchema):
     created_at = fields.DateTime()
 
 
+class NoteSchema(CamelSchema):
+    """An internal note, as agents and admins get it (never customers: docs/protocol.md)."""
+
+    id = fields.String()
+    session_id = fields.String()
+    note_seq = fields.Integer(
+        metadata={"description": "1, 2, 3... per session, for agents' catch-up (afterNoteSeq)"}
+    )
+    after_seq = fields.Integer(
+        metadata={"description": "The seq of the last message before the note (0: none)"}
+    )
+    author_id = fields.String()
+    author = fields.Nested(UserBriefSchema, allow_none=True)
+    content = fields.String()
+    client_message_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    internal = fields.Constant(True, metadata={"description": "Always true: staff only"})
+
+
 class SessionSchema(CamelSchema):
     id = fields.String()
     user_id = fields.String()
@@ -114,6 +133,9 @@ class SessionWithMessagesSchema(SessionSchema):
 class SessionDetailSchema(CamelSchema):
     session = fields.Nested(StaffSessionSchema)
     messages = fields.List(fields.Nested(MessageSchema))
+    notes = fields.List(
+        fields.Nested(NoteSchema), metadata={"description": "Internal notes, by noteSeq"}
+    )
     customer = fields.Nested(UserSchema)
     tickets = fields.List(fields.Nested(TicketSchema))
 
@@ -168,6 +190,12 @@ class MessageListSchema(CamelSchema):
     session_id = fields.String()
     items = fields.List(fields.Nested(MessageSchema))
     last_seq = fields.Integer()
+    has_more = fields.Boolean()
+
+
+class NoteListSchema(CamelSchema):
+    session_id = fields.String()
+    items = fields.List(fields.Nested(NoteSchema))
     has_more = fields.Boolean()
 
 
@@ -230,6 +258,20 @@ class PostMessageSchema(CamelSchema):
     content = MessageContent(required=True)
     client_message_id = CLIENT_MESSAGE_ID
     metadata = JsonObject(load_default=dict)
+
+
+class PostNoteSchema(CamelSchema):
+    content = MessageContent(required=True)
+    client_message_id = CLIENT_MESSAGE_ID
+
+
+class NotesQuerySchema(QuerySchema):
+    after = fields.Integer(
+        load_default=None,
+        validate=SEQ_RANGE,
+        metadata={"description": "Only notes with a higher noteSeq (catch-up)"},
+    )
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
 
 
 class LiveFiguresSchema(CamelSchema):

@@ -8,6 +8,7 @@ from livechat.schemas.base import CamelSchema
 from livechat.schemas.chat import (
     AuditEventSchema,
     MessageSchema,
+    NoteSchema,
     StaffSessionSchema,
     UserSchema,
 )
@@ -25,6 +26,10 @@ class ExportSessionSchema(StaffSessionSchema):
         exclude = ("customer", "agent")
 
     messages = fields.List(fields.Nested(MessageSchema))
+    notes = fields.List(
+        fields.Nested(NoteSchema),
+        metadata={"description": "Agents' internal notes (internal: true), never the customer's"},
+    )
 
 
 class CustomerExportSchema(CamelSchema):
@@ -53,5 +58,6 @@ class EraseSummarySchema(CamelSchema):
     sessions_ended = fields.Integer()
     sessions = fields.Integer()
     messages_redacted = fields.Integer()
+    notes_redacted = fields.Integer()
     tickets_anonymised = fields.Integer()
     audit_entries_pseudonymised = fields.Integer()

@@ -18,6 +18,8 @@ class SessionRefSchema(CamelSchema):
 
 class JoinSessionSchema(SessionRefSchema):
     after_seq = fields.Integer(load_default=None, validate=SEQ_RANGE)
+    # Staff only (customers get no notes, so it changes nothing for them).
+    after_note_seq = fields.Integer(load_default=None, validate=SEQ_RANGE)
 
     @pre_load
     def _accept_bare_id(self, data: Any, **kwargs: Any) -> Any:
@@ -31,6 +33,13 @@ class SendMessageSchema(SessionRefSchema):
     content = MessageContent(required=True)
     client_message_id = fields.String(validate=validate.Length(min=1, max=64), allow_none=True)
     metadata = JsonObject(load_default=dict)
+    # An internal note (staff only) instead of a message: stored apart, sent to staff only.
+    internal = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _notes_carry_no_metadata(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("internal") and data.get("metadata"):
+            raise ValidationError("An internal note carries no metadata.", "metadata")
 
 
 class ReadSchema(SessionRefSchema):

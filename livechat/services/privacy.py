@@ -20,6 +20,7 @@ from livechat.extensions import db
 from livechat.models import (
     OPEN_STATUSES,
     ChatMessage,
+    ChatNote,
     ChatSession,
     Role,
     SenderType,
@@ -29,7 +30,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.base import Augmented, camelcase
-from livechat.services import audit, sessions
+from livechat.services import audit, notes, sessions
 from livechat.services.access import Actor
 from livechat.services.escalation import TICKET_SUBJECTS
 from livechat.services.users import Identity
@@ -53,6 +54,7 @@ _COUNTS = (
     "sessions_ended",
     "sessions",
     "messages_redacted",
+    "notes_redacted",
     "tickets_anonymised",
     "audit_entries_pseudonymised",
 )
@@ -123,6 +125,7 @@ def export_customer(actor: Actor, uid: str) -> dict[str, Any]:
             .order_by(ChatMessage.session_id, ChatMessage.seq)
         ):
             by_session[message.session_id].append(message)
+    internal = notes.notes_of(session_ids)
     tickets = db.session.scalars(
         sa.select(Ticket).where(Ticket.user_id == uid).order_by(Ticket.created_at, Ticket.id)
     ).all()
@@ -130,7 +133,8 @@ def export_customer(actor: Actor, uid: str) -> dict[str, Any]:
         "schema_version": EXPORT_SCHEMA_VERSION,
         "exported_at": exported_at,
         "customer": user,
-        "sessions": [Augmented(s, messages=by_session[s.id]) for s in chats],
+        # Internal notes go with their chat, marked internal (they were never the customer's).
+        "sessions": [Augmented(s, messages=by_session[s.id], notes=internal[s.id]) for s in chats],
         "tickets": list(tickets),
         "audit_events": audit.entries_about(uid, session_ids),
     }
@@ -247,9 +251,10 @@ def _erase(actor: Actor, uid: str, pseudonym: str, sessions_ended: int) -> dict[
         if chat.transfer:
             # An agent's note about the customer is free text: it goes; who handed over stays.
             chat.transfer = {**chat.transfer, "note": None}
-    redacted = 0
+    redacted = notes_redacted = 0
     if session_ids:
         redacted = _redact_messages(session_ids, uid, pseudonym)
+        notes_redacted = _redact_notes(session_ids)
     tickets = db.session.scalars(
         sa.select(Ticket).where(Ticket.user_id == uid).with_for_update()
     ).all()
@@ -278,6 +283,7 @@ def _erase(actor: Actor, uid: str, pseudonym: str, sessions_ended: int) -> dict[
         sessions_ended=sessions_ended,
         sessions=len(chats),
         messages_redacted=redacted,
+        notes_redacted=notes_redacted,
         tickets_anonymised=len(tickets),
         audit_entries_pseudonymised=audited,
     )
@@ -302,6 +308,17 @@ def _redact_messages(session_ids: list[str], uid: str, pseudonym: str) -> int:
                 else_=ChatMessage.sender_id,
             ),
         )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _redact_notes(session_ids: list[str]) -> int:
+    """Every internal note of the customer's chats: agents' notes are about the customer."""
+    result = db.session.execute(
+        sa.update(ChatNote)
+        .where(ChatNote.session_id.in_(session_ids))
+        .values(content=REDACTED, client_message_id=None)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

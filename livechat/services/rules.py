@@ -1,8 +1,8 @@
 """The chat's access rules, each written once: its Python form and, beside it, its SQL fragment.
 
-"May the assistant answer this chat?", "who may post in this chat?" and "which tickets are
-unresolved?" are asked by REST, the sockets, the batched message writer, the assistant, the
-listeners and the chat's end. Each asks here. The SQL
+"May the assistant answer this chat?", "who may post in this chat?", "who may write an internal
+note?" and "which tickets are unresolved?" are asked by REST, the sockets, the batched message
+writer, the assistant, the listeners and the chat's end. Each asks here. The SQL
 fragments are what the one-statement writes check on a locked row; the Python forms say the same
 thing about a loaded row (and, for posting, *why* not). tests/services/test_rules.py evaluates
 both over the same rows and expects the same answers.
@@ -89,6 +89,20 @@ def sender_type_sql(session: str, actor: str) -> str:
         f"CASE WHEN {actor} = {session}.user_id THEN '{SenderType.USER.value}'"
         f" ELSE '{SenderType.AGENT.value}' END"
     )
+
+
+# ---- Who may write an internal note? -----------------------------------------------------------
+
+
+def note_refusal(staff: bool) -> DomainError | None:
+    """Why someone who may read a chat may not write an internal note in it, or None: any agent
+    or admin may, assigned to the chat or not, open or ended (a note on an ended chat records
+    what happened next); a customer never may, not even in their own chat."""
+    if not staff:
+        return Forbidden(
+            "Only support agents and admins may write internal notes.", code="note_not_allowed"
+        )
+    return None
 
 
 # ---- In which order does the queue wait? -------------------------------------------------------

@@ -20,6 +20,7 @@ from livechat.models import (
     OPEN_STATUSES,
     SYSTEM_SENDER_ID,
     ChatMessage,
+    ChatNote,
     ChatSession,
     Role,
     SenderType,
@@ -34,6 +35,7 @@ from livechat.schemas.chat import SessionSchema
 from livechat.services import audit, rules, tickets
 from livechat.services.access import Actor, access_session, require_staff
 from livechat.services.messages import append_message
+from livechat.services.notes import page_notes
 from livechat.services.paging import page_of_rows
 
 _session_schema = SessionSchema()
@@ -183,8 +185,9 @@ def queue_entries() -> list[Augmented]:
 
 def session_detail(
     actor: Actor, session_id: str
-) -> tuple[ChatSession, list[ChatMessage], User, list[Ticket]]:
-    """Everything an agent needs: the session, its messages, the customer and their tickets."""
+) -> tuple[ChatSession, list[ChatMessage], list[ChatNote], User, list[Ticket]]:
+    """Everything an agent needs: the session, its messages and internal notes, the customer
+    and their tickets."""
     require_staff(actor)
     session = access_session(actor, session_id)
     # An agent reading a customer's data is recorded (fintech: who looked at what, when).
@@ -198,7 +201,9 @@ def session_detail(
         .order_by(Ticket.created_at.desc())
         .limit(50)
     ).all()
-    return session, recent_messages(session.id, 200), session.user, list(tickets)
+    recent = recent_messages(session.id, 200)
+    notes, _ = page_notes(session.id)
+    return session, recent, notes, session.user, list(tickets)
 
 
 def assign_agent(actor: Actor, session_id: str, agent_id: str | None = None) -> ChatSession:

@@ -30,6 +30,8 @@
     joined: new Set(), // sessions whose room the chat socket is in
     unread: new Map(), // sessionId -> new customer messages in chats not on screen
     conv: null, // the open conversation
+    canned: { open: false, items: [], active: -1, seq: 0, dismissed: null }, // the "/" listbox
+    cannedEditing: null, // the reply the management form edits (null: a new one)
     timers: {},
   };
 
@@ -129,10 +131,11 @@
     }
   }
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, details) {
       super(message);
       this.status = status;
       this.code = code;
+      this.details = details || null;
     }
   }
   async function api(method, path, body) {
@@ -152,7 +155,7 @@
     if (gen !== state.gen) throw new ApiError(0, 'stale', 'Signed out meanwhile.');
     if (!resp.ok) {
       const e = (data && data.error) || {};
-      const err = new ApiError(resp.status, e.code || 'http_' + resp.status, e.message || resp.statusText || 'Request failed.');
+      const err = new ApiError(resp.status, e.code || 'http_' + resp.status, e.message || resp.statusText || 'Request failed.', e.details);
       if (resp.status === 401) authFailed(signinMessage(err.code, err.message));
       throw err;
     }
@@ -228,6 +231,8 @@
   }
   function signOut(message) {
     stopTyping();
+    closeCanned();
+    showCannedPanel(false, false);
     state.gen += 1;
     stopTimers();
     disconnect();
@@ -289,6 +294,7 @@
     chat.on('connect', onChatConnect);
     chat.on('session:history', onHistory);
     chat.on('message:new', onMessageNew);
+    chat.on('note:new', upsertNote);
     chat.on('message:read', onMessageRead);
     chat.on('typing:start', (d) => onTyping(d, true));
     chat.on('typing:stop', (d) => onTyping(d, false));
@@ -606,7 +612,9 @@
     show('transfer-toggle', false);
     ['conv-empty', 'customer-empty'].forEach((id) => show(id, true));
     showConvError('');
+    closeCanned();
     $('composer-input').value = '';
+    $('note-toggle').checked = false; // each chat opens in reply mode
   }
   function openChat(sessionId, hint) {
     if (state.conv && state.conv.id === sessionId) {
@@ -617,7 +625,7 @@
     stopTyping();
     resetConversationView();
     state.conv = {
-      id: sessionId, session: null, messages: new Map(), maxSeq: 0, readSent: 0, typing: false,
+      id: sessionId, session: null, messages: new Map(), maxSeq: 0, notes: new Map(), maxNoteSeq: 0, readSent: 0, typing: false,
       typingSentAt: 0, remoteTyping: null, sending: false, pending: null, focused: false,
     };
     state.unread.delete(sessionId);
@@ -640,6 +648,7 @@
     const chat = state.chat;
     if (!conv || !chat || !chat.connected) return; // the connect handler joins
     const payload = conv.maxSeq > 0 ? { sessionId: conv.id, afterSeq: conv.maxSeq } : { sessionId: conv.id };
+    if (conv.maxNoteSeq > 0) payload.afterNoteSeq = conv.maxNoteSeq; // exactly the notes missed
     state.joined.add(conv.id);
     const ack = await emitAck(chat, 'join:session', payload);
     if (state.conv !== conv || ack.ok) return;
@@ -659,6 +668,7 @@
     rememberUser(detail.customer);
     const nearEnd = isNearEnd();
     (detail.messages || []).forEach(upsertMessage);
+    (detail.notes || []).forEach(upsertNote);
     applySession(detail.session);
     renderCustomer(detail);
     scrollToEnd(nearEnd);
@@ -703,11 +713,22 @@
     const s = state.conv && state.conv.session;
     return !!(s && s.status === 'ACTIVE' && s.agentId === state.me.uid);
   }
+  /** Notes: any agent, in any chat on screen, open or ended (docs/protocol.md "Internal notes"). */
+  function noteMode() {
+    return $('note-toggle').checked;
+  }
   function updateComposer() {
-    const ok = canReply();
+    const note = noteMode();
+    const ok = note ? !!state.conv : canReply();
+    $('note-toggle').disabled = !state.conv;
+    $('composer').setAttribute('data-mode', note ? 'note' : 'reply');
+    setText('composer-label', note ? 'Internal note for agents (the customer never sees it)' : 'Reply to the customer');
+    $('composer-input').placeholder = note ? 'Write an internal note for agents…  (Enter to add it)' : 'Write a reply…  (Enter to send, Shift+Enter for a new line, / for canned replies)';
+    setText('composer-help', note ? 'Enter adds the note, Shift and Enter adds a new line.' : 'Enter sends, Shift and Enter adds a new line. Type / at the start for canned replies: arrows choose, Enter inserts, Escape closes.');
+    setText('send', note ? 'Add note' : 'Send');
     $('composer-input').disabled = !ok;
     $('send').disabled = !ok || !!(state.conv && state.conv.sending);
-    if (!ok) stopTyping();
+    if (!ok || note) stopTyping();
   }
   function focusComposer() {
     if (!$('composer-input').disabled) $('composer-input').focus();
@@ -716,6 +737,7 @@
     const conv = state.conv;
     if (!data || !conv || data.sessionId !== conv.id) return; // other joined chats: only unread counts
     (data.messages || []).forEach(upsertMessage);
+    (data.notes || []).forEach(upsertNote);
     applySession(data.session);
     scrollToEnd(true);
     markRead();
@@ -771,6 +793,45 @@
   function messageElement(id) {
     return $('messages').querySelector('li[data-message-id="' + CSS.escape(id) + '"]');
   }
+  /** Where a transcript entry goes: a message at [seq, 0], a note after its message at [afterSeq, noteSeq]. */
+  function orderKey(node) {
+    if (node.hasAttribute('data-seq')) return [Number(node.getAttribute('data-seq')), 0];
+    if (node.hasAttribute('data-note-seq')) return [Number(node.getAttribute('data-after-seq')), Number(node.getAttribute('data-note-seq'))];
+    return null; // anything else stays last
+  }
+  function insertOrdered(node) {
+    const list = $('messages');
+    const key = orderKey(node);
+    const before = Array.from(list.children).find((c) => {
+      const k = orderKey(c);
+      return !k || k[0] > key[0] || (k[0] === key[0] && k[1] > key[1]);
+    });
+    list.insertBefore(node, before || null);
+  }
+  function noteNode(n) {
+    const author = n.authorId === state.me.uid ? 'You' : nameOf(n.authorId);
+    return el('li', {
+      className: 'note', 'data-testid': 'console-note', 'data-note-id': n.id, 'data-note-seq': n.noteSeq, 'data-after-seq': n.afterSeq,
+    }, [
+      el('p', { className: 'note-meta' }, [
+        el('span', { className: 'note-label', text: 'Internal note' }),
+        el('span', { className: 'note-author', 'data-testid': 'console-note-author', text: author }),
+        el('time', { className: 'msg-time', datetime: n.createdAt, text: formatTime(n.createdAt) }),
+      ]),
+      el('p', { className: 'note-text', 'data-testid': 'console-note-text', text: n.content }),
+    ]);
+  }
+  /** Add an internal note after the message it follows, once per id (note:new, history, REST). */
+  function upsertNote(n) {
+    const conv = state.conv;
+    if (!conv || !n || n.sessionId !== conv.id || !n.id || conv.notes.has(n.id)) return;
+    rememberUser(n.author);
+    conv.notes.set(n.id, n);
+    conv.maxNoteSeq = Math.max(conv.maxNoteSeq, n.noteSeq || 0);
+    const nearEnd = isNearEnd();
+    insertOrdered(noteNode(n));
+    scrollToEnd(nearEnd || n.authorId === state.me.uid);
+  }
   /** Add a message in seq order, once per id (history and message:new may both bring it). */
   function upsertMessage(m) {
     const conv = state.conv;
@@ -782,9 +843,7 @@
     }
     conv.messages.set(m.id, Object.assign({}, m));
     conv.maxSeq = Math.max(conv.maxSeq, m.seq || 0);
-    const list = $('messages');
-    const before = Array.from(list.children).find((c) => !c.hasAttribute('data-seq') || Number(c.getAttribute('data-seq')) > m.seq);
-    list.insertBefore(messageNode(m), before || null);
+    insertOrdered(messageNode(m));
     if (m.senderType === 'USER') hideRemoteTyping();
   }
   function setRead(m, readAt) {
@@ -915,7 +974,7 @@
   // ---- composer -------------------------------------------------------------------------------
   function onComposerInput() {
     const conv = state.conv;
-    if (!conv || !canReply() || !state.chat) return;
+    if (!conv || noteMode() || !canReply() || !state.chat) return; // a note is never "typing" to the customer
     if (!$('composer-input').value.trim()) return stopTyping();
     const now = Date.now();
     if (!conv.typing || now - conv.typingSentAt > TYPING_REPEAT_MS) {
@@ -940,6 +999,7 @@
     const conv = state.conv;
     const input = $('composer-input');
     if (!conv || conv.sending) return;
+    if (noteMode()) return addNote();
     if (!canReply()) return showConvError('You can reply only in an active chat assigned to you.');
     const content = input.value.trim();
     if (!content) return;
@@ -963,6 +1023,31 @@
       const e = ack.error || {};
       showConvError((SEND_ERRORS[e.code] || e.message || 'The message was not sent.') + (e.code ? ' (' + e.code + ')' : ''));
       if (e.code === 'session_ended' || e.code === 'not_assigned') loadDetail(conv.id);
+    }
+    updateComposer();
+    focusComposer();
+  }
+  async function addNote() {
+    const conv = state.conv;
+    const input = $('composer-input');
+    const content = input.value.trim();
+    if (!content) return;
+    if (content.length > 4000) return showConvError('A note can be at most 4000 characters.');
+    const clientMessageId = conv.pending && conv.pending.content === content ? conv.pending.id : newId();
+    conv.pending = { content: content, id: clientMessageId };
+    conv.sending = true;
+    updateComposer();
+    const ack = await emitAck(state.chat, 'message:send', { sessionId: conv.id, content: content, clientMessageId: clientMessageId, internal: true });
+    conv.sending = false;
+    if (state.conv !== conv) return;
+    if (ack.ok) {
+      conv.pending = null;
+      if (input.value.trim() === content) input.value = '';
+      showConvError('');
+      upsertNote(ack.note);
+    } else {
+      const e = ack.error || {};
+      showConvError((e.message || 'The note was not added.') + (e.code ? ' (' + e.code + ')' : ''));
     }
     updateComposer();
     focusComposer();
@@ -1014,6 +1099,266 @@
   }
   function scrollToEnd(force) {
     if (force) $('messages').scrollTop = $('messages').scrollHeight;
+  }
+
+  // ---- canned replies ---------------------------------------------------------------------------
+  // "/" at the start of the reply opens a listbox of replies (the composer is its combobox,
+  // ARIA 1.2); choosing one puts its text, filled in for this chat by the server, in the reply
+  // box to edit: nothing is sent until the agent sends it.
+  const CANNED = '/api/support/canned-responses';
+  const CANNED_QUERY = /^\/([^\n]{0,80})$/;
+  function cannedQuery() {
+    const m = CANNED_QUERY.exec($('composer-input').value);
+    return m ? m[1].trim() : null;
+  }
+  function onCannedInput() {
+    const c = state.canned;
+    const value = $('composer-input').value;
+    if (c.dismissed !== null && value === c.dismissed) return; // closed with Escape: stay closed
+    c.dismissed = null;
+    const q = cannedQuery();
+    if (q === null || noteMode() || !canReply()) return closeCanned(); // not in an internal note
+    debounce('canned', () => searchCanned(q), 120);
+  }
+  async function searchCanned(q) {
+    const c = state.canned;
+    const seq = ++c.seq;
+    let page;
+    try {
+      page = await api('GET', CANNED + '?' + new URLSearchParams({ q: q, pageSize: '20' }).toString());
+    } catch (err) {
+      if (!silent(err) && seq === c.seq) setText('canned-status', 'Canned replies could not be loaded: ' + errorText(err));
+      return;
+    }
+    if (seq !== c.seq || cannedQuery() === null) return; // a later search, or the slash is gone
+    c.items = (page && page.items) || [];
+    c.active = c.items.length ? 0 : -1;
+    renderCannedOptions();
+  }
+  function renderCannedOptions() {
+    const c = state.canned;
+    const list = clear($('canned-listbox'));
+    c.items.forEach((r, i) => list.appendChild(el('li', {
+      id: 'canned-option-' + i, role: 'option', className: 'canned-option', 'aria-selected': 'false',
+      'data-testid': 'console-canned-option', 'data-shortcut': r.shortcut, 'data-canned-id': r.id,
+      // mousedown would move focus out of the reply box (and close the list) before the click.
+      on: { mousedown: (e) => e.preventDefault(), click: () => chooseCanned(i) },
+    }, [
+      el('span', { className: 'canned-option-head' }, [
+        el('span', { className: 'canned-option-shortcut', text: '/' + r.shortcut }),
+        el('span', { className: 'canned-option-title', text: r.title }),
+        r.scope === 'team' ? el('span', { className: 'tag', text: 'team' }) : null,
+      ]),
+      el('span', { className: 'canned-option-body', text: r.body }),
+    ])));
+    c.open = c.items.length > 0;
+    list.hidden = !c.open;
+    $('composer-input').setAttribute('aria-expanded', String(c.open));
+    const n = c.items.length;
+    setText('canned-status', n ? n + (n === 1 ? ' canned reply' : ' canned replies') + ': arrow keys to choose, Enter to insert, Escape to close.' : 'No canned replies match.');
+    updateCannedActive();
+  }
+  function updateCannedActive() {
+    const c = state.canned;
+    const input = $('composer-input');
+    Array.from($('canned-listbox').children).forEach((node, i) => node.setAttribute('aria-selected', String(i === c.active)));
+    const active = c.open && c.active >= 0 ? $('canned-option-' + c.active) : null;
+    if (active) {
+      input.setAttribute('aria-activedescendant', active.id);
+      active.scrollIntoView({ block: 'nearest' });
+    } else {
+      input.removeAttribute('aria-activedescendant');
+    }
+  }
+  function closeCanned() {
+    const c = state.canned;
+    clearTimeout(state.timers.canned);
+    c.seq += 1; // a search still on its way is dropped
+    c.open = false;
+    c.items = [];
+    c.active = -1;
+    const list = $('canned-listbox');
+    clear(list).hidden = true;
+    $('composer-input').setAttribute('aria-expanded', 'false');
+    $('composer-input').removeAttribute('aria-activedescendant');
+  }
+  /** Arrows move through the replies, Enter inserts one, Escape closes the list; true if handled. */
+  function cannedKeydown(e) {
+    const c = state.canned;
+    if (!c.open || e.isComposing) return false;
+    const n = c.items.length;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      c.active = (c.active + (e.key === 'ArrowDown' ? 1 : -1) + n) % n;
+      updateCannedActive();
+      return true;
+    }
+    if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      c.active = e.key === 'Home' ? 0 : n - 1;
+      updateCannedActive();
+      return true;
+    }
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      chooseCanned(c.active);
+      return true;
+    }
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      c.dismissed = $('composer-input').value;
+      closeCanned();
+      setText('canned-status', 'Canned replies closed.');
+      return true;
+    }
+    if (e.key === 'Tab') closeCanned();
+    return false;
+  }
+  async function chooseCanned(i) {
+    const reply = state.canned.items[i];
+    const conv = state.conv;
+    if (!reply || !conv) return;
+    closeCanned();
+    let out;
+    try {
+      out = await api('POST', CANNED + '/' + encodeURIComponent(reply.id) + '/render', { sessionId: conv.id });
+    } catch (err) {
+      if (!silent(err)) showConvError('Could not insert the canned reply: ' + errorText(err));
+      return;
+    }
+    if (state.conv !== conv) return;
+    const input = $('composer-input');
+    input.value = out.text; // no input event: the list stays closed
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+    setText('canned-status', 'Inserted /' + reply.shortcut + ': edit it, then press Enter to send.');
+    onComposerInput(); // the customer sees the agent typing
+  }
+
+  // The management panel: your own replies, and (admins) the team's.
+  function showCannedPanel(open, refocus) {
+    show('canned-panel', open);
+    $('canned-toggle').setAttribute('aria-expanded', String(open));
+    if (open) {
+      resetCannedForm();
+      loadCannedManage();
+      $('canned-shortcut').focus();
+    } else if (refocus) {
+      $('canned-toggle').focus();
+    }
+  }
+  async function loadCannedManage() {
+    const admin = state.me && state.me.role === 'admin';
+    const scopes = admin ? ['personal', 'team'] : ['personal'];
+    let pages;
+    try {
+      pages = await Promise.all(scopes.map((scope) => api('GET', CANNED + '?' + new URLSearchParams({ scope: scope, pageSize: '100' }).toString())));
+    } catch (err) {
+      if (!silent(err)) showCannedFormError('Could not load the canned replies: ' + errorText(err));
+      return;
+    }
+    const items = [].concat.apply([], pages.map((p) => (p && p.items) || []));
+    const list = clear($('canned-manage-list'));
+    items.forEach((r) => {
+      const titleId = 'canned-item-title-' + r.id;
+      list.appendChild(el('li', { className: 'canned-item', 'data-testid': 'console-canned-item', 'data-shortcut': r.shortcut, 'data-scope': r.scope }, [
+        el('div', { className: 'canned-item-head' }, [
+          el('code', { text: '/' + r.shortcut }),
+          el('strong', { id: titleId, text: r.title }),
+          el('span', { className: 'tag', text: r.scope === 'team' ? 'team' : 'personal' }),
+        ]),
+        el('p', { className: 'canned-item-body', text: r.body }),
+        el('div', { className: 'canned-item-actions' }, [
+          el('button', { type: 'button', className: 'btn btn-secondary btn-small', 'data-testid': 'console-canned-edit', 'aria-describedby': titleId, on: { click: () => editCanned(r) } }, ['Edit']),
+          el('button', { type: 'button', className: 'btn btn-danger btn-small', 'data-testid': 'console-canned-delete', 'aria-describedby': titleId, on: { click: (e) => deleteCanned(r, e.currentTarget) } }, ['Delete']),
+        ]),
+      ]));
+    });
+    show('canned-manage-empty', items.length === 0);
+  }
+  const CANNED_FIELDS = ['shortcut', 'title', 'body'];
+  function resetCannedForm() {
+    state.cannedEditing = null;
+    $('canned-form').reset();
+    clearCannedErrors();
+    setText('canned-form-title', 'New reply');
+    show('canned-scope-field', !!(state.me && state.me.role === 'admin'));
+    show('canned-cancel', false);
+  }
+  function editCanned(reply) {
+    resetCannedForm();
+    state.cannedEditing = reply;
+    setText('canned-form-title', 'Edit /' + reply.shortcut + (reply.scope === 'team' ? ' (team)' : ''));
+    show('canned-scope-field', false); // a reply keeps its scope
+    CANNED_FIELDS.forEach((f) => { $('canned-' + f).value = reply[f]; });
+    show('canned-cancel', true);
+    $('canned-shortcut').focus();
+  }
+  function clearCannedErrors() {
+    showCannedFormError('');
+    CANNED_FIELDS.forEach((f) => {
+      setText('canned-' + f + '-error', '');
+      show('canned-' + f + '-error', false);
+      $('canned-' + f).removeAttribute('aria-invalid');
+    });
+  }
+  function showCannedFormError(text) {
+    setText('canned-form-error', text);
+    show('canned-form-error', !!text);
+  }
+  const CANNED_ERRORS = {
+    duplicate_shortcut: { shortcut: 'This shortcut is already taken: choose another.' },
+    forbidden: null, canned_response_not_found: null,
+  };
+  /** Each refused field gets its message beside it (and aria-invalid); the first is focused. */
+  function showCannedErrors(err) {
+    const details = err.details && typeof err.details === 'object' ? err.details : {};
+    const fields = Object.assign({}, CANNED_ERRORS[err.code] || {});
+    CANNED_FIELDS.forEach((f) => {
+      if (Array.isArray(details[f]) && details[f].length) fields[f] = details[f].join(' ');
+    });
+    const bad = CANNED_FIELDS.filter((f) => fields[f]);
+    bad.forEach((f) => {
+      setText('canned-' + f + '-error', fields[f]);
+      show('canned-' + f + '-error', true);
+      $('canned-' + f).setAttribute('aria-invalid', 'true');
+    });
+    showCannedFormError('The reply was not saved: ' + (bad.length ? 'check the ' + bad.join(', ') + '.' : errorText(err)));
+    if (bad.length) $('canned-' + bad[0]).focus();
+  }
+  async function saveCanned() {
+    const editing = state.cannedEditing;
+    clearCannedErrors();
+    const body = { shortcut: $('canned-shortcut').value.trim(), title: $('canned-title').value.trim(), body: $('canned-body').value };
+    if (!editing && state.me.role === 'admin') body.scope = $('canned-scope').value;
+    $('canned-save').disabled = true;
+    try {
+      if (editing) await api('PATCH', CANNED + '/' + encodeURIComponent(editing.id), body);
+      else await api('POST', CANNED, body);
+    } catch (err) {
+      if (!silent(err)) showCannedErrors(err);
+      return;
+    } finally {
+      $('canned-save').disabled = false;
+    }
+    notice((editing ? 'Saved' : 'Added') + ' the canned reply /' + body.shortcut + '.');
+    resetCannedForm();
+    loadCannedManage();
+    $('canned-shortcut').focus();
+  }
+  async function deleteCanned(reply, button) {
+    button.disabled = true;
+    try {
+      await api('DELETE', CANNED + '/' + encodeURIComponent(reply.id));
+    } catch (err) {
+      if (!silent(err)) showCannedFormError('Could not delete /' + reply.shortcut + ': ' + errorText(err));
+      button.disabled = false;
+      return;
+    }
+    notice('Deleted the canned reply /' + reply.shortcut + '.');
+    if (state.cannedEditing && state.cannedEditing.id === reply.id) resetCannedForm();
+    await loadCannedManage();
+    $('canned-shortcut').focus();
   }
 
   // ---- customer sidebar -----------------------------------------------------------------------
@@ -1151,12 +1496,33 @@
     });
     const input = $('composer-input');
     input.addEventListener('keydown', (e) => {
+      if (cannedKeydown(e)) return;
       if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
       e.preventDefault();
       send();
     });
     input.addEventListener('input', onComposerInput);
-    input.addEventListener('blur', () => { if (!input.value.trim()) stopTyping(); });
+    $('note-toggle').addEventListener('change', () => {
+      closeCanned(); // canned replies are for replies, not notes
+      updateComposer();
+      focusComposer();
+    });
+    input.addEventListener('input', onCannedInput);
+    input.addEventListener('blur', () => {
+      closeCanned();
+      if (!input.value.trim()) stopTyping();
+    });
+    $('canned-toggle').addEventListener('click', () => showCannedPanel($('canned-panel').hidden, true));
+    $('canned-close').addEventListener('click', () => showCannedPanel(false, true));
+    $('canned-panel').addEventListener('keydown', (e) => { if (e.key === 'Escape') showCannedPanel(false, true); });
+    $('canned-cancel').addEventListener('click', () => {
+      resetCannedForm();
+      $('canned-shortcut').focus();
+    });
+    $('canned-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      saveCanned();
+    });
     document.addEventListener('visibilitychange', markRead);
     window.addEventListener('focus', markRead);
     window.addEventListener('online', updateStatus);

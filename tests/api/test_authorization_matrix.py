@@ -41,6 +41,14 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
         {"content": "hello"},
         [401, 401, 403, 403, 201, 409],
     ),
+    # Internal notes: any agent or admin (assigned or not); never a customer, not even the owner.
+    (
+        "post",
+        "/api/support/chat/sessions/{sid}/notes",
+        {"content": "internal"},
+        [401, 401, 403, 403, 201, 201],
+    ),
+    ("get", "/api/support/chat/sessions/{sid}/notes", None, [401, 401, 403, 403, 200, 200]),
     ("get", "/api/support/tickets", None, [401, 401, 403, 403, 200, 200]),
     (
         "post",
@@ -54,6 +62,28 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
         "patch",
         "/api/support/tickets/{tid}",
         {"status": "IN_PROGRESS"},
+        [401, 401, 403, 403, 200, 200],
+    ),
+    # Canned replies: {cid} is a team reply (every agent uses it; admins change it).
+    ("get", "/api/support/canned-responses", None, [401, 401, 403, 403, 200, 200]),
+    (
+        "post",
+        "/api/support/canned-responses",
+        {"shortcut": "mine", "title": "Mine", "body": "Hello {{customer.name}}"},
+        [401, 401, 403, 403, 201, 201],
+    ),
+    ("get", "/api/support/canned-responses/{cid}", None, [401, 401, 403, 403, 200, 200]),
+    (
+        "patch",
+        "/api/support/canned-responses/{cid}",
+        {"title": "Refunds"},
+        [401, 401, 403, 403, 403, 200],
+    ),
+    ("delete", "/api/support/canned-responses/{cid}", None, [401, 401, 403, 403, 403, 204]),
+    (
+        "post",
+        "/api/support/canned-responses/{cid}/render",
+        {"sessionId": "{sid}"},
         [401, 401, 403, 403, 200, 200],
     ),
     ("get", "/api/support/audit", None, [401, 401, 403, 403, 403, 200]),
@@ -78,16 +108,17 @@ CASES = [
 
 @pytest.fixture()
 def world(ctx: Any, make_user: Any) -> dict[str, str]:
-    from livechat.services import sessions, tickets
+    from livechat.services import canned, sessions, tickets
 
     owner = make_user("owner")
     make_user("other")
     agent = make_user("agent-1", "agent")
-    make_user("admin-1", "admin")
+    admin = make_user("admin-1", "admin")
     session, _ = sessions.open_session(owner)
     sessions.assign_agent(agent, session.id)
     ticket = tickets.open_ticket(agent, user_id="owner", subject="Refund", session_id=session.id)
-    return {"sid": session.id, "tid": ticket.id, "uid": "other"}
+    reply = canned.create_canned(admin, scope="team", shortcut="refund", title="R", body="Hi")
+    return {"sid": session.id, "tid": ticket.id, "uid": "other", "cid": reply.id}
 
 
 def _headers(caller: str, token: Any) -> dict[str, str]:
@@ -118,7 +149,8 @@ def test_endpoint_access(
     url = path.format(**world)
     kwargs: dict[str, Any] = {"headers": _headers(caller, token)}
     if body is not None:
-        kwargs["json"] = body
+        # "{sid}" as a body value names the world's chat (a render needs a real one).
+        kwargs["json"] = {k: world["sid"] if v == "{sid}" else v for k, v in body.items()}
     resp = getattr(client, method)(url, **kwargs)
     assert resp.status_code == expected, resp.get_json()
     if expected >= 400:
@@ -137,7 +169,8 @@ def test_every_api_route_is_in_the_matrix(app: Any) -> None:
             m.upper(),
             p.replace("{sid}", "<session_id>")
             .replace("{tid}", "<ticket_id>")
-            .replace("{uid}", "<uid>"),
+            .replace("{uid}", "<uid>")
+            .replace("{cid}", "<canned_id>"),
         )
         for m, p, _, _ in MATRIX
     }

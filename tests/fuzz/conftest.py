@@ -29,7 +29,14 @@ from tests.support.sockets import socket_clients
 # keep the work tree clean (the examples are derandomized, nothing is lost).
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "livechat-hypothesis")
 
-COUNTED_TABLES = ("chat_messages", "chat_sessions", "tickets", "users")
+COUNTED_TABLES = (
+    "canned_responses",
+    "chat_messages",
+    "chat_notes",
+    "chat_sessions",
+    "tickets",
+    "users",
+)
 
 
 @pytest.fixture(scope="session")

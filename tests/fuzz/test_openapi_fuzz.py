@@ -2,8 +2,9 @@
 
 Every documented operation is called with generated requests, valid (positive) and invalid
 (negative), by a caller of a role the operation admits, with path ids that sometimes name real
-sessions and tickets. Each response must: not be a 5xx, use a documented status code and content
-type, match the documented schema, and (for invalid input) be a 4xx; and come back at all.
+sessions, tickets, customers and canned replies. Each response must: not be a 5xx, use a
+documented status code and content type, match the documented schema, and (for invalid input)
+be a 4xx; and come back at all.
 """
 
 from __future__ import annotations
@@ -83,19 +84,32 @@ def api_schema(fuzz_app: Any) -> Any:
 
 
 def _fresh_ids(app: Any) -> dict[str, list[str]]:
-    """New chats (open, assigned to the fuzzing agent, ended), tickets and customers for one
-    operation, so what earlier operations did (ending, reassigning, erasing) does not leak."""
-    from livechat.models import Role
-    from livechat.services import sessions, tickets
+    """New chats (open, assigned to the fuzzing agent, ended), tickets, customers and canned
+    replies (team, the fuzzing agent's, the fuzzing admin's) for one operation, so what earlier
+    operations did (ending, reassigning, erasing, deleting) does not leak."""
+    from livechat.models import CannedScope, Role
+    from livechat.services import canned, sessions, tickets
     from livechat.services.users import Identity, sync_user
 
     tag = secrets.token_hex(3)
     agent = Identity(uid=f"sx-{tag}-agent", role=Role.AGENT)
     fuzz_agent = Identity(uid="sx-agent", role=Role.AGENT)
-    ids: dict[str, list[str]] = {"session_id": [], "ticket_id": [], "uid": []}
+    fuzz_admin = Identity(uid="sx-admin", role=Role.ADMIN)
+    ids: dict[str, list[str]] = {"session_id": [], "ticket_id": [], "uid": [], "canned_id": []}
     with app.app_context():
         sync_user(agent)
         sync_user(fuzz_agent)
+        sync_user(fuzz_admin)
+        body = "Hi {{customer.name}} ({{ customer.email }}), {{agent.name}} here: {{session.id}}"
+        for owner, scope in (
+            (fuzz_admin, CannedScope.TEAM),
+            (fuzz_agent, CannedScope.PERSONAL),
+            (fuzz_admin, CannedScope.PERSONAL),
+        ):
+            reply = canned.create_canned(
+                owner, scope=scope, shortcut=f"sx-{tag}", title=f"{scope.value} {tag}", body=body
+            )
+            ids["canned_id"].append(reply.id)
         for n in range(3):
             # The first is the fuzzing customer's own chat (their token's uid).
             customer = Identity(uid="sx-user" if n == 0 else f"sx-{tag}-c{n}", role=Role.USER)

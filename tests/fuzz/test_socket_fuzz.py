@@ -35,6 +35,7 @@ from tests.realtime.conftest import events
 REFUSALS = {
     "validation_error",
     "message_too_long",
+    "note_not_allowed",
     "forbidden",
     "session_not_found",
     "session_ended",
@@ -137,6 +138,8 @@ def _payloads(event: str, ids: list[str]) -> st.SearchStrategy[Any]:
             {
                 "clientMessageId": text,
                 "metadata": st.dictionaries(text, json_value, max_size=4),
+                # An internal note (agents only; the customer is refused note_not_allowed).
+                "internal": st.booleans(),
             },
         )
     if event == "message:read":
@@ -147,7 +150,10 @@ def _payloads(event: str, ids: list[str]) -> st.SearchStrategy[Any]:
         )
     if event == "join:session":
         return st.one_of(
-            session_id, event_payload({"sessionId": session_id}, {"afterSeq": integers})
+            session_id,
+            event_payload(
+                {"sessionId": session_id}, {"afterSeq": integers, "afterNoteSeq": integers}
+            ),
         )
     if event == "session:transfer":
         return event_payload({"sessionId": session_id}, {"agentId": text, "note": text})
@@ -303,10 +309,11 @@ HOSTILE = [
     nest(300, 1, False),
 ]
 BASE_PAYLOADS: dict[str, list[dict[str, Any]]] = {
-    "join:session": [{"sessionId": "S", "afterSeq": 0}],
+    "join:session": [{"sessionId": "S", "afterSeq": 0, "afterNoteSeq": 0}],
     "leave:session": [{"sessionId": "S"}],
     "message:send": [
-        {"sessionId": "S", "content": "hi", "clientMessageId": "c-1", "metadata": {"k": "v"}}
+        {"sessionId": "S", "content": "hi", "clientMessageId": "c-1", "metadata": {"k": "v"}},
+        {"sessionId": "S", "content": "hi", "clientMessageId": "c-2", "internal": True},
     ],
     "typing:start": [{"sessionId": "S"}],
     "typing:stop": [{"sessionId": "S"}],

@@ -34,6 +34,14 @@ MATRIX: dict[str, dict[str, str]] = {
         "other_agent": "not_assigned",
         "admin": "not_assigned",
     },
+    # An internal note (message:send with internal: true): any agent or admin, never a customer.
+    "message:send#internal": {
+        "owner": "note_not_allowed",
+        "stranger": "forbidden",
+        "assigned_agent": OK,
+        "other_agent": OK,
+        "admin": OK,
+    },
     "typing:start": {
         "owner": OK,
         "stranger": "forbidden",
@@ -86,6 +94,8 @@ MATRIX: dict[str, dict[str, str]] = {
 def _payload(event: str, session_id: str, n: int) -> Any:
     if event == "message:send":
         return {"sessionId": session_id, "content": f"hello {n}", "clientMessageId": f"m-{n}"}
+    if event == "message:send#internal":
+        return {"sessionId": session_id, "content": f"note {n}", "internal": True}
     if event == "message:read":
         return {"sessionId": session_id, "upToSeq": 1000}
     return {"sessionId": session_id}
@@ -107,14 +117,15 @@ def chat(ctx: Any, make_user: Any) -> str:
 
 def _state(session_id: str) -> tuple[Any, ...]:
     from livechat.extensions import db
-    from livechat.models import ChatMessage, ChatSession
+    from livechat.models import ChatMessage, ChatNote, ChatSession
 
     db.session.remove()
     session = db.session.get(ChatSession, session_id)
     rows = db.session.execute(
         sa.select(ChatMessage.id, ChatMessage.is_read).where(ChatMessage.session_id == session_id)
     ).all()
-    return session.status, session.agent_id, session.last_seq, sorted(rows)
+    notes = db.session.scalars(sa.select(ChatNote.id).where(ChatNote.session_id == session_id))
+    return session.status, session.agent_id, session.last_seq, sorted(rows), sorted(notes)
 
 
 def test_the_matrix_covers_every_chat_event(app: Any) -> None:
@@ -126,7 +137,7 @@ def test_the_matrix_covers_every_chat_event(app: Any) -> None:
         if name.startswith("on_")
         and name not in ("on_connect", "on_disconnect", "on_unknown_event")
     }
-    assert handlers == set(MATRIX)
+    assert handlers == {event.split("#")[0] for event in MATRIX}
 
 
 @pytest.mark.parametrize("actor", list(ACTORS))
@@ -139,10 +150,13 @@ def test_event_access(chat: str, sio: Any, actor: str, event: str) -> None:
     before = _state(chat)
 
     client = sio(uid, role)
-    ack = client.emit(event, _payload(event, chat, 1), callback=True)
+    ack = client.emit(event.split("#")[0], _payload(event, chat, 1), callback=True)
     expected = MATRIX[event][actor]
     if expected == OK:
         assert ack["ok"] is True, ack
+        if event == "message:send#internal":  # stored, and the customer in the room heard nothing
+            assert ack["note"]["internal"] is True and _state(chat)[2] == before[2]
+            assert received(watcher) == []
         return
     assert ack["ok"] is False and ack["error"]["code"] == expected, ack
     # A refusal changes nothing and the room hears nothing of it.
