@@ -244,8 +244,8 @@ def test_holdout_meets_floors() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: 4 of 33 fraud/takeover reports miss URGENT (a password-change takeover, "
-    "'sombody used my card', 'someone stole it' read as lost, a Portuguese unrecognised purchase)",
+    reason="issue 19: 3 of 33 fraud/takeover reports miss URGENT (a password-change takeover, "
+    "'sombody used my card', a Portuguese unrecognised purchase)",
 )
 def test_every_fraud_or_takeover_report_escalates_urgent() -> None:
     assert _fraud_misses() == []
