@@ -67,7 +67,12 @@ def test_transfer_back_to_the_queue_goes_first_in_its_band(
     ack = ann.call("session:transfer", {"sessionId": sid, "note": "needs billing"})
     assert ack["ok"], ack
     assert ack["session"]["status"] == "WAITING" and ack["session"]["agentId"] is None
-    update = ann.wait_for("queue:updated", lambda p: sid in [w["id"] for w in p["waiting"]])
+    # Wait for the update that carries the transfer: an earlier one (sent when the chat first
+    # queued, before it was assigned) may still be buffered and also lists the chat.
+    update = ann.wait_for(
+        "queue:updated",
+        lambda p: any(w["id"] == sid and w.get("transfer") for w in p["waiting"]),
+    )
     ids = [w["id"] for w in update["waiting"] if w["id"] in (sid, later)]
     assert ids == [sid, later]
     (entry,) = [w for w in update["waiting"] if w["id"] == sid]
