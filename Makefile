@@ -30,9 +30,11 @@ run: model
 
 test: model
 	.ci/ensure-browser
+	.ci/ensure-firebase
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: model
+	.ci/ensure-firebase
 	$(BIN)/python -m pytest $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed

@@ -53,6 +53,28 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def firebase_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The real Firebase Auth emulator for this run (started on first use; fails loudly when
+    firebase-tools is not installed: `make test` installs it)."""
+    from tests.support.firebase_emulator import AuthEmulator
+
+    log = tmp_path_factory.mktemp("firebase") / "emulator.log"
+    try:
+        emulator = AuthEmulator(log)
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture()
+def firebase_auth(firebase_emulator: Any) -> Any:
+    """The emulator with no accounts in it."""
+    firebase_emulator.reset()
+    return firebase_emulator
+
+
+@pytest.fixture(scope="session")
 def app(pg_url: str) -> Iterator[Any]:
     """The app in testing mode on PostgreSQL, its schema built by running the migrations."""
     from flask_migrate import upgrade
