@@ -161,9 +161,15 @@ def test_production_server_exits_with_a_clear_message() -> None:
     assert "AUTH_MODE=dev" in proc.stderr
 
 
-def test_several_gunicorn_workers_refuse_to_start_without_redis() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update(WEB_CONCURRENCY="2", LIVECHAT_ENV="testing")
+@pytest.mark.parametrize("redis", [None, "redis://127.0.0.1:6379/0"])
+def test_several_gunicorn_workers_refuse_to_start(redis: str | None) -> None:
+    """Issue 21: two workers sharing one port break every client that starts on polling (no
+    sticky routing between them), with or without Redis: refused, pointing at the N-process +
+    nginx layout. Heroku-style hosts set WEB_CONCURRENCY themselves, so the message says how."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WEB_CONCURRENCY")}
+    env.update(
+        WEB_CONCURRENCY="2", LIVECHAT_ENV="testing", **({"REDIS_URL": redis} if redis else {})
+    )
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.run(
         [str(gunicorn), "-c", "gunicorn.conf.py", "--check-config", "wsgi:app"],
@@ -174,7 +180,28 @@ def test_several_gunicorn_workers_refuse_to_start_without_redis() -> None:
         timeout=60,
     )
     assert proc.returncode != 0
-    assert "WEB_CONCURRENCY > 1 needs REDIS_URL" in proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "WEB_CONCURRENCY=2" in out and "one gunicorn worker per process" in out
+    assert "deploy/nginx.conf" in out and "WEB_CONCURRENCY=1" in out
+
+
+def test_workers_on_the_gunicorn_command_line_are_refused_too() -> None:
+    """``-w 3`` overrides the config file's ``workers``: refused at start, before any worker."""
+    from tests.support.server import free_port
+
+    env = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
+    env.update(LIVECHAT_ENV="testing", PORT=str(free_port()))
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.run(
+        [str(gunicorn), "-c", "gunicorn.conf.py", "-w", "3", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "3 workers requested" in proc.stdout + proc.stderr
 
 
 def test_assistant_worker_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -322,3 +349,12 @@ def test_switches_read_the_usual_spellings(
 ) -> None:
     monkeypatch.setenv("RATE_LIMITS_ENABLED", value)
     assert load_config("development").RATE_LIMITS_ENABLED is expected
+
+
+@pytest.mark.parametrize("value", ["-1", "6", "one"])
+def test_trusted_proxy_hops_are_checked(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", value)
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_HOPS"):
+        load_config("development")
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")  # behind the shipped nginx
+    assert load_config("development").TRUSTED_PROXY_HOPS == 1
