@@ -31,10 +31,12 @@ run: model
 test: model
 	.ci/ensure-browser
 	.ci/ensure-firebase
+	.ci/ensure-nginx
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: model
 	.ci/ensure-firebase
+	.ci/ensure-nginx
 	$(BIN)/python -m pytest $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed

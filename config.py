@@ -179,6 +179,9 @@ class Config:
         self.REDIS_CHANNEL = env.get("REDIS_CHANNEL") or "livechat"
         self.TYPING_TIMEOUT = _float("TYPING_TIMEOUT", 5.0)
         self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 64 * 1024)
+        # Proxies in front of the app whose X-Forwarded-For/-Proto to trust (nginx: 1). 0 trusts
+        # none: behind a proxy every client then has the proxy's address.
+        self.TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 0)
         # Largest Socket.IO packet: a bigger one closes that client's connection (engine.io).
         # Far above any valid event (a message is at most ~60 KB of JSON), so an over-long
         # message reaches validation and gets an ack (message_too_long); the socket stays.
@@ -242,6 +245,8 @@ class Config:
         if self.AI_RESUME_INTERVAL <= 0:
             raise ConfigError("AI_RESUME_INTERVAL must be positive")
         self._check_idle()
+        if not 0 <= self.TRUSTED_PROXY_HOPS <= 5:
+            raise ConfigError("TRUSTED_PROXY_HOPS must be 0 (no proxy) to 5")
         if not 0 <= self.SLA_FIRST_RESPONSE_SECONDS < float("inf"):
             raise ConfigError("SLA_FIRST_RESPONSE_SECONDS must be a number of seconds, 0 or more")
         self._check_routing()

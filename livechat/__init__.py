@@ -82,6 +82,13 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     security.register(app)
     register_blueprints(app)
     cli.register(app)
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Outermost (around Flask-SocketIO's middleware too): REST, engine.io and socket events
+        # all see the client's address and scheme, not the proxy's.
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 
