@@ -158,7 +158,7 @@
     if (!resp.ok) {
       const e = (data && data.error) || {};
       const err = new ApiError(resp.status, e.code || 'http_' + resp.status, e.message || resp.statusText || 'Request failed.', e.details);
-      if (resp.status === 401) authFailed(signinMessage(err.code, err.message));
+      if (resp.status === 401) authFailed(signinMessage(err.code, err.message), err.code);
       throw err;
     }
     return data;
@@ -229,7 +229,8 @@
       showSigninError(e.message || 'Could not get a dev token.');
     }
   }
-  function authFailed(message) {
+  function authFailed(message, code) {
+    if (code === 'token_expired' && renewFirebaseToken(message)) return;
     if (state.token) signOut(message);
   }
   function signOut(message) {
@@ -320,7 +321,7 @@
     const data = (err && err.data) || {};
     const code = data.code || (err && err.message);
     if (code === 'unauthorized' || code === 'forbidden') {
-      authFailed(code === 'forbidden' ? signinMessage('forbidden') : signinMessage(data.reason || code, data.message));
+      authFailed(code === 'forbidden' ? signinMessage('forbidden') : signinMessage(data.reason || code, data.message), data.reason || code);
     } else {
       updateStatus(); // a transport problem: the client retries by itself
     }
@@ -441,11 +442,14 @@
     state.me.exp = me.exp;
     clearTimeout(state.timers.expiry);
     const ms = me.exp ? me.exp * 1000 - Date.now() : 0;
-    if (ms > 0 && ms < 2147483647) state.timers.expiry = setTimeout(() => authFailed(signinMessage('token_expired')), ms);
+    if (ms > 0 && ms < 2147483647) state.timers.expiry = setTimeout(() => authFailed(signinMessage('token_expired'), 'token_expired'), ms);
     [state.support, state.chat].forEach((socket) => {
       if (!socket) return;
       socket.auth = { token: token };
-      if (!socket.connected) return; // it reconnects with the new token
+      if (!socket.connected) {
+        if (!socket.active) socket.connect(); // refused for an expired token: back with this one
+        return; // reconnecting: with the new token
+      }
       emitAck(socket, 'auth:refresh', { token: token }).then((ack) => {
         if (gen !== state.gen) return;
         if (ack.ok) return countOn('status', 'data-auth-refreshes');
@@ -491,6 +495,17 @@
       showSigninError(known ? known[0] : 'Sign-in failed: ' + ((e && e.message) || 'unknown error') + (e && e.code ? ' (' + e.code + ')' : ''));
       markSigninField(known ? known[1] : null);
     }
+  }
+  /** An expired token (a laptop that slept past exp, a refresh missed offline): a Firebase
+   *  sign-in gets a new one instead of being signed out, at most once a minute. */
+  function renewFirebaseToken(message) {
+    const fb = state.firebase;
+    const user = state.via === 'firebase' && fb && fb.auth.currentUser;
+    if (!user || Date.now() - (fb.renewedAt || 0) < 60000) return false;
+    fb.renewedAt = Date.now();
+    const gen = state.gen;
+    user.getIdToken(true).catch(() => { if (gen === state.gen) signOut(message); });
+    return true;
   }
   function firebaseSignOut() {
     const fb = state.firebase;
@@ -643,7 +658,7 @@
     state.timers.tick = setInterval(tick, 1000);
     state.timers.stats = setInterval(loadStats, STATS_EVERY_MS);
     const ms = state.me && state.me.exp ? state.me.exp * 1000 - Date.now() : 0;
-    if (ms > 0 && ms < 2147483647) state.timers.expiry = setTimeout(() => authFailed(signinMessage('token_expired')), ms);
+    if (ms > 0 && ms < 2147483647) state.timers.expiry = setTimeout(() => authFailed(signinMessage('token_expired'), 'token_expired'), ms);
   }
   function stopTimers() {
     Object.keys(state.timers).forEach((k) => { clearInterval(state.timers[k]); clearTimeout(state.timers[k]); });
