@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -11,6 +13,10 @@ BASE_DIR = Path(__file__).resolve().parent
 class ConfigError(RuntimeError):
     """The configuration cannot run safely; the message says what to fix."""
 
+
+# FIREBASE_WEB_CONFIG needs these; FIREBASE_SIGNIN_PROVIDERS takes these.
+WEB_CONFIG_KEYS = ("apiKey", "authDomain", "projectId")
+SIGNIN_PROVIDERS = ("password", "google")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -81,6 +87,15 @@ class Config:
         self.FIREBASE_AUTH_EMULATOR_HOST: str | None = (
             env.get("FIREBASE_AUTH_EMULATOR_HOST") or None
         )
+        # The console's Firebase web app (its public config JSON: apiKey, authDomain, projectId,
+        # ...) and which sign-in methods it offers; without it the console takes a pasted token.
+        self._firebase_web_config_raw = env.get("FIREBASE_WEB_CONFIG") or ""
+        self.FIREBASE_WEB_CONFIG: dict[str, Any] | None = None
+        self.FIREBASE_SIGNIN_PROVIDERS = [
+            p.strip().lower()
+            for p in (env.get("FIREBASE_SIGNIN_PROVIDERS") or "password").split(",")
+            if p.strip()
+        ]
         self.CORS_ORIGINS = [
             o.strip() for o in (env.get("CORS_ORIGINS") or "").split(",") if o.strip()
         ]
@@ -228,6 +243,7 @@ class Config:
             raise ConfigError("AUTH_MODE=dev signs tokens with SECRET_KEY: set SECRET_KEY")
         if self.AUTH_MODE == "firebase" and not self.FIREBASE_PROJECT_ID:
             raise ConfigError("AUTH_MODE=firebase needs FIREBASE_PROJECT_ID")
+        self._check_firebase_web()
         if self.AI_PROVIDER not in {"openai", "offline"}:
             raise ConfigError(
                 f"AI_PROVIDER must be 'openai' or 'offline', got {self.AI_PROVIDER!r}"
@@ -262,6 +278,37 @@ class Config:
             raise ConfigError(
                 "FIREBASE_CHECK_REVOKED needs a service account: set GOOGLE_APPLICATION_CREDENTIALS"
             )
+
+    def _check_firebase_web(self) -> None:
+        """FIREBASE_WEB_CONFIG: the web app's public config, for the same project the server
+        verifies tokens of (a console signed in elsewhere would get every token refused)."""
+        unknown = sorted(set(self.FIREBASE_SIGNIN_PROVIDERS) - set(SIGNIN_PROVIDERS))
+        if unknown or not self.FIREBASE_SIGNIN_PROVIDERS:
+            raise ConfigError(
+                "FIREBASE_SIGNIN_PROVIDERS must be a comma-separated list of "
+                f"{', '.join(SIGNIN_PROVIDERS)}, got {unknown or 'nothing'}"
+            )
+        raw = self._firebase_web_config_raw.strip()
+        if not raw:
+            return
+        try:
+            web = json.loads(raw)
+        except ValueError as exc:
+            raise ConfigError(
+                "FIREBASE_WEB_CONFIG must be the web app's config as JSON "
+                '({"apiKey": ..., "authDomain": ..., "projectId": ...}); it is not valid JSON'
+            ) from exc
+        if not isinstance(web, dict):
+            raise ConfigError("FIREBASE_WEB_CONFIG must be a JSON object")
+        missing = [k for k in WEB_CONFIG_KEYS if not isinstance(web.get(k), str) or not web[k]]
+        if missing:
+            raise ConfigError(f"FIREBASE_WEB_CONFIG is missing {', '.join(missing)}")
+        if self.FIREBASE_PROJECT_ID and web["projectId"] != self.FIREBASE_PROJECT_ID:
+            raise ConfigError(
+                f"FIREBASE_WEB_CONFIG is for project {web['projectId']!r} but FIREBASE_PROJECT_ID "
+                f"is {self.FIREBASE_PROJECT_ID!r}: the server would refuse every console sign-in"
+            )
+        self.FIREBASE_WEB_CONFIG = web
 
     def _check_idle(self) -> None:
         if self.IDLE_CLOSE_SECONDS < 0:

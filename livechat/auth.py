@@ -14,7 +14,7 @@ import jwt
 from flask import Flask
 
 from livechat import runtime
-from livechat.errors import Unauthorized, Unavailable
+from livechat.errors import Forbidden, Unauthorized, Unavailable
 from livechat.models import AI_SENDER_ID, SYSTEM_SENDER_ID, Role
 from livechat.schemas.base import has_unstorable_text
 from livechat.services.users import Identity, record_contact
@@ -224,5 +224,23 @@ def authenticate(token: str | None) -> Identity:
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("The token is not valid.", code="invalid_token")
     identity = identity_from_claims(runtime.verifier().verify(token))
+    record_contact(identity)
+    return identity
+
+
+def reauthenticate(current: Identity, token: str) -> Identity:
+    """A signed-in caller's fresh token (the Firebase SDK refreshes it hourly): verified like a
+    first sign-in, for the same user only, and the user row kept in step with its claims.
+
+    Who the new identity may be on a given connection (a demoted agent) is the caller's rule.
+    """
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Unauthorized("The token is not valid.", code="invalid_token")
+    identity = identity_from_claims(runtime.verifier().verify(token))
+    if identity.uid != current.uid:
+        # Checked before the user row is touched: a token of someone else changes nothing.
+        raise Forbidden(
+            "The new token is for another user: sign out and sign in again.", code="uid_mismatch"
+        )
     record_contact(identity)
     return identity

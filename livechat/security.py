@@ -16,6 +16,23 @@ PAGE_CSP = (
 )
 
 
+# Where the Firebase JS SDK signs agents in from the console (its REST endpoints), and what
+# "Sign in with Google" adds: Google's sign-in scripts and the project's auth frame.
+FIREBASE_CONNECT = "https://identitytoolkit.googleapis.com https://securetoken.googleapis.com"
+GOOGLE_SCRIPTS = "https://apis.google.com"
+
+
+def console_csp(*, emulator_host: str | None = None, google_auth_domain: str | None = None) -> str:
+    """PAGE_CSP for the console with Firebase sign-in: the SDK's endpoints (or the Auth
+    emulator's, in tests), and with Google sign-in its scripts and the auth domain's frame."""
+    connect = FIREBASE_CONNECT + (f" http://{emulator_host}" if emulator_host else "")
+    csp = PAGE_CSP.replace("connect-src 'self' ws: wss:", f"connect-src 'self' ws: wss: {connect}")
+    if google_auth_domain:
+        csp = csp.replace("script-src 'self'", f"script-src 'self' {GOOGLE_SCRIPTS}")
+        csp += f"; frame-src https://{google_auth_domain} {GOOGLE_SCRIPTS}"
+    return csp
+
+
 class NoCookieSessions(SessionInterface):
     """The service keeps no cookie session: who a caller is comes from their token, every time.
 

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+)
 
 from livechat import runtime
 from livechat.auth import DevTokenVerifier
 from livechat.schemas.web import DevTokenQuery
+from livechat.security import console_csp
 
 bp = Blueprint("web", __name__)
 
@@ -44,10 +53,36 @@ def demo() -> Any:
     return render_template("demo.html", customer=DEMO_CUSTOMER)
 
 
+def _firebase_signin() -> dict[str, Any] | None:
+    """What the console's Firebase sign-in needs (all of it public), or None without it."""
+    cfg = current_app.config
+    if cfg["AUTH_MODE"] != "firebase" or not cfg.get("FIREBASE_WEB_CONFIG"):
+        return None
+    emulator = cfg.get("FIREBASE_AUTH_EMULATOR_HOST")  # tests only: production refuses it
+    return {
+        "config": cfg["FIREBASE_WEB_CONFIG"],
+        "providers": cfg["FIREBASE_SIGNIN_PROVIDERS"],
+        "emulatorUrl": f"http://{emulator}" if emulator else None,
+    }
+
+
 @bp.get("/console")
 def console() -> Any:
-    """The agent console (signs in with a token; in dev mode, pick a demo agent)."""
-    return render_template("console.html", dev_mode=_dev_mode(), demo_agents=DEMO_AGENTS)
+    """The agent console: e-mail and password (Firebase), a pasted token, or in dev mode a
+    demo agent."""
+    firebase = _firebase_signin()
+    response = make_response(
+        render_template(
+            "console.html", dev_mode=_dev_mode(), demo_agents=DEMO_AGENTS, firebase=firebase
+        )
+    )
+    if firebase is not None:
+        google = "google" in firebase["providers"]
+        response.headers["Content-Security-Policy"] = console_csp(
+            emulator_host=current_app.config.get("FIREBASE_AUTH_EMULATOR_HOST"),
+            google_auth_domain=firebase["config"]["authDomain"] if google else None,
+        )
+    return response
 
 
 @bp.get("/dev/token")

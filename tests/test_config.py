@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -358,3 +359,51 @@ def test_trusted_proxy_hops_are_checked(monkeypatch: pytest.MonkeyPatch, value: 
         load_config("development")
     monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")  # behind the shipped nginx
     assert load_config("development").TRUSTED_PROXY_HOPS == 1
+
+
+WEB_CONFIG = json.dumps(
+    {"apiKey": "AIza-test", "authDomain": "demo-prod.firebaseapp.com", "projectId": "demo-prod"}
+)
+
+
+def test_the_consoles_firebase_web_config_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in {**PROD_OK, "FIREBASE_WEB_CONFIG": WEB_CONFIG}.items():
+        monkeypatch.setenv(k, v)
+    cfg = load_config()
+    assert cfg.FIREBASE_WEB_CONFIG == {
+        "apiKey": "AIza-test",
+        "authDomain": "demo-prod.firebaseapp.com",
+        "projectId": "demo-prod",
+    }
+    assert cfg.FIREBASE_SIGNIN_PROVIDERS == ["password"]  # Google only when asked for
+    monkeypatch.setenv("FIREBASE_SIGNIN_PROVIDERS", " Password, google ")
+    assert load_config().FIREBASE_SIGNIN_PROVIDERS == ["password", "google"]
+    monkeypatch.delenv("FIREBASE_WEB_CONFIG")
+    assert load_config().FIREBASE_WEB_CONFIG is None  # the console takes a pasted token
+
+
+@pytest.mark.parametrize(
+    ("override", "needle"),
+    [
+        ({"FIREBASE_WEB_CONFIG": "{apiKey: 1}"}, "not valid JSON"),
+        ({"FIREBASE_WEB_CONFIG": '["demo-prod"]'}, "must be a JSON object"),
+        ({"FIREBASE_WEB_CONFIG": '{"projectId": "demo-prod"}'}, "missing apiKey, authDomain"),
+        (
+            {"FIREBASE_WEB_CONFIG": WEB_CONFIG.replace('"AIza-test"', '""')},
+            "missing apiKey$",
+        ),
+        (
+            {"FIREBASE_WEB_CONFIG": WEB_CONFIG.replace('"demo-prod"', '"x"')},
+            "project 'x' but FIREBASE_PROJECT_ID is 'demo-prod'",
+        ),
+        ({"FIREBASE_SIGNIN_PROVIDERS": "password,facebook"}, r"\['facebook'\]"),
+        ({"FIREBASE_SIGNIN_PROVIDERS": " , "}, "got nothing"),
+    ],
+)
+def test_a_broken_firebase_web_config_is_refused_clearly(
+    monkeypatch: pytest.MonkeyPatch, override: dict[str, str], needle: str
+) -> None:
+    for k, v in {**PROD_OK, "FIREBASE_WEB_CONFIG": WEB_CONFIG, **override}.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ConfigError, match=needle):
+        load_config()

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
@@ -15,10 +16,11 @@ from flask_socketio import ConnectionRefusedError, Namespace
 from marshmallow import Schema, ValidationError
 
 from livechat import ratelimit
-from livechat.auth import authenticate, bearer_token
-from livechat.errors import DomainError, InvalidInput, Unauthorized, outage_error
+from livechat.auth import authenticate, bearer_token, reauthenticate
+from livechat.errors import DomainError, Forbidden, InvalidInput, Unauthorized, outage_error
 from livechat.extensions import db
 from livechat.realtime import push
+from livechat.schemas.realtime import AuthRefreshSchema
 from livechat.services.users import Identity
 
 log = logging.getLogger(__name__)
@@ -193,6 +195,29 @@ class EventNamespace(Namespace):
         for sid in expired:
             self.end_expired(sid)
         return len(expired)
+
+    def refusal(self, identity: Identity) -> DomainError | None:
+        """Why this namespace will not serve ``identity`` (None: it will); asked at connect and
+        again at every auth:refresh, so a demoted agent loses the agents' namespace."""
+        return None
+
+    @event_handler(AuthRefreshSchema())
+    def on_auth_refresh(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
+        """auth:refresh {token}: the same user's fresh token replaces the socket's, so its rights
+        run to the new expiry with no reconnect (rooms, open chats and queued sends stay)."""
+        identity = reauthenticate(client.identity, data["token"])
+        why = self.refusal(identity)
+        if why is None and client.identity.role.is_staff and not identity.role.is_staff:
+            # Its rooms (a chat's staff room carries internal notes) were joined as staff.
+            why = Forbidden("Your account no longer has the agent or admin role.")
+        if why is not None:
+            self._end(request.sid, why)  # type: ignore[attr-defined]
+            raise why
+        client.identity = identity
+        exp = client.expires_at
+        return {
+            "expiresAt": datetime.fromtimestamp(exp, UTC).isoformat() if exp is not None else None
+        }
 
     def client(self) -> Client:
         client = self.clients.get(request.sid)  # type: ignore[attr-defined]

@@ -8,11 +8,13 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
 
 from livechat import runtime
+from livechat.errors import DomainError, Forbidden
 from livechat.metrics import metrics
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
 from livechat.realtime.queue import snapshot
 from livechat.realtime.rooms import AGENTS_ROOM
 from livechat.schemas.realtime import AgentStatusSchema
+from livechat.services.users import Identity
 
 
 class SupportNamespace(EventNamespace):
@@ -20,10 +22,9 @@ class SupportNamespace(EventNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         identity = connect_identity(auth)
-        if not identity.role.is_staff:
-            raise ConnectionRefusedError(
-                "forbidden", {"code": "forbidden", "message": "Agents and admins only."}
-            )
+        refused = self.refusal(identity)
+        if refused is not None:
+            raise ConnectionRefusedError(refused.code, refused.to_dict())
         sid = request.sid  # type: ignore[attr-defined]
         runtime.sla_watch().start()
         self.clients[sid] = Client(identity)
@@ -50,6 +51,10 @@ class SupportNamespace(EventNamespace):
         if runtime.presence().remove(AGENTS_ROOM, client.identity.uid, sid):
             router.agent_left(client.identity.uid)
             runtime.queue_broadcaster().request_refresh()
+
+    def refusal(self, identity: Identity) -> DomainError | None:
+        """Agents and admins only (at connect, and at every auth:refresh)."""
+        return None if identity.role.is_staff else Forbidden("Agents and admins only.")
 
     @event_handler()
     def on_queue_get(self, client: Client, data: Any) -> dict[str, Any]:

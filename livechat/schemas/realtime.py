@@ -65,3 +65,10 @@ class AgentStatusSchema(CamelSchema):
 
 class TransferSessionSchema(SessionRefSchema, TransferRequestSchema):
     """session:transfer: ``{sessionId, agentId?, note?}``."""
+
+
+class AuthRefreshSchema(CamelSchema):
+    """auth:refresh: the fresh ID token of the user this socket signed in as (an over-long one
+    is refused as invalid_token by livechat.auth, as at connect)."""
+
+    token = fields.String(required=True, validate=validate.Length(min=1))

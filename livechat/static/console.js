@@ -24,6 +24,8 @@
   const state = {
     gen: 0, // bumped on every sign-in/out: late answers from an older sign-in are dropped
     token: null, me: null,
+    via: null, // how this sign-in came: 'firebase' (the SDK renews its token) or a pasted/demo token
+    firebase: null, // {auth, guard}: the Firebase SDK, with FIREBASE_WEB_CONFIG
     support: null, chat: null, // sockets on /support (queue, agents online) and / (conversations)
     queue: [], queueAt: 0, agentsOnline: [], myChats: [],
     names: new Map(), nameLookups: new Set(), // uid -> display name
@@ -123,7 +125,7 @@
       const uid = claims.uid || claims.user_id || claims.sub;
       if (!uid) return null;
       return {
-        uid: String(uid), name: claims.name ? String(claims.name) : '', role: claims.role ? String(claims.role) : '',
+        uid: String(uid), name: String(claims.name || claims.email || ''), role: claims.role ? String(claims.role) : '',
         exp: typeof claims.exp === 'number' ? claims.exp : null,
       };
     } catch (e) {
@@ -156,7 +158,7 @@
     if (!resp.ok) {
       const e = (data && data.error) || {};
       const err = new ApiError(resp.status, e.code || 'http_' + resp.status, e.message || resp.statusText || 'Request failed.', e.details);
-      if (resp.status === 401) authFailed(signinMessage(err.code, err.message));
+      if (resp.status === 401) authFailed(signinMessage(err.code, err.message), err.code);
       throw err;
     }
     return data;
@@ -180,10 +182,10 @@
     show('signin-error', !!text);
   }
   function setSigninBusy(busy) {
-    document.querySelectorAll('#signin button, #signin textarea').forEach((b) => { b.disabled = busy; });
+    document.querySelectorAll('#signin button, #signin textarea, #signin input').forEach((b) => { b.disabled = busy; });
     $('signin').setAttribute('aria-busy', String(busy));
   }
-  async function signIn(rawToken) {
+  async function signIn(rawToken, via) {
     const token = String(rawToken || '').trim();
     if (!token) return showSigninError('Paste a token first.');
     const me = decodeToken(token);
@@ -191,6 +193,7 @@
     state.gen += 1;
     state.token = token;
     state.me = me;
+    state.via = via || 'token';
     showSigninError('');
     setSigninBusy(true);
     let stats;
@@ -199,11 +202,11 @@
     } catch (err) {
       setSigninBusy(false);
       if (silent(err)) return;
-      $('token-input').value = err.status === 403 ? '' : token;
+      $('token-input').value = err.status === 403 || state.via === 'firebase' ? '' : token;
       return signOut(err.status === 403 ? signinMessage('forbidden') : errorText(err));
     }
     setSigninBusy(false);
-    sessionStorage.setItem(TOKEN_KEY, token);
+    if (state.via !== 'firebase') sessionStorage.setItem(TOKEN_KEY, token); // the SDK keeps its own
     showApp();
     renderStats(stats);
     connect();
@@ -226,7 +229,8 @@
       showSigninError(e.message || 'Could not get a dev token.');
     }
   }
-  function authFailed(message) {
+  function authFailed(message, code) {
+    if (code === 'token_expired' && renewFirebaseToken(message)) return;
     if (state.token) signOut(message);
   }
   function signOut(message) {
@@ -237,7 +241,8 @@
     stopTimers();
     disconnect();
     sessionStorage.removeItem(TOKEN_KEY);
-    Object.assign(state, { token: null, me: null, queue: [], agentsOnline: [], myChats: [], conv: null });
+    if (state.via === 'firebase') firebaseSignOut();
+    Object.assign(state, { token: null, me: null, via: null, queue: [], agentsOnline: [], myChats: [], conv: null });
     state.joined.clear();
     state.unread.clear();
     show('app', false);
@@ -247,7 +252,7 @@
     resetConversationView();
     showSigninError(message || '');
     setSigninBusy(false);
-    const first = document.querySelector('[data-testid="console-demo-agent"]') || $('token-input');
+    const first = document.querySelector('[data-testid="console-demo-agent"], #signin-email') || $('token-input');
     if (first) first.focus();
   }
   function showApp() {
@@ -275,6 +280,7 @@
     state.chat = chat;
     [support, chat].forEach((socket) => {
       socket.on('connect', updateStatus);
+      socket.on('connect', () => countOn('status', 'data-connects')); // a reconnect shows here
       socket.on('disconnect', (reason) => {
         if (socket === chat) state.joined.clear();
         if (socket === support) renderMyStatus();
@@ -315,7 +321,7 @@
     const data = (err && err.data) || {};
     const code = data.code || (err && err.message);
     if (code === 'unauthorized' || code === 'forbidden') {
-      authFailed(code === 'forbidden' ? signinMessage('forbidden') : signinMessage(data.reason || code, data.message));
+      authFailed(code === 'forbidden' ? signinMessage('forbidden') : signinMessage(data.reason || code, data.message), data.reason || code);
     } else {
       updateStatus(); // a transport problem: the client retries by itself
     }
@@ -351,6 +357,161 @@
     state.joined.clear();
     if (state.conv) joinCurrent(); // with afterSeq: exactly the messages missed
     ensureJoined();
+  }
+
+  // ---- Firebase sign-in and token refresh (FIREBASE_WEB_CONFIG) -------------------------------
+  const FIREBASE_GUARD_MARGIN_MS = 3 * 60 * 1000; // refresh at the latest this long before exp
+  const FIREBASE_RETRY_MS = 30000; // a refresh that failed (offline) is tried again this often
+  const WRONG_CREDENTIALS = ['Wrong e-mail address or password. Check both and try again.', 'password'];
+  /** Firebase error code -> [what to tell the agent, the field to mark]. */
+  const FIREBASE_ERRORS = {
+    'auth/wrong-password': ['Wrong password for this account. Try again.', 'password'],
+    'auth/invalid-credential': WRONG_CREDENTIALS,
+    'auth/invalid-login-credentials': WRONG_CREDENTIALS,
+    'auth/user-not-found': ['There is no account with this e-mail address.', 'email'],
+    'auth/invalid-email': ['That is not a valid e-mail address.', 'email'],
+    'auth/missing-email': ['Enter your e-mail address.', 'email'],
+    'auth/missing-password': ['Enter your password.', 'password'],
+    'auth/user-disabled': ['This account is disabled: ask an admin.', 'email'],
+    'auth/too-many-requests': ['Too many attempts: wait a few minutes before trying again.', null],
+    'auth/network-request-failed': ['Cannot reach the sign-in service: check your network connection and try again.', null],
+    'auth/popup-closed-by-user': ['The Google window was closed before you signed in.', null],
+    'auth/cancelled-popup-request': ['The Google window was closed before you signed in.', null],
+    'auth/popup-blocked': ['The browser blocked the Google window: allow pop-ups for this site and try again.', null],
+    'auth/operation-not-allowed': ['This way of signing in is not enabled for this project.', null],
+  };
+  function countOn(id, attr) {
+    const node = $(id);
+    node.setAttribute(attr, String(Number(node.getAttribute(attr) || 0) + 1));
+  }
+  function initFirebase() {
+    const fb = config.firebase;
+    if (!fb) return;
+    if (!window.firebase || typeof window.firebase.initializeApp !== 'function') {
+      return showSigninError('The sign-in library did not load: reload the page.');
+    }
+    const auth = window.firebase.initializeApp(fb.config).auth();
+    if (fb.emulatorUrl) auth.useEmulator(fb.emulatorUrl, { disableWarnings: true }); // tests only
+    state.firebase = { auth: auth, guard: null };
+    // The SDK's own persistence: signed in across reloads until "Sign out".
+    auth.setPersistence(window.firebase.auth.Auth.Persistence.LOCAL).catch(() => {});
+    auth.onIdTokenChanged(onFirebaseUser);
+    $('firebase-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      firebaseSignIn('password');
+    });
+    if ($('signin-google')) $('signin-google').addEventListener('click', () => firebaseSignIn('google'));
+  }
+  /** Sign-in, every new ID token (the SDK's hourly refresh, the guard's) and sign-out elsewhere. */
+  async function onFirebaseUser(user) {
+    const fb = state.firebase;
+    clearTimeout(fb.guard);
+    if (!user) {
+      if (state.via === 'firebase' && state.token) signOut(''); // signed out in another tab
+      return;
+    }
+    let token;
+    try {
+      token = await user.getIdToken();
+    } catch (e) {
+      return; // offline: the SDK tries again, and tells us
+    }
+    const me = decodeToken(token);
+    if (!me || fb.auth.currentUser !== user || token === state.token) return;
+    guardToken(user, me.exp);
+    if (state.token && state.via !== 'firebase') return; // signed in with a pasted token meanwhile
+    if (state.token && state.me && state.me.uid === me.uid) return refreshSockets(token, me);
+    if (state.token) signOut(''); // another account in this browser: start over as that one
+    $('signin-password').value = '';
+    signIn(token, 'firebase');
+  }
+  /** Not only the SDK's own refresh: a new token a few minutes before this one expires. */
+  function guardToken(user, exp) {
+    const fb = state.firebase;
+    clearTimeout(fb.guard);
+    if (!exp) return;
+    const ms = Math.max(exp * 1000 - Date.now() - FIREBASE_GUARD_MARGIN_MS, FIREBASE_RETRY_MS);
+    // The new token arrives through onIdTokenChanged; a failed refresh is tried again.
+    fb.guard = setTimeout(() => user.getIdToken(true).catch(() => guardToken(user, exp)), Math.min(ms, 2147483647));
+  }
+  /** The same agent's new token: every open socket takes it (no reconnect: open chats and
+   *  queued sends stay), REST and any later reconnect use it, and the expiry moves. */
+  function refreshSockets(token, me) {
+    const gen = state.gen;
+    state.token = token;
+    state.me.exp = me.exp;
+    clearTimeout(state.timers.expiry);
+    const ms = me.exp ? me.exp * 1000 - Date.now() : 0;
+    if (ms > 0 && ms < 2147483647) state.timers.expiry = setTimeout(() => authFailed(signinMessage('token_expired'), 'token_expired'), ms);
+    [state.support, state.chat].forEach((socket) => {
+      if (!socket) return;
+      socket.auth = { token: token };
+      if (!socket.connected) {
+        if (!socket.active) socket.connect(); // refused for an expired token: back with this one
+        return; // reconnecting: with the new token
+      }
+      emitAck(socket, 'auth:refresh', { token: token }).then((ack) => {
+        if (gen !== state.gen) return;
+        if (ack.ok) return countOn('status', 'data-auth-refreshes');
+        const e = ack.error || {};
+        if (e.code === 'forbidden' || e.code === 'uid_mismatch') authFailed(signinMessage(e.code, e.message));
+        else window.console.warn('livechat: auth:refresh refused', e.code);
+      });
+    });
+  }
+  function markSigninField(field) {
+    ['email', 'password'].forEach((f) => {
+      const input = $('signin-' + f);
+      if (f === field) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', 'signin-error');
+      } else {
+        input.removeAttribute('aria-invalid');
+        input.removeAttribute('aria-describedby');
+      }
+    });
+    if (field) $('signin-' + field).focus();
+  }
+  async function firebaseSignIn(how) {
+    const auth = state.firebase && state.firebase.auth;
+    if (!auth) return;
+    const email = $('signin-email').value.trim();
+    const password = $('signin-password').value;
+    const missing = how === 'password' && (!email ? 'auth/missing-email' : !password ? 'auth/missing-password' : null);
+    if (missing) {
+      showSigninError(FIREBASE_ERRORS[missing][0]);
+      return markSigninField(FIREBASE_ERRORS[missing][1]);
+    }
+    markSigninField(null);
+    showSigninError('');
+    setSigninBusy(true);
+    try {
+      if (how === 'google') await auth.signInWithPopup(new window.firebase.auth.GoogleAuthProvider());
+      else await auth.signInWithEmailAndPassword(email, password);
+      // onIdTokenChanged signs the console in with the new ID token.
+    } catch (e) {
+      setSigninBusy(false);
+      const known = FIREBASE_ERRORS[e && e.code];
+      showSigninError(known ? known[0] : 'Sign-in failed: ' + ((e && e.message) || 'unknown error') + (e && e.code ? ' (' + e.code + ')' : ''));
+      markSigninField(known ? known[1] : null);
+    }
+  }
+  /** An expired token (a laptop that slept past exp, a refresh missed offline): a Firebase
+   *  sign-in gets a new one instead of being signed out, at most once a minute. */
+  function renewFirebaseToken(message) {
+    const fb = state.firebase;
+    const user = state.via === 'firebase' && fb && fb.auth.currentUser;
+    if (!user || Date.now() - (fb.renewedAt || 0) < 60000) return false;
+    fb.renewedAt = Date.now();
+    const gen = state.gen;
+    user.getIdToken(true).catch(() => { if (gen === state.gen) signOut(message); });
+    return true;
+  }
+  function firebaseSignOut() {
+    const fb = state.firebase;
+    if (!fb) return;
+    clearTimeout(fb.guard);
+    if (fb.auth.currentUser) fb.auth.signOut().catch(() => {});
   }
 
   // ---- queue, agents online, live figures -----------------------------------------------------
@@ -497,7 +658,7 @@
     state.timers.tick = setInterval(tick, 1000);
     state.timers.stats = setInterval(loadStats, STATS_EVERY_MS);
     const ms = state.me && state.me.exp ? state.me.exp * 1000 - Date.now() : 0;
-    if (ms > 0 && ms < 2147483647) state.timers.expiry = setTimeout(() => authFailed(signinMessage('token_expired')), ms);
+    if (ms > 0 && ms < 2147483647) state.timers.expiry = setTimeout(() => authFailed(signinMessage('token_expired'), 'token_expired'), ms);
   }
   function stopTimers() {
     Object.keys(state.timers).forEach((k) => { clearInterval(state.timers[k]); clearTimeout(state.timers[k]); });
@@ -1528,6 +1689,7 @@
     window.addEventListener('online', updateStatus);
     window.addEventListener('offline', updateStatus);
     if (typeof window.io !== 'function') return showSigninError('The Socket.IO client did not load: the console cannot connect.');
+    initFirebase();
     const saved = sessionStorage.getItem(TOKEN_KEY);
     if (saved) signIn(saved);
   }

@@ -97,3 +97,57 @@ def test_api_responses_are_not_sniffed(client: Any) -> None:
     resp = client.get("/healthz")
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" not in resp.headers
+
+
+def _console_config(html: str) -> dict[str, Any]:
+    import json
+    import re
+
+    found = re.search(
+        r'<script type="application/json" id="console-config">(.*?)</script>', html, re.S
+    )
+    assert found, "no console-config"
+    return json.loads(found.group(1))
+
+
+@pytest.mark.parametrize("providers", [["password"], ["password", "google"]])
+def test_console_signs_in_with_firebase_when_the_web_config_is_set(
+    app: Any, client: Any, providers: list[str]
+) -> None:
+    web = {"apiKey": "AIza-test", "authDomain": "acme.firebaseapp.com", "projectId": "acme"}
+    settings = {
+        "AUTH_MODE": "firebase",
+        "FIREBASE_WEB_CONFIG": web,
+        "FIREBASE_SIGNIN_PROVIDERS": providers,
+        "FIREBASE_AUTH_EMULATOR_HOST": None,
+    }
+    saved = {k: app.config.get(k) for k in settings}
+    app.config.update(settings)
+    try:
+        resp = client.get("/console")
+    finally:
+        app.config.update(saved)
+    html = resp.get_data(as_text=True)
+    config = _console_config(html)
+    assert config["firebase"] == {"config": web, "providers": providers, "emulatorUrl": None}
+    assert config["devMode"] is False and config["demoAgents"] == []
+    # The vendored SDK, never a CDN; e-mail and password are labelled fields.
+    assert "/static/vendor/firebase/firebase-auth-compat.js" in html
+    assert "gstatic" not in html
+    assert '<label for="signin-email"' in html and '<label for="signin-password"' in html
+    assert ('data-testid="console-signin-google"' in html) == ("google" in providers)
+    csp = resp.headers["Content-Security-Policy"]
+    assert "https://identitytoolkit.googleapis.com https://securetoken.googleapis.com" in csp
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    if "google" in providers:
+        assert "script-src 'self' https://apis.google.com;" in csp
+        assert "frame-src https://acme.firebaseapp.com https://apis.google.com" in csp
+    else:
+        assert "script-src 'self';" in csp and "frame-src" not in csp
+
+
+def test_console_without_firebase_keeps_the_token_box_and_demo_agents(client: Any) -> None:
+    html = client.get("/console").get_data(as_text=True)
+    assert _console_config(html)["firebase"] is None
+    assert "firebase" not in html.replace('"firebase": null', "")
+    assert 'data-testid="console-demo-agent"' in html and 'id="token-input"' in html

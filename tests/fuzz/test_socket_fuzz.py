@@ -47,6 +47,7 @@ REFUSALS = {
     "already_assigned",
     "rate_limited",
     "unknown_event",
+    "invalid_token",  # auth:refresh
 }
 
 CHAT_EVENTS = [
@@ -356,4 +357,29 @@ def test_hostile_values_in_every_field_of_every_event(
     payloads += [[session] if p == ["S"] else p for p in WHOLE_PAYLOADS]
     for payload in payloads:
         _check_example(scene.customer, event, payload, NO_PAYLOAD, "/", table_counts, error_log)
+    _bystanders_unharmed(scene)
+
+
+@pytest.mark.parametrize("namespace", ["/", "/support"])
+def test_auth_refresh_survives_hostile_payloads(
+    namespace: str, scene: Scene, fuzz_sio: Any, table_counts: Any, error_log: Any
+) -> None:
+    """auth:refresh on either namespace: hostile tokens are refused with a code, the socket
+    keeps the token it had."""
+    client = scene.agent if namespace == "/" else fuzz_sio("fz-refresh-agent", "agent", "/support")
+    tokens = st.one_of(text, st.text(min_size=8000, max_size=9000), st.just("a.b.c"))
+
+    ran: list[int] = []
+
+    @fuzz_settings(EXAMPLES)
+    @given(payload=st.one_of(event_payload({"token": tokens}), junk), extra=st.just(NO_PAYLOAD))
+    def run(payload: Any, extra: Any) -> None:
+        ran.append(1)
+        ack = _check_example(
+            client, "auth:refresh", payload, extra, namespace, table_counts, error_log
+        )
+        assert not ack["ok"] and ack["error"]["code"] in {"validation_error", "invalid_token"}
+
+    run()
+    _ran_enough(ran)
     _bystanders_unharmed(scene)
