@@ -1,0 +1,143 @@
+"""Notifications in a real browser: with the permission granted (CDP), a chat joining the queue
+shows a desktop notification; switched off in the settings panel, the next one does not, and
+the choice is the server's (it survives a reload)."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from selenium.webdriver.common.keys import Keys
+
+from tests.e2e.browser.a11y import Audit
+from tests.e2e.browser.test_widget_console import _sign_in_agent
+
+# Records every notification the page constructs, and still calls the real constructor (so the
+# browser's own checks, the permission included, still apply).
+WRAP_NOTIFICATION = """
+const Real = window.Notification;
+window.__shown = [];
+function Recorded(title, options) {
+  const n = new Real(title, options);
+  window.__shown.push({title: title, body: options && options.body, tag: options && options.tag});
+  return n;
+}
+Object.defineProperty(Recorded, 'permission', {get: () => Real.permission});
+Recorded.requestPermission = (cb) => Real.requestPermission(cb);
+Recorded.prototype = Real.prototype;
+window.Notification = Recorded;
+"""
+
+
+def _call(base: str, method: str, path: str, token: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        raw = resp.read()
+        return json.loads(raw) if raw else None
+
+
+def _token(base: str, uid: str, role: str = "user") -> str:
+    query = urllib.parse.urlencode({"uid": uid, "role": role, "name": uid.title()})
+    with urllib.request.urlopen(f"{base}/dev/token?{query}", timeout=10) as resp:
+        return json.loads(resp.read())["token"]
+
+
+def _new_waiting_chat(base: str, uid: str) -> str:
+    """A customer opens a chat and asks for a person: it joins the queue."""
+    token = _token(base, uid)
+    session = _call(base, "POST", "/api/support/chat/sessions/user", token, {"subject": "Card"})
+    _call(base, "POST", f"/api/support/chat/sessions/{session['id']}/request-human", token)
+    return session["id"]
+
+
+def _shown(b: Any) -> list[dict[str, Any]]:
+    return b.driver.execute_script("return window.__shown || []")
+
+
+def _log(b: Any) -> tuple[int, str]:
+    log = b.find("console-notify-log")
+    return int(log.get_attribute("data-count")), log.get_attribute("data-last") or ""
+
+
+def test_a_queued_chat_shows_a_desktop_notification_until_switched_off(
+    web_server: Any, browser: Any
+) -> None:
+    base = web_server.url
+    audit = Audit()
+    agent = browser(1280, 900)
+    _sign_in_agent(agent, base)
+
+    # The settings, from the keyboard: the top bar's button opens the panel, focus lands in it.
+    toggle = agent.find("console-notify-toggle")
+    toggle.send_keys(Keys.ENTER)
+    agent.wait_visible("console-notify-panel")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    agent.wait(lambda _: len(agent.find_all("console-notify-event")) == 4, what="the 4 events")
+    muted = agent.find("console-notify-muted")
+    assert agent.driver.switch_to.active_element == muted and not muted.is_selected()
+    desktop = agent.find("console-notify-queuedChat-desktop")
+    assert desktop.is_selected()  # everything is on until the agent says otherwise
+    # Nothing asked on load: the page only asks from the button's click.
+    assert agent.driver.execute_script("return Notification.permission") != "granted"
+
+    # The browser grants the permission (as the user would in its prompt), then the click.
+    agent.driver.execute_cdp_cmd(
+        "Browser.grantPermissions", {"origin": base, "permissions": ["notifications"]}
+    )
+    ask = agent.find("console-notify-permission")
+    if ask.is_displayed():
+        ask.click()
+    else:  # headless Chromium denies by default: the panel said so; reopen it to re-read
+        agent.find("console-notify-close").click()
+        toggle.click()
+    agent.wait(
+        lambda _: "allowed" in agent.find("console-notify-permission-text").text,
+        what="permission shown as granted",
+    )
+    audit.check(agent, "console, notification settings open")
+    agent.driver.execute_script(WRAP_NOTIFICATION)
+
+    first = _new_waiting_chat(base, "cust-nina")
+    agent.wait(lambda _: len(_shown(agent)) == 1, what="a desktop notification")
+    shown = _shown(agent)[0]
+    assert shown["title"] == "New chat waiting" and shown["tag"] == f"livechat-queued:{first}"
+    assert "Cust-Nina" in shown["body"]
+    assert _log(agent) == (1, f"queued:{first}")
+
+    # Switched off for queued chats (a click, saved to the server at once).
+    agent.find("console-notify-queuedChat-desktop").click()
+    agent.wait(lambda _: agent.find("console-notify-status").text == "Saved.", what="saved")
+    token = agent.driver.execute_script("return sessionStorage.getItem('livechat.console.token')")
+    stored = _call(base, "GET", "/api/support/me/notification-settings", token)
+    assert stored["events"]["queuedChat"] == {"sound": True, "desktop": False, "title": True}
+
+    second = _new_waiting_chat(base, "cust-omar")
+    # The console handled it (its log names it), and constructed no notification for it.
+    agent.wait(lambda _: _log(agent) == (2, f"queued:{second}"), what="the second chat seen")
+    assert len(_shown(agent)) == 1
+
+    # A reload is a new page: the settings come back from the server, not from the page.
+    agent.driver.refresh()
+    agent.wait(
+        lambda _: agent.find("console-status").get_attribute("data-state") == "connected",
+        what="console reconnected",
+    )
+    agent.find("console-notify-toggle").click()
+    agent.wait(lambda _: len(agent.find_all("console-notify-event")) == 4, what="settings again")
+    assert not agent.find("console-notify-queuedChat-desktop").is_selected()
+    assert agent.find("console-notify-queuedChat-sound").is_selected()
+    # The queue the page finds on load is not news: nothing announced for it.
+    assert _log(agent) == (0, "")
+    # Escape closes the panel and gives the focus back to its button.
+    agent.find("console-notify-muted").send_keys(Keys.ESCAPE)
+    agent.wait(lambda _: not agent.find("console-notify-panel").is_displayed(), what="closed")
+    assert agent.driver.switch_to.active_element == agent.find("console-notify-toggle")
+    audit.check(agent, "console, notification settings closed")
+    audit.assert_clean()
+    assert agent.console_errors() == []
