@@ -1627,10 +1627,13 @@
     notify.ownRequeued.clear();
     notifyShowPanel(false, false);
     notifyStatus('', false);
+    ['data-settings', 'data-last'].forEach((a) => $('notify-log').removeAttribute(a));
+    $('notify-log').setAttribute('data-count', '0');
   }
   function notifyApply(settings) {
     if (!settings || !settings.events) return;
     notify.settings = settings;
+    $('notify-log').setAttribute('data-settings', 'loaded');
     notifyRender();
   }
   function notifyStatus(text, error) {

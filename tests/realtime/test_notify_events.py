@@ -148,3 +148,24 @@ def test_saved_settings_reach_the_owners_consoles_and_nobody_elses(
     # Another agent reading the endpoint reads their own, never Ada's.
     bea = client.get(SETTINGS_URL, headers=auth("agent-2", "agent")).get_json()
     assert bea["events"]["newMessage"]["sound"] is True
+
+
+def test_a_reconnect_gets_the_queue_again_but_no_assignment_twice(
+    waiting: str, sio: Any, client: Any, auth: Any
+) -> None:
+    """What the console announces is live only: a new /support socket of the same agent (a
+    reconnect, a reload) gets the queue as it is, never the assignment it already heard."""
+    first = sio("agent-1", "agent", namespace=SUPPORT)
+    _drain(first)
+    client.post(
+        f"/api/support/chat/sessions/{waiting}/assign",
+        json={"agentId": "agent-1"},
+        headers=auth("admin-1", "admin"),
+    )
+    wait_event(first, "session:assigned", SUPPORT)
+    first.disconnect(namespace=SUPPORT)
+
+    again = sio("agent-1", "agent", namespace=SUPPORT)
+    snapshot = wait_event(again, "queue:updated", SUPPORT)
+    assert snapshot["waiting"] == []  # the chat is no longer news: it left the queue
+    assert events(again, "session:assigned", SUPPORT) == []

@@ -12,7 +12,7 @@ from typing import Any
 from selenium.webdriver.common.keys import Keys
 
 from tests.e2e.browser.a11y import Audit
-from tests.e2e.browser.test_widget_console import _sign_in_agent
+from tests.e2e.browser.test_widget_console import _customer_says, _open_widget, _sign_in_agent
 
 # Records every notification the page constructs, and still calls the real constructor (so the
 # browser's own checks, the permission included, still apply).
@@ -22,6 +22,7 @@ window.__shown = [];
 function Recorded(title, options) {
   const n = new Real(title, options);
   window.__shown.push({title: title, body: options && options.body, tag: options && options.tag});
+  (window.__instances = window.__instances || []).push(n);
   return n;
 }
 Object.defineProperty(Recorded, 'permission', {get: () => Real.permission});
@@ -29,6 +30,13 @@ Recorded.requestPermission = (cb) => Real.requestPermission(cb);
 Recorded.prototype = Real.prototype;
 window.Notification = Recorded;
 """
+
+
+TITLE = "Agent console — livechat"
+# The agent is in another window: the page is visible but has no focus (headless Chromium has
+# no other window to switch to).
+LOOK_AWAY = "document.hasFocus = () => false;"
+LOOK_BACK = "document.hasFocus = () => true; window.dispatchEvent(new Event('focus'));"
 
 
 def _call(base: str, method: str, path: str, token: str, body: Any = None) -> Any:
@@ -58,6 +66,13 @@ def _new_waiting_chat(base: str, uid: str) -> str:
 
 def _shown(b: Any) -> list[dict[str, Any]]:
     return b.driver.execute_script("return window.__shown || []")
+
+
+def _settings_loaded(b: Any) -> None:
+    b.wait(
+        lambda _: b.find("console-notify-log").get_attribute("data-settings") == "loaded",
+        what="notification settings loaded",
+    )
 
 
 def _log(b: Any) -> tuple[int, str]:
@@ -140,4 +155,96 @@ def test_a_queued_chat_shows_a_desktop_notification_until_switched_off(
     assert agent.driver.switch_to.active_element == agent.find("console-notify-toggle")
     audit.check(agent, "console, notification settings closed")
     audit.assert_clean()
+    assert agent.console_errors() == []
+
+
+def test_an_assignment_and_a_message_while_away_count_in_the_title(
+    web_server: Any, browser: Any
+) -> None:
+    base = web_server.url
+    customer = browser(1280, 900)
+    _open_widget(customer, base)
+    _customer_says(customer, "I want to talk to a human please")
+    customer.wait_visible("livechat-waiting")
+
+    agent = browser(1280, 900)
+    _sign_in_agent(agent, base)
+    agent.driver.execute_cdp_cmd(
+        "Browser.grantPermissions", {"origin": base, "permissions": ["notifications"]}
+    )
+    agent.driver.execute_script(WRAP_NOTIFICATION)
+    _settings_loaded(agent)
+    agent.wait(lambda _: agent.find_all("console-queue-item"), what="the waiting chat")
+    session_id = agent.find("console-queue-item").get_attribute("data-session-id")
+    agent.driver.execute_script(LOOK_AWAY)
+
+    # An admin gives the chat to Ada (she did not take it): she is told.
+    admin = _token(base, "admin-eve", "admin")
+    _call(
+        base,
+        "POST",
+        f"/api/support/chat/sessions/{session_id}/assign",
+        admin,
+        {"agentId": "agent-ada"},
+    )
+    agent.wait(lambda _: len(_shown(agent)) == 1, what="the assignment notification")
+    assigned = _shown(agent)[0]
+    assert assigned["title"] == "Chat assigned to you" and assigned["body"].startswith(
+        "admin-eve gave you a chat"
+    )
+    assert assigned["tag"].startswith(f"livechat-assigned:{session_id}:")
+    agent.wait(lambda _: agent.driver.title == f"(1) {TITLE}", what="(1) in the title")
+    # Hers now: listed, and its room joined, so its messages reach her.
+    agent.wait(lambda _: agent.find_all("console-chat-item"), what="the chat in My chats")
+
+    _customer_says(customer, "Hello, anyone there?")
+    agent.wait(lambda _: len(_shown(agent)) == 2, what="the message notification")
+    message = _shown(agent)[1]
+    assert (
+        message["title"].startswith("New message from")
+        and message["body"] == "Hello, anyone there?"
+    )
+    agent.wait(lambda _: agent.driver.title == f"(2) {TITLE}", what="(2) in the title")
+
+    # Back to the tab: the count clears. Clicking the notification opens its chat.
+    agent.driver.execute_script(LOOK_BACK)
+    agent.wait(lambda _: agent.driver.title == TITLE, what="the count cleared")
+    agent.driver.execute_script("window.__instances[1].onclick()")
+    agent.wait(
+        lambda _: agent.find("console-conversation").get_attribute("data-session-id") == session_id,
+        what="the chat opened from the notification",
+    )
+    # Looking at that chat, a message in it is not announced: it is on screen. (The console
+    # shows it and checks it in the same event dispatch, so once shown it was checked.)
+    _customer_says(customer, "Thanks!")
+    agent.wait(
+        lambda _: any(e.text == "Thanks!" for e in agent.find_all("console-message-text")),
+        what="the message on screen",
+    )
+    assert len(_shown(agent)) == 2 and _log(agent)[0] == 2
+    assert agent.driver.title == TITLE
+    assert customer.console_errors() == []
+    assert agent.console_errors() == []
+
+
+def test_without_the_notification_api_the_title_count_still_works(
+    web_server: Any, browser: Any
+) -> None:
+    base = web_server.url
+    agent = browser(1280, 900)
+    agent.driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": "delete window.Notification;"}
+    )
+    _sign_in_agent(agent, base)
+    assert agent.driver.execute_script("return typeof window.Notification") == "undefined"
+    agent.find("console-notify-toggle").click()
+    agent.wait(lambda _: len(agent.find_all("console-notify-event")) == 4, what="settings")
+    assert "cannot show desktop notifications" in agent.find("console-notify-permission-text").text
+    assert not agent.find("console-notify-permission").is_displayed()
+    _settings_loaded(agent)
+    agent.driver.execute_script(LOOK_AWAY)
+
+    queued = _new_waiting_chat(base, "cust-pia")
+    agent.wait(lambda _: _log(agent) == (1, f"queued:{queued}"), what="the queued chat seen")
+    agent.wait(lambda _: agent.driver.title == f"(1) {TITLE}", what="(1) in the title")
     assert agent.console_errors() == []
