@@ -13,6 +13,7 @@ from selenium.webdriver.common.keys import Keys
 
 from tests.e2e.browser.a11y import Audit
 from tests.e2e.browser.test_widget_console import _customer_says, _open_widget, _sign_in_agent
+from tests.support.server import ServerProcess
 
 # Records every notification the page constructs, and still calls the real constructor (so the
 # browser's own checks, the permission included, still apply).
@@ -248,3 +249,86 @@ def test_without_the_notification_api_the_title_count_still_works(
     agent.wait(lambda _: _log(agent) == (1, f"queued:{queued}"), what="the queued chat seen")
     agent.wait(lambda _: agent.driver.title == f"(1) {TITLE}", what="(1) in the title")
     assert agent.console_errors() == []
+
+
+def _signed_in_with_notifications(browser: Any, base: str, uid: str) -> Any:
+    """An agent's console, the permission granted, constructions recorded, settings loaded."""
+    b = browser(1280, 900)
+    _sign_in_agent(b, base, uid)
+    b.driver.execute_cdp_cmd(
+        "Browser.grantPermissions", {"origin": base, "permissions": ["notifications"]}
+    )
+    b.driver.execute_script(WRAP_NOTIFICATION)
+    _settings_loaded(b)
+    return b
+
+
+def test_my_own_assignment_is_quiet_and_a_transfer_to_me_is_not(
+    web_server: Any, browser: Any
+) -> None:
+    base = web_server.url
+    ada = _signed_in_with_notifications(browser, base, "agent-ada")
+    bob = _signed_in_with_notifications(browser, base, "agent-bob")
+    queued = _new_waiting_chat(base, "cust-quinn")
+    for b in (ada, bob):
+        b.wait(lambda _, b=b: _log(b) == (1, f"queued:{queued}"), what="the queued chat")
+
+    # Ada takes it herself: no notification for her own doing (the chat becomes hers first).
+    ada_token = ada.driver.execute_script("return sessionStorage.getItem('livechat.console.token')")
+    _call(base, "POST", f"/api/support/chat/sessions/{queued}/assign", ada_token, {})
+    ada.wait(lambda _: ada.find_all("console-chat-item"), what="the chat in Ada's list")
+    assert _log(ada)[0] == 1 and [n["title"] for n in _shown(ada)] == ["New chat waiting"]
+
+    # She hands it to Bob with a note: Bob is told, with the note; Ada is not.
+    bob.driver.execute_script(LOOK_AWAY)
+    _call(
+        base,
+        "POST",
+        f"/api/support/chat/sessions/{queued}/transfer",
+        ada_token,
+        {"agentId": "agent-bob", "note": "Wants a refund"},
+    )
+    bob.wait(lambda _: len(_shown(bob)) == 2, what="the transfer notification")
+    moved = _shown(bob)[1]
+    assert moved["title"] == "Chat transferred to you" and "Wants a refund" in moved["body"]
+    assert moved["tag"].startswith(f"livechat-transfer:{queued}:")
+    bob.wait(lambda _: bob.driver.title == f"(1) {TITLE}", what="(1) in Bob's title")
+    ada.wait(lambda _: not ada.find_all("console-chat-item"), what="gone from Ada's list")
+    assert _log(ada)[0] == 1
+    assert ada.console_errors() == [] and bob.console_errors() == []
+
+
+def test_a_missed_sla_is_announced_once(app: Any, pg_url: str, tmp_path: Any, browser: Any) -> None:
+    server = ServerProcess(
+        {
+            "LIVECHAT_ENV": "testing",
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "AI_ENABLED": "true",
+            "AI_PROVIDER": "offline",
+            "AI_OFFLINE_CHUNK_DELAY": "0",
+            "SLA_FIRST_RESPONSE_SECONDS": "1",
+        },
+        tmp_path / "sla-server.log",
+    )
+    try:
+        base = server.url
+        agent = _signed_in_with_notifications(browser, base, "agent-ada")
+        queued = _new_waiting_chat(base, "cust-rosa")
+        agent.wait(lambda _: len(_shown(agent)) == 2, what="queued, then the missed SLA")
+        queued_note, sla = _shown(agent)
+        assert queued_note["tag"] == f"livechat-queued:{queued}"
+        assert sla["title"] == "Waiting too long" and sla["tag"] == f"livechat-sla:{queued}"
+        assert sla["body"].startswith("Cust-Rosa has waited")
+        # A reload reconnects: the breach is in the queue it gets, and is not announced again.
+        agent.driver.refresh()
+        agent.wait(
+            lambda _: agent.find("console-status").get_attribute("data-state") == "connected",
+            what="console reconnected",
+        )
+        _settings_loaded(agent)
+        agent.wait(lambda _: agent.find_all("console-queue-item"), what="the queue again")
+        assert _log(agent) == (0, "")
+        assert agent.console_errors() == []
+    finally:
+        server.stop()
