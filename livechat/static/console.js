@@ -407,7 +407,7 @@
     const n = state.queue.length;
     setText('queue-count', n);
     show('queue-empty', n === 0);
-    document.title = (n ? '(' + n + ') ' : '') + TITLE;
+    notifyTitle(); // the count of unseen notifications (issue 20), no longer the queue's length
     tick();
   }
   function queueItem(item) {

@@ -118,9 +118,12 @@ def test_a_queued_chat_shows_a_desktop_notification_until_switched_off(
     )
     audit.check(agent, "console, notification settings open")
     agent.driver.execute_script(WRAP_NOTIFICATION)
+    agent.driver.execute_script(LOOK_BACK)  # the agent is looking at the console
 
     first = _new_waiting_chat(base, "cust-nina")
     agent.wait(lambda _: len(_shown(agent)) == 1, what="a desktop notification")
+    # Seen as it came: no count in the title (which no longer shows the queue's length).
+    assert agent.driver.title == TITLE
     shown = _shown(agent)[0]
     assert shown["title"] == "New chat waiting" and shown["tag"] == f"livechat-queued:{first}"
     assert "Cust-Nina" in shown["body"]
