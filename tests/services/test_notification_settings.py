@@ -111,3 +111,12 @@ def test_stored_choices_for_events_that_no_longer_exist_are_ignored(
     view = ns.get_settings(people["ann"])
     assert set(view["events"]) == set(ALL_ON)
     assert view["events"]["assigned"] == {"sound": False, "desktop": True, "title": True}
+
+
+def test_the_wire_schema_names_the_services_events_and_channels() -> None:
+    """The events and channels are listed once in the service; the schema must not drift."""
+    from livechat.schemas.settings import ChannelsSchema, EventsSchema
+    from livechat.services.notification_settings import CHANNELS, EVENTS
+
+    assert tuple(EventsSchema().fields) == EVENTS
+    assert tuple(ChannelsSchema().fields) == CHANNELS
