@@ -38,10 +38,16 @@ class NotePosted(DomainEvent):
 
 @dataclass(frozen=True)
 class SessionAssigned(DomainEvent):
+    """The chat is ``agent_id``'s now (taken, given by an admin or routed); ``by`` made the
+    change (``SYSTEM``: the router). ``staff_session`` is the form agents read."""
+
     session_id: str
     session: dict[str, Any]
     agent_id: str
     previous_status: str
+    by: str = ""
+    previous_agent_id: str | None = None
+    staff_session: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,3 +117,11 @@ class MessagesRead(DomainEvent):
     reader_id: str
     message_ids: list[str]
     read_at: str
+
+
+@dataclass(frozen=True)
+class NotificationSettingsChanged(DomainEvent):
+    """A staff member saved their notification settings (``settings``: all of them, dumped)."""
+
+    user_id: str
+    settings: dict[str, Any]

@@ -8,6 +8,7 @@ from livechat.events import (
     MessagePosted,
     MessagesRead,
     NotePosted,
+    NotificationSettingsChanged,
     SessionAssigned,
     SessionEnded,
     SessionEscalated,
@@ -73,6 +74,27 @@ def on_session_transferred(event: SessionTransferred) -> None:
     )
 
 
+def on_session_assigned(event: SessionAssigned) -> None:
+    # The assignee's own consoles only: the agents' room learns of it from queue:updated. Sent
+    # for their own assignments too (their other tabs); ``by`` tells the console not to notify.
+    push.to_staff_member(
+        event.agent_id,
+        "session:assigned",
+        {
+            "session": event.staff_session or event.session,
+            "agentId": event.agent_id,
+            "previousAgentId": event.previous_agent_id,
+            "previousStatus": event.previous_status,
+            "by": event.by,
+        },
+    )
+
+
+def on_notification_settings_changed(event: NotificationSettingsChanged) -> None:
+    # The owner's other consoles apply them at once; nobody else ever sees them.
+    push.to_staff_member(event.user_id, "notification:settings", event.settings)
+
+
 def on_messages_read(event: MessagesRead) -> None:
     push.to_session(
         event.session_id,
@@ -98,3 +120,5 @@ def register(bus: EventBus) -> None:
     bus.subscribe(SessionSlaBreached, on_sla_breached)
     bus.subscribe(MessagesRead, on_messages_read)
     bus.subscribe(NotePosted, on_note_posted)
+    bus.subscribe(SessionAssigned, on_session_assigned)
+    bus.subscribe(NotificationSettingsChanged, on_notification_settings_changed)

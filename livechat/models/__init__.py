@@ -14,6 +14,7 @@ from livechat.models.chat import (
     SessionOutcome,
     SessionStatus,
 )
+from livechat.models.settings import NotificationSettings
 from livechat.models.ticket import (
     Ticket,
     TicketPriority,
@@ -33,6 +34,7 @@ __all__ = [
     "ChatMessage",
     "ChatNote",
     "ChatSession",
+    "NotificationSettings",
     "Role",
     "SenderType",
     "SessionOutcome",

@@ -13,6 +13,7 @@ from livechat.realtime.rooms import (
     SUPPORT_NAMESPACE,
     session_room,
     session_staff_room,
+    staff_room,
     user_room,
 )
 
@@ -52,6 +53,11 @@ def to_socket(sid: str, event: str, payload: Any, namespace: str = CHAT_NAMESPAC
 
 def to_agents(event: str, payload: dict[str, Any]) -> None:
     _emit(event, payload, to=AGENTS_ROOM, namespace=SUPPORT_NAMESPACE)
+
+
+def to_staff_member(user_id: str, event: str, payload: dict[str, Any]) -> None:
+    """Every ``/support`` socket of one agent or admin (any process), nobody else's."""
+    _emit(event, payload, to=staff_room(user_id), namespace=SUPPORT_NAMESPACE)
 
 
 def error(sid: str, exc: DomainError, event: str | None, namespace: str) -> None:

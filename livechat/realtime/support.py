@@ -12,7 +12,7 @@ from livechat.errors import DomainError, Forbidden
 from livechat.metrics import metrics
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
 from livechat.realtime.queue import snapshot
-from livechat.realtime.rooms import AGENTS_ROOM
+from livechat.realtime.rooms import AGENTS_ROOM, staff_room
 from livechat.schemas.realtime import AgentStatusSchema
 from livechat.services.users import Identity
 
@@ -30,6 +30,7 @@ class SupportNamespace(EventNamespace):
         self.clients[sid] = Client(identity)
         metrics().sockets.labels(self.namespace).inc()
         join_room(AGENTS_ROOM)
+        join_room(staff_room(identity.uid))  # session:assigned, notification:settings
         presence = runtime.presence()
         came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
         runtime.agent_router().agent_connected(identity.uid)

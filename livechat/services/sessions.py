@@ -31,7 +31,7 @@ from livechat.models import (
     utcnow,
 )
 from livechat.schemas.base import Augmented
-from livechat.schemas.chat import SessionSchema
+from livechat.schemas.chat import SessionSchema, StaffSessionSchema
 from livechat.services import audit, rules, tickets
 from livechat.services.access import Actor, access_session, require_staff
 from livechat.services.messages import append_message
@@ -39,6 +39,7 @@ from livechat.services.notes import page_notes
 from livechat.services.paging import page_of_rows
 
 _session_schema = SessionSchema()
+_staff_session_schema = StaffSessionSchema()
 
 RECENT_MESSAGES = 50
 
@@ -255,7 +256,17 @@ def _hand_over(session: ChatSession, target: User, by: str) -> None:
             "previousAgentId": previous_agent,
         },
     )
-    publish(SessionAssigned(session.id, dump_session(session), target.id, previous.value))
+    publish(
+        SessionAssigned(
+            session.id,
+            dump_session(session),
+            target.id,
+            previous.value,
+            by=by,
+            previous_agent_id=previous_agent,
+            staff_session=_staff_session_schema.dump(session),
+        )
+    )
 
 
 def _locked_if(session_id: str, *conditions: Any) -> ChatSession | None:

@@ -212,6 +212,7 @@
     connect();
     loadMyChats();
     startTimers();
+    notifyStart();
   }
   async function demoSignIn(button) {
     const attr = (name) => button.getAttribute(name) || '';
@@ -237,6 +238,7 @@
     stopTyping();
     closeCanned();
     showCannedPanel(false, false);
+    notifyStop();
     state.gen += 1;
     stopTimers();
     disconnect();
@@ -305,6 +307,7 @@
     chat.on('typing:start', (d) => onTyping(d, true));
     chat.on('typing:stop', (d) => onTyping(d, false));
     chat.on('session:updated', onSessionUpdated);
+    notifyWire(support, chat);
   }
   function disconnect() {
     if (state.chat) state.chat.io.off('reconnect_attempt', updateStatus);
@@ -565,7 +568,7 @@
     const n = state.queue.length;
     setText('queue-count', n);
     show('queue-empty', n === 0);
-    document.title = (n ? '(' + n + ') ' : '') + TITLE;
+    notifyTitle(); // the count of unseen notifications (issue 20), no longer the queue's length
     tick();
   }
   function queueItem(item) {
@@ -1617,6 +1620,273 @@
     if (conv && state.conv === conv) loadDetail(conv.id); // shows what the server now holds
   }
 
+  // ---- notifications (issue 20) -----------------------------------------------------------------
+  // A sound (Web Audio), a desktop notification (Notification API) and a count in the tab title
+  // for four events, each switched per agent in settings kept on the server
+  // (GET/PATCH /api/support/me/notification-settings; docs/protocol.md "Notifications").
+  // Everything here keeps working without the Notification API, with the permission denied, or
+  // without Web Audio: those channels are then simply skipped.
+  const NOTIFY_URL = '/api/support/me/notification-settings';
+  const NOTIFY_EVENTS = [
+    { key: 'queuedChat', label: 'A new chat waits in the queue' },
+    { key: 'newMessage', label: 'A customer writes in one of my chats' },
+    { key: 'assigned', label: 'A chat is assigned or transferred to me' },
+    { key: 'slaBreach', label: 'A waiting chat misses the response time (SLA)' },
+  ];
+  const NOTIFY_CHANNELS = [
+    { key: 'sound', label: 'Sound' },
+    { key: 'desktop', label: 'Desktop notification' },
+    { key: 'title', label: 'Count in the tab title' },
+  ];
+  const NOTIFY_TONES = { queuedChat: [660, 880], newMessage: [880], assigned: [523, 784], slaBreach: [440, 330, 440] };
+  const notify = {
+    settings: null, // the server's answer: {muted, events: {event: {sound, desktop, title}}}
+    seen: new Set(), // keys of what was announced this sign-in: never twice (reconnects, rejoins)
+    queueIds: null, // ids in the last queue:updated (null: none yet, the first is the baseline)
+    ownRequeued: new Set(), // chats I sent back to the queue myself: not "new" to me
+    unseen: 0, // the tab title count
+    audio: null,
+  };
+  function notifyEnabled(event, channel) {
+    const s = notify.settings;
+    if (!s || s.muted) return false;
+    return !!(s.events && s.events[event] && s.events[event][channel]);
+  }
+  /** The agent is looking at the console right now. */
+  function notifyLooking() {
+    return document.visibilityState === 'visible' && document.hasFocus();
+  }
+  function notifyTitle() {
+    document.title = (notify.unseen > 0 ? '(' + notify.unseen + ') ' : '') + TITLE;
+  }
+  function notifyClearUnseen() {
+    if (!notify.unseen || !notifyLooking()) return;
+    notify.unseen = 0;
+    notifyTitle();
+  }
+  /** Browsers start audio only after a user gesture: the first click or key unlocks it. */
+  function notifyUnlockAudio() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      if (!notify.audio) notify.audio = new Ctx();
+      if (notify.audio.state === 'suspended') notify.audio.resume().catch(() => {});
+    } catch (e) { notify.audio = null; }
+  }
+  function notifySound(event) {
+    const ctx = notify.audio;
+    if (!ctx || ctx.state !== 'running') return; // no gesture yet, or no Web Audio: silent
+    try {
+      let t = ctx.currentTime;
+      (NOTIFY_TONES[event] || [880]).forEach((freq) => {
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        osc.type = 'sine';
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, t);
+        gain.gain.exponentialRampToValueAtTime(0.15, t + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.16);
+        osc.connect(gain).connect(ctx.destination);
+        osc.start(t);
+        osc.stop(t + 0.18);
+        t += 0.14;
+      });
+    } catch (e) { /* a sound is a nicety: never let it break the console */ }
+  }
+  function notifyDesktop(key, title, body, sessionId) {
+    const N = window.Notification;
+    if (typeof N !== 'function' || N.permission !== 'granted') return;
+    try {
+      // The same tag in two tabs of one agent: the system shows one notification, not two.
+      const n = new N(title, { body: body, tag: 'livechat-' + key, lang: 'en' });
+      n.onclick = () => {
+        window.focus();
+        if (sessionId && state.token) openChat(sessionId);
+        n.close();
+      };
+    } catch (e) { /* e.g. Chrome on Android allows notifications from a service worker only */ }
+  }
+  /** Announce ``event`` once per ``key``, on each channel the agent left on. */
+  function notifyFire(event, key, title, body, sessionId) {
+    if (notify.seen.has(key)) return;
+    notify.seen.add(key);
+    if (notifyEnabled(event, 'sound')) notifySound(event);
+    if (notifyEnabled(event, 'desktop')) notifyDesktop(key, title, body, sessionId);
+    if (notifyEnabled(event, 'title') && !notifyLooking()) {
+      notify.unseen += 1;
+      notifyTitle();
+    }
+    const log = $('notify-log');
+    log.setAttribute('data-count', String(Number(log.getAttribute('data-count') || 0) + 1));
+    log.setAttribute('data-last', key);
+  }
+  function notifyOnQueue(data) {
+    const waiting = data && Array.isArray(data.waiting) ? data.waiting : [];
+    const before = notify.queueIds;
+    notify.queueIds = new Set(waiting.map((item) => item.id));
+    if (before === null) return; // the queue as it was at sign-in: nothing new yet
+    waiting.forEach((item) => {
+      if (before.has(item.id)) return;
+      if (notify.ownRequeued.delete(item.id)) return;
+      const who = (item.customer && item.customer.displayName) || nameOf(item.userId);
+      notify.seen.delete('queued:' + item.id); // a chat back in the queue is news again
+      notifyFire('queuedChat', 'queued:' + item.id, 'New chat waiting', who + (item.subject ? ': ' + item.subject : ''), item.id);
+    });
+  }
+  function notifyOnMessage(m) {
+    if (!m || m.senderType !== 'USER' || !m.id) return;
+    if (!state.myChats.some((s) => s.id === m.sessionId)) return;
+    if (state.conv && state.conv.id === m.sessionId && notifyLooking()) {
+      notify.seen.add('message:' + m.id); // on screen, and looked at
+      return;
+    }
+    notifyFire('newMessage', 'message:' + m.id, 'New message from ' + nameOf(m.senderId), String(m.content || '').slice(0, 140), m.sessionId);
+  }
+  function notifyOnAssigned(d) {
+    const s = d && d.session;
+    if (!s || d.agentId !== state.me.uid) return;
+    debounce('mychats', loadMyChats, 250); // it is mine: list it and join its room
+    if (d.by === state.me.uid) return; // my own doing
+    const by = d.by === 'SYSTEM' ? 'Routing' : nameOf(d.by);
+    notifyFire('assigned', 'assigned:' + s.id + ':' + (s.assignedAt || ''), 'Chat assigned to you', by + ' gave you a chat with ' + nameOf(s.userId) + '.', s.id);
+  }
+  function notifyOnTransferred(d) {
+    const t = d && d.transfer;
+    if (!t || !d.session) return;
+    if (t.by === state.me.uid) {
+      if (!t.toAgentId) notify.ownRequeued.add(d.session.id); // its queue:updated follows
+      return;
+    }
+    if (t.toAgentId !== state.me.uid) return;
+    notifyFire('assigned', 'transfer:' + d.session.id + ':' + (t.at || ''), 'Chat transferred to you',
+      nameOf(t.fromAgentId) + ' transferred a chat to you' + (t.note ? ': ' + t.note : '.'), d.session.id);
+  }
+  function notifyOnSla(d) {
+    if (!d || !d.sessionId) return;
+    const item = state.queue.find((q) => q.id === d.sessionId);
+    const who = item ? (item.customer && item.customer.displayName) || nameOf(item.userId) : 'A customer';
+    notifyFire('slaBreach', 'sla:' + d.sessionId, 'Waiting too long', who + ' has waited ' + formatDuration(d.waitSeconds) + ' for an agent.', d.sessionId);
+  }
+  function notifyWire(support, chat) {
+    support.on('queue:updated', notifyOnQueue);
+    support.on('queue:sla_breached', notifyOnSla);
+    support.on('session:assigned', notifyOnAssigned);
+    support.on('session:transferred', notifyOnTransferred);
+    support.on('notification:settings', notifyApply);
+    chat.on('message:new', notifyOnMessage);
+  }
+  async function notifyStart() {
+    try {
+      notifyApply(await api('GET', NOTIFY_URL));
+    } catch (err) {
+      if (!silent(err)) notifyStatus('Could not load your notification settings: ' + errorText(err), true);
+    }
+  }
+  function notifyStop() {
+    Object.assign(notify, { settings: null, queueIds: null, unseen: 0 });
+    notify.seen.clear();
+    notify.ownRequeued.clear();
+    notifyShowPanel(false, false);
+    notifyStatus('', false);
+    ['data-settings', 'data-last'].forEach((a) => $('notify-log').removeAttribute(a));
+    $('notify-log').setAttribute('data-count', '0');
+  }
+  function notifyApply(settings) {
+    if (!settings || !settings.events) return;
+    notify.settings = settings;
+    $('notify-log').setAttribute('data-settings', 'loaded');
+    notifyRender();
+  }
+  function notifyStatus(text, error) {
+    const node = $('notify-status');
+    node.textContent = text;
+    node.setAttribute('data-kind', error ? 'error' : 'info');
+  }
+  function notifyRender() {
+    const s = notify.settings;
+    const box = $('notify-events');
+    clear(box);
+    if (!s) return;
+    $('notify-muted').checked = !!s.muted;
+    NOTIFY_EVENTS.forEach((ev) => {
+      const legendId = 'notify-ev-' + ev.key;
+      box.appendChild(el('fieldset', { className: 'notify-event', 'data-testid': 'console-notify-event', 'data-event': ev.key }, [
+        el('legend', { id: legendId, className: 'notify-event-title', text: ev.label }),
+        el('div', { className: 'notify-channels' }, NOTIFY_CHANNELS.map((ch) => {
+          const id = 'notify-' + ev.key + '-' + ch.key;
+          return el('label', { className: 'notify-channel', for: id }, [
+            el('input', {
+              type: 'checkbox', id: id, 'data-testid': 'console-notify-' + ev.key + '-' + ch.key,
+              checked: !!(s.events[ev.key] && s.events[ev.key][ch.key]),
+              on: { change: (e) => notifySave({ events: { [ev.key]: { [ch.key]: e.target.checked } } }, e.target) },
+            }),
+            el('span', { text: ch.label }),
+          ]);
+        })),
+      ]));
+    });
+    notifyRenderPermission();
+  }
+  async function notifySave(change, input) {
+    const gen = state.gen;
+    notifyStatus('Saving…', false);
+    try {
+      notifyApply(await api('PATCH', NOTIFY_URL, change));
+      notifyStatus('Saved.', false);
+    } catch (err) {
+      if (silent(err) || gen !== state.gen) return;
+      if (input) input.checked = !input.checked; // back to what the server has
+      notifyStatus('Could not save: ' + errorText(err), true);
+    }
+    if (input && input.isConnected) input.focus();
+    else if (input && input.id) { const again = $(input.id); if (again) again.focus(); }
+  }
+  function notifyRenderPermission() {
+    const N = window.Notification;
+    const button = $('notify-permission');
+    let text;
+    if (typeof N !== 'function') text = 'This browser cannot show desktop notifications; sounds and the title count still work.';
+    else if (N.permission === 'granted') text = 'Desktop notifications are allowed in this browser.';
+    else if (N.permission === 'denied') text = 'Desktop notifications are blocked for this site: allow them in the browser\'s site settings.';
+    else text = 'Desktop notifications need your permission in this browser.';
+    setText('notify-permission-text', text);
+    button.hidden = !(typeof N === 'function' && N.permission === 'default');
+  }
+  /** Asked only from this button's click, never on load. */
+  function notifyAskPermission() {
+    const N = window.Notification;
+    if (typeof N !== 'function' || typeof N.requestPermission !== 'function') return notifyRenderPermission();
+    const done = () => {
+      notifyRenderPermission();
+      if (!$('notify-permission').hidden) $('notify-permission').focus();
+      else $('notify-muted').focus();
+    };
+    try {
+      const p = N.requestPermission(done); // older Safari: callback only
+      if (p && typeof p.then === 'function') p.then(done, done);
+    } catch (e) { done(); }
+  }
+  function notifyShowPanel(open, refocus) {
+    show('notify-panel', open);
+    $('notify-toggle').setAttribute('aria-expanded', String(open));
+    if (open) {
+      notifyRender();
+      $('notify-muted').focus();
+    } else if (refocus) {
+      $('notify-toggle').focus();
+    }
+  }
+  function notifyInit() {
+    $('notify-toggle').addEventListener('click', () => notifyShowPanel($('notify-panel').hidden, true));
+    $('notify-close').addEventListener('click', () => notifyShowPanel(false, true));
+    $('notify-panel').addEventListener('keydown', (e) => { if (e.key === 'Escape') notifyShowPanel(false, true); });
+    $('notify-muted').addEventListener('change', (e) => notifySave({ muted: e.target.checked }, e.target));
+    $('notify-permission').addEventListener('click', notifyAskPermission);
+    document.addEventListener('visibilitychange', notifyClearUnseen);
+    window.addEventListener('focus', notifyClearUnseen);
+    ['pointerdown', 'keydown'].forEach((type) => document.addEventListener(type, notifyUnlockAudio, { capture: true }));
+  }
+
   // ---- notices and wiring ---------------------------------------------------------------------
   function notice(text, kind) {
     const node = $('notice');
@@ -1684,6 +1954,7 @@
       e.preventDefault();
       saveCanned();
     });
+    notifyInit();
     document.addEventListener('visibilitychange', markRead);
     window.addEventListener('focus', markRead);
     window.addEventListener('online', updateStatus);

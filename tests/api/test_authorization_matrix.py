@@ -86,6 +86,14 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
         {"sessionId": "{sid}"},
         [401, 401, 403, 403, 200, 200],
     ),
+    # Your own notification settings: staff only, each their own.
+    ("get", "/api/support/me/notification-settings", None, [401, 401, 403, 403, 200, 200]),
+    (
+        "patch",
+        "/api/support/me/notification-settings",
+        {"muted": True},
+        [401, 401, 403, 403, 200, 200],
+    ),
     ("get", "/api/support/audit", None, [401, 401, 403, 403, 403, 200]),
     ("get", "/api/support/customers/{uid}/export", None, [401, 401, 403, 403, 403, 200]),
     (
