@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         openapi,
         privacy,
+        team,
         tickets,
     )
 
@@ -22,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         tickets,
         canned,
         admin,
+        team,
         privacy,
         health,
         openapi,

@@ -13,6 +13,8 @@ from livechat.events.types import (
     SessionRequeued,
     SessionSlaBreached,
     SessionTransferred,
+    TeamMemberRemoved,
+    TeamMemberRoleChanged,
     TicketOpened,
     TicketUpdated,
 )
@@ -30,6 +32,8 @@ __all__ = [
     "SessionRequeued",
     "SessionSlaBreached",
     "SessionTransferred",
+    "TeamMemberRemoved",
+    "TeamMemberRoleChanged",
     "TicketOpened",
     "TicketUpdated",
     "publish",

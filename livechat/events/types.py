@@ -111,3 +111,18 @@ class MessagesRead(DomainEvent):
     reader_id: str
     message_ids: list[str]
     read_at: str
+
+
+@dataclass(frozen=True)
+class TeamMemberRemoved(DomainEvent):
+    """Someone was taken off the support team: their open sockets are ended (every process)."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class TeamMemberRoleChanged(DomainEvent):
+    """A team member's role changed: their sockets, signed in with the old role, are ended."""
+
+    user_id: str
+    role: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from livechat import runtime
+from livechat.errors import Unauthorized
 from livechat.events import (
     EventBus,
     MessagePosted,
@@ -14,6 +15,8 @@ from livechat.events import (
     SessionRequeued,
     SessionSlaBreached,
     SessionTransferred,
+    TeamMemberRemoved,
+    TeamMemberRoleChanged,
 )
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
@@ -86,6 +89,17 @@ def on_messages_read(event: MessagesRead) -> None:
     )
 
 
+def on_team_access_changed(event: TeamMemberRemoved | TeamMemberRoleChanged) -> None:
+    # Their sockets were signed in with the old role: end them now, not when the token expires.
+    if isinstance(event, TeamMemberRemoved):
+        why = Unauthorized("You are no longer on the support team.", code="staff_access_revoked")
+    else:
+        why = Unauthorized(
+            f"Your role is now {event.role}; sign in again to continue.", code="role_changed"
+        )
+    push.end_user_sockets(event.user_id, why)
+
+
 def register(bus: EventBus) -> None:
     bus.subscribe(MessagePosted, on_message_posted)
     bus.subscribe(SessionAssigned, on_session_changed)
@@ -98,3 +112,5 @@ def register(bus: EventBus) -> None:
     bus.subscribe(SessionSlaBreached, on_sla_breached)
     bus.subscribe(MessagesRead, on_messages_read)
     bus.subscribe(NotePosted, on_note_posted)
+    bus.subscribe(TeamMemberRemoved, on_team_access_changed)
+    bus.subscribe(TeamMemberRoleChanged, on_team_access_changed)

@@ -14,6 +14,7 @@ from livechat.models.chat import (
     SessionOutcome,
     SessionStatus,
 )
+from livechat.models.team import TeamMember
 from livechat.models.ticket import (
     Ticket,
     TicketPriority,
@@ -37,6 +38,7 @@ __all__ = [
     "SenderType",
     "SessionOutcome",
     "SessionStatus",
+    "TeamMember",
     "Ticket",
     "TicketPriority",
     "TicketStatus",

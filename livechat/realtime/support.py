@@ -11,7 +11,7 @@ from livechat import runtime
 from livechat.metrics import metrics
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
 from livechat.realtime.queue import snapshot
-from livechat.realtime.rooms import AGENTS_ROOM
+from livechat.realtime.rooms import AGENTS_ROOM, user_room
 from livechat.schemas.realtime import AgentStatusSchema
 
 
@@ -29,6 +29,8 @@ class SupportNamespace(EventNamespace):
         self.clients[sid] = Client(identity)
         metrics().sockets.labels(self.namespace).inc()
         join_room(AGENTS_ROOM)
+        # Not emitted to here; it names the user's sockets so removal can end them (push.py).
+        join_room(user_room(identity.uid))
         presence = runtime.presence()
         came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
         runtime.agent_router().agent_connected(identity.uid)

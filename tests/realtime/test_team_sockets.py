@@ -1,0 +1,51 @@
+"""A removed or re-roled team member's sockets end at once (one process, no Redis): each is told
+why with a coded ``error`` and disconnected, on both namespaces; their old token is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask_socketio import SocketIOTestClient
+
+from livechat.models import Role
+from livechat.services import team
+from livechat.services.users import Identity
+from tests.realtime.conftest import events
+
+ADMIN = Identity("admin-1", Role.ADMIN)
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (lambda: team.remove_member(ADMIN, "agent-1"), "staff_access_revoked"),
+        (lambda: team.update_member(ADMIN, "agent-1", role="admin"), "role_changed"),
+    ],
+)
+def test_member_sockets_end_at_once(
+    app: Any, ctx: Any, sio: Any, token: Any, change: Any, code: str
+) -> None:
+    team.check_staff_token(ADMIN)
+    chat = sio("agent-1", "agent")
+    support = sio("agent-1", "agent", "/support")
+    customer = sio("cust-1")
+    other = sio("agent-2", "agent", "/support")
+    for client, namespace in ((chat, "/"), (support, "/support"), (other, "/support")):
+        client.get_received(namespace)
+
+    change()
+
+    assert not chat.is_connected("/") and not support.is_connected("/support")
+    # What each got before it closed (the test client reads nothing once disconnected).
+    assert [p["args"][0]["code"] for p in chat.queue if p["name"] == "error"] == [code]
+    assert [p["args"][0]["code"] for p in support.queue if p["name"] == "error"] == [code]
+    assert customer.is_connected("/") and other.is_connected("/support")
+    assert events(other, "error", "/support") == []
+    refused = SocketIOTestClient(
+        app,
+        app.extensions["socketio"],
+        namespace="/support",
+        auth={"token": token("agent-1", "agent")},
+    )
+    assert not refused.is_connected("/support")
