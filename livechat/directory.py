@@ -84,7 +84,7 @@ class FirebaseDirectory:
         except self._auth.UserNotFoundError as exc:
             raise NotFound("No such Firebase user.", code="agent_not_found") from exc
         except ValueError as exc:  # firebase-admin validates arguments (e-mail, name) itself
-            raise InvalidInput(str(exc), details={"email": [str(exc)]}) from exc
+            raise InvalidInput(f"Firebase refused the value: {exc}") from exc
         except self._errors.FirebaseError as exc:
             log.warning("Firebase user management failed: %s: %s", type(exc).__name__, exc)
             hint = "" if self._has_credentials else " " + CREDENTIALS_HINT
@@ -120,7 +120,7 @@ class FirebaseDirectory:
             claims.pop(ROLE_CLAIM, None)
         else:
             claims[ROLE_CLAIM] = role.value
-        # None clears every claim; an empty dict is refused by nothing but reads the same.
+        # None: no claims left at all (firebase-admin stores an empty object for it).
         self._call(self._auth.set_custom_user_claims, uid, claims or None)
 
     def set_name(self, uid: str, name: str) -> None:
