@@ -58,3 +58,44 @@ def test_agent_removed_mid_chat(server_pair: tuple[Any, Any], connect: Any, toke
     # Signed in again without the role, they are a customer.
     status, _ = b.request("GET", f"{BASE}/queue", token("tm-agent"))
     assert status == 403
+
+
+def test_cli_removal_reaches_the_servers_sockets(
+    server_pair: tuple[Any, Any], connect: Any, token: Any
+) -> None:
+    """`flask livechat agents remove` is a process of its own: it holds no socket, and the
+    Redis relay carries the removal to the server that holds the agent's."""
+    import subprocess
+    import sys
+
+    from tests.support.server import ROOT
+
+    a, _ = server_pair
+    agent = connect(a, "cli-agent", "agent", namespaces=["/", "/support"])
+    agent.wait_for("queue:updated")
+    env = {k: v for k, v in a.env.items() if k not in ("PORT", "HOST")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "livechat",
+            "agents",
+            "remove",
+            "cli-agent",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "removed cli-agent" in proc.stdout
+    assert "Cannot publish" not in proc.stderr  # the relay connected at the first try
+    agent.wait_for("error", lambda e: e["code"] == "staff_access_revoked")
+    wait_until(lambda: not agent.sio.connected, timeout=10, what="the agent's socket closed")
+    refusal = refused_connect(a.url, {"token": token("cli-agent", "agent")})
+    assert refusal["data"]["reason"] == "staff_access_revoked"
