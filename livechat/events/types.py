@@ -115,9 +115,11 @@ class MessagesRead(DomainEvent):
 
 @dataclass(frozen=True)
 class TeamMemberRemoved(DomainEvent):
-    """Someone was taken off the support team: their open sockets are ended (every process)."""
+    """Someone was taken off the support team: their open sockets are ended (every process),
+    each told why with ``error`` (the ready-to-send {code, message})."""
 
     user_id: str
+    error: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,4 @@ class TeamMemberRoleChanged(DomainEvent):
 
     user_id: str
     role: str
+    error: dict[str, Any]

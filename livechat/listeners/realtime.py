@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from livechat import runtime
-from livechat.errors import Unauthorized
 from livechat.events import (
     EventBus,
     MessagePosted,
@@ -91,13 +90,7 @@ def on_messages_read(event: MessagesRead) -> None:
 
 def on_team_access_changed(event: TeamMemberRemoved | TeamMemberRoleChanged) -> None:
     # Their sockets were signed in with the old role: end them now, not when the token expires.
-    if isinstance(event, TeamMemberRemoved):
-        why = Unauthorized("You are no longer on the support team.", code="staff_access_revoked")
-    else:
-        why = Unauthorized(
-            f"Your role is now {event.role}; sign in again to continue.", code="role_changed"
-        )
-    push.end_user_sockets(event.user_id, why)
+    push.end_user_sockets(event.user_id, event.error)
 
 
 def register(bus: EventBus) -> None:

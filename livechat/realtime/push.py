@@ -58,12 +58,12 @@ def error(sid: str, exc: DomainError, event: str | None, namespace: str) -> None
     to_socket(sid, "error", {**exc.to_dict(), "event": event}, namespace)
 
 
-def end_user_sockets(user_id: str, exc: DomainError) -> int:
+def end_user_sockets(user_id: str, error: dict[str, Any]) -> int:
     """End every open socket of ``user_id``, on both namespaces and on every process, each told
-    why first (``error`` with the code); returns how many this process held. Not an emit: the
+    why first (``error``: {code, message}); returns how many this process held. Not an emit: the
     sockets are closed, which an event alone would not do."""
     manager = current_app.extensions["socketio"].server.manager
-    ended: int = manager.end_user(user_id, user_room(user_id), {**exc.to_dict(), "event": None})
+    ended: int = manager.end_user(user_id, user_room(user_id), {**error, "event": None})
     return ended
 
 

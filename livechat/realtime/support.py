@@ -26,6 +26,8 @@ class SupportNamespace(EventNamespace):
             )
         sid = request.sid  # type: ignore[attr-defined]
         runtime.sla_watch().start()
+        # Expired tokens and staff the team no longer backs: also on a process with no "/" socket.
+        runtime.token_sweeper().start()
         self.clients[sid] = Client(identity)
         metrics().sockets.labels(self.namespace).inc()
         join_room(AGENTS_ROOM)

@@ -171,15 +171,44 @@ def check_staff_token(identity: Identity) -> None:
                 .on_conflict_do_nothing(index_elements=[team.c.uid])
             )
             return
-    role, removed_at = Role(row[0]), cast(datetime | None, row[1])
+    refusal = staff_refusal(identity.role, Role(row[0]), cast(datetime | None, row[1]))
+    if refusal is not None:
+        raise refusal
+
+
+def staff_refusal(
+    claimed: Role, recorded: Role | None, removed_at: datetime | None
+) -> Unauthorized | None:
+    """Why a token claiming ``claimed`` is refused, given the team record (None: it may pass).
+    The rule itself, shared by the sign-in check, the socket sweep and the removal events."""
+    if not claimed.is_staff or recorded is None:
+        return None
     if removed_at is not None:
-        raise Unauthorized(
+        return Unauthorized(
             "You are no longer on the support team; sign in again.", code="staff_access_revoked"
         )
-    if role != identity.role:
-        raise Unauthorized(
-            f"Your role is now {role.value}; sign in again to continue.", code="role_changed"
+    if recorded != claimed:
+        return Unauthorized(
+            f"Your role is now {recorded.value}; sign in again to continue.", code="role_changed"
         )
+    return None
+
+
+def stale_staff(claimed: dict[str, Role]) -> dict[str, Unauthorized]:
+    """Of these signed-in staff (uid -> the role their token claims), those the team record no
+    longer backs, with why: the socket sweep's backstop, in one query, should a removal's
+    message to this process have been lost (Redis down at that moment)."""
+    staff = {uid: role for uid, role in claimed.items() if role.is_staff}
+    if not staff:
+        return {}
+    rows = db.session.execute(
+        sa.select(TeamMember.uid, TeamMember.role, TeamMember.removed_at).where(
+            TeamMember.uid.in_(sorted(staff))
+        )
+    ).all()
+    db.session.rollback()  # a read: hand the connection back
+    found = {uid: staff_refusal(staff[uid], role, removed_at) for uid, role, removed_at in rows}
+    return {uid: why for uid, why in found.items() if why is not None}
 
 
 # ---- changes ----------------------------------------------------------------------------------
@@ -320,10 +349,13 @@ def _update(actor: Actor, uid: str, new_role: Role | None, name: str | None) -> 
             raise Conflict("The team's last admin must stay an admin.", code="last_admin")
         directory.set_role(uid, new_role)
         directory.revoke_sessions(uid)
+        old_role = member.role
         changes["role"] = {"from": member.role.value, "to": new_role.value}
         member.role = new_role
         _sync_user_role(uid, new_role)
-        publish(TeamMemberRoleChanged(None, uid, new_role.value))
+        why = staff_refusal(old_role, new_role, None)
+        assert why is not None
+        publish(TeamMemberRoleChanged(None, uid, new_role.value, why.to_dict()))
     if name is not None and name != member.display_name:
         directory.set_name(uid, name)
         changes["name"] = {"from": member.display_name, "to": name}
@@ -368,7 +400,9 @@ def _remove(actor: Actor, uid: str) -> list[str]:
         subject_user_id=uid,
         details={"email": member.email, "role": member.role.value},
     )
-    publish(TeamMemberRemoved(None, uid))
+    why = staff_refusal(member.role, member.role, now)
+    assert why is not None
+    publish(TeamMemberRemoved(None, uid, why.to_dict()))
     # Never routed to again (the router reads the status), then their chats go back: that
     # commit stores the removal, the audit entry and the requeued chats together.
     runtime.agent_router().statuses.set(uid, agents.OFFLINE)

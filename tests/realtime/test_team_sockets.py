@@ -49,3 +49,38 @@ def test_member_sockets_end_at_once(
         auth={"token": token("agent-1", "agent")},
     )
     assert not refused.is_connected("/support")
+
+
+def test_the_sweep_ends_what_a_lost_removal_message_left_open(app: Any, ctx: Any, sio: Any) -> None:
+    """Removal ends sockets through the relay at once; should that message be lost (Redis down
+    at that moment), the socket sweep ends them on its next round, told why all the same."""
+    import sqlalchemy as sa
+
+    from livechat import runtime
+    from livechat.extensions import db
+    from livechat.models import TeamMember, utcnow
+
+    sweeper = runtime.token_sweeper(app)
+    removed = sio("agent-1", "agent", "/support")
+    promoted = sio("agent-2", "agent")
+    kept = sio("agent-3", "agent", "/support")
+    customer = sio("cust-1")
+    assert sweeper.sweep() == 0  # everyone backed by the record: nobody ended
+    # The record changes with no event (as if the relay had lost the message).
+    db.session.execute(
+        sa.update(TeamMember).where(TeamMember.uid == "agent-1").values(removed_at=utcnow())
+    )
+    db.session.execute(
+        sa.update(TeamMember).where(TeamMember.uid == "agent-2").values(role=Role.ADMIN)
+    )
+    db.session.commit()
+    assert sweeper.sweep() == 2
+    assert not removed.is_connected("/support") and not promoted.is_connected("/")
+    assert [p["args"][0]["code"] for p in removed.queue if p["name"] == "error"] == [
+        "staff_access_revoked"
+    ]
+    assert [p["args"][0]["code"] for p in promoted.queue if p["name"] == "error"] == [
+        "role_changed"
+    ]
+    assert kept.is_connected("/support") and customer.is_connected("/")
+    assert sweeper.sweep() == 0
