@@ -1,5 +1,6 @@
 """A removed or re-roled team member's sockets end at once (one process, no Redis): each is told
-why with a coded ``error`` and disconnected, on both namespaces; their old token is refused."""
+why with a coded ``error`` and disconnected, on both namespaces; their old token is refused.
+(uids of their own: an agent's status outlives the test in the session-wide app's store.)"""
 
 from __future__ import annotations
 
@@ -13,24 +14,24 @@ from livechat.services import team
 from livechat.services.users import Identity
 from tests.realtime.conftest import events
 
-ADMIN = Identity("admin-1", Role.ADMIN)
+ADMIN = Identity("tm-admin-1", Role.ADMIN)
 
 
 @pytest.mark.parametrize(
     ("change", "code"),
     [
-        (lambda: team.remove_member(ADMIN, "agent-1"), "staff_access_revoked"),
-        (lambda: team.update_member(ADMIN, "agent-1", role="admin"), "role_changed"),
+        (lambda: team.remove_member(ADMIN, "tm-agent-1"), "staff_access_revoked"),
+        (lambda: team.update_member(ADMIN, "tm-agent-1", role="admin"), "role_changed"),
     ],
 )
 def test_member_sockets_end_at_once(
     app: Any, ctx: Any, sio: Any, token: Any, change: Any, code: str
 ) -> None:
     team.check_staff_token(ADMIN)
-    chat = sio("agent-1", "agent")
-    support = sio("agent-1", "agent", "/support")
-    customer = sio("cust-1")
-    other = sio("agent-2", "agent", "/support")
+    chat = sio("tm-agent-1", "agent")
+    support = sio("tm-agent-1", "agent", "/support")
+    customer = sio("tm-cust-1")
+    other = sio("tm-agent-2", "agent", "/support")
     for client, namespace in ((chat, "/"), (support, "/support"), (other, "/support")):
         client.get_received(namespace)
 
@@ -46,7 +47,7 @@ def test_member_sockets_end_at_once(
         app,
         app.extensions["socketio"],
         namespace="/support",
-        auth={"token": token("agent-1", "agent")},
+        auth={"token": token("tm-agent-1", "agent")},
     )
     assert not refused.is_connected("/support")
 
@@ -61,17 +62,17 @@ def test_the_sweep_ends_what_a_lost_removal_message_left_open(app: Any, ctx: Any
     from livechat.models import TeamMember, utcnow
 
     sweeper = runtime.token_sweeper(app)
-    removed = sio("agent-1", "agent", "/support")
-    promoted = sio("agent-2", "agent")
-    kept = sio("agent-3", "agent", "/support")
-    customer = sio("cust-1")
+    removed = sio("tm-agent-1", "agent", "/support")
+    promoted = sio("tm-agent-2", "agent")
+    kept = sio("tm-agent-3", "agent", "/support")
+    customer = sio("tm-cust-1")
     assert sweeper.sweep() == 0  # everyone backed by the record: nobody ended
     # The record changes with no event (as if the relay had lost the message).
     db.session.execute(
-        sa.update(TeamMember).where(TeamMember.uid == "agent-1").values(removed_at=utcnow())
+        sa.update(TeamMember).where(TeamMember.uid == "tm-agent-1").values(removed_at=utcnow())
     )
     db.session.execute(
-        sa.update(TeamMember).where(TeamMember.uid == "agent-2").values(role=Role.ADMIN)
+        sa.update(TeamMember).where(TeamMember.uid == "tm-agent-2").values(role=Role.ADMIN)
     )
     db.session.commit()
     assert sweeper.sweep() == 2
