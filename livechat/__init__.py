@@ -26,6 +26,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     from livechat.ai.setup import init_ai
     from livechat.api import register_blueprints
     from livechat.auth import build_verifier
+    from livechat.directory import build_directory
     from livechat.events import EventBus
     from livechat.events.bus import install as install_bus
     from livechat.extensions import db, migrate
@@ -68,6 +69,7 @@ def create_app(config_name_or_object: str | Config | dict[str, Any] | None = Non
     install_bus()
     runtime.bus.set(app, EventBus())
     runtime.verifier.set(app, build_verifier(app))
+    runtime.directory.set(app, build_directory(app))
     init_metrics(app)
     init_writer(app)
     init_rate_limits(app)

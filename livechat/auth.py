@@ -17,6 +17,7 @@ from livechat import runtime
 from livechat.errors import Forbidden, Unauthorized, Unavailable
 from livechat.models import AI_SENDER_ID, SYSTEM_SENDER_ID, Role
 from livechat.schemas.base import has_unstorable_text
+from livechat.services import team
 from livechat.services.users import Identity, record_contact
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,7 @@ def authenticate(token: str | None) -> Identity:
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("The token is not valid.", code="invalid_token")
     identity = identity_from_claims(runtime.verifier().verify(token))
+    team.check_staff_token(identity)  # a removed or re-roled member's old token stops here
     record_contact(identity)
     return identity
 

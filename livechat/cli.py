@@ -218,3 +218,80 @@ def assistant_process(host: str, port: int | None) -> None:
         relay.flush()  # the last replies' events
     if server is not None:
         server.stop(timeout=1)
+
+
+agents_cli = AppGroup(
+    "agents",
+    help="The support team: add (invite), list, set-role, remove. Recorded in the audit trail "
+    'as actor "cli". AUTH_MODE=firebase manages Firebase users (needs '
+    "GOOGLE_APPLICATION_CREDENTIALS, or FIREBASE_AUTH_EMULATOR_HOST); AUTH_MODE=dev works "
+    "offline and prints dev tokens as invitations.",
+)
+livechat_cli.add_command(agents_cli)
+_TEAM_ROLES = click.Choice([Role.AGENT.value, Role.ADMIN.value])
+
+
+@agents_cli.command("add")
+@click.argument("email")
+@click.option("--role", type=_TEAM_ROLES, required=True)
+@click.option("--name", default=None, help="Their display name.")
+def agents_add(email: str, role: str, name: str | None) -> None:
+    """Add EMAIL to the team (creating their account if needed) and print the invitation to
+    send them: a link to set their password (Firebase) or a dev token (AUTH_MODE=dev)."""
+    from livechat.services import privacy, team
+
+    added = _domain_call(team.add_member, privacy.CLI_ADMIN, email, role, name)
+    member = added.member
+    what = "added" if added.added else "already on the team:"
+    account = " (new account)" if added.created else ""
+    click.echo(f"{what} {member.email} as {member.role.value}, uid {member.uid}{account}")
+    if added.invitation:
+        click.echo(f"invitation: {added.invitation}")
+
+
+@agents_cli.command("list")
+@click.option("--all", "include_removed", is_flag=True, help="Also list removed members.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per member.")
+def agents_list(include_removed: bool, as_json: bool) -> None:
+    """List the team: uid, e-mail, role, status, open chats, name."""
+    import json
+
+    from livechat.schemas.team import TeamEntrySchema
+    from livechat.services import privacy, team
+
+    entries = _domain_call(team.list_team, privacy.CLI_ADMIN, include_removed=include_removed)
+    rows = TeamEntrySchema(many=True).dump(entries)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    for row in rows:
+        status = "removed" if row["removedAt"] else row["status"]
+        click.echo(
+            f"{row['uid']}\t{row['email'] or '-'}\t{row['role']}\t{status}\t"
+            f"{row['openChats']}\t{row['name'] or ''}"
+        )
+
+
+@agents_cli.command("set-role")
+@click.argument("member")
+@click.argument("role", type=_TEAM_ROLES)
+def agents_set_role(member: str, role: str) -> None:
+    """Give MEMBER (uid or e-mail) ROLE; it takes effect at once (they sign in again)."""
+    from livechat.services import privacy, team
+
+    uid = _domain_call(team.resolve, member)
+    updated = _domain_call(team.update_member, privacy.CLI_ADMIN, uid, role=role)
+    click.echo(f"{updated.email or updated.uid} is now {updated.role.value}")
+
+
+@agents_cli.command("remove")
+@click.argument("member")
+def agents_remove(member: str) -> None:
+    """Take MEMBER (uid or e-mail) off the team: role claim removed, open sockets ended, open
+    chats back in the queue."""
+    from livechat.services import privacy, team
+
+    uid = _domain_call(team.resolve, member)
+    released = _domain_call(team.remove_member, privacy.CLI_ADMIN, uid)
+    click.echo(f"removed {member}; {len(released)} open chat(s) back in the queue")

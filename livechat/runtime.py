@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from livechat.ai.orchestrator import Orchestrator
     from livechat.ai.worker import RemoteAssistant
     from livechat.auth import TokenVerifier
+    from livechat.directory import Directory
     from livechat.events.bus import EventBus
     from livechat.idle import IdleSweeper
     from livechat.metrics import Metrics
@@ -55,6 +56,8 @@ class Slot(Generic[T]):
 
 bus: Slot[EventBus] = Slot("livechat.bus")
 verifier: Slot[TokenVerifier] = Slot("livechat.verifier")
+# Where team members' accounts and roles are managed (livechat/directory.py).
+directory: Slot[Directory] = Slot("livechat.directory")
 metrics: Slot[Metrics] = Slot("livechat.metrics")
 rate_limiter: Slot[RateLimiter] = Slot("livechat.ratelimit")
 # The in-process orchestrator, and where the assistant listeners hand turns: the orchestrator

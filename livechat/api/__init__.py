@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
         me,
         openapi,
         privacy,
+        team,
         tickets,
     )
 
@@ -24,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
         canned,
         me,
         admin,
+        team,
         privacy,
         health,
         openapi,

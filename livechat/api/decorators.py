@@ -54,6 +54,7 @@ _NOT_FOUND_CODES = {
     "ticket_id": "ticket_not_found",
     "uid": "user_not_found",
     "canned_id": "canned_response_not_found",
+    "agent_id": "agent_not_found",
 }
 
 

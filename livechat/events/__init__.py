@@ -14,6 +14,8 @@ from livechat.events.types import (
     SessionRequeued,
     SessionSlaBreached,
     SessionTransferred,
+    TeamMemberRemoved,
+    TeamMemberRoleChanged,
     TicketOpened,
     TicketUpdated,
 )
@@ -32,6 +34,8 @@ __all__ = [
     "SessionRequeued",
     "SessionSlaBreached",
     "SessionTransferred",
+    "TeamMemberRemoved",
+    "TeamMemberRoleChanged",
     "TicketOpened",
     "TicketUpdated",
     "publish",

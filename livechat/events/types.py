@@ -125,3 +125,21 @@ class NotificationSettingsChanged(DomainEvent):
 
     user_id: str
     settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TeamMemberRemoved(DomainEvent):
+    """Someone was taken off the support team: their open sockets are ended (every process),
+    each told why with ``error`` (the ready-to-send {code, message})."""
+
+    user_id: str
+    error: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TeamMemberRoleChanged(DomainEvent):
+    """A team member's role changed: their sockets, signed in with the old role, are ended."""
+
+    user_id: str
+    role: str
+    error: dict[str, Any]

@@ -15,6 +15,8 @@ from livechat.events import (
     SessionRequeued,
     SessionSlaBreached,
     SessionTransferred,
+    TeamMemberRemoved,
+    TeamMemberRoleChanged,
 )
 from livechat.metrics import metrics, timer
 from livechat.realtime import push
@@ -108,6 +110,11 @@ def on_messages_read(event: MessagesRead) -> None:
     )
 
 
+def on_team_access_changed(event: TeamMemberRemoved | TeamMemberRoleChanged) -> None:
+    # Their sockets were signed in with the old role: end them now, not when the token expires.
+    push.end_user_sockets(event.user_id, event.error)
+
+
 def register(bus: EventBus) -> None:
     bus.subscribe(MessagePosted, on_message_posted)
     bus.subscribe(SessionAssigned, on_session_changed)
@@ -122,3 +129,5 @@ def register(bus: EventBus) -> None:
     bus.subscribe(NotePosted, on_note_posted)
     bus.subscribe(SessionAssigned, on_session_assigned)
     bus.subscribe(NotificationSettingsChanged, on_notification_settings_changed)
+    bus.subscribe(TeamMemberRemoved, on_team_access_changed)
+    bus.subscribe(TeamMemberRoleChanged, on_team_access_changed)

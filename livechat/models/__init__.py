@@ -15,6 +15,7 @@ from livechat.models.chat import (
     SessionStatus,
 )
 from livechat.models.settings import NotificationSettings
+from livechat.models.team import TeamMember
 from livechat.models.ticket import (
     Ticket,
     TicketPriority,
@@ -39,6 +40,7 @@ __all__ = [
     "SenderType",
     "SessionOutcome",
     "SessionStatus",
+    "TeamMember",
     "Ticket",
     "TicketPriority",
     "TicketStatus",

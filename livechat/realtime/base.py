@@ -188,6 +188,25 @@ class EventNamespace(Namespace):
             self._end(sid, why)
         return len(sids)
 
+    def staff_claims(self) -> dict[str, Any]:
+        """uid -> the role each signed-in staff socket's token claims."""
+        return {
+            c.identity.uid: c.identity.role
+            for c in list(self.clients.values())
+            if c.identity.role.is_staff
+        }
+
+    def end_refused(self, refused: dict[str, DomainError]) -> int:
+        """Disconnect the sockets of these users, each told why (staff the team no longer backs)."""
+        sids = [
+            (sid, refused[c.identity.uid])
+            for sid, c in list(self.clients.items())
+            if c.identity.uid in refused
+        ]
+        for sid, why in sids:
+            self._end(sid, why)
+        return len(sids)
+
     def sweep_expired(self) -> int:
         """Disconnect every socket whose token has expired (run periodically)."""
         now = time.time()

@@ -25,7 +25,9 @@ def write_event(
     ``guard_packets`` tells a client why it is being closed (an emit would queue behind the
     close and never arrive), and ``HandshakeManager.connect`` sends what was held for a socket
     right after CONNECT (an emit to the socket's own sid would go out through the message
-    queue, a Redis round trip on every connect, for a socket this process holds)."""
+    queue, a Redis round trip on every connect, for a socket this process holds). A third,
+    ``HandshakeManager.end_room_here``, tells a removed team member's sockets why they are
+    being closed, for the same reason as ``guard_packets``."""
     packet = server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args])
     server._send_packet(eio_sid, packet)
 
@@ -83,6 +85,25 @@ class HandshakeManager(socketio.Manager):
             for event, args in held:
                 write_event(self.server, eio_sid, namespace, event, *args)
         return sid
+
+    def end_user(self, user_id: str, room: str, error: dict[str, Any]) -> int:
+        """End every socket of ``user_id`` (those in ``room``, their own room, on each
+        namespace) that this process holds: ``error`` first, then a disconnect. RelayManager
+        also asks the other processes to do the same. Returns how many were ended here."""
+        return self.end_room_here(room, error)
+
+    def end_room_here(self, room: str, error: dict[str, Any]) -> int:
+        ended = 0
+        for namespace in list(self.get_namespaces()):
+            for sid, eio_sid in list(self.get_participants(namespace, room)):
+                if not self.is_connected(sid, namespace):
+                    continue  # still connecting: its connect handler checks its token itself
+                # Straight to engine.io's queue, ahead of the disconnect (an emit through the
+                # message queue could arrive after the socket is gone).
+                write_event(self.server, eio_sid, namespace, "error", error)
+                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+                ended += 1
+        return ended
 
     def disconnect(self, sid: str, namespace: str | None = None, **kwargs: Any) -> Any:
         # Also a refused connect: what was held for it is dropped.

@@ -13,7 +13,6 @@ from livechat.realtime.rooms import (
     SUPPORT_NAMESPACE,
     session_room,
     session_staff_room,
-    staff_room,
     user_room,
 )
 
@@ -57,11 +56,20 @@ def to_agents(event: str, payload: dict[str, Any]) -> None:
 
 def to_staff_member(user_id: str, event: str, payload: dict[str, Any]) -> None:
     """Every ``/support`` socket of one agent or admin (any process), nobody else's."""
-    _emit(event, payload, to=staff_room(user_id), namespace=SUPPORT_NAMESPACE)
+    _emit(event, payload, to=user_room(user_id), namespace=SUPPORT_NAMESPACE)
 
 
 def error(sid: str, exc: DomainError, event: str | None, namespace: str) -> None:
     to_socket(sid, "error", {**exc.to_dict(), "event": event}, namespace)
+
+
+def end_user_sockets(user_id: str, error: dict[str, Any]) -> int:
+    """End every open socket of ``user_id``, on both namespaces and on every process, each told
+    why first (``error``: {code, message}); returns how many this process held. Not an emit: the
+    sockets are closed, which an event alone would not do."""
+    manager = current_app.extensions["socketio"].server.manager
+    ended: int = manager.end_user(user_id, user_room(user_id), {**error, "event": None})
+    return ended
 
 
 # ---- the assistant's stream (docs/protocol.md: ai:*), to everyone in the session's room -------

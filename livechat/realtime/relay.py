@@ -30,6 +30,7 @@ from livechat.realtime.handshake import HandshakeManager
 log = logging.getLogger(__name__)
 
 BATCH_METHOD = "batch"
+END_USER_METHOD = "livechat:end_user"
 LISTEN_RETRY_FIRST_SECONDS = 0.5
 LISTEN_RETRY_MAX_SECONDS = 5.0
 
@@ -80,6 +81,16 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         # events are live updates of what is stored, which clients catch up on by seq.
         super()._publish(message)
 
+    def end_user(self, user_id: str, room: str, error: dict[str, Any]) -> int:
+        """End the user's sockets here, and ask every other process to end theirs (python-
+        socketio's own ``disconnect`` needs each socket's sid; this needs only the user's room,
+        which each process knows for the sockets it holds)."""
+        ended = self.end_room_here(room, error)
+        self._publish(
+            {"method": END_USER_METHOD, "room": room, "error": error, "host_id": self.host_id}
+        )
+        return ended
+
     # ---- listening -------------------------------------------------------------------------
 
     def _redis_listen_with_retries(self) -> Iterator[Any]:
@@ -99,7 +110,21 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
 
     def _listen(self) -> Any:
         for message in super()._listen():
-            yield from unpack(message, self.json)
+            for data in unpack(message, self.json):
+                if isinstance(data, dict) and data.get("method") == END_USER_METHOD:
+                    self._handle_end_user(data)
+                else:
+                    yield data
+
+    def _handle_end_user(self, data: dict[str, Any]) -> None:
+        if data.get("host_id") == self.host_id:
+            return  # ended here already
+        room, error = data.get("room"), data.get("error")
+        if isinstance(room, str) and isinstance(error, dict):
+            try:
+                self.end_room_here(room, error)
+            except Exception:
+                log.exception("ending a removed user's sockets failed")
 
 
 def unpack(message: Any, json: Any) -> list[Any]:

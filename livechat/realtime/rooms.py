@@ -10,6 +10,8 @@ def session_room(session_id: str) -> str:
 
 
 def user_room(user_id: str) -> str:
+    """One user's sockets, on the namespace it is used with: on ``/`` a customer's (or agent's)
+    chat sockets, on ``/support`` a staff member's own."""
     return f"user:{user_id}"
 
 
@@ -17,9 +19,3 @@ def session_staff_room(session_id: str) -> str:
     """The staff sockets that joined a session: its internal notes go here, never to
     ``session_room`` (which holds the customer's sockets too)."""
     return f"session-staff:{session_id}"
-
-
-def staff_room(user_id: str) -> str:
-    """One staff member's sockets on ``/support`` (every tab, any process): what is theirs
-    alone, such as a chat assigned to them or their own settings, goes here."""
-    return f"staff:{user_id}"

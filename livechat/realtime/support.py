@@ -12,7 +12,7 @@ from livechat.errors import DomainError, Forbidden
 from livechat.metrics import metrics
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
 from livechat.realtime.queue import snapshot
-from livechat.realtime.rooms import AGENTS_ROOM, staff_room
+from livechat.realtime.rooms import AGENTS_ROOM, user_room
 from livechat.schemas.realtime import AgentStatusSchema
 from livechat.services.users import Identity
 
@@ -27,10 +27,15 @@ class SupportNamespace(EventNamespace):
             raise ConnectionRefusedError(refused.code, refused.to_dict())
         sid = request.sid  # type: ignore[attr-defined]
         runtime.sla_watch().start()
+        # Expired tokens and staff the team no longer backs: also on a process with no "/" socket.
+        runtime.token_sweeper().start()
         self.clients[sid] = Client(identity)
         metrics().sockets.labels(self.namespace).inc()
         join_room(AGENTS_ROOM)
-        join_room(staff_room(identity.uid))  # session:assigned, notification:settings
+        # This staff member's own sockets on /support (every tab, any process): what is theirs
+        # alone goes here (session:assigned, notification:settings), and removal from the team
+        # finds their sockets by it (push.py).
+        join_room(user_room(identity.uid))
         presence = runtime.presence()
         came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
         runtime.agent_router().agent_connected(identity.uid)

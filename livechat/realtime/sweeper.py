@@ -1,5 +1,6 @@
-"""Ends sockets whose token has expired, even if they stay silent (long-lived connections), and
-sockets of customers erased since they signed in."""
+"""Ends sockets whose token has expired, even if they stay silent (long-lived connections),
+sockets of customers erased since they signed in, and sockets of staff the team no longer backs
+(removed or re-roled: normally ended at once, see services/team.py; this is the backstop)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class TokenSweeper:
     def sweep(self) -> int:
         with self._app.app_context():
             ended = sum(ns.sweep_expired() for ns in self._namespaces)
-            return ended + self._sweep_erased()
+            return ended + self._sweep_erased() + self._sweep_staff()
 
     def _sweep_erased(self) -> int:
         from livechat.errors import outage_error
@@ -49,6 +50,29 @@ class TokenSweeper:
             db.session.remove()
             return 0
         return sum(ns.end_erased(erased) for ns in self._namespaces) if erased else 0
+
+    def _sweep_staff(self) -> int:
+        """A backstop for removals and role changes: they end sockets at once through the Redis
+        relay, and this catches what a lost message (Redis down then) or a socket still
+        connecting at that moment left open."""
+        from livechat.errors import outage_error
+        from livechat.extensions import db
+        from livechat.services import team
+
+        claims: dict[str, Any] = {}
+        for ns in self._namespaces:
+            claims.update(ns.staff_claims())
+        if not claims:
+            return 0
+        try:
+            refused = team.stale_staff(claims)
+        except Exception as exc:
+            if outage_error(exc) is None:
+                raise
+            log.warning("team sweep skipped, dependency down: %r", exc)
+            db.session.remove()
+            return 0
+        return sum(ns.end_refused(refused) for ns in self._namespaces) if refused else 0
 
     def _run(self) -> None:
         while True:

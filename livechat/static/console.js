@@ -239,6 +239,7 @@
     closeCanned();
     showCannedPanel(false, false);
     notifyStop();
+    showTeamPanel(false, false);
     state.gen += 1;
     stopTimers();
     disconnect();
@@ -264,6 +265,7 @@
     setText('me-name', me.name || me.uid);
     setText('me-detail', [me.role || 'agent', me.name ? me.uid : ''].filter(Boolean).join(' · '));
     setText('me-avatar', initial(me.name || me.uid));
+    show('team-toggle', me.role === 'admin'); // the server refuses others anyway (403)
     state.names.set(me.uid, me.name || me.uid);
     renderQueue();
     renderMyChats();
@@ -1887,6 +1889,159 @@
     ['pointerdown', 'keydown'].forEach((type) => document.addEventListener(type, notifyUnlockAudio, { capture: true }));
   }
 
+  // ---- team (admins) --------------------------------------------------------------------------
+  // Who is an agent or an admin (docs/api.md "The team"): add someone by e-mail and show the
+  // invitation to send them, change a member's role, remove them (their sockets end at once and
+  // their open chats go back to the queue). The server decides; this only shows its answers.
+  const TEAM = '/api/support/agents';
+  const TEAM_ERRORS = {
+    bad_email: 'That is not an e-mail address.', bad_role: 'Choose agent or admin.',
+    bad_name: 'A name is 1 to 200 characters.',
+    already_on_team: 'They are on the team with another role: change their role in the list instead.',
+    cannot_remove_self: 'You cannot remove yourself.', cannot_change_own_role: 'You cannot change your own role.',
+    last_admin: 'The team needs at least one admin.', agent_not_found: 'They are no longer on the team.',
+  };
+  function teamErrorText(err) {
+    const text = TEAM_ERRORS[err.code];
+    return text ? text + ' (' + err.code + ')' : errorText(err);
+  }
+  function showTeamPanel(open, refocus) {
+    show('team-panel', open);
+    $('team-toggle').setAttribute('aria-expanded', String(open));
+    if (open) {
+      resetTeamForm();
+      showTeamError('');
+      loadTeam();
+      $('team-email').focus();
+    } else if (refocus) {
+      $('team-toggle').focus();
+    }
+  }
+  function resetTeamForm() {
+    $('team-form').reset();
+    resetInviteAndErrors();
+  }
+  function showTeamFormError(text) {
+    setText('team-form-error', text);
+    show('team-form-error', !!text);
+  }
+  function showTeamError(text) {
+    setText('team-error', text);
+    show('team-error', !!text);
+  }
+  async function loadTeam(focusUid, focusTestid) {
+    let data;
+    try {
+      data = await api('GET', TEAM);
+    } catch (err) {
+      if (!silent(err)) showTeamError('Could not load the team: ' + errorText(err));
+      return;
+    }
+    renderTeam((data && data.items) || []);
+    const row = focusUid && $('team-list').querySelector('li[data-uid="' + CSS.escape(focusUid) + '"]');
+    const button = row && row.querySelector('[data-testid="' + focusTestid + '"]');
+    if (button) button.focus();
+  }
+  function renderTeam(items) {
+    const list = clear($('team-list'));
+    items.forEach((m, i) => {
+      const nameId = 'team-member-name-' + i;
+      const you = !!(state.me && m.uid === state.me.uid);
+      const other = m.role === 'admin' ? 'agent' : 'admin';
+      const status = humanise(m.status) + (m.openChats ? ' · ' + m.openChats + ' open chat' + (m.openChats === 1 ? '' : 's') : '');
+      list.appendChild(el('li', { className: 'canned-item', 'data-testid': 'console-team-member', 'data-uid': m.uid, 'data-role': m.role }, [
+        el('div', { className: 'team-member-head' }, [
+          el('strong', { id: nameId, text: (m.name || m.email || m.uid) + (you ? ' (you)' : '') }),
+          el('span', { className: 'tag', 'data-testid': 'console-team-member-role', text: m.role }),
+          el('span', { className: 'chip chip-muted', text: status }),
+        ]),
+        el('p', { className: 'team-member-detail', text: [m.email, m.uid].filter(Boolean).join(' · ') }),
+        you ? null : el('div', { className: 'canned-item-actions' }, [
+          el('button', {
+            type: 'button', className: 'btn btn-secondary btn-small', 'data-testid': 'console-team-set-role',
+            'aria-describedby': nameId, on: { click: () => setTeamRole(m, other) },
+          }, ['Make ' + other]),
+          el('button', {
+            type: 'button', className: 'btn btn-danger btn-small', 'data-testid': 'console-team-remove',
+            'aria-describedby': nameId, on: { click: (e) => removeTeamMember(m, e.currentTarget) },
+          }, ['Remove']),
+        ]),
+      ]));
+    });
+  }
+  function memberLabel(m) {
+    return m.name || m.email || m.uid;
+  }
+  async function setTeamRole(member, role) {
+    showTeamError('');
+    try {
+      await api('PATCH', TEAM + '/' + encodeURIComponent(member.uid), { role: role });
+    } catch (err) {
+      if (!silent(err)) showTeamError('The role was not changed: ' + teamErrorText(err));
+      return;
+    }
+    setText('team-status', memberLabel(member) + ' is now ' + role + ': they sign in again.');
+    loadTeam(member.uid, 'console-team-set-role');
+  }
+  /** Two steps: the first press asks (the button says so), the second removes. */
+  async function removeTeamMember(member, button) {
+    showTeamError('');
+    if (button.getAttribute('data-confirm') !== '1') {
+      button.setAttribute('data-confirm', '1');
+      button.textContent = 'Confirm removal';
+      setText('team-status', 'Press again to remove ' + memberLabel(member) + ': their open chats go back to the queue.');
+      return;
+    }
+    let out;
+    try {
+      out = await api('DELETE', TEAM + '/' + encodeURIComponent(member.uid));
+    } catch (err) {
+      if (!silent(err)) showTeamError(memberLabel(member) + ' was not removed: ' + teamErrorText(err));
+      return;
+    }
+    const n = (out && out.releasedSessionIds && out.releasedSessionIds.length) || 0;
+    setText('team-status', 'Removed ' + memberLabel(member) + (n ? '; ' + n + ' open chat' + (n === 1 ? '' : 's') + ' back in the queue.' : '.'));
+    $('team-list-title').focus();
+    loadTeam();
+  }
+  async function addTeamMember() {
+    resetInviteAndErrors();
+    const email = $('team-email').value.trim();
+    const body = { email: email, role: $('team-role').value };
+    const name = $('team-name').value.trim();
+    if (name) body.name = name;
+    let out;
+    try {
+      out = await api('POST', TEAM, body);
+    } catch (err) {
+      if (silent(err)) return;
+      showTeamFormError('Not added: ' + teamErrorText(err));
+      if (err.code === 'bad_email' || (err.details && err.details.email)) {
+        $('team-email').setAttribute('aria-invalid', 'true');
+        $('team-email').focus();
+      }
+      return;
+    }
+    const m = out.member;
+    setText('team-status', out.added ? 'Added ' + m.email + ' as ' + m.role + '.' : m.email + ' is on the team already: a fresh invitation.');
+    if (out.invitation) {
+      setText('team-invite-label', (config.devMode ? 'Dev token to send ' : 'Invitation link to send ') + m.email +
+        (config.devMode ? ' (they paste it to sign in)' : ' (they set their password there)'));
+      $('team-invite-text').value = out.invitation;
+      show('team-invite', true);
+      $('team-invite-text').focus();
+      $('team-invite-text').select();
+    }
+    $('team-email').value = '';
+    $('team-name').value = '';
+    loadTeam();
+  }
+  function resetInviteAndErrors() {
+    showTeamFormError('');
+    show('team-invite', false);
+    $('team-email').removeAttribute('aria-invalid');
+  }
+
   // ---- notices and wiring ---------------------------------------------------------------------
   function notice(text, kind) {
     const node = $('notice');
@@ -1955,6 +2110,13 @@
       saveCanned();
     });
     notifyInit();
+    $('team-toggle').addEventListener('click', () => showTeamPanel($('team-panel').hidden, true));
+    $('team-close').addEventListener('click', () => showTeamPanel(false, true));
+    $('team-panel').addEventListener('keydown', (e) => { if (e.key === 'Escape') showTeamPanel(false, true); });
+    $('team-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      addTeamMember();
+    });
     document.addEventListener('visibilitychange', markRead);
     window.addEventListener('focus', markRead);
     window.addEventListener('online', updateStatus);

@@ -102,6 +102,16 @@ MATRIX: list[tuple[str, str, Any, list[int]]] = [
         {"confirm": "other"},
         [401, 401, 403, 403, 403, 200],
     ),
+    # The team: admins only ({aid} is agent-1, on the team).
+    ("get", "/api/support/agents", None, [401, 401, 403, 403, 403, 200]),
+    (
+        "post",
+        "/api/support/agents",
+        {"email": "new@example.test", "role": "agent"},
+        [401, 401, 403, 403, 403, 201],
+    ),
+    ("patch", "/api/support/agents/{aid}", {"name": "Ada"}, [401, 401, 403, 403, 403, 200]),
+    ("delete", "/api/support/agents/{aid}", None, [401, 401, 403, 403, 403, 200]),
     ("get", "/healthz", None, [200] * 6),
     ("get", "/readyz", None, [200] * 6),
     ("get", "/api/openapi.json", None, [200] * 6),
@@ -116,7 +126,9 @@ CASES = [
 
 @pytest.fixture()
 def world(ctx: Any, make_user: Any) -> dict[str, str]:
-    from livechat.services import canned, sessions, tickets
+    from livechat.models import Role
+    from livechat.services import canned, sessions, team, tickets
+    from livechat.services.users import Identity
 
     owner = make_user("owner")
     make_user("other")
@@ -126,7 +138,8 @@ def world(ctx: Any, make_user: Any) -> dict[str, str]:
     sessions.assign_agent(agent, session.id)
     ticket = tickets.open_ticket(agent, user_id="owner", subject="Refund", session_id=session.id)
     reply = canned.create_canned(admin, scope="team", shortcut="refund", title="R", body="Hi")
-    return {"sid": session.id, "tid": ticket.id, "uid": "other", "cid": reply.id}
+    team.check_staff_token(Identity("agent-1", Role.AGENT))  # on the team, as on first sign-in
+    return {"sid": session.id, "tid": ticket.id, "uid": "other", "cid": reply.id, "aid": "agent-1"}
 
 
 def _headers(caller: str, token: Any) -> dict[str, str]:
@@ -178,7 +191,8 @@ def test_every_api_route_is_in_the_matrix(app: Any) -> None:
             p.replace("{sid}", "<session_id>")
             .replace("{tid}", "<ticket_id>")
             .replace("{uid}", "<uid>")
-            .replace("{cid}", "<canned_id>"),
+            .replace("{cid}", "<canned_id>")
+            .replace("{aid}", "<agent_id>"),
         )
         for m, p, _, _ in MATRIX
     }
