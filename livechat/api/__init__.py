@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         openapi,
         privacy,
+        search,
         tickets,
     )
 
@@ -23,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
         canned,
         admin,
         privacy,
+        search,
         health,
         openapi,
         web,
