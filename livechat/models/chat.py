@@ -162,6 +162,7 @@ class ChatNote(Model):
             "session_id", "client_message_id", name="uq_chat_notes_session_client_message_id"
         ),
         sa.Index("ix_chat_notes_search_vector", "search_vector", postgresql_using="gin"),
+        sa.Index("ix_chat_notes_created_at", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)

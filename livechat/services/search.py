@@ -21,6 +21,7 @@ import functools
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from livechat.errors import DomainError
 from livechat.extensions import db
@@ -58,9 +59,71 @@ def _check_query(q: str) -> str:
     return q
 
 
-def _branch(model: Any, q: str, conditions: list[Any], sort: str, limit: int) -> sa.Select:
-    """The matching rows of messages or notes (one kind), best ``limit`` first."""
+# How a branch finds its rows; the planner's estimates for a tsquery are too coarse to choose
+# (a word nobody wrote is guessed at ~0.4 % of the rows, so it walks the whole table newest
+# first looking for it), so the service chooses, from two cheap, bounded probes:
+#  - "sessions": the filters select few chats: read those chats' rows (their session_id index);
+#  - "index": the words match few rows: take them all from the GIN index, then sort;
+#  - "recent": the words are frequent: walk the rows newest first until the page is full.
+FEW_SESSIONS = 2000
+FEW_MATCHES = 1000
+FEW_MATCHES_FILTERED = 10_000
+# Relevance ranks each kind's newest matches, this many (ranking every match of a frequent
+# word would read hundreds of thousands of vectors).
+RELEVANCE_POOL = 200
+
+
+def _few_sessions(conditions: list[Any]) -> list[str] | None:
+    """The ids of the chats the filters select, if they are few (else None)."""
+    if not conditions:
+        return None
+    ids = list(
+        db.session.scalars(sa.select(ChatSession.id).where(*conditions).limit(FEW_SESSIONS + 1))
+    )
+    return ids if len(ids) <= FEW_SESSIONS else None
+
+
+def _planner(*, seqscan: bool, indexscan: bool) -> None:
+    """Allow or forbid plan kinds for the rest of this transaction (a read, rolled back)."""
+    for name, on in (("enable_seqscan", seqscan), ("enable_indexscan", indexscan)):
+        db.session.execute(sa.text(f"SET LOCAL {name} = {'on' if on else 'off'}"))
+
+
+def probe(model: Any, query: Any) -> sa.Select:
+    """The matching rows' ids, up to FEW_MATCHES: the one statement that uses the GIN index."""
+    return sa.select(model.id).where(model.search_vector.op("@@")(query)).limit(FEW_MATCHES)
+
+
+def _strategy(
+    model: Any, query: Any, session_ids: list[str] | None, *, filtered: bool = False
+) -> tuple[str, list[str]]:
+    """How ``_branch`` reads ``model`` (see above), with the ids it reads: the chats' for
+    "sessions", the matching rows' for "index" (the probe found them all), none for "recent"."""
+    if session_ids is not None:
+        return "sessions", session_ids
+    # With filters the page fills more slowly newest first (the filters leave out most of the
+    # matches), so more matches are worth taking from the index.
+    cap = FEW_MATCHES_FILTERED if filtered else FEW_MATCHES
+    # Through the GIN index only, so the probe costs at most FEW_MATCHES rows (a scan that
+    # "should" stop early reads the whole table when the words are rarer than guessed).
+    _planner(seqscan=False, indexscan=False)
+    ids = list(db.session.scalars(probe(model, query).limit(cap)))
+    _planner(seqscan=True, indexscan=True)
+    return ("index", ids) if len(ids) < cap else ("recent", [])
+
+
+def _branch(
+    model: Any,
+    q: str,
+    conditions: list[Any],
+    sort: str,
+    limit: int,
+    strategy: str = "recent",
+    ids: list[str] | None = None,
+) -> sa.Select:
+    """The matching rows of messages or notes (one kind), newest ``limit`` first."""
     query = tsquery(q)
+    ids = ids or []
     is_note = model is ChatNote
     columns = [
         sa.literal("note" if is_note else "message").label("kind"),
@@ -78,16 +141,35 @@ def _branch(model: Any, q: str, conditions: list[Any], sort: str, limit: int) ->
             else sa.literal(0.0, sa.Float)
         ).label("rank"),
     ]
+    # The function form of @@: the same test, but no index can serve it, so the planner reads
+    # the rows the strategy means: "recent" walks created_at backwards and stops when the page
+    # is full, "sessions" reads the chats' rows, "index" the rows the probe found. Left to
+    # itself it would trust its guess of how many rows match, often off by 100x (phrases,
+    # words it has no statistics for) or its guess for a JSON filter.
+    where = [
+        sa.func.ts_match_vq(model.search_vector, query),
+        User.erased_at.is_(None),
+        *conditions,
+    ]
+    if strategy != "recent":  # one array parameter, however many ids
+        column = model.session_id if strategy == "sessions" else model.id
+        where.append(
+            column == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.String), unique=True))
+        )
     stmt = (
         sa.select(*columns)
         .join(ChatSession, ChatSession.id == model.session_id)
         .join(User, User.id == ChatSession.user_id)
-        .where(model.search_vector.op("@@")(query), User.erased_at.is_(None), *conditions)
+        .where(*where)
     )
-    order = [model.created_at.desc(), model.id.desc()]
+    newest: Any = model.created_at
+    if strategy != "recent":
+        # An expression, not the column: the planner cannot walk ix_chat_messages_created_at
+        # backwards for it, and takes the rows the index (GIN, or session_id) gives it.
+        newest = model.created_at + sa.text("interval '0 s'")
     if sort == "relevance":
-        order.insert(0, sa.desc("rank"))
-    return stmt.order_by(*order).limit(limit)
+        limit = max(limit, RELEVANCE_POOL)
+    return stmt.order_by(newest.desc(), model.id.desc()).limit(limit)
 
 
 def search(
@@ -107,7 +189,12 @@ def search(
     q = _check_query(q)
     limit = page * page_size + 1  # each branch's best rows up to the end of this page, plus one
     models = [m for k, m in (("message", ChatMessage), ("note", ChatNote)) if kind in (None, k)]
-    branches = [_branch(m, q, conditions, sort, limit).subquery() for m in models]
+    session_ids = _few_sessions(conditions)
+    branches = []
+    for model in models:
+        strategy, ids = _strategy(model, tsquery(q), session_ids, filtered=bool(conditions))
+        stmt = _branch(model, q, conditions, sort, limit, strategy, ids)
+        branches.append(stmt.subquery())
     union = sa.union_all(*(sa.select(b) for b in branches)).subquery("hits")
     order = [union.c.created_at.desc(), union.c.id.desc()]
     if sort == "relevance":

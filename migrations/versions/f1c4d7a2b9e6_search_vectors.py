@@ -1,8 +1,7 @@
 """search vectors on chat_messages and chat_notes (issue 20: history and full-text search)
 
 Every message and note gets a stored generated tsvector of its content in the six languages the
-assistant speaks plus 'simple' (models/chat.py SEARCH_CONFIGS), with a GIN index; messages also
-get an index on created_at (search results and history newest first).
+assistant speaks plus 'simple' (models/chat.py SEARCH_CONFIGS), with a GIN index; both get an index on created_at (search results newest first).
 
 Revision ID: f1c4d7a2b9e6
 Revises: e5a9c2d4f813
@@ -39,11 +38,12 @@ def upgrade():
         op.create_index(
             f'ix_{table}_search_vector', table, ['search_vector'], postgresql_using='gin'
         )
-    op.create_index('ix_chat_messages_created_at', 'chat_messages', ['created_at'])
+    for table in ('chat_messages', 'chat_notes'):
+        op.create_index(f'ix_{table}_created_at', table, ['created_at'])
 
 
 def downgrade():
-    op.drop_index('ix_chat_messages_created_at', table_name='chat_messages')
     for table in ('chat_notes', 'chat_messages'):
+        op.drop_index(f'ix_{table}_created_at', table_name=table)
         op.drop_index(f'ix_{table}_search_vector', table_name=table)
         op.drop_column(table, 'search_vector')

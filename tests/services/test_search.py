@@ -160,23 +160,61 @@ def test_markup_in_content_comes_back_as_text(ctx: Any, make_user: Any) -> None:
     assert _matched(hit) == ["refund"]
 
 
-def test_the_search_uses_the_gin_indexes(chats: dict[str, str]) -> None:
+def test_the_probe_uses_the_gin_indexes(chats: dict[str, str]) -> None:
     import sqlalchemy as sa
 
     from livechat.extensions import db
     from livechat.models import ChatMessage, ChatNote
     from livechat.services import search
 
-    # The tables are tiny here: without these the planner rightly walks them (the bench shows
-    # the plan on 1,000,000 messages, docs/performance.md).
-    for setting in ("enable_seqscan", "enable_nestloop"):
-        db.session.execute(sa.text(f"SET LOCAL {setting} = off"))
+    # As the service runs it (seq and plain index scans off: the GIN bitmap or nothing).
+    search._planner(seqscan=False, indexscan=False)
     for model, index in (
         (ChatMessage, "ix_chat_messages_search_vector"),
         (ChatNote, "ix_chat_notes_search_vector"),
     ):
-        stmt = search._branch(model, "tarjeta", [], "newest", 21)
+        stmt = search.probe(model, search.tsquery("tarjeta"))
         sql = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
         plan = "\n".join(db.session.execute(sa.text(f"EXPLAIN {sql}")).scalars())
-        assert index in plan, plan
+        assert f"Bitmap Index Scan on {index}" in plan, plan
     db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("few_sessions", "few_matches", "strategy"),
+    [(1, 1000, "index"), (1, 1, "recent"), (2000, 1000, "sessions")],
+)
+def test_every_strategy_finds_the_same_rows(
+    ctx: Any,
+    make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    few_sessions: int,
+    few_matches: int,
+    strategy: str,
+) -> None:
+    """The three ways of reading (services/search.py) agree; the thresholds pick which."""
+    from livechat.models import SessionStatus
+    from livechat.services import messages, search, sessions
+
+    monkeypatch.setattr(search, "FEW_SESSIONS", few_sessions)
+    monkeypatch.setattr(search, "FEW_MATCHES", few_matches)
+    monkeypatch.setattr(search, "FEW_MATCHES_FILTERED", few_matches)
+    make_user("agent-t", "agent")
+    for i in range(3):
+        customer = make_user(f"cust-t{i}")
+        sid = sessions.open_session(customer)[0].id
+        messages.post_message(customer, sid, f"transfer {i} is late")
+        messages.post_message(customer, sid, "hello")
+    sessions.end_session(_user("agent-t"), sid)
+    used: list[str] = []
+    real = search._strategy
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        chosen = real(*args, **kwargs)
+        used.append(chosen[0])
+        return chosen
+
+    monkeypatch.setattr(search, "_strategy", spy)
+    hits = _search("transfers", uid="agent-t", kind="message", status=SessionStatus.ACTIVE)
+    assert [h["segments"][1]["text"] for h in hits] == [" 1 is late", " 0 is late"]
+    assert used == [strategy]
