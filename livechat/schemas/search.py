@@ -11,11 +11,14 @@ from livechat.schemas.chat import SessionSchema, SessionsQuerySchema
 SEARCH_KINDS = ("message", "note")
 SEARCH_SORTS = ("newest", "relevance")
 SEARCH_QUERY_MAX = 200
+SEARCH_PAGES_MAX = 50
 
 
 class SearchQuerySchema(SessionsQuerySchema):
     """The words to find, plus the Conversations filters on the chats they are in."""
 
+    # Each page reads every row before it: search pages stop at the 1,000th result.
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=SEARCH_PAGES_MAX))
     q = fields.String(
         required=True,
         validate=validate.Length(min=1, max=SEARCH_QUERY_MAX),

@@ -101,6 +101,7 @@ def test_search_needs_a_token(client: Any, chats: Any) -> None:
         ("q=card&from=yesterday", "from"),
         ("q=card&to=2026-13-45", "to"),
         ("q=card&page=0", "page"),
+        ("q=card&page=51", "page"),
         ("q=card&pageSize=1000", "pageSize"),
     ],
 )
