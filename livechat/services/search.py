@@ -63,9 +63,12 @@ def _check_query(q: str) -> str:
 # (a word nobody wrote is guessed at ~0.4 % of the rows, so it walks the whole table newest
 # first looking for it), so the service chooses, from two cheap, bounded probes:
 #  - "sessions": the filters select few chats: read those chats' rows (their session_id index);
-#  - "index": the words match few rows: take them all from the GIN index, then sort;
+#  - "index": the words match few rows (FEW_MATCHES; FEW_MATCHES_FILTERED when the filters
+#    keep at most SELECTIVE_SESSIONS chats, as then a page fills slowly newest first): take
+#    them all from the GIN index, keep those in chats the filters keep, newest first;
 #  - "recent": the words are frequent: walk the rows newest first until the page is full.
 FEW_SESSIONS = 2000
+SELECTIVE_SESSIONS = 20_000
 FEW_MATCHES = 1000
 FEW_MATCHES_FILTERED = 10_000
 # Relevance ranks each kind's newest matches, this many (ranking every match of a frequent
@@ -73,14 +76,16 @@ FEW_MATCHES_FILTERED = 10_000
 RELEVANCE_POOL = 200
 
 
-def _few_sessions(conditions: list[Any]) -> list[str] | None:
-    """The ids of the chats the filters select, if they are few (else None)."""
+def _selected_sessions(conditions: list[Any]) -> tuple[list[str] | None, bool]:
+    """The ids of the chats the filters select if they are few (else None), and whether the
+    filters are selective (keep at most SELECTIVE_SESSIONS chats)."""
     if not conditions:
-        return None
-    ids = list(
-        db.session.scalars(sa.select(ChatSession.id).where(*conditions).limit(FEW_SESSIONS + 1))
+        return None, False
+    found = db.session.scalars(
+        sa.select(ChatSession.id).where(*conditions).limit(SELECTIVE_SESSIONS + 1)
     )
-    return ids if len(ids) <= FEW_SESSIONS else None
+    ids = list(found)
+    return (ids if len(ids) <= FEW_SESSIONS else None), len(ids) <= SELECTIVE_SESSIONS
 
 
 def _planner(*, seqscan: bool, indexscan: bool) -> None:
@@ -90,26 +95,57 @@ def _planner(*, seqscan: bool, indexscan: bool) -> None:
 
 
 def probe(model: Any, query: Any) -> sa.Select:
-    """The matching rows' ids, up to FEW_MATCHES: the one statement that uses the GIN index."""
-    return sa.select(model.id).where(model.search_vector.op("@@")(query)).limit(FEW_MATCHES)
+    """The matching rows (id, chat, time), up to FEW_MATCHES: the one statement that uses the
+    GIN index."""
+    return (
+        sa.select(model.id, model.session_id, model.created_at)
+        .where(model.search_vector.op("@@")(query))
+        .limit(FEW_MATCHES)
+    )
 
 
 def _strategy(
-    model: Any, query: Any, session_ids: list[str] | None, *, filtered: bool = False
+    model: Any,
+    query: Any,
+    session_ids: list[str] | None,
+    conditions: list[Any],
+    keep: int,
+    selective: bool = False,
 ) -> tuple[str, list[str]]:
     """How ``_branch`` reads ``model`` (see above), with the ids it reads: the chats' for
-    "sessions", the matching rows' for "index" (the probe found them all), none for "recent"."""
+    "sessions", for "index" the newest ``keep`` matching rows in chats the filters keep (the
+    probe found every match), none for "recent"."""
     if session_ids is not None:
         return "sessions", session_ids
-    # With filters the page fills more slowly newest first (the filters leave out most of the
+    # With selective filters the page fills slowly newest first (they leave out most of the
     # matches), so more matches are worth taking from the index.
-    cap = FEW_MATCHES_FILTERED if filtered else FEW_MATCHES
-    # Through the GIN index only, so the probe costs at most FEW_MATCHES rows (a scan that
+    cap = FEW_MATCHES_FILTERED if selective else FEW_MATCHES
+    # Through the GIN index only, so the probe costs at most ``cap`` rows (a scan that
     # "should" stop early reads the whole table when the words are rarer than guessed).
     _planner(seqscan=False, indexscan=False)
-    ids = list(db.session.scalars(probe(model, query).limit(cap)))
+    rows = db.session.execute(probe(model, query).limit(cap)).all()
     _planner(seqscan=True, indexscan=True)
-    return ("index", ids) if len(ids) < cap else ("recent", [])
+    if len(rows) >= cap:
+        return "recent", []
+    # The chats those rows are in that the filters (and erasure) keep: one lookup per chat.
+    chats = list({r.session_id for r in rows})
+    kept = set(
+        db.session.scalars(
+            sa.select(ChatSession.id)
+            .join(User, User.id == ChatSession.user_id)
+            .where(
+                ChatSession.id == sa.any_(sa.bindparam("chats", chats, type_=ARRAY(sa.String))),
+                User.erased_at.is_(None),
+                *conditions,
+            )
+        )
+    )
+    rows = sorted((r for r in rows if r.session_id in kept), key=_newest, reverse=True)
+    return "index", [r.id for r in rows[:keep]]
+
+
+def _newest(row: Any) -> tuple[Any, str]:
+    return row.created_at, row.id
 
 
 def _branch(
@@ -189,10 +225,11 @@ def search(
     q = _check_query(q)
     limit = page * page_size + 1  # each branch's best rows up to the end of this page, plus one
     models = [m for k, m in (("message", ChatMessage), ("note", ChatNote)) if kind in (None, k)]
-    session_ids = _few_sessions(conditions)
+    session_ids, selective = _selected_sessions(conditions)
     branches = []
     for model in models:
-        strategy, ids = _strategy(model, tsquery(q), session_ids, filtered=bool(conditions))
+        keep = max(limit, RELEVANCE_POOL) if sort == "relevance" else limit
+        strategy, ids = _strategy(model, tsquery(q), session_ids, conditions, keep, selective)
         stmt = _branch(model, q, conditions, sort, limit, strategy, ids)
         branches.append(stmt.subquery())
     union = sa.union_all(*(sa.select(b) for b in branches)).subquery("hits")
