@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
         me,
         openapi,
         privacy,
+        search,
         team,
         tickets,
     )
@@ -27,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         team,
         privacy,
+        search,
         health,
         openapi,
         web,

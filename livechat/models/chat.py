@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from livechat.extensions import Model
@@ -16,6 +17,17 @@ from livechat.models.user import User
 
 AI_SENDER_ID = "AI_ASSISTANT"
 SYSTEM_SENDER_ID = "SYSTEM"
+
+# Full-text search (services/search.py, docs/api.md "Search"): the six languages the assistant
+# speaks, then ``simple`` (names, ids, amounts, words no stemmer knows). Every message and note is
+# indexed in all seven, because a message's language is not known when it is stored (agents' and
+# the assistant's replies carry none; the assistant reads a customer's only after storing it).
+SEARCH_CONFIGS = ("english", "spanish", "french", "german", "portuguese", "italian", "simple")
+
+
+def search_vector_sql(column: str) -> str:
+    """The generated ``tsvector`` of ``column``: its lexemes in every SEARCH_CONFIGS config."""
+    return " || ".join(f"to_tsvector('{c}'::regconfig, {column})" for c in SEARCH_CONFIGS)
 
 
 def new_id() -> str:
@@ -111,6 +123,9 @@ class ChatMessage(Model):
         sa.UniqueConstraint(
             "session_id", "client_message_id", name="uq_chat_messages_session_client_message_id"
         ),
+        sa.Index("ix_chat_messages_search_vector", "search_vector", postgresql_using="gin"),
+        # Search results and history newest first: a backward scan for frequent words.
+        sa.Index("ix_chat_messages_created_at", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
@@ -124,6 +139,10 @@ class ChatMessage(Model):
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     client_message_id: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written by PostgreSQL from ``content`` (an erasure's redaction re-indexes it too).
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, sa.Computed(search_vector_sql("content"), persisted=True), deferred=True
+    )
 
     def __repr__(self) -> str:
         return f"<ChatMessage {self.session_id}#{self.seq} {self.sender_type}>"
@@ -142,6 +161,8 @@ class ChatNote(Model):
         sa.UniqueConstraint(
             "session_id", "client_message_id", name="uq_chat_notes_session_client_message_id"
         ),
+        sa.Index("ix_chat_notes_search_vector", "search_vector", postgresql_using="gin"),
+        sa.Index("ix_chat_notes_created_at", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
@@ -153,6 +174,9 @@ class ChatNote(Model):
     content: Mapped[str] = mapped_column(sa.Text)
     client_message_id: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, sa.Computed(search_vector_sql("content"), persisted=True), deferred=True
+    )
 
     author: Mapped[User | None] = relationship(
         primaryjoin="foreign(ChatNote.author_id) == User.id", lazy="joined", viewonly=True

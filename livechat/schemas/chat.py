@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import fields, validate
 
-from livechat.models import OUTCOME_NOTE_MAX, Role, SessionOutcome, SessionStatus
+from livechat.models import (
+    OUTCOME_NOTE_MAX,
+    Role,
+    SessionOutcome,
+    SessionStatus,
+    TicketPriority,
+)
 from livechat.schemas.base import (
     SEQ_RANGE,
     CamelSchema,
@@ -213,9 +221,37 @@ class MessagesQuerySchema(QuerySchema):
 
 
 class SessionsQuerySchema(PageQuerySchema):
+    """The Conversations filters (services/history.py); search takes them too."""
+
     status = fields.Enum(SessionStatus, by_value=True, load_default=None)
     agent_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
-    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+    user_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=128),
+        metadata={"description": "The customer"},
+    )
+    priority = fields.String(
+        load_default=None,
+        validate=validate.OneOf([p.value for p in TicketPriority]),
+        metadata={"description": "The chat's escalation priority"},
+    )
+    rule = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="Not a rule code."),
+        metadata={"description": "The escalation rule that sent the chat to a human"},
+    )
+    created_from = fields.AwareDateTime(
+        data_key="from",
+        default_timezone=UTC,
+        load_default=None,
+        metadata={"description": "Chats started at or after (ISO 8601; UTC if no offset)"},
+    )
+    created_to = fields.AwareDateTime(
+        data_key="to",
+        default_timezone=UTC,
+        load_default=None,
+        metadata={"description": "Chats started before (ISO 8601; UTC if no offset)"},
+    )
 
 
 class AssignSchema(CamelSchema):

@@ -34,6 +34,7 @@ from livechat.schemas.base import Augmented
 from livechat.schemas.chat import SessionSchema, StaffSessionSchema
 from livechat.services import audit, rules, tickets
 from livechat.services.access import Actor, access_session, require_staff
+from livechat.services.history import session_conditions
 from livechat.services.messages import append_message
 from livechat.services.notes import page_notes
 from livechat.services.paging import page_of_rows
@@ -115,25 +116,14 @@ def active_session(actor: Actor) -> tuple[ChatSession, list[ChatMessage]]:
 
 
 def list_sessions(
-    actor: Actor,
-    *,
-    status: SessionStatus | None = None,
-    agent_id: str | None = None,
-    user_id: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
+    actor: Actor, *, page: int = 1, page_size: int = 20, **filters: Any
 ) -> tuple[list[ChatSession], int]:
-    """A page of sessions, newest first, and the total matching."""
+    """A page of sessions, newest first, and the total matching: the Conversations view.
+    ``filters`` are history.session_conditions' (status, agent, customer, priority, rule,
+    date range)."""
     require_staff(actor)
-    filters = []
-    if status is not None:
-        filters.append(ChatSession.status == status)
-    if agent_id is not None:
-        filters.append(ChatSession.agent_id == agent_id)
-    if user_id is not None:
-        filters.append(ChatSession.user_id == user_id)
     return page_of_rows(
-        sa.select(ChatSession).where(*filters),
+        sa.select(ChatSession).where(*session_conditions(**filters)),
         ChatSession.created_at.desc(),
         ChatSession.id.desc(),
         page=page,

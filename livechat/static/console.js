@@ -1596,6 +1596,7 @@
         ticketSelect(t, 'priority', 'Priority', TICKET_PRIORITIES),
       ]),
     ])));
+    renderCustomerHistory(detail);
   }
   const TICKET_STATUSES = ['OPEN', 'IN_PROGRESS', 'RESOLVED', 'CLOSED'];
   const TICKET_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'URGENT'];
@@ -2042,6 +2043,165 @@
     $('team-email').removeAttribute('aria-invalid');
   }
 
+  // ---- conversations view: history, search, the customer's previous chats (issue 20) ----------
+  // Kept apart from the live queue code above: it only reads REST and opens chats with openChat.
+  const HISTORY_PAGE_SIZE = 20;
+  const history = { page: 1, query: null, seq: 0 };
+  function showView(which) {
+    const live = which !== 'history';
+    $('view-live').setAttribute('aria-pressed', String(live));
+    $('view-history').setAttribute('aria-pressed', String(!live));
+    show('live-col', live);
+    show('history', !live);
+    if (!live) {
+      loadHistory(1);
+      $('history-q').focus();
+    }
+  }
+  function dayStart(value, addDays) {
+    const d = new Date(value + 'T00:00:00Z');
+    if (isNaN(d.getTime())) return null;
+    d.setUTCDate(d.getUTCDate() + (addDays || 0));
+    return d.toISOString();
+  }
+  /** The form as query parameters; "To" is inclusive (the API's "to" is the next day's start). */
+  function historyParams() {
+    const params = new URLSearchParams();
+    const put = (key, id) => { const v = $(id).value.trim(); if (v) params.set(key, v); };
+    put('q', 'history-q');
+    put('status', 'history-status');
+    put('priority', 'history-priority');
+    put('rule', 'history-rule');
+    put('agentId', 'history-agent');
+    put('userId', 'history-customer');
+    if ($('history-from').value) params.set('from', dayStart($('history-from').value, 0) || $('history-from').value);
+    if ($('history-to').value) params.set('to', dayStart($('history-to').value, 1) || $('history-to').value);
+    return params;
+  }
+  async function loadHistory(page) {
+    const params = historyParams();
+    params.set('page', String(page));
+    params.set('pageSize', String(HISTORY_PAGE_SIZE));
+    const searching = params.has('q');
+    const seq = ++history.seq;
+    setText('history-summary', searching ? 'Searching…' : 'Loading…');
+    show('history-error', false);
+    let body;
+    try {
+      body = await api('GET', (searching ? '/api/support/search' : API + '/sessions') + '?' + params.toString());
+    } catch (err) {
+      if (seq !== history.seq || silent(err)) return;
+      setText('history-summary', '');
+      setText('history-error', historyError(err));
+      show('history-error', true);
+      return;
+    }
+    if (seq !== history.seq) return; // a later search answered first
+    history.page = page;
+    const items = body.items || [];
+    const more = searching ? !!body.hasMore : page * HISTORY_PAGE_SIZE < (body.total || 0);
+    const list = clear($('history-results'));
+    items.forEach((item) => list.appendChild(searching ? hitItem(item) : conversationItem(item)));
+    const what = searching ? (items.length === 1 ? 'match' : 'matches') : (items.length === 1 ? 'chat' : 'chats');
+    setText('history-summary', items.length ? items.length + ' ' + what + ' on this page' + (searching ? '' : ' of ' + body.total) + ', newest first.' : 'Nothing found.');
+    setText('history-page', 'Page ' + page);
+    $('history-prev').disabled = page <= 1;
+    $('history-next').disabled = !more;
+  }
+  function historyError(err) {
+    const d = err && err.details && typeof err.details === 'object' ? err.details : {};
+    const fields = Object.keys(d);
+    if (fields.length) return 'Check ' + fields.join(', ') + ': ' + fields.map((k) => [].concat(d[k]).join(' ')).join(' ');
+    return errorText(err);
+  }
+  function openButton(sessionId, label, testid) {
+    return el('button', { type: 'button', className: 'btn btn-secondary btn-small', 'data-testid': testid, 'data-session-id': sessionId, text: label, on: { click: () => openChat(sessionId) } });
+  }
+  function customerName(session) {
+    const c = (session && session.customer) || {};
+    rememberUser(c);
+    return c.displayName || c.id || (session && session.userId) || 'Customer';
+  }
+  function conversationItem(s) {
+    const esc = s.metadata && s.metadata.escalation;
+    return el('li', { className: 'history-item', 'data-testid': 'console-history-item', 'data-session-id': s.id }, [
+      el('div', { className: 'history-head' }, [
+        el('span', { className: 'history-name', text: customerName(s) }),
+        el('span', { className: 'badge status-' + String(s.status || '').toLowerCase(), text: humanise(s.status) }),
+        esc && esc.priority ? priorityBadge(esc.priority) : null,
+      ]),
+      el('p', { className: 'help', text: ['Started ' + formatTime(s.createdAt), s.agentId ? 'Agent: ' + nameOf(s.agentId) : '', esc && esc.rule ? humanise(esc.rule) : ''].filter(Boolean).join(' · ') }),
+      openButton(s.id, 'Open chat with ' + customerName(s), 'console-history-open'),
+    ]);
+  }
+  /** A search hit: the content as text nodes, the matched words in <mark> (never markup). */
+  function hitItem(h) {
+    const s = h.session || {};
+    const snippet = el('p', { className: 'history-snippet', 'data-testid': 'console-search-snippet' },
+      (h.segments || []).map((seg) => (seg.match ? el('mark', { text: seg.text }) : seg.text)));
+    return el('li', { className: 'history-item', 'data-testid': 'console-search-hit', 'data-kind': h.kind, 'data-session-id': h.sessionId }, [
+      el('div', { className: 'history-head' }, [
+        el('span', { className: 'history-name', text: customerName(s) }),
+        el('span', { className: 'tag' + (h.kind === 'note' ? ' tag-note' : ''), text: h.kind === 'note' ? 'Internal note' : humanise(h.senderType) }),
+        el('span', { className: 'badge status-' + String(s.status || '').toLowerCase(), text: humanise(s.status) }),
+      ]),
+      snippet,
+      el('p', { className: 'help', text: formatTime(h.createdAt) }),
+      openButton(h.sessionId, 'Open this chat', 'console-search-open'),
+    ]);
+  }
+  /** The customer panel's history: their other chats, a way into each ticket's chat, and (for
+   * admins: agents may not read the trail) this chat's audit entries. Called by renderCustomer. */
+  async function renderCustomerHistory(detail) {
+    const session = detail.session || {};
+    const conv = state.conv;
+    (detail.tickets || []).forEach((t) => {
+      const item = document.querySelector('[data-testid="console-ticket"][data-ticket-id="' + CSS.escape(t.id) + '"]');
+      if (item && t.sessionId && t.sessionId !== session.id) item.appendChild(openButton(t.sessionId, 'Open its chat', 'console-ticket-open'));
+    });
+    const list = clear($('customer-chats'));
+    const admin = state.me && state.me.role === 'admin';
+    show('audit-card', admin);
+    let chats;
+    let audit = null;
+    try {
+      const userId = encodeURIComponent(session.userId || '');
+      chats = await api('GET', API + '/sessions?pageSize=20&userId=' + userId);
+      if (admin) audit = await api('GET', '/api/support/audit?pageSize=50&sessionId=' + encodeURIComponent(session.id));
+    } catch (err) {
+      if (!silent(err) && state.conv === conv) list.appendChild(el('li', { className: 'empty', text: 'Could not load the history: ' + errorText(err) }));
+      return;
+    }
+    if (state.conv !== conv) return;
+    const others = (chats.items || []).filter((s) => s.id !== session.id);
+    if (!others.length) list.appendChild(el('li', { className: 'empty', text: 'No other chats.' }));
+    others.forEach((s) => list.appendChild(el('li', { className: 'history-item', 'data-testid': 'console-customer-chat', 'data-session-id': s.id }, [
+      el('div', { className: 'history-head' }, [
+        el('span', { text: formatTime(s.createdAt) }),
+        el('span', { className: 'badge status-' + String(s.status || '').toLowerCase(), text: humanise(s.status) }),
+      ]),
+      openButton(s.id, 'Open chat of ' + formatTime(s.createdAt), 'console-customer-chat-open'),
+    ])));
+    const trail = clear($('conv-audit'));
+    if (audit) {
+      const entries = (audit.items || []).slice().reverse();
+      if (!entries.length) trail.appendChild(el('li', { className: 'empty', text: 'No entries.' }));
+      entries.forEach((a) => trail.appendChild(el('li', { className: 'audit-entry', 'data-testid': 'console-audit-entry' }, [
+        el('time', { datetime: a.at, text: formatTime(a.at) }), ' ', humanise(String(a.action || '').replace(/\./g, '_')), ' · ', nameOf(a.actorId),
+      ])));
+    }
+  }
+  function initHistory() {
+    $('view-live').addEventListener('click', () => showView('live'));
+    $('view-history').addEventListener('click', () => showView('history'));
+    $('history-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      loadHistory(1);
+    });
+    $('history-prev').addEventListener('click', () => loadHistory(Math.max(1, history.page - 1)));
+    $('history-next').addEventListener('click', () => loadHistory(history.page + 1));
+  }
+
   // ---- notices and wiring ---------------------------------------------------------------------
   function notice(text, kind) {
     const node = $('notice');
@@ -2117,6 +2277,7 @@
       e.preventDefault();
       addTeamMember();
     });
+    initHistory();
     document.addEventListener('visibilitychange', markRead);
     window.addEventListener('focus', markRead);
     window.addEventListener('online', updateStatus);
