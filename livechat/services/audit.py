@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from livechat.errors import Forbidden
 from livechat.extensions import db
 from livechat.models import AuditEvent, Role, utcnow
-from livechat.services.access import Actor
+from livechat.services.access import Actor, find_session
 from livechat.services.paging import page_of_rows
 
 
@@ -43,9 +43,15 @@ def list_events(
     page: int = 1,
     page_size: int = 50,
 ) -> tuple[list[AuditEvent], int]:
-    """Newest first; admins only."""
+    """Newest first. Admins read the whole trail; agents one chat's entries (``session_id`` alone:
+    staff may open every chat, and its history shows who assigned, transferred and ended it)."""
     if actor.role != Role.ADMIN:
-        raise Forbidden("Only admins may read the audit trail.")
+        one_chat = session_id is not None and actor_id is None and user_id is None
+        if not (actor.role.is_staff and one_chat):
+            raise Forbidden(
+                "Only admins may read the audit trail; agents may read one chat's (sessionId)."
+            )
+        find_session(session_id)  # 404 for a chat that does not exist
     filters = []
     if session_id is not None:
         filters.append(AuditEvent.session_id == session_id)

@@ -2150,8 +2150,8 @@
       openButton(h.sessionId, 'Open this chat', 'console-search-open'),
     ]);
   }
-  /** The customer panel's history: their other chats, a way into each ticket's chat, and (for
-   * admins: agents may not read the trail) this chat's audit entries. Called by renderCustomer. */
+  /** The customer panel's history: their other chats, a way into each ticket's chat, and this
+   * chat's audit entries (agents read one chat's; admins the whole trail). Called by renderCustomer. */
   async function renderCustomerHistory(detail) {
     const session = detail.session || {};
     const conv = state.conv;
@@ -2160,14 +2160,13 @@
       if (item && t.sessionId && t.sessionId !== session.id) item.appendChild(openButton(t.sessionId, 'Open its chat', 'console-ticket-open'));
     });
     const list = clear($('customer-chats'));
-    const admin = state.me && state.me.role === 'admin';
-    show('audit-card', admin);
+    show('audit-card', true);
     let chats;
     let audit = null;
     try {
       const userId = encodeURIComponent(session.userId || '');
       chats = await api('GET', API + '/sessions?pageSize=20&userId=' + userId);
-      if (admin) audit = await api('GET', '/api/support/audit?pageSize=50&sessionId=' + encodeURIComponent(session.id));
+      audit = await api('GET', '/api/support/audit?pageSize=50&sessionId=' + encodeURIComponent(session.id));
     } catch (err) {
       if (!silent(err) && state.conv === conv) list.appendChild(el('li', { className: 'empty', text: 'Could not load the history: ' + errorText(err) }));
       return;

@@ -239,5 +239,18 @@ def test_audit_trail_records_assignments_ends_escalations_and_reads(
     ]
     assert all(e["sessionId"] == session.id for e in resp.get_json()["items"])
     assert client.get("/api/support/audit", headers=agent).status_code == 403
+    # An agent reads one chat's entries (the Conversations view shows them), nothing wider.
+    one_chat = client.get(f"/api/support/audit?sessionId={session.id}", headers=agent)
+    assert one_chat.status_code == 200
+    assert [e["action"] for e in one_chat.get_json()["items"]] == [a for a, _ in actions]
+    for wider in (f"sessionId={session.id}&userId=cust-au", "userId=cust-au", "actorId=agent-au"):
+        assert client.get(f"/api/support/audit?{wider}", headers=agent).status_code == 403
+    missing = client.get("/api/support/audit?sessionId=no-such-chat", headers=agent)
+    assert missing.status_code == 404
+    customer = auth("cust-au")
+    assert (
+        client.get(f"/api/support/audit?sessionId={session.id}", headers=customer).status_code
+        == 403
+    )
     bad = client.get("/api/support/audit?pageSize=0", headers=auth("boss", "admin"))
     assert bad.status_code == 422
