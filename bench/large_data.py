@@ -4,7 +4,8 @@
 Each URL names a database bench/seed filled with ``--waiting 5000`` (e.g.
 ``10k=postgresql://postgres@127.0.0.1/livechat_bench_10k`` and
 ``1m=postgresql://postgres@127.0.0.1/livechat_bench_1m``). Every database is measured in its own
-subprocess (one app, its real engine, ``create_app("testing")``: the assistant is off), one
+subprocess (one app, its real engine, ``create_app("testing")``: the assistant is off, and
+the per-user rate limits, which one agent sending back to back would trip), one
 request at a time, after one warm-up pass:
 
 - socket and assistant paths through the services the handlers call, inside an app context,
@@ -269,6 +270,9 @@ def target_of(op: str) -> float:
 def measure_one(url: str, requests: int, seed: int) -> dict[str, Any]:
     """Every operation against one database (in this process)."""
     os.environ["DATABASE_URL"] = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    # One agent sends every request here, back to back: the per-user REST limit would refuse
+    # them (it bounds a person's rate, not the cost measured).
+    os.environ["RATE_LIMITS_ENABLED"] = "false"
     from livechat import create_app, shutdown_app
 
     app = create_app("testing")
