@@ -11,7 +11,9 @@ Portuguese and Italian (each customer writes in one; agents answer in it), over 
 order, as a live system appends them. ``--messages`` scales every
 count with it (10,000 gives 1,000 chats of 200 customers, 2 agents). The same ``--seed`` gives
 the same data. The GIN indexes are dropped during the load and rebuilt after (faster than
-maintaining them row by row).
+maintaining them row by row). ``--waiting N`` adds N more customers (``bench-queue-<i>``), each
+with one chat WAITING in the queue (escalated, priorities mixed, its opening message), for the
+queue's measurements (bench/large_data.py): the history's own open chats are too few for that.
 
 The database must be named explicitly (argument or BENCH_DATABASE_URL): it is created if
 missing, and refused if it holds any chat already (``--replace`` drops and recreates it).
@@ -396,6 +398,25 @@ def _check_columns() -> None:
             raise SystemExit(f"{table.name} needs {sorted(required - set(columns))}")
 
 
+def _waiting_rows(n: int, rng: random.Random) -> tuple[list[Any], list[Any], list[Any]]:
+    """``n`` queue customers with one WAITING chat each (an escalated chat, its first message),
+    joining the queue over the hour before NOW."""
+    users, sessions, messages = [], [], []
+    for i in range(n):
+        uid = f"bench-queue-{i}"
+        language = LANGUAGES[i % len(LANGUAGES)]
+        users.append((uid, f"Queue {i}", "user", json.dumps({"language": language}), NOW, NOW))
+        since = NOW - timedelta(seconds=3600 * (1 - i / n))
+        meta = {"escalation": {"rule": RULES[i % len(RULES)], "priority": PRIORITIES[i % 4]}}
+        sid = _id(rng)
+        sessions.append(
+            (sid, uid, None, "WAITING", json.dumps(meta), 1, since, since, since, None, None, None)
+        )
+        content = _fill(rng.choice(TEXT[language]["ask"]), rng)
+        messages.append((_id(rng), sid, 1, uid, "USER", content, True, "{}", since))
+    return users, sessions, messages
+
+
 def prepare(url: str, *, replace: bool) -> None:
     """Create the database if needed (or drop it with ``replace``) and run the migrations."""
     from sqlalchemy.engine import make_url
@@ -435,7 +456,9 @@ def _libpq(url: str) -> str:
 GIN_INDEXES = ("ix_chat_messages_search_vector", "ix_chat_notes_search_vector")
 
 
-def seed(url: str, messages: int, *, seed_value: int = 1, parts: int = 2) -> dict[str, Any]:
+def seed(
+    url: str, messages: int, *, seed_value: int = 1, parts: int = 2, waiting: int = 0
+) -> dict[str, Any]:
     """Load the rows; returns what was loaded and how long each step took."""
     _check_columns()
     n = counts(messages)
@@ -492,6 +515,17 @@ def seed(url: str, messages: int, *, seed_value: int = 1, parts: int = 2) -> dic
     jobs = [(dsn, part, parts, n, seed_value) for part in range(parts)]
     with multiprocessing.get_context("spawn").Pool(parts) as pool:
         loaded = pool.map(_load_part, jobs)
+    if waiting:
+        users, sessions, queued = _waiting_rows(waiting, random.Random(seed_value))  # noqa: S311
+        with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+            _copy(
+                cur,
+                "users",
+                ["id", "display_name", "role", "profile", "created_at", "last_seen_at"],
+                users,
+            )
+            _copy(cur, "chat_sessions", SESSION_COLUMNS, sessions)
+            _copy(cur, "chat_messages", MESSAGE_COLUMNS, queued)
     timings["rows_s"] = time.perf_counter() - start
     start = time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -511,7 +545,12 @@ def seed(url: str, messages: int, *, seed_value: int = 1, parts: int = 2) -> dic
     timings["analyze_s"] = time.perf_counter() - start
     totals = {k: sum(part[k] for part in loaded) for k in loaded[0]}
     return {
-        "counts": {**totals, "customers": n["customers"], "agents": n["agents"]},
+        "counts": {
+            **totals,
+            "customers": n["customers"],
+            "agents": n["agents"],
+            "waitingQueue": waiting,
+        },
         "seconds": {k: round(v, 1) for k, v in timings.items()},
         "size": {"database": size[0], "messageGin": size[1], "messagesTotal": size[2]},  # type: ignore[index]
     }
@@ -524,12 +563,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--parts", type=int, default=2, help="loading processes")
     parser.add_argument("--replace", action="store_true", help="drop the database first")
+    parser.add_argument(
+        "--waiting", type=int, default=0, help="extra customers each waiting in the queue"
+    )
     args = parser.parse_args()
     if not args.url:
         parser.error("name the database: an argument or BENCH_DATABASE_URL")
     url = args.url.replace("postgresql://", "postgresql+psycopg://", 1)
     prepare(url, replace=args.replace)
-    report = seed(url, args.messages, seed_value=args.seed, parts=args.parts)
+    report = seed(url, args.messages, seed_value=args.seed, parts=args.parts, waiting=args.waiting)
     print(json.dumps(report))
 
 

@@ -125,15 +125,13 @@ class QueueCollector(Collector):
         self._app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from livechat.services.sessions import queue_entries
+        from livechat.services.queue import waiting_summary
 
         with self._app.app_context():
-            entries = queue_entries()
-        yield GaugeMetricFamily("livechat_queue_waiting", "Sessions waiting", value=len(entries))
+            waiting, oldest = waiting_summary()
+        yield GaugeMetricFamily("livechat_queue_waiting", "Sessions waiting", value=waiting)
         yield GaugeMetricFamily(
-            "livechat_queue_oldest_wait_seconds",
-            "Longest current wait",
-            value=max((e.wait_seconds for e in entries), default=0),
+            "livechat_queue_oldest_wait_seconds", "Longest current wait", value=oldest
         )
 
 

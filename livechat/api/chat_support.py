@@ -20,6 +20,7 @@ from livechat.schemas.chat import (
     NotesQuerySchema,
     PostMessageSchema,
     PostNoteSchema,
+    QueueQuerySchema,
     QueueSchema,
     SessionDetailSchema,
     SessionsQuerySchema,
@@ -47,10 +48,12 @@ def list_sessions(query: dict[str, Any]) -> Any:
 @bp.get("/queue")
 @authenticated(*STAFF)
 @response(QueueSchema(), 200, "Waiting sessions by priority, then longest-waiting first")
-def get_queue() -> Any:
-    """Sessions waiting for a human in queue order, with position, wait and escalation."""
-    items = sessions.waiting_queue(g.actor)
-    return {"items": items, "total": len(items)}
+@query(QueueQuerySchema())
+def get_queue(query: dict[str, Any]) -> Any:
+    """The first sessions waiting for a human in queue order (``limit``, default 100), with
+    position, wait and escalation; ``total`` counts every waiting chat."""
+    items, total = sessions.waiting_queue(g.actor, query["limit"])
+    return {"items": items, "total": total}
 
 
 @bp.get("/stats")

@@ -72,6 +72,15 @@ class ChatSession(Model):
         ),
         sa.Index("ix_chat_sessions_status_waiting_since", "status", "waiting_since"),
         sa.Index("ix_chat_sessions_created_at", "created_at"),
+        # The stats' "ended today" (services/stats.py): a range, not a scan of every ended chat.
+        sa.Index("ix_chat_sessions_status_ended_at", "status", "ended_at"),
+        # The Conversations list filtered by escalation priority, newest first
+        # (services/history.py): the filter and the order in one index.
+        sa.Index(
+            "ix_chat_sessions_escalation_priority_created_at",
+            sa.text("(((metadata -> 'escalation') ->> 'priority'))"),
+            "created_at",
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
@@ -113,6 +122,17 @@ class ChatSession(Model):
 
     def __repr__(self) -> str:
         return f"<ChatSession {self.id} {self.status}>"
+
+
+def escalation_field(name: str) -> sa.ColumnElement[str]:
+    """``metadata -> 'escalation' ->> name`` on chat_sessions, the keys inline (not bound
+    parameters, not subscripts), as ix_chat_sessions_escalation_priority_created_at spells it:
+    only that exact expression lets the planner use the index, in custom and generic plans."""
+    if not name.isidentifier():
+        raise ValueError(f"not an escalation field: {name!r}")
+    return ChatSession.meta.op("->")(sa.text("'escalation'")).op("->>", return_type=sa.Text)(
+        sa.text(f"'{name}'")
+    )
 
 
 class ChatMessage(Model):

@@ -26,8 +26,9 @@ _agents = AgentOnlineSchema(many=True)
 
 
 def snapshot(presence: Presence) -> dict[str, Any]:
-    """The queue as agents see it: waiting sessions and who is online, with each one's status
-    and open chats (needs an app context)."""
+    """The queue as agents see it: the first waiting sessions (sessions.QUEUE_LIST_LIMIT) and
+    how many wait in all, and who is online, with each one's status and open chats (needs an
+    app context)."""
     ids = sorted(presence.members(AGENTS_ROOM))
     states = runtime.agent_router().statuses.many(ids)
     loads = agents.workloads(ids)
@@ -36,7 +37,8 @@ def snapshot(presence: Presence) -> dict[str, Any]:
         for u in users.get_users(ids)
     ]
     return {
-        "waiting": _queue_items.dump(sessions.queue_entries()),
+        "waiting": _queue_items.dump(sessions.queue_entries(sessions.QUEUE_LIST_LIMIT)),
+        "waitingTotal": sessions.waiting_total(),
         "agentsOnline": _agents.dump(online),
     }
 

@@ -185,7 +185,15 @@ class QueueItemSchema(StaffSessionSchema):
 
 class QueueSchema(CamelSchema):
     items = fields.List(fields.Nested(QueueItemSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "Every waiting chat, listed or not"})
+
+
+class QueueQuerySchema(QuerySchema):
+    limit = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "How many of the first waiting chats to list (default 100)"},
+    )
 
 
 class StaffSessionPageSchema(SessionPageSchema):

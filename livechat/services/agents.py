@@ -106,7 +106,7 @@ def route_next(states: dict[str, AgentState], capacity: int) -> tuple[str, str] 
         return None
     try:
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROUTING_LOCK})
-        for entry in sessions.queue_entries():
+        for entry in sessions.queue_entries(sessions.QUEUE_LIST_LIMIT):
             agent = pick_agent(states, workloads(list(states)), capacity)
             if agent is None:
                 return None

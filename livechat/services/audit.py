@@ -46,8 +46,7 @@ def list_events(
     """Newest first. Admins read the whole trail; agents one chat's entries (``session_id`` alone:
     staff may open every chat, and its history shows who assigned, transferred and ended it)."""
     if actor.role != Role.ADMIN:
-        one_chat = session_id is not None and actor_id is None and user_id is None
-        if not (actor.role.is_staff and one_chat):
+        if not actor.role.is_staff or session_id is None or actor_id or user_id:
             raise Forbidden(
                 "Only admins may read the audit trail; agents may read one chat's (sessionId)."
             )

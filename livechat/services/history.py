@@ -11,6 +11,7 @@ from typing import Any
 
 from livechat.errors import DomainError
 from livechat.models import ChatSession, SessionStatus
+from livechat.models.chat import escalation_field
 
 
 def session_conditions(
@@ -30,7 +31,6 @@ def session_conditions(
         raise DomainError(
             "The date range is empty: 'to' must come after 'from'.", code="bad_date_range"
         )
-    escalation = ChatSession.meta["escalation"]
     conditions: list[Any] = []
     if status is not None:
         conditions.append(ChatSession.status == status)
@@ -39,9 +39,9 @@ def session_conditions(
     if user_id is not None:
         conditions.append(ChatSession.user_id == user_id)
     if priority is not None:
-        conditions.append(escalation["priority"].astext == priority)
+        conditions.append(escalation_field("priority") == priority)
     if rule is not None:
-        conditions.append(escalation["rule"].astext == rule)
+        conditions.append(escalation_field("rule") == rule)
     if created_from is not None:
         conditions.append(ChatSession.created_at >= created_from)
     if created_to is not None:

@@ -5,19 +5,53 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from livechat.extensions import db
+
+
+def _reversed(order: Any) -> Any | None:
+    """``order`` the other way round (``x.desc()`` becomes ``x.asc()`` and back, a bare ``x``
+    ``x.desc()``); None for what it cannot turn (NULLS FIRST/LAST)."""
+    if isinstance(order, UnaryExpression):
+        if order.modifier is operators.desc_op:
+            return order.element.asc()
+        if order.modifier is operators.asc_op:
+            return order.element.desc()
+        return None
+    return order.desc()
+
+
+def page_statements(
+    stmt: sa.Select, *order_by: Any, page: int, page_size: int, total: int
+) -> tuple[sa.Select, bool]:
+    """The statement for one page of ``stmt`` given its ``total``, and whether its rows come
+    back in reverse. A page in the back half is read from the other end of the order (the
+    same index, scanned backwards): OFFSET skips rows one by one, so the last page of a long
+    list would otherwise read the whole list. ``order_by`` must be a total order (end on a
+    unique column) for both ends to agree."""
+    offset = (page - 1) * page_size
+    back = [_reversed(o) for o in order_by]
+    if offset * 2 <= total or offset >= total or any(o is None for o in back):
+        return stmt.order_by(*order_by).offset(offset).limit(page_size), False
+    end = min(offset + page_size, total)
+    return stmt.order_by(*[o for o in back if o is not None]).offset(total - end).limit(
+        end - offset
+    ), True
+
+
+def count_statement(stmt: sa.Select) -> sa.Select:
+    """How many rows ``stmt`` (already filtered) has."""
+    return sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
 
 
 def page_of_rows(
     stmt: sa.Select, *order_by: Any, page: int, page_size: int, unique: bool = False
 ) -> tuple[list[Any], int]:
     """One page of ``stmt`` (already filtered) and the total count of its rows."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    )
-    result = db.session.scalars(
-        stmt.order_by(*order_by).offset((page - 1) * page_size).limit(page_size)
-    )
-    rows = result.unique().all() if unique else result.all()
-    return list(rows), int(total or 0)
+    total = int(db.session.scalar(count_statement(stmt)) or 0)
+    query, backwards = page_statements(stmt, *order_by, page=page, page_size=page_size, total=total)
+    result = db.session.scalars(query)
+    rows = list(result.unique().all() if unique else result.all())
+    return (rows[::-1] if backwards else rows), total

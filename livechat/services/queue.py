@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from livechat.events import SessionSlaBreached, publish
 from livechat.extensions import db
-from livechat.models import SenderType, SessionStatus, utcnow
+from livechat.models import ChatSession, SenderType, SessionStatus, utcnow
 from livechat.services import rules
 
 _WAITING = SessionStatus.WAITING.value
@@ -32,7 +32,8 @@ _ANNOUNCE = sa.text(f"""
     WITH ranked AS ({_RANKED})
     UPDATE chat_sessions c SET queue_position = ranked.position
     FROM ranked
-    WHERE c.id = ranked.id AND c.queue_position IS DISTINCT FROM ranked.position
+    WHERE c.id = ranked.id AND c.status = '{_WAITING}'
+      AND c.queue_position IS DISTINCT FROM ranked.position
     RETURNING c.id, c.user_id, c.queue_position
 """)
 
@@ -68,6 +69,20 @@ def position_of(session_id: str) -> int | None:
     """The 1-based position of a WAITING chat in queue order, None if it is not waiting."""
     position = db.session.scalar(_POSITION_OF, {"id": session_id})
     return None if position is None else int(position)
+
+
+def waiting_summary() -> tuple[int, int]:
+    """How many chats wait and the longest wait in seconds (one aggregate on the database;
+    a wait counts from ``waiting_since``, else the last update, as the queue's items do)."""
+    since = sa.func.coalesce(ChatSession.waiting_since, ChatSession.updated_at)
+    count, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(since)).where(
+            ChatSession.status == SessionStatus.WAITING
+        )
+    ).one()
+    db.session.rollback()
+    wait = 0 if oldest is None else max(0, int((utcnow() - oldest).total_seconds()))
+    return int(count), wait
 
 
 def announce_positions() -> list[PositionChange]:

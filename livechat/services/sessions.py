@@ -147,20 +147,43 @@ def my_sessions(
     )
 
 
-def waiting_queue(actor: Actor) -> list[Augmented]:
-    """WAITING sessions in queue order (for staff): see ``queue_entries``."""
+# What agents are shown of the queue (REST default, queue:updated): its head, in order, and the
+# total. Every waiting chat still gets its own position (services/queue.py), however long the
+# queue is; only the list agents read is bounded, so its cost does not grow with the queue.
+QUEUE_LIST_LIMIT = 100
+
+
+def waiting_queue(actor: Actor, limit: int | None = None) -> tuple[list[Augmented], int]:
+    """The first ``limit`` (default QUEUE_LIST_LIMIT) WAITING sessions in queue order (for
+    staff): see ``queue_entries``; and how many wait in all."""
     require_staff(actor)
-    return queue_entries()
+    return queue_entries(limit or QUEUE_LIST_LIMIT), waiting_total()
 
 
-def queue_entries() -> list[Augmented]:
-    """WAITING sessions in queue order (rules.queue_order_sql: priority, then the longest wait),
-    each with its 1-based position (internal: no caller to authorise)."""
+def waiting_total() -> int:
+    """How many chats wait for a human (an index range on status)."""
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(ChatSession)
+        .where(ChatSession.status == SessionStatus.WAITING)
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
+def queue_statement(limit: int | None = None) -> sa.Select:
+    """WAITING sessions in queue order (rules.queue_order_sql), the first ``limit`` (None: all)."""
     stmt = (
         sa.select(ChatSession)
         .where(ChatSession.status == SessionStatus.WAITING)
         .order_by(sa.text(rules.queue_order_sql(ChatSession.__tablename__)))
     )
+    return stmt if limit is None else stmt.limit(limit)
+
+
+def queue_entries(limit: int | None = None) -> list[Augmented]:
+    """WAITING sessions in queue order (rules.queue_order_sql: priority, then the longest wait),
+    each with its 1-based position, the first ``limit`` (None: all; internal: no caller to
+    authorise)."""
     now = utcnow()
     return [
         Augmented(
@@ -170,7 +193,7 @@ def queue_entries() -> list[Augmented]:
             wait_seconds=max(0, int((now - (s.waiting_since or s.updated_at)).total_seconds())),
             escalation=s.meta.get("escalation"),
         )
-        for position, s in enumerate(db.session.scalars(stmt).unique(), start=1)
+        for position, s in enumerate(db.session.scalars(queue_statement(limit)).unique(), start=1)
     ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,39 +11,51 @@ from livechat.models import ChatSession, SessionStatus, utcnow
 from livechat.services.access import Actor, require_staff
 
 
-def live_figures(actor: Actor) -> dict[str, Any]:
-    """Waiting now, median wait of those waiting, chats started today, AI-resolved share today.
-
-    "AI-resolved": chats ended today that never went to the queue nor had an agent.
-    """
-    require_staff(actor)
-    now = utcnow()
+def figures_statements(now: Any) -> list[sa.Select]:
+    """The statements ``live_figures`` runs at ``now`` (tests/test_query_plans.py explains
+    them): aggregates in the database over index ranges (waiting chats, chats started today,
+    chats ended today), so their cost follows today's chats, not the whole history."""
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    waiting_since = db.session.scalars(
-        sa.select(ChatSession.waiting_since).where(ChatSession.status == SessionStatus.WAITING)
-    ).all()
-    waits = [(now - w).total_seconds() for w in waiting_since if w is not None]
-    chats_today = db.session.scalar(
+    wait = sa.func.extract(
+        "epoch", sa.literal(now, ChatSession.waiting_since.type) - ChatSession.waiting_since
+    )
+    waiting = sa.select(
+        sa.func.count(),
+        sa.func.percentile_cont(0.5).within_group(wait),
+        sa.func.max(wait),
+    ).where(ChatSession.status == SessionStatus.WAITING, ChatSession.waiting_since.is_not(None))
+    started = (
         sa.select(sa.func.count())
         .select_from(ChatSession)
         .where(ChatSession.created_at >= day_start)
     )
-    ended_today = db.session.execute(
-        sa.select(ChatSession.agent_id, ChatSession.assigned_at, ChatSession.meta).where(
-            ChatSession.status == SessionStatus.ENDED, ChatSession.ended_at >= day_start
-        )
-    ).all()
-    ai_only = sum(
-        1
-        for agent_id, assigned_at, meta in ended_today
-        if agent_id is None and assigned_at is None and "escalation" not in (meta or {})
+    # "AI-resolved": ended today, never queued for a human, never had an agent.
+    ai_only = sa.and_(
+        ChatSession.agent_id.is_(None),
+        ChatSession.assigned_at.is_(None),
+        sa.not_(sa.func.coalesce(ChatSession.meta.has_key("escalation"), sa.false())),
     )
+    ended = sa.select(sa.func.count(), sa.func.count().filter(ai_only)).where(
+        ChatSession.ended_at >= day_start, ChatSession.status == SessionStatus.ENDED
+    )
+    return [waiting, started, ended]
+
+
+def live_figures(actor: Actor) -> dict[str, Any]:
+    """Waiting now, median and longest wait of those waiting, chats started today, chats
+    ended today and the AI-resolved share of them (ended today, never queued, no agent)."""
+    require_staff(actor)
+    now = utcnow()
+    waiting, started, ended = figures_statements(now)
+    waiting_now, median_wait, longest_wait = db.session.execute(waiting).one()
+    chats_today = db.session.scalar(started)
+    ended_today, ai_only = db.session.execute(ended).one()
     return {
-        "waiting_now": len(waits),
-        "median_wait_seconds": round(statistics.median(waits)) if waits else 0,
-        "longest_wait_seconds": round(max(waits)) if waits else 0,
+        "waiting_now": int(waiting_now),
+        "median_wait_seconds": max(0, round(median_wait)) if waiting_now else 0,
+        "longest_wait_seconds": max(0, round(longest_wait)) if waiting_now else 0,
         "chats_today": int(chats_today or 0),
-        "ended_today": len(ended_today),
-        "ai_resolved_share": round(ai_only / len(ended_today), 3) if ended_today else None,
+        "ended_today": int(ended_today),
+        "ai_resolved_share": round(ai_only / ended_today, 3) if ended_today else None,
         "as_of": now,
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 BASE = "/api/support/chat"
 
 
@@ -254,3 +256,45 @@ def test_audit_trail_records_assignments_ends_escalations_and_reads(
     )
     bad = client.get("/api/support/audit?pageSize=0", headers=auth("boss", "admin"))
     assert bad.status_code == 422
+
+
+def test_the_queue_lists_its_head_and_counts_every_waiting_chat(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    """``limit`` bounds the list (default 100), never ``total`` or the positions."""
+    for i in range(3):
+        _waiting_session(make_user, f"cust-qh{i}")
+    agent = auth("agent-qh", "agent")
+    every = client.get(f"{BASE}/queue", headers=agent).get_json()
+    assert every["total"] == 3 and [q["position"] for q in every["items"]] == [1, 2, 3]
+    head = client.get(f"{BASE}/queue?limit=2", headers=agent).get_json()
+    assert head["total"] == 3
+    assert [q["id"] for q in head["items"]] == [q["id"] for q in every["items"][:2]]
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "-1", "many", ""])
+def test_a_bad_queue_limit_is_a_clear_422(client: Any, auth: Any, limit: str) -> None:
+    resp = client.get(f"{BASE}/queue?limit={limit}", headers=auth("agent-ql", "agent"))
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "validation_error"
+
+
+def test_the_last_pages_read_backwards_give_the_same_rows(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    """A page in the back half of the list is read from the other end: same rows, same order."""
+    from livechat.services import sessions
+
+    for i in range(7):
+        customer = make_user(f"cust-pg{i}")
+        sessions.end_session(customer, sessions.open_session(customer)[0].id)
+    agent = auth("agent-pg", "agent")
+    whole = client.get(f"{BASE}/sessions?pageSize=100", headers=agent).get_json()["items"]
+    assert len(whole) == 7
+    pages = [
+        client.get(f"{BASE}/sessions?pageSize=2&page={p}", headers=agent).get_json()
+        for p in range(1, 6)
+    ]
+    assert [s["id"] for page in pages for s in page["items"]] == [s["id"] for s in whole]
+    assert [page["total"] for page in pages] == [7] * 5
+    assert pages[4]["items"] == []
