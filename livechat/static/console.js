@@ -245,7 +245,7 @@
     disconnect();
     sessionStorage.removeItem(TOKEN_KEY);
     if (state.via === 'firebase') firebaseSignOut();
-    Object.assign(state, { token: null, me: null, via: null, queue: [], agentsOnline: [], myChats: [], conv: null });
+    Object.assign(state, { token: null, me: null, via: null, queue: [], queueTotal: 0, agentsOnline: [], myChats: [], conv: null });
     state.joined.clear();
     state.unread.clear();
     show('app', false);
@@ -525,6 +525,8 @@
     // The server's order (priority, then the longest wait); older servers sent no position.
     state.queue = waiting.slice().sort((a, b) => (a.position || 0) - (b.position || 0)); // stable
     state.queueAt = Date.now();
+    // The server lists the first 100 waiting chats; waitingTotal counts them all.
+    state.queueTotal = data && Number.isInteger(data.waitingTotal) ? data.waitingTotal : state.queue.length;
     state.agentsOnline = data && Array.isArray(data.agentsOnline) ? data.agentsOnline : [];
     state.queue.forEach((item) => rememberUser(item.customer));
     state.agentsOnline.forEach(rememberUser);
@@ -568,7 +570,9 @@
       state.queue.forEach((item) => list.appendChild(queueItem(item)));
     });
     const n = state.queue.length;
-    setText('queue-count', n);
+    const total = Math.max(n, state.queueTotal || 0);
+    setText('queue-count', total);
+    $('queue-count').setAttribute('title', total > n ? 'The first ' + n + ' of ' + total + ' waiting are listed' : '');
     show('queue-empty', n === 0);
     notifyTitle(); // the count of unseen notifications (issue 20), no longer the queue's length
     tick();
