@@ -438,18 +438,20 @@ def py_spy(masters: list[int], seconds: int, prefix: str) -> list[subprocess.Pop
     return out
 
 
-AREAS = (  # first match wins, tested against each frame's file path
-    ("livechat", "/livechat/"),
-    ("SQLAlchemy", "/sqlalchemy/"),
-    ("psycopg", "/psycopg"),
-    ("redis-py", "/redis/"),
-    ("Socket.IO + engine.io", "/socketio/"),
-    ("Socket.IO + engine.io", "/engineio/"),
-    ("gevent-websocket", "/geventwebsocket/"),
-    ("Flask + Werkzeug", "/flask"),
-    ("Flask + Werkzeug", "/werkzeug/"),
-    ("marshmallow", "/marshmallow/"),
-    ("gevent", "/gevent/"),
+AREAS = (  # first match wins, against each frame's "function (path:line)" as py-spy writes it
+    ("livechat", "(livechat/"),
+    ("SQLAlchemy", "(sqlalchemy/"),
+    ("psycopg", "(psycopg"),
+    ("redis-py", "(redis/"),
+    ("Socket.IO + engine.io", "(flask_socketio/"),
+    ("Socket.IO + engine.io", "(socketio/"),
+    ("Socket.IO + engine.io", "(engineio/"),
+    ("gevent-websocket", "(geventwebsocket/"),
+    ("Flask + Werkzeug", "(flask/"),
+    ("Flask + Werkzeug", "(werkzeug/"),
+    ("marshmallow", "(marshmallow/"),
+    ("json", "(json/"),
+    ("gevent", "(gevent/"),
 )
 
 
@@ -519,6 +521,7 @@ def run_variant(key: str, args: argparse.Namespace, rnd: int, scenario: str) -> 
         ports = [_free_port() for _ in range(procs)]
         lc: Livechat | None = None
         if target == "L":
+            extra.update(kv.split("=", 1) for kv in args.lc_env)
             if procs > 1:
                 extra["TRUSTED_PROXY_HOPS"] = "1"  # behind nginx, as docs/deployment.md says
             lc = Livechat(limits, extra)
@@ -800,6 +803,13 @@ def main(argv: list[str]) -> int:
         "--idle", type=int, default=0, help="N idle sockets over B2 and L2 after the rounds"
     )
     p.add_argument("--hold", type=float, default=5)
+    p.add_argument(
+        "--lc-env",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a setting for livechat's processes beyond the shipped defaults (recorded)",
+    )
     p.add_argument("--out", default=str(results_path("deployed")))
     p.add_argument("--report", nargs="*", help="only summarize these result files")
     p.add_argument(
@@ -834,7 +844,7 @@ def main(argv: list[str]) -> int:
                 for key in keys if rnd % 2 else list(reversed(keys)):
                     lines.append(run_variant(key, a, rnd, "chat"))
             if a.idle:
-                for key in ("B2", "L2"):
+                for key in [k for k in ("B2", "L2") if k in keys]:
                     lines.append(run_variant(key, a, 1, "idle"))
         finally:
             harness.pg_stop()
