@@ -424,10 +424,18 @@ def run_loadgen(
     }
 
 
+def spy_exe() -> str:
+    """py-spy from PY_SPY, the PATH or the project's venv."""
+    exe = os.environ.get("PY_SPY") or shutil.which("py-spy") or str(PROJECT / ".venv/bin/py-spy")
+    if not os.access(exe, os.X_OK):
+        raise SystemExit(f"py-spy is not at {exe} (pip install -r requirements-dev.txt, or PY_SPY)")
+    return exe
+
+
 def py_spy(masters: list[int], seconds: int, prefix: str) -> list[subprocess.Popen[bytes]]:
     """py-spy on every worker under the gunicorn masters (on the load generator's CPUs, so its
     own CPU stays off the server's), sampling at 100 Hz without pausing them."""
-    exe = os.environ.get("PY_SPY") or shutil.which("py-spy") or str(PROJECT / ".venv/bin/py-spy")
+    exe = spy_exe()
     out = []
     for master in masters:
         for pid in proccpu.process_tree([master])[1:]:
@@ -824,6 +832,7 @@ def main(argv: list[str]) -> int:
         print(profile_report(args.profile_report))
         return 0
     if args.profile:
+        spy_exe()
         os.makedirs(args.profile, exist_ok=True)
     if args.report is not None:
         lines = [
