@@ -2,7 +2,7 @@
 """How soon the Socket.IO relay hears Redis again after Redis drops it: `bench/run relay`.
 
 In this process, against a running Redis (``--redis-url``, default ``BENCH_REDIS_URL`` or
-redis://127.0.0.1:6379/5 as `bench/run redis`); no server, database or load harness. A
+redis://127.0.0.1:6379/5); no server, database or load harness. A
 RelayManager listens on a channel of its own, as every web process does. Each round kills its
 connection (CLIENT KILL, what a Redis restart does to it) and times until a message published
 after the kill is heard again: the listener's first, short wait (LISTEN_RETRY_FIRST_SECONDS)
