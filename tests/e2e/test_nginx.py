@@ -26,7 +26,7 @@ import requests
 import socketio
 
 from tests.support.nginx import Nginx
-from tests.support.server import ROOT, SOCKET_PATH, ServerProcess
+from tests.support.server import ROOT, SOCKET_PATH, ServerProcess, next_event
 
 pytestmark = pytest.mark.timeout(180)
 BASE = "/api/support/chat"
@@ -179,17 +179,7 @@ class Client:
         return self.sio.call(event, data, namespace=namespace, timeout=10)
 
     def wait_for(self, name: str, predicate: Any = None, timeout: float = 15) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {name!r} event within {timeout}s")
-            try:
-                event, data = self.events.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if event == name and (predicate is None or predicate(data)):
-                return data
+        return next_event(self.events, name, predicate, timeout)
 
     def close(self) -> None:
         self.sio.disconnect()

@@ -161,6 +161,24 @@ class ServerProcess:
         return total
 
 
+def next_event(
+    events: queue.Queue[tuple[str, Any]], name: str, predicate: Any = None, timeout: float = 10
+) -> Any:
+    """Take events off ``events`` until one named ``name`` (matching ``predicate``) comes; the
+    others are dropped. Fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no {name!r} event within {timeout}s")
+        try:
+            event, data = events.get(timeout=remaining)
+        except queue.Empty:
+            continue
+        if event == name and (predicate is None or predicate(data)):
+            return data
+
+
 class ChatClient:
     """python-socketio's client over the websocket transport, recording every event."""
 
@@ -194,17 +212,7 @@ class ChatClient:
 
     def wait_for(self, name: str, predicate: Any = None, timeout: float = 10) -> Any:
         """The next ``name`` event (matching ``predicate``); earlier other events are dropped."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {name!r} event within {timeout}s")
-            try:
-                event, data = self.events.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if event == name and (predicate is None or predicate(data)):
-                return data
+        return next_event(self.events, name, predicate, timeout)
 
     def sync(self) -> None:
         """A round trip on this socket: once it returns, everything the server sent this socket
