@@ -16,7 +16,15 @@ bp = Blueprint("admin", __name__, url_prefix="/api/support/audit")
 
 @bp.get("")
 @authenticated()  # who reads what: services/audit.py (admins all, agents one chat's)
-@response(AuditPageSchema(), 200, "Audit entries, newest first")
+@response(
+    AuditPageSchema(),
+    200,
+    "Audit entries, newest first",
+    errors={
+        403: "Not an admin, and not one chat's entries (agents: sessionId alone)",
+        404: "No such chat (session_not_found)",
+    },
+)
 @query(AuditQuerySchema())
 def list_audit(query: dict[str, Any]) -> Any:
     """Who assigned, ended, escalated or looked at which chat or customer, and when."""

@@ -37,7 +37,12 @@ STAFF = (Role.AGENT, Role.ADMIN)
 
 @bp.get("/sessions")
 @authenticated(*STAFF)
-@response(StaffSessionPageSchema(), 200, "A page of sessions, newest first")
+@response(
+    StaffSessionPageSchema(),
+    200,
+    "A page of sessions, newest first",
+    errors={400: "An empty date range: 'to' is not after 'from' (bad_date_range)"},
+)
 @query(SessionsQuerySchema())
 def list_sessions(query: dict[str, Any]) -> Any:
     """List chat sessions, filtered by status, agent or customer."""
