@@ -66,6 +66,8 @@ os.environ["BENCH_LC_PG"] = "private"
 os.environ["BENCH_PG_PORT"] = str(_free_port())
 
 import proccpu  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _server import (  # noqa: E402
     BENCH_DIR,
     HARNESS,
@@ -82,6 +84,8 @@ from _server import (  # noqa: E402
     table,
 )
 from limits_note import rate_limits  # noqa: E402
+
+from deploy.nginx_site import site_config  # noqa: E402
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -116,22 +120,6 @@ http {{
     include {dir}/livechat.conf;
 }}
 """
-
-
-def site_config(backends: list[int], port: int) -> str:
-    """deploy/nginx.conf with its upstream servers and listen port replaced, nothing else (as
-    tests/support/nginx.py does; bench scripts run on the system Python, without the tests)."""
-    text = (PROJECT / "deploy" / "nginx.conf").read_text()
-    shipped = re.findall(r"^\s*server 127\.0\.0\.1:\d+ .*;$", text, flags=re.M)
-    if len(shipped) != 2:
-        raise RuntimeError("deploy/nginx.conf should list two example processes")
-    options = shipped[0].split(None, 2)[2]
-    lines = "\n".join(f"    server 127.0.0.1:{b} {options}" for b in backends)
-    text = text.replace("\n".join(shipped), lines)
-    text, n = re.subn(r"^(\s*)listen 80;$", rf"\1listen 127.0.0.1:{port};", text, flags=re.M)
-    if n != 1:
-        raise RuntimeError("deploy/nginx.conf should listen on port 80 once")
-    return text
 
 
 def wait_ok(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float = 60) -> None:

@@ -8,7 +8,6 @@ process that served it (``$upstream_addr``), so a test can see where each client
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -17,10 +16,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.support.server import ROOT, free_port
+from deploy.nginx_site import site_config
+from tests.support.server import free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SHIPPED = ROOT / "deploy" / "nginx.conf"
 
 MAIN_CONF = """\
 worker_processes 1;
@@ -38,19 +37,6 @@ http {{
     include {dir}/livechat.conf;
 }}
 """
-
-
-def site_config(backends: list[int], port: int) -> str:
-    """The shipped file with its upstream servers and listen port replaced, nothing else."""
-    text = SHIPPED.read_text()
-    shipped = re.findall(r"^\s*server 127\.0\.0\.1:\d+ .*;$", text, flags=re.M)
-    assert len(shipped) == 2, "deploy/nginx.conf should list two example processes"
-    options = shipped[0].split(None, 2)[2]
-    lines = "\n".join(f"    server 127.0.0.1:{b} {options}" for b in backends)
-    text = text.replace("\n".join(shipped), lines)
-    text, n = re.subn(r"^(\s*)listen 80;$", rf"\1listen 127.0.0.1:{port};", text, flags=re.M)
-    assert n == 1, "deploy/nginx.conf should listen on port 80 once"
-    return text
 
 
 class Nginx:
