@@ -1165,59 +1165,42 @@
     not_assigned: 'You are not assigned to this chat: assign it to yourself to reply.', forbidden: 'You may not write in this chat.',
     session_ended: 'This chat has ended; the message was not sent.', validation_error: 'The message was not accepted.',
   };
+  /** Sends the composer's text: a reply to the customer, or in note mode an internal note for
+   * agents only (the same event with `internal: true`: docs/protocol.md). */
   async function send() {
     const conv = state.conv;
     const input = $('composer-input');
     if (!conv || conv.sending) return;
-    if (noteMode()) return addNote();
-    if (!canReply()) return showConvError('You can reply only in an active chat assigned to you.');
+    const note = noteMode();
+    if (!note && !canReply()) return showConvError('You can reply only in an active chat assigned to you.');
     const content = input.value.trim();
     if (!content) return;
-    if (content.length > 4000) return showConvError('A message can be at most 4000 characters.');
+    if (content.length > 4000) return showConvError('A ' + (note ? 'note' : 'message') + ' can be at most 4000 characters.');
     // Sending the same text again reuses its clientMessageId, so a lost ack never stores it twice.
     const clientMessageId = conv.pending && conv.pending.content === content ? conv.pending.id : newId();
     conv.pending = { content: content, id: clientMessageId };
     conv.sending = true;
     updateComposer();
-    stopTyping();
-    const ack = await emitAck(state.chat, 'message:send', { sessionId: conv.id, content: content, clientMessageId: clientMessageId });
+    const payload = { sessionId: conv.id, content: content, clientMessageId: clientMessageId };
+    if (note) payload.internal = true;
+    else stopTyping();
+    const ack = await emitAck(state.chat, 'message:send', payload);
     conv.sending = false;
     if (state.conv !== conv) return;
     if (ack.ok) {
       conv.pending = null;
       if (input.value.trim() === content) input.value = '';
       showConvError('');
-      upsertMessage(ack.message);
-      scrollToEnd(true);
+      if (note) upsertNote(ack.note);
+      else {
+        upsertMessage(ack.message);
+        scrollToEnd(true);
+      }
     } else {
       const e = ack.error || {};
-      showConvError((SEND_ERRORS[e.code] || e.message || 'The message was not sent.') + (e.code ? ' (' + e.code + ')' : ''));
-      if (e.code === 'session_ended' || e.code === 'not_assigned') loadDetail(conv.id);
-    }
-    updateComposer();
-    focusComposer();
-  }
-  async function addNote() {
-    const conv = state.conv;
-    const input = $('composer-input');
-    const content = input.value.trim();
-    if (!content) return;
-    if (content.length > 4000) return showConvError('A note can be at most 4000 characters.');
-    const clientMessageId = conv.pending && conv.pending.content === content ? conv.pending.id : newId();
-    conv.pending = { content: content, id: clientMessageId };
-    conv.sending = true;
-    updateComposer();
-    const ack = await emitAck(state.chat, 'message:send', { sessionId: conv.id, content: content, clientMessageId: clientMessageId, internal: true });
-    conv.sending = false;
-    if (state.conv !== conv) return;
-    if (ack.ok) {
-      conv.pending = null;
-      if (input.value.trim() === content) input.value = '';
-      showConvError('');
-      upsertNote(ack.note);
-    } else {
-      const e = ack.error || {};
-      showConvError((e.message || 'The note was not added.') + (e.code ? ' (' + e.code + ')' : ''));
+      const text = note ? e.message || 'The note was not added.' : SEND_ERRORS[e.code] || e.message || 'The message was not sent.';
+      showConvError(text + (e.code ? ' (' + e.code + ')' : ''));
+      if (!note && (e.code === 'session_ended' || e.code === 'not_assigned')) loadDetail(conv.id);
     }
     updateComposer();
     focusComposer();
