@@ -177,6 +177,9 @@ class Config:
             if self.ENV_NAME == "testing"
             else min(max(self.AGENT_OFFLINE_GRACE_SECONDS, 1.0), 30.0),
         )
+        # How often each process ends sockets whose token expired, whose customer was erased or
+        # whose staff member was removed (livechat/realtime/sweeper.py); 0 switches it off.
+        self.TOKEN_SWEEP_SECONDS = _float("TOKEN_SWEEP_SECONDS", 15.0)
         self.SUPPORT_WEBHOOK_URL: str | None = env.get("SUPPORT_WEBHOOK_URL") or None
         self.SUPPORT_WEBHOOK_SECRET: str | None = env.get("SUPPORT_WEBHOOK_SECRET") or None
         self.SOCKETIO_PATH = env.get("SOCKETIO_PATH") or "/socket.io/chat"
@@ -265,6 +268,8 @@ class Config:
             raise ConfigError("TRUSTED_PROXY_HOPS must be 0 (no proxy) to 5")
         if not 0 <= self.SLA_FIRST_RESPONSE_SECONDS < float("inf"):
             raise ConfigError("SLA_FIRST_RESPONSE_SECONDS must be a number of seconds, 0 or more")
+        if not 0 <= self.TOKEN_SWEEP_SECONDS < float("inf"):
+            raise ConfigError("TOKEN_SWEEP_SECONDS must be a number of seconds, 0 (off) or more")
         self._check_routing()
         if self.LOG_FORMAT not in ("json", "text"):
             raise ConfigError(f"LOG_FORMAT must be 'json' or 'text', got {self.LOG_FORMAT!r}")

@@ -407,3 +407,20 @@ def test_a_broken_firebase_web_config_is_refused_clearly(
         monkeypatch.setenv(k, v)
     with pytest.raises(ConfigError, match=needle):
         load_config()
+
+
+@pytest.mark.parametrize("value", ["-1", "often", "nan", "inf", "15s"])
+def test_a_bad_token_sweep_interval_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("TOKEN_SWEEP_SECONDS", value)
+    with pytest.raises(ConfigError, match="TOKEN_SWEEP_SECONDS"):
+        load_config("development").validate()
+
+
+def test_the_token_sweep_interval_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_config("development").TOKEN_SWEEP_SECONDS == 15.0
+    monkeypatch.setenv("TOKEN_SWEEP_SECONDS", "0")
+    config = load_config("development")
+    config.validate()
+    assert config.TOKEN_SWEEP_SECONDS == 0.0

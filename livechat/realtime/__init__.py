@@ -176,9 +176,7 @@ def init_realtime(app: Flask) -> SocketIO:
     namespaces = [ChatNamespace(CHAT_NAMESPACE), SupportNamespace(SUPPORT_NAMESPACE)]
     for namespace in namespaces:
         socketio.on_namespace(namespace)
-    runtime.token_sweeper.set(
-        app, TokenSweeper(app, namespaces, float(cfg.get("TOKEN_SWEEP_SECONDS", 15)))
-    )
+    runtime.token_sweeper.set(app, TokenSweeper(app, namespaces, float(cfg["TOKEN_SWEEP_SECONDS"])))
 
     presence = build_presence(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"])
 
