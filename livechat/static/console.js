@@ -1696,11 +1696,29 @@
       };
     } catch (e) { /* e.g. Chrome on Android allows notifications from a service worker only */ }
   }
+  // Two tabs of one agent get every event twice: the first tab to take an event's lock plays its
+  // sound and holds the lock a while; the other finds it taken (Web Locks are one per origin,
+  // across tabs). Without the API every tab plays.
+  const SOUND_LOCK_MS = 10000;
+  function notifySoundOnce(event, key) {
+    const played = () => {
+      notifySound(event);
+      const log = $('notify-log');
+      log.setAttribute('data-sounds', String(Number(log.getAttribute('data-sounds') || 0) + 1));
+    };
+    const locks = navigator.locks;
+    if (!locks || !state.me) return played();
+    locks.request('livechat-sound:' + state.me.uid + ':' + key, { ifAvailable: true }, (lock) => {
+      if (!lock) return null; // another tab has played it
+      played();
+      return new Promise((resolve) => setTimeout(resolve, SOUND_LOCK_MS));
+    }).catch(() => played());
+  }
   /** Announce ``event`` once per ``key``, on each channel the agent left on. */
   function notifyFire(event, key, title, body, sessionId) {
     if (notify.seen.has(key)) return;
     notify.seen.add(key);
-    if (notifyEnabled(event, 'sound')) notifySound(event);
+    if (notifyEnabled(event, 'sound')) notifySoundOnce(event, key);
     if (notifyEnabled(event, 'desktop')) notifyDesktop(key, title, body, sessionId);
     if (notifyEnabled(event, 'title') && !notifyLooking()) {
       notify.unseen += 1;

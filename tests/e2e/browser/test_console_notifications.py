@@ -335,3 +335,36 @@ def test_a_missed_sla_is_announced_once(app: Any, pg_url: str, tmp_path: Any, br
         assert agent.console_errors() == []
     finally:
         server.stop()
+
+
+def _sounds(b: Any) -> int:
+    return int(b.find("console-notify-log").get_attribute("data-sounds"))
+
+
+def test_two_tabs_of_one_agent_sound_each_event_once(web_server: Any, browser: Any) -> None:
+    """Both tabs announce a new chat (title, desktop), but only one of them plays the sound."""
+    base = web_server.url
+    agent = browser(1280, 900)
+    _sign_in_agent(agent, base, uid="agent-bob")
+    _settings_loaded(agent)
+    first_tab = agent.driver.current_window_handle
+    agent.driver.switch_to.new_window("tab")
+    _sign_in_agent(agent, base, uid="agent-bob")
+    _settings_loaded(agent)
+    tabs = [first_tab, agent.driver.current_window_handle]
+
+    def in_each_tab(read: Any) -> list[Any]:
+        out = []
+        for handle in tabs:
+            agent.driver.switch_to.window(handle)
+            out.append(read(agent))
+        return out
+
+    for n, customer in enumerate(("cust-tabs-1", "cust-tabs-2"), start=1):
+        chat = _new_waiting_chat(base, customer)
+        agent.wait(
+            lambda _, n=n, chat=chat: in_each_tab(_log) == [(n, f"queued:{chat}")] * 2,
+            what=f"chat {n} announced in both tabs",
+        )
+        assert sum(in_each_tab(_sounds)) == n, "one sound per event across the two tabs"
+    assert agent.console_errors() == []
