@@ -11,6 +11,7 @@ directory (``wsgi`` is imported from there) and this folder on ``--pythonpath``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -24,6 +25,7 @@ shapes: Counter[str] = Counter()
 _WORDS = re.compile(r"\s+")
 
 
+@functools.cache
 def _shape(statement: str) -> str:
     text = _WORDS.sub(" ", statement).strip()
     head = text.split(" FROM ", 1)

@@ -409,7 +409,7 @@ def run_target(label: str, project: Path, pg: tuple[str, int], args: Any, rnd: i
                     spy = subprocess.Popen(
                         [
                             *(str(VENV / "bin" / "py-spy"), "record", "-o", str(svg)),
-                            *("-r", "200", "-f", "raw", "--nonblocking"),
+                            *("-r", "200", "-f", "raw", "--nonblocking", "--gil"),
                             *("--pid", str(srv.worker_pid())),
                         ],
                         stdout=subprocess.DEVNULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -53,17 +54,31 @@ def record_contact(identity: Identity) -> None:
     "Change nothing" means a read: the row is inserted or upserted only when no current row
     already matches. (``ON CONFLICT DO UPDATE ... WHERE`` alone locks the conflicting row even
     when its WHERE is false: a transaction id, WAL and a commit flush on every connect.)"""
-    users = cast(sa.Table, User.__table__)
     now = utcnow()
-    values: dict[str, Any] = {
+    params: dict[str, Any] = {
         "id": identity.uid,
         "email": identity.email,
         "display_name": identity.name,
         "role": identity.role,
         "profile": {},
-        "created_at": now,
-        "last_seen_at": now,
+        "now": now,
+        "stale_before": now - LAST_SEEN_RESOLUTION,
     }
+    end_read_transaction()  # never two pooled connections at once, nor the caller's work
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(_contact_statement(), params)
+
+
+@functools.cache
+def _contact_statement() -> sa.Insert:
+    """record_contact's statement, built once (bound parameters; compiled once per engine)."""
+    users = cast(sa.Table, User.__table__)
+    # Cast: a parameter used in two places must have one type (an Enum renders no cast).
+    p = {
+        c: sa.cast(sa.bindparam(c, type_=users.c[c].type), users.c[c].type)
+        for c in ("email", "display_name", "role")
+    }
+    now = sa.bindparam("now", type_=users.c.last_seen_at.type)
 
     def changed(row: Any, email: Any, name: Any, role: Any) -> Any:
         # The one rule: what makes a stored row need this token's write.
@@ -73,25 +88,27 @@ def record_contact(identity: Identity) -> None:
             row.c.email.is_distinct_from(email),
             row.c.display_name.is_distinct_from(name),
             row.c.role != role,
-            row.c.last_seen_at < now - LAST_SEEN_RESOLUTION,
+            row.c.last_seen_at < sa.bindparam("stale_before", type_=users.c.last_seen_at.type),
         )
 
-    proposed = [sa.literal(v, users.c[k].type).label(k) for k, v in values.items()]
     current = users.alias("current")
     fresh = sa.exists().where(
-        current.c.id == identity.uid,
-        sa.not_(
-            changed(
-                current,
-                sa.literal(identity.email, users.c.email.type),
-                sa.literal(identity.name, users.c.display_name.type),
-                sa.literal(identity.role, users.c.role.type),
-            )
-        ),
+        current.c.id == sa.bindparam("id", type_=users.c.id.type),
+        sa.not_(changed(current, p["email"], p["display_name"], p["role"])),
     )
-    insert = pg_insert(users).from_select(list(values), sa.select(*proposed).where(~fresh))
+    proposed = sa.select(
+        sa.bindparam("id", type_=users.c.id.type),
+        p["email"],
+        p["display_name"],
+        p["role"],
+        sa.bindparam("profile", type_=users.c.profile.type),
+        now,
+        now,
+    ).where(~fresh)
+    columns = ["id", "email", "display_name", "role", "profile", "created_at", "last_seen_at"]
+    insert = pg_insert(users).from_select(columns, proposed)
     new = insert.excluded
-    stmt = insert.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=[users.c.id],
         set_={
             "email": sa.func.coalesce(new.email, users.c.email),
@@ -102,9 +119,6 @@ def record_contact(identity: Identity) -> None:
         # A row written since the read above: the same rule, against what is there now.
         where=changed(users, new.email, new.display_name, new.role),
     )
-    end_read_transaction()  # never two pooled connections at once, nor the caller's work
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(stmt)
 
 
 def get_user(user_id: str) -> User:
