@@ -52,7 +52,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import jwt
 import proccpu
@@ -293,6 +293,8 @@ class Server:
 class Sock:
     """One Engine.IO 4 websocket, Socket.IO 5 packets by hand."""
 
+    refused: ClassVar[list[str]] = []
+
     def __init__(self, port: int, timeout: float) -> None:
         url = f"ws://127.0.0.1:{port}/socket.io/chat/?EIO=4&transport=websocket"
         self.ws = websocket.create_connection(url, timeout=timeout)
@@ -376,9 +378,19 @@ def agent(port: int, room: dict[str, str], timeout: float) -> Sock:
 
 
 def burst(kind: Any, port: int, rooms: list[dict[str, str]], args: Any) -> tuple[list[Sock], float]:
+    """Every room's socket through ``kind``; a refused one (e.g. `unavailable`: the pool's
+    wait ran out) is counted in ``Sock.refused`` and left out."""
     t0 = time.monotonic()
+
+    def one(room: dict[str, str]) -> Sock | None:
+        try:
+            return kind(port, room, args.timeout)  # type: ignore[no-any-return]
+        except (RuntimeError, OSError, websocket.WebSocketException) as exc:
+            Sock.refused.append(str(exc)[:200])
+            return None
+
     with ThreadPoolExecutor(args.concurrency) as ex:
-        socks = list(ex.map(lambda r: kind(port, r, args.timeout), rooms))
+        socks = [s for s in ex.map(one, rooms) if s is not None]
     return socks, time.monotonic() - t0
 
 
@@ -416,6 +428,7 @@ def run_target(label: str, project: Path, pg: tuple[str, int], args: Any, rnd: i
                         stderr=subprocess.DEVNULL,
                     )
                     time.sleep(1.0)
+                Sock.refused.clear()
                 before = proccpu.sample(groups)
                 socks, wall = burst(kind, srv.port, rooms, args)
                 after = proccpu.sample(groups)
@@ -432,6 +445,7 @@ def run_target(label: str, project: Path, pg: tuple[str, int], args: Any, rnd: i
                     "pgMs": round(cpu["pg"] / n * 1000, 3),
                     "cpuMs": round((cpu["web"] + cpu["pg"]) / n * 1000, 3),
                     "wallS": round(wall, 2),
+                    "refused": len(Sock.refused),
                     "statements": round(c.get("statements", 0) / n, 2),
                     "transactions": round(c.get("transactions", 0) / n, 2),
                     "checkouts": round(c.get("checkouts", 0) / n, 2),
@@ -508,7 +522,7 @@ def main(argv: list[str]) -> int:
                         f"round {rnd} {label:>6} {phase:>8}: {p['cpuMs']:.2f} CPU ms/socket "
                         f"(web {p['webMs']:.2f}, pg {p['pgMs']:.2f}), {p['statements']} stmts, "
                         f"{p['transactions']} xacts, {p['checkouts']} checkouts, "
-                        f"{p['redis']} redis; burst {p['wallS']} s"
+                        f"{p['redis']} redis; burst {p['wallS']} s, {p['refused']} refused"
                     )
                 if args.out:
                     with open(args.out, "a") as f:
