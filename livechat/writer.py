@@ -22,7 +22,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import gevent
@@ -70,6 +71,29 @@ def end_read_transaction() -> None:
             " or roll it back before calling a unit of work that writes on its own connection."
         )
     session.rollback()
+
+
+@contextmanager
+def reads_only() -> Iterator[None]:
+    """For a service that only reads, on a hot path (a socket's connect and join): its
+    statements on db.session run as autocommit statements, and the connection goes back to the
+    pool when the block ends, not when the request does.
+
+    Under READ COMMITTED each statement takes its own snapshot anyway: a transaction around
+    reads only adds a BEGIN and a ROLLBACK round trip, and the request would hold its pooled
+    connection while it dumps and emits. What the block loaded stays loaded (the transaction
+    ends without expiring it); a later lazy load would start a new transaction. Never for work
+    that writes."""
+    end_read_transaction()
+    session = db.session()
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    finally:
+        transaction = session.get_transaction()
+        if transaction is not None:
+            # Not rollback(), which would expire what was just read; nothing to undo anyway.
+            transaction.close()
 
 
 class GroupCommitWriter:

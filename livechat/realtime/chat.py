@@ -11,6 +11,7 @@ from flask_socketio import join_room, leave_room
 from livechat import ratelimit, runtime
 from livechat.ai import handover
 from livechat.metrics import metrics, timer
+from livechat.models import ChatSession
 from livechat.realtime import push
 from livechat.realtime.base import (
     Client,
@@ -59,7 +60,7 @@ class ChatNamespace(EventNamespace):
     def on_connect(self, auth: Any = None) -> None:
         identity = connect_identity(auth)
         with refused_while_down():
-            current = sessions.open_session_of(identity.uid)
+            current = sessions.current_session(identity.uid)
             payload = {
                 "session": _session.dump(current) if current is not None else None,
                 # Whether the assistant answers here: the widget's welcome text says who will.
@@ -86,27 +87,30 @@ class ChatNamespace(EventNamespace):
     @event_handler(JoinSessionSchema())
     def on_join_session(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         actor = client.identity
-        # Join first, then read: a message committed in between arrives twice (clients dedupe
-        # by id/seq) rather than never.
-        session_id = data["session_id"]
-        session = access_session(actor, session_id)
-        join_room(session_room(session.id))
-        staff = actor.role.is_staff
-        if staff:  # internal notes reach staff sockets through this room only
-            join_room(session_staff_room(session.id))
+
+        def admitted(session: ChatSession, staff: bool) -> None:
+            join_room(session_room(session.id))
+            if staff:  # internal notes reach staff sockets through this room only
+                join_room(session_staff_room(session.id))
+
         after = data["after_seq"]
-        items, has_more = messages.page_messages(
-            session, after=after, limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT
+        read = messages.read_for_join(
+            actor,
+            data["session_id"],
+            after=after,
+            limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT,
+            after_note=data["after_note_seq"],
+            admitted=admitted,
         )
+        session = read.session
         history = {
             "sessionId": session.id,
             "session": _session.dump(session),
-            "messages": _messages.dump(items),
-            "hasMore": has_more,
+            "messages": _messages.dump(read.messages),
+            "hasMore": read.has_more,
         }
-        if staff:
-            internal, more_notes = notes.page_notes(session.id, after=data["after_note_seq"])
-            history.update(notes=_notes.dump(internal), hasMoreNotes=more_notes)
+        if read.notes is not None:
+            history.update(notes=_notes.dump(read.notes), hasMoreNotes=read.has_more_notes)
         first = session.id not in client.sessions
         client.sessions.add(session.id)
         push.to_socket(request.sid, "session:history", history)  # type: ignore[attr-defined]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,12 +14,13 @@ from livechat.errors import TemporarilyUnavailable
 from livechat.events import MessagePosted, MessagesRead, publish
 from livechat.events.bus import publish_committed
 from livechat.extensions import db
-from livechat.models import ChatMessage, ChatSession, SenderType, utcnow
+from livechat.models import ChatMessage, ChatNote, ChatSession, SenderType, utcnow
 from livechat.redaction import mask_cards
 from livechat.schemas.chat import MessageSchema
 from livechat.services import rules
 from livechat.services.access import Actor, access_session
 from livechat.services.messages_sql import Post, StoredMessage, store_posts
+from livechat.services.notes import page_notes
 
 _message_schema = MessageSchema()
 
@@ -155,6 +158,45 @@ def page_messages(
         return list(rows[:limit]), len(rows) > limit
     rows = db.session.scalars(stmt.order_by(ChatMessage.seq.desc()).limit(limit + 1)).all()
     return list(reversed(rows[:limit])), len(rows) > limit
+
+
+@dataclass(frozen=True)
+class JoinRead:
+    """What a socket joining a chat is sent: the chat, a page of messages, and for staff its
+    internal notes (None for customers, who never get them)."""
+
+    session: ChatSession
+    messages: list[ChatMessage]
+    has_more: bool
+    notes: list[ChatNote] | None = None
+    has_more_notes: bool = False
+
+
+def read_for_join(
+    actor: Actor,
+    session_id: str,
+    *,
+    after: int | None,
+    limit: int,
+    after_note: int | None,
+    admitted: Callable[[ChatSession, bool], None],
+) -> JoinRead:
+    """``access_session``, then ``admitted(session, staff)``, then ``page_messages`` (and
+    ``page_notes`` for staff), as a socket's join reads them: autocommit statements, the
+    connection back in the pool before the caller dumps and emits (writer.reads_only).
+
+    ``admitted`` is where the caller joins the chat's rooms: after the access check, before
+    the read, so a message committed in between arrives twice (clients dedupe by id/seq)
+    rather than never."""
+    with writer.reads_only():
+        session = access_session(actor, session_id)
+        staff = actor.role.is_staff
+        admitted(session, staff)
+        items, has_more = page_messages(session, after=after, limit=limit)
+        if not staff:
+            return JoinRead(session, items, has_more)
+        internal, more_notes = page_notes(session.id, after=after_note)
+        return JoinRead(session, items, has_more, internal, more_notes)
 
 
 MAX_READ_IDS = 500

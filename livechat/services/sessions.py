@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from livechat import writer
 from livechat.errors import Conflict, Forbidden, InvalidInput, NotFound
 from livechat.events import (
     SessionAssigned,
@@ -55,6 +56,13 @@ def open_session_of(user_id: str) -> ChatSession | None:
         ChatSession.user_id == user_id, ChatSession.status.in_(OPEN_STATUSES)
     )
     return db.session.scalars(stmt).unique().first()
+
+
+def current_session(user_id: str) -> ChatSession | None:
+    """``open_session_of`` as a socket's connect reads it: one autocommit statement, the
+    connection back in the pool before the caller's socket work."""
+    with writer.reads_only():
+        return open_session_of(user_id)
 
 
 def recent_messages(session_id: str, limit: int = RECENT_MESSAGES) -> list[ChatMessage]:

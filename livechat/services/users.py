@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -48,34 +49,76 @@ def sync_user(identity: Identity) -> User:
 def record_contact(identity: Identity) -> None:
     """``sync_user`` in ONE autocommit statement, for the hot sign-in path (every socket connect,
     every REST call): insert the user on first contact; otherwise write only when the token's
-    email, name or role differ or last_seen_at is stale, so most calls change nothing."""
-    users = cast(sa.Table, User.__table__)
+    email, name or role differ or last_seen_at is stale, so most calls change nothing.
+
+    "Change nothing" means a read: the row is inserted or upserted only when no current row
+    already matches. (``ON CONFLICT DO UPDATE ... WHERE`` alone locks the conflicting row even
+    when its WHERE is false: a transaction id, WAL and a commit flush on every connect.)"""
     now = utcnow()
-    insert = pg_insert(users).values(
-        id=identity.uid,
-        email=identity.email,
-        display_name=identity.name,
-        role=identity.role,
-        profile={},
-        created_at=now,
-        last_seen_at=now,
-    )
-    new = insert.excluded
-    email = sa.func.coalesce(new.email, users.c.email)  # a token without one keeps the stored
-    name = sa.func.coalesce(new.display_name, users.c.display_name)
-    stmt = insert.on_conflict_do_update(
-        index_elements=[users.c.id],
-        set_={"email": email, "display_name": name, "role": new.role, "last_seen_at": now},
-        where=sa.or_(
-            users.c.email.is_distinct_from(email),
-            users.c.display_name.is_distinct_from(name),
-            users.c.role != new.role,
-            users.c.last_seen_at < now - LAST_SEEN_RESOLUTION,
-        ),
-    )
+    params: dict[str, Any] = {
+        "id": identity.uid,
+        "email": identity.email,
+        "display_name": identity.name,
+        "role": identity.role,
+        "profile": {},
+        "now": now,
+        "stale_before": now - LAST_SEEN_RESOLUTION,
+    }
     end_read_transaction()  # never two pooled connections at once, nor the caller's work
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(stmt)
+        conn.execute(_contact_statement(), params)
+
+
+@functools.cache
+def _contact_statement() -> sa.Insert:
+    """record_contact's statement, built once (bound parameters; compiled once per engine)."""
+    users = cast(sa.Table, User.__table__)
+    # Cast: a parameter used in two places must have one type (an Enum renders no cast).
+    p = {
+        c: sa.cast(sa.bindparam(c, type_=users.c[c].type), users.c[c].type)
+        for c in ("email", "display_name", "role")
+    }
+    now = sa.bindparam("now", type_=users.c.last_seen_at.type)
+
+    def changed(row: Any, email: Any, name: Any, role: Any) -> Any:
+        # The one rule: what makes a stored row need this token's write.
+        email = sa.func.coalesce(email, row.c.email)  # a token without one keeps the stored
+        name = sa.func.coalesce(name, row.c.display_name)
+        return sa.or_(
+            row.c.email.is_distinct_from(email),
+            row.c.display_name.is_distinct_from(name),
+            row.c.role != role,
+            row.c.last_seen_at < sa.bindparam("stale_before", type_=users.c.last_seen_at.type),
+        )
+
+    current = users.alias("current")
+    fresh = sa.exists().where(
+        current.c.id == sa.bindparam("id", type_=users.c.id.type),
+        sa.not_(changed(current, p["email"], p["display_name"], p["role"])),
+    )
+    proposed = sa.select(
+        sa.bindparam("id", type_=users.c.id.type),
+        p["email"],
+        p["display_name"],
+        p["role"],
+        sa.bindparam("profile", type_=users.c.profile.type),
+        now,
+        now,
+    ).where(~fresh)
+    columns = ["id", "email", "display_name", "role", "profile", "created_at", "last_seen_at"]
+    insert = pg_insert(users).from_select(columns, proposed)
+    new = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[users.c.id],
+        set_={
+            "email": sa.func.coalesce(new.email, users.c.email),
+            "display_name": sa.func.coalesce(new.display_name, users.c.display_name),
+            "role": new.role,
+            "last_seen_at": now,
+        },
+        # A row written since the read above: the same rule, against what is there now.
+        where=changed(users, new.email, new.display_name, new.role),
+    )
 
 
 def get_user(user_id: str) -> User:

@@ -49,3 +49,30 @@ def test_a_stale_last_seen_is_refreshed(ctx: Any) -> None:
     db.session.commit()
     record_contact(Identity("cust-2", Role.USER))
     assert _row("cust-2").last_seen_at > old + LAST_SEEN_RESOLUTION
+
+
+def test_an_unchanged_contact_only_reads(ctx: Any) -> None:
+    """The same claims again lock nothing and write nothing: no transaction id is taken, so
+    the row's xmax stays as it was (ON CONFLICT DO UPDATE would lock it: WAL and a commit
+    flush on every connect)."""
+    from livechat.extensions import db
+    from livechat.models import Role
+    from livechat.services.users import Identity, record_contact
+
+    def xmax() -> tuple[str, str]:
+        db.session.remove()
+        row = db.session.execute(
+            sa.text("SELECT xmax::text, ctid::text FROM users WHERE id = 'cust-3'")
+        ).one()
+        db.session.rollback()
+        return row[0], row[1]
+
+    record_contact(Identity("cust-3", Role.USER, email="c@example.com", name="Cy"))
+    before = xmax()
+    for _ in range(3):
+        record_contact(Identity("cust-3", Role.USER, email="c@example.com", name="Cy"))
+        record_contact(Identity("cust-3", Role.USER))  # no email, no name: keeps the stored
+    assert xmax() == before
+    record_contact(Identity("cust-3", Role.USER, name="Cyril"))
+    assert xmax() != before
+    assert _row("cust-3").display_name == "Cyril"
