@@ -79,7 +79,9 @@ def run_storm(key: str, args: argparse.Namespace) -> dict[str, Any]:
             t1, m1, s1 = time.monotonic(), _busy(), proccpu.sample(d.groups)
             l1 = proccpu.tree_cpu([st.proc.pid])
             after = st.send("chat 1", 120)
-            st.send("quit", 10)
+            assert st.proc.stdin is not None
+            st.proc.stdin.write("quit\n")  # storm.js answers quit by exiting
+            st.proc.stdin.flush()
         finally:
             st.close()
         head = deployed.result_head(d, "storm", 1, rooms)

@@ -77,12 +77,12 @@ def page_of_rows_capped(
 ) -> tuple[list[Any], int, bool]:
     """One page of ``stmt``, its total and whether that total is exact. Rows are counted up to
     ``cap``: past it the total is ``cap`` and not exact ("10,000+"), so the count of a long
-    history costs what the cap costs. A page in the back half of the counted rows needs the
-    exact count (it is read from the other end: ``page_statements``), and gets it."""
-    total = int(db.session.scalar(capped_count_statement(stmt, cap)) or 0)
-    exact = total <= cap
-    if not exact:
-        total = cap
-        if (page - 1) * page_size * 2 > cap:
-            total, exact = int(db.session.scalar(count_statement(stmt)) or 0), True
+    history costs what the cap costs. A page starting past half the cap is counted exactly
+    from the start: one past the cap is read from the other end (``page_statements``), which
+    needs the exact count, and counting to the cap first would only add to its cost."""
+    if (page - 1) * page_size * 2 > cap:
+        total, exact = int(db.session.scalar(count_statement(stmt)) or 0), True
+    else:
+        counted = int(db.session.scalar(capped_count_statement(stmt, cap)) or 0)
+        total, exact = min(counted, cap), counted <= cap
     return _page(stmt, order_by, page, page_size, total, unique), total, exact
