@@ -852,7 +852,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--maxrate-rooms", type=int, default=400)
     p.add_argument(
         "--maxrate-steps",
-        default="300,500,700,900,1100,1400,1800,2400",
+        default="100,200,300,500,700,900,1200,1600,2400",
         help="offered msg/s, in order",
     )
     p.add_argument("--maxrate-duration", type=float, default=8)
