@@ -26,6 +26,8 @@ the connect phase (connect + join + history). `--idle N` adds N idle sockets ove
 
   python3 bench/deployed.py --rounds 3                      # ~12 min; `bench/run deployed`
   python3 bench/deployed.py --rounds 1 --duration 5 --variants B2,L2    # a quick check
+  python3 bench/deployed.py --rounds 0 --variants B2,L2 --storm --maxrate   # ~10 min;
+                                # `bench/run scale`: reconnect storm + max rate, as deployed
 """
 
 # ruff: noqa: S603, S607
@@ -502,11 +504,16 @@ def figures(res: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_variant(key: str, args: argparse.Namespace, rnd: int, scenario: str) -> dict[str, Any]:
-    """One fresh set of processes for ``key``, one load-generator run, one result line."""
+@contextlib.contextmanager
+def deployment(
+    key: str, args: argparse.Namespace, rooms: int, more_env: dict[str, str] | None = None
+) -> Iterator[types.SimpleNamespace]:
+    """Fresh processes for ``key`` (web processes, and for two processes Redis and nginx; for L a
+    migrated database and ``rooms`` provisioned rooms), stopped on exit. Yields the URL clients
+    use, nginx's routes, the process groups CPU is read from, and the load generator's token
+    options."""
     target, procs = key[0], 2 if key[1] == "2" else 1
     limits = key != "L1off"
-    rooms = args.rooms if scenario == "chat" else args.idle // 2
     with contextlib.ExitStack() as stack:
         groups: dict[str, list[int]] = {"web": []}
         extra: dict[str, str] = {}
@@ -518,6 +525,7 @@ def run_variant(key: str, args: argparse.Namespace, rnd: int, scenario: str) -> 
         lc: Livechat | None = None
         if target == "L":
             extra.update(kv.split("=", 1) for kv in args.lc_env)
+            extra.update(more_env or {})
             if procs > 1:
                 extra["TRUSTED_PROXY_HOPS"] = "1"  # behind nginx, as docs/deployment.md says
             lc = Livechat(limits, extra)
@@ -548,40 +556,69 @@ def run_variant(key: str, args: argparse.Namespace, rnd: int, scenario: str) -> 
             ng = stack.enter_context(nginx(ports))
             groups["nginx"] = [ng["pid"]]
             url, route_ = ng["url"], ng["route"]
-        opts: dict[str, Any] = {"rooms": rooms, "scenario": f"{scenario}-{key}"}
-        if scenario == "chat":
-            opts.update(rate=args.rate, duration=args.duration, warmup=args.warmup, drain=5)
-        else:
-            opts.update(rate=0, hold=args.hold)
+        tokens_opts: dict[str, Any] = {}
         prov = None
         if lc is not None:
             tokens = os.path.join(harness.LOGS, f"tokens-{os.getpid()}.json")
             stack.callback(lambda: Path(tokens).unlink(missing_ok=True))
             prov = harness.lc_provision(url, rooms, 0, str(PROJECT), lc.venv, lc.env, tokens)
-            opts["tokens-file"] = tokens
+            tokens_opts["tokens-file"] = tokens
             lc.checkpoint()
         else:
-            opts.update({"user-token": "bench-user", "agent-token": "bench-agent"})
+            tokens_opts.update({"user-token": "bench-user", "agent-token": "bench-agent"})
         time.sleep(1.0)  # let start-up and provisioning settle before the baselines are read
-        prof = f"{args.profile}/{key}-r{rnd}" if args.profile else None
-        res = run_loadgen(url, groups, route_, opts, prof)
-    raw = res["raw"]
-    line = {
+        yield types.SimpleNamespace(
+            key=key,
+            target=target,
+            procs=procs,
+            limits=limits,
+            extra=extra,
+            url=url,
+            route=route_,
+            groups=groups,
+            lc=lc,
+            tokens=tokens_opts,
+            provision=prov,
+        )
+
+
+def result_head(d: types.SimpleNamespace, scenario: str, rnd: int, rooms: int) -> dict[str, Any]:
+    """The fields every result line of one deployment starts with."""
+    return {
         "bench": "deployed",
-        "ts": raw.get("ts"),
         "commit": harness.lc_git_commit(str(PROJECT)),
-        "variant": key,
-        "target": target,
-        "processes": procs,
+        "variant": d.key,
+        "target": d.target,
+        "processes": d.procs,
         "scenario": scenario,
         "round": rnd,
         "rooms": rooms,
-        "rateLimits": rate_limits(extra if limits else {"RATE_LIMITS_ENABLED": "false"})
-        if target == "L"
+        "rateLimits": rate_limits(d.extra if d.limits else {"RATE_LIMITS_ENABLED": "false"})
+        if d.target == "L"
         else None,
-        "env": sorted(extra),
-        "route": route_,
-        "provision": prov,
+        "env": sorted(d.extra),
+        "route": d.route,
+        "provision": d.provision,
+        "loadAvg": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def run_variant(key: str, args: argparse.Namespace, rnd: int, scenario: str) -> dict[str, Any]:
+    """One fresh set of processes for ``key``, one load-generator run, one result line."""
+    rooms = args.rooms if scenario == "chat" else args.idle // 2
+    with deployment(key, args, rooms) as d:
+        opts: dict[str, Any] = {"rooms": rooms, "scenario": f"{scenario}-{key}", **d.tokens}
+        if scenario == "chat":
+            opts.update(rate=args.rate, duration=args.duration, warmup=args.warmup, drain=5)
+        else:
+            opts.update(rate=0, hold=args.hold)
+        prof = f"{args.profile}/{key}-r{rnd}" if args.profile else None
+        res = run_loadgen(d.url, d.groups, d.route, opts, prof)
+        head = result_head(d, scenario, rnd, rooms)
+    raw = res["raw"]
+    line = {
+        **head,
+        "ts": raw.get("ts"),
         **figures(res),
         "windowCpuS": res["windowCpuS"],
         "connectCpuS": res["connectCpuS"],
@@ -800,6 +837,27 @@ def main(argv: list[str]) -> int:
     )
     p.add_argument("--hold", type=float, default=5)
     p.add_argument(
+        "--storm",
+        action="store_true",
+        help="after the rounds: a reconnect storm on B2 and L2 (bench/deployed_scale.py)",
+    )
+    p.add_argument("--storm-rooms", type=int, default=500, help="rooms (2 clients each)")
+    p.add_argument("--storm-missed", type=int, default=3, help="messages per room while away (L)")
+    p.add_argument("--storm-pause", type=float, default=2, help="seconds between drop and posts")
+    p.add_argument(
+        "--maxrate",
+        action="store_true",
+        help="after the rounds: the highest delivered rate with p99 < 100 ms on B2 and L2",
+    )
+    p.add_argument("--maxrate-rooms", type=int, default=400)
+    p.add_argument(
+        "--maxrate-steps",
+        default="100,200,300,500,700,900,1200,1600,2400",
+        help="offered msg/s, in order",
+    )
+    p.add_argument("--maxrate-duration", type=float, default=8)
+    p.add_argument("--maxrate-warmup", type=float, default=3)
+    p.add_argument(
         "--lc-env",
         action="append",
         default=[],
@@ -836,6 +894,10 @@ def main(argv: list[str]) -> int:
         if bad:
             raise RuntimeError(f"unknown variants {bad}; known: {', '.join(VARIANTS)}")
         lines: list[dict[str, Any]] = []
+        scale: list[dict[str, Any]] = []
+        sys.modules.setdefault("deployed", sys.modules[__name__])  # for deployed_scale
+        import deployed_scale
+
         try:
             for rnd in range(1, a.rounds + 1):
                 for key in keys if rnd % 2 else list(reversed(keys)):
@@ -843,11 +905,21 @@ def main(argv: list[str]) -> int:
             if a.idle:
                 for key in [k for k in ("B2", "L2") if k in keys]:
                     lines.append(run_variant(key, a, 1, "idle"))
+            two = [k for k in ("B2", "L2") if k in keys]
+            if a.storm:
+                scale.extend(deployed_scale.run_storm(k, a) for k in two)
+            if a.maxrate:
+                scale.extend(deployed_scale.run_maxrate(k, a) for k in two)
         finally:
             harness.pg_stop()
-        text, summary = summarize(lines)
-        print(text)
-        emit(summary, a.out)
+        if lines:
+            text, summary = summarize(lines)
+            print(text)
+            emit(summary, a.out)
+        if scale:
+            text, summary = deployed_scale.summarize(scale)
+            print(text)
+            emit(summary, a.out)
         return 0
 
     return guarded(run, args)

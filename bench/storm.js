@@ -11,6 +11,10 @@
 //                      client's catch-up (session:history) and check it: exactly the messages it
 //                      missed, each once, in seq order
 //   burst              --mode floor: 2 x --rooms fresh sockets in one tick, join by id (baseline B)
+//
+// --mode floor speaks the floor's contract: join by the bare room id (no afterSeq: the floor keeps
+// no history), any ack is a success (it acks with nothing), tokens --user-token / --agent-token
+// (distinct, so bench/route_preload.js can send each role to its own process behind nginx).
 //   quit
 //
 // Needs socket.io-client: NODE_PATH=<harness>/node_modules. Progress on stderr (STORM_DEBUG=1: every
@@ -23,7 +27,7 @@ const { performance } = require('perf_hooks');
 
 const A = {
   url: '', path: '/socket.io/chat', 'tokens-file': '', mode: 'lc', rooms: 500, concurrency: 200,
-  timeout: 90, 'post-concurrency': 32, settle: 1,
+  timeout: 90, 'post-concurrency': 32, settle: 1, 'user-token': 'bench-token', 'agent-token': 'bench-token',
 };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
@@ -39,7 +43,8 @@ let phase = 0; // in every clientMessageId: a repeated id is a retry, which the 
 // ---------------------------------------------------------------- rooms and clients
 let rooms;
 if (A.mode === 'floor') {
-  rooms = Array.from({ length: A.rooms }, (_, i) => ({ i, sid: `storm-${tag}-${i}`, tokens: { user: 'bench-token', agent: 'bench-token' } }));
+  const tokens = { user: A['user-token'], agent: A['agent-token'] };
+  rooms = Array.from({ length: A.rooms }, (_, i) => ({ i, sid: `storm-${tag}-${i}`, tokens }));
 } else {
   const spec = JSON.parse(fs.readFileSync(A['tokens-file'], 'utf8'));
   rooms = spec.rooms.map((r, i) => ({ i, sid: r.sessionId, tokens: { user: r.userToken, agent: r.agentToken } }));
@@ -100,6 +105,12 @@ function open(cl, payload, t0) {
   });
 }
 
+// What join:session carries: the floor takes the bare id; livechat an object, with afterSeq to catch up.
+function joinPayload(cl, afterSeq) {
+  if (A.mode === 'floor') return cl.room.sid;
+  return afterSeq === undefined ? { sessionId: cl.room.sid } : { sessionId: cl.room.sid, afterSeq };
+}
+
 function historyMessages(h) {
   if (Array.isArray(h)) return h; // the floor's contract
   return (h && h.messages) || [];
@@ -113,7 +124,7 @@ async function connectAll() {
   async function worker() {
     while (next < clients.length) {
       const cl = clients[next++];
-      const r = await open(cl, { sessionId: cl.room.sid }, performance.now());
+      const r = await open(cl, joinPayload(cl), performance.now());
       if (r.ok) {
         ok++; times.push(r.ms);
         for (const m of historyMessages(r.history)) onMessage(cl, m);
@@ -137,7 +148,8 @@ async function chat(k) {
       const cl = clients[room.i * 2 + (role === 'user' ? 0 : 1)];
       sent++;
       cl.sock.emit('message:send', { sessionId: room.sid, content: `storm chat ${j} from ${role}`, clientMessageId: `${tag}.${ph}.c.${room.i}.${j}` }, (ack) => {
-        if (ack && ack.ok) { acked++; room.known.set(ack.message.seq, ack.message.id); } else {
+        if (A.mode === 'floor' && !(ack && ack.ok === false)) acked++; // the floor acks with nothing
+        else if (ack && ack.ok) { acked++; room.known.set(ack.message.seq, ack.message.id); } else {
           ackFailed++; const c = String((ack && ack.error && ack.error.code) || 'error'); codes[c] = (codes[c] || 0) + 1;
         }
       });
@@ -203,7 +215,7 @@ async function reconnect() {
   for (const cl of clients) cl.recv = [];
   const t0 = performance.now();
   // every socket created in the same tick: the storm
-  const results = await Promise.all(clients.map((cl, n) => open(cl, { sessionId: cl.room.sid, afterSeq: before[n] }, t0)));
+  const results = await Promise.all(clients.map((cl, n) => open(cl, joinPayload(cl, before[n]), t0)));
   const allMs = performance.now() - t0;
   await sleep(A.settle * 1000); // a stray message:new (duplicate) would arrive now
   const times = [];

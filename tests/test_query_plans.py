@@ -152,6 +152,8 @@ def _ops(h: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], set[str]]]:
         ),
         "sessions by date": (listing(created_from=month_ago), by_created),
         "sessions last page": (listing(page=6, page_size=2), by_created),
+        "sessions counted to the cap": (listing(cap=3), by_created),
+        "sessions past the cap, last page": (listing(page=6, page_size=2, cap=3), by_created),
         "tickets of a customer": (
             lambda: tickets.list_tickets(agent, user_id="cust-p0"),
             {"ix_tickets_user_id"},
@@ -180,6 +182,8 @@ OPERATIONS = [
     "sessions by priority",
     "sessions by date",
     "sessions last page",
+    "sessions counted to the cap",
+    "sessions past the cap, last page",
     "tickets of a customer",
     "my tickets",
     "stats",

@@ -46,8 +46,8 @@ STAFF = (Role.AGENT, Role.ADMIN)
 @query(SessionsQuerySchema())
 def list_sessions(query: dict[str, Any]) -> Any:
     """List chat sessions, filtered by status, agent or customer."""
-    items, total = sessions.list_sessions(g.actor, **query)
-    return page_of(items, query["page"], query["page_size"], total)
+    items, total, exact = sessions.list_sessions(g.actor, **query)
+    return {**page_of(items, query["page"], query["page_size"], total), "total_exact": exact}
 
 
 @bp.get("/queue")

@@ -52,6 +52,12 @@ class SessionOutcome(enum.StrEnum):
 
 OUTCOME_NOTE_MAX = 1000
 
+# The sessions list (the Conversations view) counts matching chats up to this many; past it the
+# total is this and not exact ("10,000+", ``totalExact: false``), as large help desks show it:
+# an exact count of a year's history grows with the history on every page view
+# (docs/performance-large-data.md).
+SESSIONS_TOTAL_CAP = 10_000
+
 
 class SenderType(enum.StrEnum):
     USER = "USER"

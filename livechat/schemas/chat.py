@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from livechat.models import (
     OUTCOME_NOTE_MAX,
+    SESSIONS_TOTAL_CAP,
     Role,
     SessionOutcome,
     SessionStatus,
@@ -200,6 +201,20 @@ class StaffSessionPageSchema(SessionPageSchema):
     """A page of sessions as agents see them."""
 
     items = fields.List(fields.Nested(StaffSessionSchema))
+    total = fields.Integer(
+        metadata={
+            "description": f"Matching sessions, counted up to {SESSIONS_TOTAL_CAP:,}: when more "
+            f"match, {SESSIONS_TOTAL_CAP:,} with totalExact false (show it as "
+            f"{SESSIONS_TOTAL_CAP:,}+)"
+        }
+    )
+    total_exact = fields.Boolean(
+        metadata={
+            "description": f"Whether total is the exact count: false when more than "
+            f"{SESSIONS_TOTAL_CAP:,} match, except on pages starting past the "
+            f"{SESSIONS_TOTAL_CAP // 2:,}th row (those are counted exactly)"
+        }
+    )
 
 
 class MessageListSchema(CamelSchema):

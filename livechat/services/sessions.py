@@ -19,6 +19,7 @@ from livechat.events import (
 from livechat.extensions import db
 from livechat.models import (
     OPEN_STATUSES,
+    SESSIONS_TOTAL_CAP,
     SYSTEM_SENDER_ID,
     ChatMessage,
     ChatNote,
@@ -38,7 +39,7 @@ from livechat.services.access import Actor, access_session, require_staff
 from livechat.services.history import session_conditions
 from livechat.services.messages import append_message
 from livechat.services.notes import page_notes
-from livechat.services.paging import page_of_rows
+from livechat.services.paging import page_of_rows, page_of_rows_capped
 
 _session_schema = SessionSchema()
 _staff_session_schema = StaffSessionSchema()
@@ -124,18 +125,21 @@ def active_session(actor: Actor) -> tuple[ChatSession, list[ChatMessage]]:
 
 
 def list_sessions(
-    actor: Actor, *, page: int = 1, page_size: int = 20, **filters: Any
-) -> tuple[list[ChatSession], int]:
-    """A page of sessions, newest first, and the total matching: the Conversations view.
+    actor: Actor, *, page: int = 1, page_size: int = 20, cap: int | None = None, **filters: Any
+) -> tuple[list[ChatSession], int, bool]:
+    """A page of sessions, newest first, the total matching and whether it is exact (counted
+    up to ``cap``, default SESSIONS_TOTAL_CAP; exact below it, and on pages past half of it):
+    the Conversations view.
     ``filters`` are history.session_conditions' (status, agent, customer, priority, rule,
     date range)."""
     require_staff(actor)
-    return page_of_rows(
+    return page_of_rows_capped(
         sa.select(ChatSession).where(*session_conditions(**filters)),
         ChatSession.created_at.desc(),
         ChatSession.id.desc(),
         page=page,
         page_size=page_size,
+        cap=cap if cap is not None else SESSIONS_TOTAL_CAP,
         unique=True,
     )
 

@@ -2104,11 +2104,14 @@
     if (seq !== history.seq) return; // a later search answered first
     history.page = page;
     const items = body.items || [];
-    const more = searching ? !!body.hasMore : page * HISTORY_PAGE_SIZE < (body.total || 0);
+    // Past the server's cap the total is a lower bound (totalExact false): "10,000+".
+    const capped = !searching && body.totalExact === false;
+    const more = searching ? !!body.hasMore : page * HISTORY_PAGE_SIZE < (body.total || 0) || (capped && items.length === HISTORY_PAGE_SIZE);
+    const total = Number(body.total || 0).toLocaleString('en-US') + (capped ? '+' : '');
     const list = clear($('history-results'));
     items.forEach((item) => list.appendChild(searching ? hitItem(item) : conversationItem(item)));
     const what = searching ? (items.length === 1 ? 'match' : 'matches') : (items.length === 1 ? 'chat' : 'chats');
-    setText('history-summary', items.length ? items.length + ' ' + what + ' on this page' + (searching ? '' : ' of ' + body.total) + ', newest first.' : 'Nothing found.');
+    setText('history-summary', items.length ? items.length + ' ' + what + ' on this page' + (searching ? '' : ' of ' + total) + ', newest first.' : 'Nothing found.');
     setText('history-page', 'Page ' + page);
     $('history-prev').disabled = page <= 1;
     $('history-next').disabled = !more;

@@ -298,3 +298,55 @@ def test_the_last_pages_read_backwards_give_the_same_rows(
     assert [s["id"] for page in pages for s in page["items"]] == [s["id"] for s in whole]
     assert [page["total"] for page in pages] == [7] * 5
     assert pages[4]["items"] == []
+
+
+def test_the_total_is_exact_up_to_the_cap(
+    client: Any, auth: Any, ctx: Any, make_user: Any, monkeypatch: Any
+) -> None:
+    """Up to the cap the total is the count; one more and it is the cap, not exact."""
+    from livechat.services import sessions
+
+    for i in range(4):
+        sessions.open_session(make_user(f"cust-cap{i}"))
+    agent = auth("agent-cap", "agent")
+    monkeypatch.setattr(sessions, "SESSIONS_TOTAL_CAP", 4)
+    body = client.get(f"{BASE}/sessions?pageSize=2", headers=agent).get_json()
+    assert (body["total"], body["totalExact"]) == (4, True)
+    sessions.open_session(make_user("cust-cap4"))
+    body = client.get(f"{BASE}/sessions?pageSize=2", headers=agent).get_json()
+    assert (body["total"], body["totalExact"]) == (4, False)
+    assert len(body["items"]) == 2
+    filtered = client.get(f"{BASE}/sessions?userId=cust-cap4", headers=agent).get_json()
+    assert (filtered["total"], filtered["totalExact"]) == (1, True)
+
+
+def test_past_the_cap_pages_give_the_same_rows_and_deep_ones_an_exact_total(
+    client: Any, auth: Any, ctx: Any, make_user: Any, monkeypatch: Any
+) -> None:
+    """With more chats than the cap, pages in its first half are counted to the cap; a page
+    past half of it needs (and reports) the exact count; every page has the right rows."""
+    from livechat.services import sessions
+
+    for i in range(9):
+        customer = make_user(f"cust-cp{i}")
+        sessions.end_session(customer, sessions.open_session(customer)[0].id)
+    agent = auth("agent-cp", "agent")
+    whole = client.get(f"{BASE}/sessions?pageSize=100", headers=agent).get_json()
+    assert (whole["total"], whole["totalExact"]) == (9, True)
+    monkeypatch.setattr(sessions, "SESSIONS_TOTAL_CAP", 4)
+    pages = [
+        client.get(f"{BASE}/sessions?pageSize=2&page={p}", headers=agent).get_json()
+        for p in range(1, 7)
+    ]
+    assert [s["id"] for p in pages for s in p["items"]] == [s["id"] for s in whole["items"]]
+    # page 1 (rows 1-2) and 2 (rows 3-4, starting at half the cap) are counted to the cap
+    assert [(p["total"], p["totalExact"]) for p in pages] == [(4, False)] * 2 + [(9, True)] * 4
+    assert pages[5]["items"] == []
+
+
+def test_the_mine_list_has_no_cap_flag(client: Any, auth: Any, ctx: Any, make_user: Any) -> None:
+    from livechat.services import sessions
+
+    sessions.open_session(make_user("cust-mine-cap"))
+    body = client.get(f"{BASE}/sessions/mine", headers=auth("cust-mine-cap")).get_json()
+    assert body["total"] == 1 and "totalExact" not in body
