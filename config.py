@@ -195,6 +195,11 @@ class Config:
         # Redis pub/sub channel and key prefix, so deployments (or test runs) sharing one Redis
         # stay apart.
         self.REDIS_CHANNEL = env.get("REDIS_CHANNEL") or "livechat"
+        # Connections per Redis client and process (the relay, rate limits, presence, agent
+        # statuses each have one pool); past them a greenlet waits up to REDIS_POOL_TIMEOUT s
+        # for a free one (livechat/redisconn.py).
+        self.REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", 50)
+        self.REDIS_POOL_TIMEOUT = _float("REDIS_POOL_TIMEOUT", 5.0)
         self.TYPING_TIMEOUT = _float("TYPING_TIMEOUT", 5.0)
         self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 64 * 1024)
         # Proxies in front of the app whose X-Forwarded-For/-Proto to trust (nginx: 1). 0 trusts
@@ -268,6 +273,10 @@ class Config:
             raise ConfigError("TRUSTED_PROXY_HOPS must be 0 (no proxy) to 5")
         if not 0 <= self.SLA_FIRST_RESPONSE_SECONDS < float("inf"):
             raise ConfigError("SLA_FIRST_RESPONSE_SECONDS must be a number of seconds, 0 or more")
+        if self.REDIS_MAX_CONNECTIONS < 1:
+            raise ConfigError("REDIS_MAX_CONNECTIONS must be at least 1")
+        if not 0 < self.REDIS_POOL_TIMEOUT < float("inf"):
+            raise ConfigError("REDIS_POOL_TIMEOUT must be a positive number of seconds")
         if not 0 <= self.TOKEN_SWEEP_SECONDS < float("inf"):
             raise ConfigError("TOKEN_SWEEP_SECONDS must be a number of seconds, 0 (off) or more")
         self._check_routing()

@@ -31,7 +31,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from config import ConfigError
-from livechat import runtime
+from livechat import redisconn, runtime
 from livechat.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -150,11 +150,11 @@ class MemoryStore:
 class RedisStore:
     """GCRA state shared by every process: one Redis key per (limit, key), expiring with it."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, config: Any = None) -> None:
         # One quick retry (a pooled connection Redis closed), no backoff: a limit check must
         # not stall a message; when Redis is really gone the limiter fails open.
-        self.redis = redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1)
+        self.redis = redisconn.client(
+            url, config, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1)
         )
         self._gcra = self.redis.register_script(_GCRA_LUA)
         self.prefix = prefix
@@ -180,7 +180,7 @@ class RateLimiter:
         self.store: MemoryStore | RedisStore
         if redis_url:
             prefix = f"{config.get('REDIS_CHANNEL', 'livechat')}-limits"
-            self.store = RedisStore(redis_url, prefix)
+            self.store = RedisStore(redis_url, prefix, config)
         else:
             self.store = MemoryStore(clock)
         self._clock = clock

@@ -424,3 +424,22 @@ def test_the_token_sweep_interval_comes_from_the_environment(
     config = load_config("development")
     config.validate()
     assert config.TOKEN_SWEEP_SECONDS == 0.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REDIS_MAX_CONNECTIONS", "0"),
+        ("REDIS_MAX_CONNECTIONS", "many"),
+        ("REDIS_POOL_TIMEOUT", "0"),
+        ("REDIS_POOL_TIMEOUT", "-1"),
+        ("REDIS_POOL_TIMEOUT", "inf"),
+        ("REDIS_POOL_TIMEOUT", "soon"),
+    ],
+)
+def test_bad_redis_pool_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_config("development").validate()

@@ -35,7 +35,7 @@ from gevent.pywsgi import WSGIServer
 from prometheus_client import generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
-from livechat import runtime
+from livechat import redisconn, runtime
 from livechat.metrics import metrics
 from livechat.services import assistant as assistant_service
 
@@ -57,8 +57,12 @@ def channel_name(app: Flask) -> str:
 
 
 def _client(app: Flask, **options: Any) -> Any:
-    return redis.Redis.from_url(
-        app.config["REDIS_URL"], socket_connect_timeout=2, socket_keepalive=True, **options
+    return redisconn.client(
+        app.config["REDIS_URL"],
+        app.config,
+        socket_connect_timeout=2,
+        socket_keepalive=True,
+        **options,
     )
 
 

@@ -154,7 +154,9 @@ def init_realtime(app: Flask) -> SocketIO:
     manager: HandshakeManager = HandshakeManager()
     if cfg.get("REDIS_URL"):
         # Rooms shared with the other processes through Redis (batches: see relay.py).
-        manager = RelayManager(cfg["REDIS_URL"], channel=f"{cfg['REDIS_CHANNEL']}-socketio")
+        manager = RelayManager(
+            cfg["REDIS_URL"], channel=f"{cfg['REDIS_CHANNEL']}-socketio", config=cfg
+        )
     socketio = SocketIO(
         app,
         path=cfg["SOCKETIO_PATH"],
@@ -178,7 +180,7 @@ def init_realtime(app: Flask) -> SocketIO:
         socketio.on_namespace(namespace)
     runtime.token_sweeper.set(app, TokenSweeper(app, namespaces, float(cfg["TOKEN_SWEEP_SECONDS"])))
 
-    presence = build_presence(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"])
+    presence = build_presence(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"], cfg)
 
     def emit_typing(session_id: str, event: str, payload: dict[str, Any], skip: set[str]) -> None:
         with app.app_context():
@@ -199,7 +201,7 @@ def init_realtime(app: Flask) -> SocketIO:
         AgentRouter(
             app,
             presence,
-            build_agent_status(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"]),
+            build_agent_status(cfg.get("REDIS_URL"), cfg["REDIS_CHANNEL"], cfg),
             auto=cfg.get("ROUTING", "manual") == "auto",
             capacity=int(cfg.get("AGENT_CAPACITY", 3)),
             grace=float(cfg.get("AGENT_OFFLINE_GRACE_SECONDS", 60)),

@@ -66,10 +66,10 @@ class RedisAgentStatus:
     """Two Redis hashes, shared by every process: agent id -> ``[status, since]``, and agent
     id -> last seen."""
 
-    def __init__(self, url: str, prefix: str) -> None:
-        import redis
+    def __init__(self, url: str, prefix: str, config: Any = None) -> None:
+        from livechat import redisconn
 
-        self._redis: Any = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._redis: Any = redisconn.client(url, config, socket_timeout=2, socket_connect_timeout=2)
         self._key = f"{prefix}:agent-status"
         self._seen_key = f"{prefix}:agent-seen"
 
@@ -107,5 +107,5 @@ def _decode(raw: bytes | None) -> AgentState:
         return _NEVER
 
 
-def build_agent_status(redis_url: str | None, prefix: str) -> AgentStatusStore:
-    return RedisAgentStatus(redis_url, prefix) if redis_url else MemoryAgentStatus()
+def build_agent_status(redis_url: str | None, prefix: str, config: Any = None) -> AgentStatusStore:
+    return RedisAgentStatus(redis_url, prefix, config) if redis_url else MemoryAgentStatus()

@@ -62,10 +62,10 @@ class MemoryPresence:
 class RedisPresence:
     """Sets of socket ids per (room, user) in Redis, shared by every process."""
 
-    def __init__(self, url: str, prefix: str) -> None:
-        import redis
+    def __init__(self, url: str, prefix: str, config: Any = None) -> None:
+        from livechat import redisconn
 
-        self._redis: Any = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._redis: Any = redisconn.client(url, config, socket_timeout=2, socket_connect_timeout=2)
         self._prefix = f"{prefix}:presence"
 
     def add(self, room: str, user_id: str, sid: str) -> bool:
@@ -93,5 +93,5 @@ class RedisPresence:
         return {s.decode() for s in self._redis.smembers(f"{self._prefix}:{room}:{user_id}")}
 
 
-def build_presence(redis_url: str | None, prefix: str) -> Presence:
-    return RedisPresence(redis_url, prefix) if redis_url else MemoryPresence()
+def build_presence(redis_url: str | None, prefix: str, config: Any = None) -> Presence:
+    return RedisPresence(redis_url, prefix, config) if redis_url else MemoryPresence()

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlparse
 
 import gevent
 import socketio
 
+from livechat import redisconn
 from livechat.realtime.handshake import HandshakeManager
 
 log = logging.getLogger(__name__)
@@ -48,11 +50,29 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
     publishes in batches: one Redis message per interval, in emit order. Local deliveries go
     through HandshakeManager: nothing reaches a socket before its CONNECT packet."""
 
-    def __init__(self, url: str, *, batch_seconds: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        batch_seconds: float = 0.0,
+        config: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(url, **kwargs)
         self.batch_seconds = batch_seconds
+        self._config = config
         self._batch: list[dict[str, Any]] = []
         self._flusher: gevent.Greenlet | None = None
+
+    def _redis_connect(self) -> None:
+        """python-socketio's client, with our pool policy (redisconn: wait, don't fail, when a
+        burst of emits wants more connections than the pool has)."""
+        if urlparse(self.redis_url).scheme.endswith("+sentinel"):
+            return super()._redis_connect()
+        self.redis = redisconn.client(self.redis_url, self._config, **self.redis_options)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+        return None
 
     # ---- publishing ------------------------------------------------------------------------
 
