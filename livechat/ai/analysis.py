@@ -21,7 +21,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from livechat.ai import intents, lexicon
+from livechat.ai import intents, lexicon, typos
 
 # The coarse intents: the trained model's 77 BANKING77 labels map onto all but human_request and
 # general (banking77.COARSE); the keyword rules know the seed's first nine.
@@ -413,7 +413,8 @@ def _complexity(text: str, intents_matched: int) -> str:
 
 def analyse(text: str) -> Analysis:
     """Everything the policy and the offline provider need to know about one customer message."""
-    norm = _normalise(text)
+    # The rules read the normalised text with fraud/takeover words' typos put right ("sombody").
+    norm = typos.respell(_normalise(text))
     language = detect_language(text)
     keywords, masked = _priority_keywords(norm)
     human = _is_human_request(norm)
