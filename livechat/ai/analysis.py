@@ -115,7 +115,11 @@ _SENTENCE_END = re.compile(r"[.?!\n]")
 _CARD_EXCLUDE = _compile(lexicon.CARD_EXCLUSIONS)
 _NEGATED_OBJECT = re.compile(lexicon.NEGATED_OBJECT, re.IGNORECASE)
 _INTENTS = {name: _compile(p) for name, p in lexicon.INTENT_PATTERNS.items()}
-_KEYWORDS = {key: _compile(p) for key, p in lexicon.PRIORITY_KEYWORDS.items()}
+# One regex per pattern, not one alternation per key: re tries every branch of an alternation at
+# every word boundary, and with the fraud/takeover tables in six languages that was twice as slow.
+_KEYWORDS = {
+    key: tuple(map(re.compile, patterns)) for key, patterns in lexicon.PRIORITY_KEYWORDS.items()
+}
 _KEYWORD_COMPLAINTS = {key: _compile(p) for key, p in lexicon.KEYWORD_COMPLAINTS.items()}
 _NEGATED = re.compile(lexicon.KEYWORD_NEGATION)
 _INFORMATIONAL = re.compile(lexicon.INFORMATIONAL)
@@ -276,21 +280,22 @@ def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
     informational = [m.span() for m in _SENTENCE.finditer(norm) if _INFORMATIONAL.search(m.group())]
     found: list[str] = []
     chars = list(norm)
-    for key, pattern in _KEYWORDS.items():
+    for key, patterns in _KEYWORDS.items():
         insult = _KEYWORD_COMPLAINTS.get(key)
         insults = [m.span() for m in insult.finditer(norm)] if insult else []
-        for m in pattern.finditer(norm):
-            start, end = m.span()
-            # A negation is at most two words back: searching only a short tail keeps a long
-            # message full of keywords linear instead of rescanning its whole prefix each time.
-            if (
-                _within(informational, start)
-                or _within(insults, start)
-                or _NEGATED.search(norm[max(0, start - _NEGATION_REACH) : start])
-            ):
-                chars[start:end] = " " * (end - start)
-            elif key not in found:
-                found.append(key)
+        for pattern in patterns:
+            for m in pattern.finditer(norm):
+                start, end = m.span()
+                # A negation is at most two words back: searching only a short tail keeps a long
+                # message full of keywords linear instead of rescanning its whole prefix each time.
+                if (
+                    _within(informational, start)
+                    or _within(insults, start)
+                    or _NEGATED.search(norm[max(0, start - _NEGATION_REACH) : start])
+                ):
+                    chars[start:end] = " " * (end - start)
+                elif key not in found:
+                    found.append(key)
     return tuple(found), "".join(chars)
 
 
