@@ -23,7 +23,8 @@ from __future__ import annotations
 # "sombody" -> "somebody", "unathorized" -> "unauthorized", "withdrawl" -> "withdrawal".
 # Left out on purpose: words one edit from a common word, where a correction would invent a
 # report: "hacked" (backed, packed, tacked), "betrug" (German "Betrag", an amount), "estafa"
-# (Spanish "estaba"), "robado" (rodado), "passwort" (passport), "gehackt" (gepackt).
+# (Spanish "estaba"), "robado" (rodado), "passwort" (passport), "gehackt" (gepackt), "geklaut"
+# ("geklärt", resolved).
 TYPO_VOCABULARY: tuple[str, ...] = tuple(
     """
     someone somebody stolen fraud fraudulent fraudster unauthorized unauthorised recognise
@@ -31,7 +32,7 @@ TYPO_VOCABULARY: tuple[str, ...] = tuple(
     payments purchase purchases transaction transactions withdrawal withdrawals permission changed
     alguien tarjeta reconozco contrasena desconocido desconocida
     reconnais piratage inconnu inconnue arnaque
-    jemand gestohlen geklaut kennwort unbekannt
+    jemand gestohlen kennwort unbekannt
     alguem roubado roubada roubaram cartao reconheco clonado clonada desconhecido
     qualcuno rubato rubata truffa riconosco clonata sconosciuto
     """.split()
@@ -39,13 +40,12 @@ TYPO_VOCABULARY: tuple[str, ...] = tuple(
 # Real words one edit from a vocabulary word: never "corrected".
 TYPO_KEEP: frozenset[str] = frozenset(
     """
-    stole stoles stollen frauds fraude fraudes freud fraudsters recognises recognizes passwords
+    stole stoles stollen frauds fraude freud fraudsters recognises recognizes passwords
     passcodes accounts purchased purchaser transaktion charged change changes changer hanged
-    robado robada robados robadas tarjetas contrasenas desconocidos desconocidas
+    robado robada tarjetas contrasenas desconocidos desconocidas
     reconnait inconnus inconnues arnaques
-    passwort demand unbekannte gepackt
+    passwort demand unbekannte unbenannt
     algum carta cartas clonados clonadas reconhece reconheci roubados roubadas desconhecidos
-    desconhecidas
     clonato truffe tuffa rubati rubate riconosce riconosci sconosciuta sconosciuti
     """.split()
 )
