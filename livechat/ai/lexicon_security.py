@@ -196,7 +196,7 @@ _CREDENTIAL_IT = (
 # "... but I didn't change anything", "... and it wasn't me", "... without my permission".
 _NOT_BY_ME = (
     r"((i|we)\s+)?(didn'?t|did\s+not|never|haven'?t|have\s+not)\s+(change|changed|do|did|request"
-    r"|requested|ask|asked|authori[sz]e|make|made|touch|touched|reset)\b"
+    r"|requested|ask|asked|authori[sz]e|make|made|touch|touched|reset|add|added|link|linked)\b"
     r"|(wasn'?t|was\s+not|it's\s+not|not)\s+me\b|not\s+by\s+me|without\s+(my|me)\b"
     r"|by\s+(someone|somebody|a\s+stranger)"
     r"|no\s+(fui|he\s+sido)\s+yo|yo\s+no\s+((la|lo)\s+)?(cambie|he\s+cambiado|fui|he\s+sido)"
@@ -213,6 +213,19 @@ _NOT_BY_ME = (
     r"|non\s+(l'|la\s+|lo\s+)?ho\s+(cambiat|modificat|richiest|fatt)[oa]"
     r"|non\s+ho\s+(cambiato|fatto|modificato)\s+(nulla|niente)"
 )
+# "the e-mail on my account", "la contraseña de mi cuenta", "il numero del mio conto".
+_OF_ACCOUNT = (
+    r"(\s+(on|for|of|in|linked\s+to|de|da|do|del|della|dell'|di|du)\s+(my|our|the|mi|mon|ma|minha"
+    r"|meu|a|o|la|il|mio|mia)\s+(\w+\s+)?(account|app|profile|cuenta|compte|conta|conto|appli))?"
+)
+# A device or payee the customer did not add: "a new device was added to my account, wasn't me".
+_ADDED = (
+    r"(device|phone|computer|laptop|payee|beneficiary|dispositivo|telefono|movil|beneficiario"
+    r"|appareil|beneficiaire|gerat|handy|empfanger|aparelho|telemovel|celular)\s+(\w+\s+){0,4}?"
+    r"(added|linked|registered|connected|paired|anadido|agregado|vinculado|registrado|ajoute"
+    r"|associe|enregistre|hinzugefugt|registriert|verknupft|adicionado|associado|registado"
+    r"|aggiunto|associato|registrato)"
+)
 _CHANGED_EN = (
     r"(was\s+|were\s+|has\s+been\s+|have\s+been\s+|had\s+been\s+|got\s+)?(changed|reset|updated"
     r"|modified|removed|replaced)"
@@ -223,7 +236,8 @@ ACCOUNT_TAKEOVER: tuple[str, ...] = (
     # en: someone else changed a password, e-mail, phone number...
     rf"\b{INTRUDER}\s+(has\s+|had\s+|just\s+|must\s+have\s+)?(changed|reset|updated|modified"
     rf"|removed|replaced)\s+(my|our|the)\s+(\w+\s+){{0,2}}?{_CREDENTIAL_EN}\b",
-    rf"\b{_CREDENTIAL_EN}\s+{_CHANGED_EN}\b[^.?!]{{0,80}}\b({_NOT_BY_ME})",
+    rf"\b{_CREDENTIAL_EN}{_OF_ACCOUNT}\s+{_CHANGED_EN}\b[^.?!]{{0,80}}\b({_NOT_BY_ME})",
+    rf"\b{_ADDED}\w?\b[^.?!]{{0,80}}\b({_NOT_BY_ME})",
     rf"\b(i|we)\s+(didn'?t|did\s+not|never)\s+(change|reset)\s+(my|our|the)\s+{_CREDENTIAL_EN}\b"
     r"[^.?!]{0,60}\b(changed|reset|updated)\b",
     # en: a log-in, device or session nobody owns up to; a break-in attempt; locked out by one
@@ -244,7 +258,7 @@ ACCOUNT_TAKEOVER: tuple[str, ...] = (
     rf"|ha\s+modificado|restablecio|ha\s+restablecido)\s+(mi|la|el)\s+(\w+\s+)?{_CREDENTIAL_ES}\b",
     rf"\b(me\s+)?(han\s+cambiado|cambiaron|han\s+modificado|modificaron)\s+(mi|la|el)\s+"
     rf"{_CREDENTIAL_ES}\b",
-    rf"\b{_CREDENTIAL_ES}\s+(fue\s+|ha\s+sido\s+|se\s+ha\s+|se\s+)?(cambiad[oa]|cambio|modificad[oa]"
+    rf"\b{_CREDENTIAL_ES}{_OF_ACCOUNT}\s+(fue\s+|ha\s+sido\s+|se\s+ha\s+|se\s+)?(cambiad[oa]|cambio|modificad[oa]"
     rf"|modifico)\b[^.?!]{{0,80}}\b({_NOT_BY_ME})",
     r"\b(inicios?\s+de\s+sesion|accesos?|dispositivos?|conexion\w*)\s+(\w+\s+)?(desconocid[oa]s?"
     r"|sospechos[oa]s?|que\s+no\s+(reconozco|conozco|es\s+mio|he\s+hecho|hice))\b",
@@ -257,7 +271,7 @@ ACCOUNT_TAKEOVER: tuple[str, ...] = (
     rf"\bquelqu'?un\s+(d'autre\s+)?(\w+\s+){{0,2}}?(a\s+)?(change|modifie|reinitialise)\s+(mon|ma"
     rf"|mes|le|la|l')\s*(\w+\s+)?{_CREDENTIAL_FR}\b",
     rf"\bon\s+(m'a|a)\s+(change|modifie)\s+(mon|ma|le|la|l')\s*{_CREDENTIAL_FR}\b",
-    rf"\b{_CREDENTIAL_FR}\s+(a\s+ete\s+)?(change|modifie|reinitialise)e?s?\b[^.?!]{{0,80}}"
+    rf"\b{_CREDENTIAL_FR}{_OF_ACCOUNT}\s+(a\s+ete\s+)?(change|modifie|reinitialise)e?s?\b[^.?!]{{0,80}}"
     rf"\b({_NOT_BY_ME})",
     r"\b(connexions?|appareils?|acces|sessions?)\s+(\w+\s+)?(inconnue?s?|suspecte?s?"
     r"|que\s+je\s+ne\s+(reconnais|connais)\s+pas)\b",
@@ -281,7 +295,7 @@ ACCOUNT_TAKEOVER: tuple[str, ...] = (
     rf"\balguem\s+(\w+\s+){{0,2}}?(mudou|alterou|trocou|redefiniu)\s+(a\s+|o\s+)?(minha|meu|a|o)\s+"
     rf"(\w+\s+)?{_CREDENTIAL_PT}\b",
     rf"\b(mudaram|alteraram|trocaram|redefiniram)\s+(a\s+|o\s+)?(minha|meu|a|o)\s+{_CREDENTIAL_PT}\b",
-    rf"\b{_CREDENTIAL_PT}\s+(foi|tinha\s+sido)\s+(alterad|mudad|trocad|redefinid)[oa]\b[^.?!]{{0,80}}"
+    rf"\b{_CREDENTIAL_PT}{_OF_ACCOUNT}\s+(foi|tinha\s+sido)\s+(alterad|mudad|trocad|redefinid)[oa]\b[^.?!]{{0,80}}"
     rf"\b({_NOT_BY_ME})",
     r"\b(acessos?|logins?|dispositivos?|aparelhos?|sess(ao|oes))\s+(\w+\s+)?(desconhecid[oa]s?"
     r"|suspeit[oa]s?|que\s+nao\s+(reconheco|conheco|fiz))\b",
@@ -294,7 +308,7 @@ ACCOUNT_TAKEOVER: tuple[str, ...] = (
     rf"|il\s+|l')?(mia\s+|mio\s+)?(\w+\s+)?{_CREDENTIAL_IT}\b",
     rf"\bhanno\s+(cambiato|modificato|reimpostato)\s+(la\s+|il\s+|l')?(mia\s+|mio\s+)?"
     rf"{_CREDENTIAL_IT}\b",
-    rf"\b{_CREDENTIAL_IT}\s+(e\s+stat[oa])\s+(cambiat|modificat|reimpostat)[oa]\b[^.?!]{{0,80}}"
+    rf"\b{_CREDENTIAL_IT}{_OF_ACCOUNT}\s+(e\s+stat[oa])\s+(cambiat|modificat|reimpostat)[oa]\b[^.?!]{{0,80}}"
     rf"\b({_NOT_BY_ME})",
     r"\b(accessi|accesso|login|dispositivi|dispositivo|sessione)\s+(\w+\s+)?(sconosciut[oia]"
     r"|sospett[oia]|che\s+non\s+(riconosco|conosco|ho\s+fatto))\b",

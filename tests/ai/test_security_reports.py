@@ -156,6 +156,8 @@ def test_someone_else_using_the_card_is_urgent(text: str) -> None:
         "my phone number was changed on the app and I never did that",
         "I got a text saying my PIN was reset but I didn't request it",
         "I didn't change my password but the app says it was changed",
+        "my email address on the account got changed last night, I didn't do it",
+        "Got a notification that a new device was added to my account, wasn't me",
         # en: log-ins nobody owns up to, attempts, lock-outs, SIM swaps
         "There's a login I don't recognise on my account",
         "I see an unknown device in my account settings",
@@ -169,6 +171,7 @@ def test_someone_else_using_the_card_is_urgent(text: str) -> None:
         "Alguien cambió mi contraseña y no puedo entrar",
         "Me cambiaron el correo de la cuenta sin mi permiso",
         "Mi contraseña fue cambiada y no fui yo",
+        "La contraseña de mi cuenta fue cambiada, no fui yo",
         "Hay un inicio de sesión que no reconozco",
         "Creo que me han hecho un duplicado de la SIM",
         # fr
@@ -190,6 +193,7 @@ def test_someone_else_using_the_card_is_urgent(text: str) -> None:
         "Qualcuno ha cambiato la mia password",
         "La mia email è stata cambiata, non sono stato io",
         "Un accesso che non riconosco sul mio conto",
+        "Un nuovo dispositivo è stato aggiunto al conto senza il mio consenso",
         "Mi hanno clonato la SIM, la sim è stata clonata",
     ],
 )
@@ -217,6 +221,11 @@ def test_an_account_taken_over_is_urgent(text: str) -> None:
         "I was locked out after typing my PIN wrong three times",
         "I logged in from a new phone and it asks for verification",
         "I got a new SIM card, will the app still work?",
+        "I want to swap my SIM to an eSIM, will the app work?",
+        "I added a new device to my account, how do I remove the old one?",
+        "my password change didn't work",
+        "what if someone changes my password?",
+        "The payment isn't showing in my balance yet",
         "How do I know if a login is suspicious?",
         "Can my wife use my card?",
         "The transfer didn't arrive, I didn't do anything wrong",
