@@ -6,6 +6,8 @@ and curly apostrophes straightened, so "é"/"e", "ü"/"u" and "ß"/"ss" need no 
 
 from __future__ import annotations
 
+from livechat.ai import lexicon_security
+
 
 def _pairs(spec: str) -> dict[str, str]:
     return dict(item.split(":") for item in spec.split())
@@ -149,10 +151,7 @@ HUMAN_REQUEST_EXCLUSIONS: tuple[str, ...] = (
 # --- High-priority keywords: normalised English key -> patterns ----------------------------------
 
 # Someone who is not the customer, and the customer's account ("my Acme account", "my bank app").
-_INTRUDER = (
-    r"(someone|somebody|a\s+stranger|a\s+hacker|hackers|a\s+third\s+party|an\s+unknown\s+person)"
-    r"(\s+else)?"
-)
+_INTRUDER = lexicon_security.INTRUDER
 _MY_ACCOUNT = r"(my|our)\s+(\w+\s+)?(account|app|profile|online\s+banking)"
 # (?<![\d.,]): see AMOUNT.
 _MONEY = (
@@ -180,6 +179,9 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"\bnicht\s+autorisiert\w*|\bohne\s+(meine\s+)?(zustimmung|erlaubnis|autorisierung)\b",
         r"\bnao\s+autorizad[oa]s?\b|\bsem\s+(a\s+)?(minha\s+)?autorizacao\b",
         r"\bnon\s+autorizzat[oaie]\b|\bsenza\s+(la\s+)?(mia\s+)?autorizzazione\b",
+        # "a purchase I don't recognise", "somebody used my card": see lexicon_security.
+        *lexicon_security.DISOWNED_TRANSACTION,
+        *lexicon_security.CARD_MISUSE,
     ),
     "stolen": (
         r"\bstolen\b|\bstole\s+my\s+(?!identity)|\b(someone|somebody|thief|they)\s+stole\s+(it|them)\b",
@@ -289,6 +291,9 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"\b(il\s+)?mio\s+(conto|account)\s+(e\s+stato)\s+(violato|compromesso|svuotato|usato\s+da)\b",
         r"\b(dispositivo|telefono|cellulare)\s+che\s+non\s+(e\s+(il\s+)?mio|riconosco)\b",
         r"\b(soldi|denaro|saldo)\b[^.?!]{0,60}\bnon\s+sono\s+stat[oa]\s+io\b",
+        # A password, e-mail or phone number changed by someone else, a log-in the customer does
+        # not recognise, a break-in attempt, a SIM swap: see lexicon_security.
+        *lexicon_security.ACCOUNT_TAKEOVER,
     ),
 }
 

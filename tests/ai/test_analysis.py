@@ -557,6 +557,7 @@ def _compiled_patterns() -> list[re.Pattern[str]]:
             found.append(value)
         elif isinstance(value, dict):
             found += [v for v in value.values() if isinstance(v, re.Pattern)]
+            found += [p for v in value.values() if isinstance(v, tuple) for p in v]
         elif isinstance(value, list):
             found += [v[0] for v in value if isinstance(v, tuple) and isinstance(v[0], re.Pattern)]
     return found

@@ -16,8 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from livechat.ai.analysis import INTENTS, LANGUAGES, Analysis, analyse
 from livechat.ai.banking77 import COARSE, LABELS
 from livechat.ai.policy import RULES, Decision, decide
@@ -41,26 +39,29 @@ PRIORITIES = ("URGENT", "HIGH", "MEDIUM")
 
 # Measured on the first run (see the commit message); each floor a few points under, rounded down.
 # That run used an earlier build of the model (d243d14). The shipped one, with a 0.6 confidence bar
-# for model-only URGENT and "someone stole it" as the stolen keyword (a miss this set found), measures
+# for model-only URGENT and "someone stole it" as the stolen keyword (a miss this set found), measured
 # escalation 0.954, rule 0.877, priority 0.877, intent 0.831, intent_detail 0.718, fraud_urgent
-# 0.909 (30/33; the three left are listed in the xfail below).
+# 0.909 (30/33). The fraud and takeover rules of lexicon_security (disowned payments, someone else
+# using the card or changing the password, e-mail or phone number, unknown log-ins, SIM swaps) and
+# typo tolerance for their words (livechat.ai.typos) measure escalation 0.969, rule 0.918, priority
+# 0.918, intent 0.846, intent_detail 0.718, fraud_urgent 1.000 (33/33).
 FLOORS = {
-    "escalation": 0.91,  # measured 0.954
-    "rule": 0.83,  # 0.877, on the rows that should escalate
-    "priority": 0.82,  # 0.863, on the rows that should escalate
-    "intent": 0.79,  # 0.836
-    "intent_detail": 0.71,  # 0.748, on the rows that have a BANKING77 label
+    "escalation": 0.93,  # measured 0.969
+    "rule": 0.88,  # 0.918, on the rows that should escalate
+    "priority": 0.88,  # 0.918, on the rows that should escalate
+    "intent": 0.80,  # 0.846
+    "intent_detail": 0.71,  # 0.718, on the rows that have a BANKING77 label
     "language_detected": 0.95,  # 0.990
-    # 0.879: the hard requirement below is 1.0 and xfails; this keeps it from sliding further.
-    "fraud_urgent": 0.84,
+    # 1.000: the hard requirement below is exact; this floor is the one in the printed report.
+    "fraud_urgent": 0.96,
     "negation_not_escalated": 0.95,  # 1.000
 }
 LANGUAGE_FLOORS: dict[str, tuple[float, float]] = {  # language -> (intent, escalation)
-    "en": (0.82, 0.92),  # measured 0.864 / 0.964 (110 rows)
+    "en": (0.83, 0.94),  # measured 0.873 / 0.982 (110 rows)
     "es": (0.90, 0.95),  # 0.941 / 1.000 (17 rows: one row is 5.9 points)
     "fr": (0.84, 0.84),  # 0.882 / 0.882
     "de": (0.72, 0.95),  # 0.765 / 1.000
-    "pt": (0.66, 0.84),  # 0.706 / 0.882
+    "pt": (0.72, 0.90),  # 0.765 / 0.941
     "it": (0.66, 0.90),  # 0.706 / 0.941
 }
 
@@ -242,11 +243,6 @@ def test_holdout_meets_floors() -> None:
         assert esc >= esc_floor, f"{lang} escalation {esc:.3f} < floor {esc_floor}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19: 3 of 33 fraud/takeover reports miss URGENT (a password-change takeover, "
-    "'sombody used my card', a Portuguese unrecognised purchase)",
-)
 def test_every_fraud_or_takeover_report_escalates_urgent() -> None:
     assert _fraud_misses() == []
 
