@@ -65,6 +65,10 @@ _NEGATION_WORDS = 5  # words a negation may stand before the ask it turns around
 _CONDITION_WORDS = 3  # words of "if I ..." before an ask that make it a condition
 _ABILITY_REACH = 20  # characters before a negation searched for "can"/"kann"/"peux"
 _VADER_WORDS = 80  # longest run of words VADER scores at once
+# VADER spells each emoji out ("grinning face") and then works in time quadratic in the words:
+# 4,000 emoji took seconds of CPU, stalling every socket of the process. The first few carry
+# the feeling; the rest are left out of the sentiment.
+_VADER_SYMBOLS = 24
 
 
 @dataclass(frozen=True)
@@ -238,12 +242,26 @@ def _gloss(text: str, language: str) -> str:
     return re.sub(r"\w+", swap, text)
 
 
+def _few_symbols(text: str, keep: int = _VADER_SYMBOLS) -> str:
+    """``text`` with its symbols (emoji, pictographs: Unicode "So") after the first ``keep``
+    turned into spaces."""
+    seen = 0
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) == "So":
+            seen += 1
+            if seen > keep:
+                ch = " "
+        out.append(ch)
+    return "".join(out) if seen > keep else text
+
+
 def _sentiment(text: str, language: str = "en") -> Sentiment:
     """VADER compound score and label (±0.05 thresholds), glossed first for non-English text."""
     text = re.sub(r"\bno[ -]one\b", "nobody", text, flags=re.IGNORECASE)
     for idiom, plain in _IDIOMS:
         text = idiom.sub(plain, text)
-    text = _gloss(text, language)
+    text = _gloss(_few_symbols(text), language)
     # VADER is a sentence-level model (its README says to score sentences and average): on a
     # whole paragraph its 3-word negation window leaks across sentences ("nobody helps.
     # Absolutely unacceptable." reads as praise). Neutral sentences ("I sent 500 dollars on

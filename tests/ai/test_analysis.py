@@ -615,6 +615,21 @@ def test_a_runaway_sentence_still_gets_a_sentiment() -> None:
     assert analyse("thank you so much, great service " * 600).sentiment.label == "positive"
 
 
+@pytest.mark.parametrize("text", ["😀" * 4_000, "a😀" * 2_000, "😀👍🙂" * 1_300])
+def test_a_message_of_thousands_of_emoji_is_scored_from_its_first_few(text: str) -> None:
+    # VADER spells each emoji out and is quadratic in the words: 4,000 emoji whole took
+    # seconds of CPU in one greenlet. Past the first few, symbols are left out.
+    kept = analysis._few_symbols(text)
+    assert sum(ch in "😀👍🙂" for ch in kept) == analysis._VADER_SYMBOLS
+    assert len(kept) == len(text)  # spaces in their place: positions elsewhere are unchanged
+    assert analyse(text).sentiment.label == "positive"
+
+
+def test_a_few_emoji_are_left_alone() -> None:
+    text = "thanks 😀👍 all sorted"
+    assert analysis._few_symbols(text) is text
+
+
 def test_a_long_message_full_of_keywords_is_read_whole() -> None:
     # ~20 KB: every mention is looked at (the negated ones stay blanked), and it returns.
     reported = analyse("fraud. " * 3_000)
