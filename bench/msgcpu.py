@@ -11,6 +11,9 @@ B1 of the same round. Compare a change with its base:
   python3 bench/msgcpu.py --rounds 5 base=/tmp/base new=.     # ~1 min per run on 2 vCPUs
 
 Each checkout runs its own bench/deployed.py (and its own code); the harness is BENCH_HARNESS.
+Give the run a BENCH_DEPLOYED_ENV of its own (with B's venv linked in as venv/) when another
+deployed.py may run on the host: they share the private PostgreSQL cluster otherwise, and one
+run's end stops it under the other.
 """
 
 # ruff: noqa: S603
@@ -37,6 +40,8 @@ def run(checkout: Path, variant: str, args: argparse.Namespace) -> dict[str, Any
             "--rounds", "1", "--rooms", str(args.rooms), "--rate", str(args.rate),
             "--duration", str(args.duration), "--warmup", str(args.warmup),
             "--out", out]  # fmt: skip
+    for kv in args.lc_env:
+        argv += ["--lc-env", kv]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=900, cwd=str(checkout))
     try:
         lines = [json.loads(ln) for ln in Path(out).read_text().splitlines() if ln.strip()]
@@ -57,6 +62,14 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=15)
     ap.add_argument("--warmup", type=float, default=5)
     ap.add_argument("--no-floor", action="store_true", help="skip B1")
+    ap.add_argument(
+        "--lc-env",
+        action="append",
+        default=["AGENT_OFFLINE_GRACE_SECONDS=3600"],
+        metavar="K=V",
+        help="livechat settings (default AGENT_OFFLINE_GRACE_SECONDS=3600: the harness's agents"
+        " hold no /support socket, and a chat requeued mid-run refuses their messages)",
+    )
     ap.add_argument("--out", help="append every result line here (JSON lines)")
     args = ap.parse_args()
     named = [c.split("=", 1) for c in args.checkouts] or [["this", str(HERE.parent)]]
