@@ -21,6 +21,9 @@ _DOTS = "\u2022" * 4
 # after "+" it is a phone number.
 _CARD_RUN = re.compile(r"(?<![^\W_]|\+)\d+(?:[ -]\d+)*(?![^\W_])")
 _CARD_GROUP = re.compile(r"\d+")
+_DIGIT = re.compile(r"\d")
+# A card has at least 13 digits (_card): text with fewer in all has none.
+_CARD_MIN_DIGITS = 13
 
 # Printed IBANs come in groups of four, so a following four-letter word can be swallowed: the
 # candidate is also tried with its trailing groups dropped (see _iban_spans).
@@ -76,7 +79,11 @@ def _card(window: str) -> str | None:
     # Grouped cards are printed 4-4-4-4, 4-6-5, 4-6-4 or 4-4-4-4-3: the first group is always four
     # digits, which keeps a card apart from the reference number typed just before it.
     grouped = len(digits) != len(window)
-    if not 13 <= len(digits) <= 19 or (grouped and window[4] not in " -") or not _luhn(digits):
+    if (
+        not _CARD_MIN_DIGITS <= len(digits) <= 19
+        or (grouped and window[4] not in " -")
+        or not _luhn(digits)
+    ):
         return None
     return f"[card {_DOTS}{digits[-4:]}]"
 
@@ -216,6 +223,8 @@ _RULES: tuple[tuple[str, _Rule], ...] = (
 
 def mask_cards(text: str) -> str:
     """Replace Luhn-valid card numbers with "[card ••••1234]"; everything else is left alone."""
+    if len(_DIGIT.findall(text)) < _CARD_MIN_DIGITS:
+        return text  # most messages: too few digits for any card (every message comes here)
     # A valid IBAN is not card data and stays readable in storage, even if some of its digit
     # groups happen to pass Luhn.
     return _outside(text, (span[:2] for span in _iban_spans(text)), _mask_cards)[0]

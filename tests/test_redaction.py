@@ -334,3 +334,16 @@ def test_adversarial_input_is_handled(chunk: str) -> None:
 def test_long_local_part_without_at_sign() -> None:
     text = "a" * 9_999 + "@"
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("card 4111 1111 1111 1111 ok", "card [card ••••1111] ok"),
+        ("4222222222222", "[card ••••2222]"),  # 13 digits: the shortest card
+        ("order 123456789012 on 4/5", "order 123456789012 on 4/5"),
+        ("t=123.456;xxxx", "t=123.456;xxxx"),
+    ],
+)
+def test_mask_cards_with_few_digits_and_with_enough(text: str, masked: str) -> None:
+    assert mask_cards(text) == masked

@@ -73,6 +73,27 @@ def _reply(sid: str) -> None:
     assistant.post_reply(sid, "an answer", {})
 
 
+def test_the_writer_plans_its_statement_once_on_a_connection_of_its_own(
+    app: Any, chat: str
+) -> None:
+    """Generic plans on the writer's connection (not the app's pool, whose queries keep theirs):
+    a batch is not planned again for every batch."""
+    from livechat.extensions import db
+    from livechat.services import messages
+
+    writer = runtime.writer(app)
+    with writer._engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
+    with app.app_context():
+        assert db.session.execute(sa.text("SHOW plan_cache_mode")).scalar() == "auto"
+        db.session.rollback()
+    assert writer._engine is not db.engine and writer._engine.pool.size() == 1
+    # Stored through it, in order, more times than psycopg waits before preparing.
+    for i in range(8):
+        message, created = messages.post_message(_identity("cust-a"), chat, f"m{i}")
+        assert created and message.seq == i + 1
+
+
 @pytest.mark.parametrize("unit", [_post, _reply], ids=["batched writer", "autocommit"])
 @pytest.mark.parametrize(
     "work", [_change_subject, _update_subject, _lock], ids=["pending", "written", "row lock"]

@@ -16,11 +16,11 @@ increasing, with a gap); ``post_message`` then returns the stored copy.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy.engine import Connection
 
 from livechat.models import SenderType, SessionStatus, utcnow
@@ -30,7 +30,7 @@ POST_SQL = f"""
 WITH input AS (
     SELECT * FROM unnest(
         %(mid)s::text[], %(sid)s::text[], %(actor)s::text[], %(staff)s::boolean[],
-        %(cmid)s::text[], %(content)s::text[], %(meta)s::jsonb[]
+        %(cmid)s::text[], %(content)s::text[], %(meta)s::text[]
     ) WITH ORDINALITY AS t(mid, sid, actor, staff, cmid, content, meta, ord)
 ),
 locked AS (
@@ -66,7 +66,7 @@ claimed AS (
 inserted AS (
     INSERT INTO chat_messages (id, session_id, seq, sender_id, sender_type, content, is_read,
                                metadata, client_message_id, created_at)
-    SELECT mid, sid, seq, actor, sender_type, content, false, meta, cmid, %(now)s
+    SELECT mid, sid, seq, actor, sender_type, content, false, meta::jsonb, cmid, %(now)s
     FROM allowed
     ORDER BY ord
     ON CONFLICT ON CONSTRAINT uq_chat_messages_session_client_message_id DO NOTHING
@@ -141,7 +141,9 @@ def store_posts(conn: Connection, posts: list[Post]) -> list[Posted | None]:
         "staff": [p.staff for p in included],
         "cmid": [p.cmid for p in included],
         "content": [p.content for p in included],
-        "meta": [Jsonb(p.meta) for p in included],
+        # JSON text (cast in the statement): no per-item adapter, and no encoding at all for the
+        # usual empty metadata.
+        "meta": ["{}" if not p.meta else json.dumps(p.meta) for p in included],
         "now": now,
     }
     rows = conn.exec_driver_sql(POST_SQL, params).all()
