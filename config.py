@@ -126,6 +126,9 @@ class Config:
         # x1.17-1.46 at 10 ms and x0.98-1.04 at 50 ms in the same hour (docs/performance.md);
         # a reply's deltas are already 50 ms apart (AI_DELTA_INTERVAL).
         self.AI_RELAY_INTERVAL = _float("AI_RELAY_INTERVAL", 0.05)
+        # With Redis: how long a chat message that overtook an earlier one (stored by another
+        # process) waits for it before going out anyway (livechat/realtime/reorder.py).
+        self.RELAY_REORDER_WAIT = _float("RELAY_REORDER_WAIT", 0.1)
         # inline: each web process runs its own AI turns. external: web processes hand turns to
         # `flask livechat assistant` processes through Redis, so people's messages never share
         # a CPU with the assistant (README, "Deployment").
@@ -258,6 +261,8 @@ class Config:
             raise ConfigError("AI_DELTA_INTERVAL must be between 0 and 1 second")
         if not 0 <= self.AI_RELAY_INTERVAL <= 0.5:
             raise ConfigError("AI_RELAY_INTERVAL must be between 0 and 0.5 second")
+        if not 0 <= self.RELAY_REORDER_WAIT <= 1:
+            raise ConfigError("RELAY_REORDER_WAIT must be between 0 and 1 second")
         if self.AI_RESUME_INTERVAL <= 0:
             raise ConfigError("AI_RESUME_INTERVAL must be positive")
         self._check_idle()

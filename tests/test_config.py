@@ -229,6 +229,9 @@ def test_assistant_worker_settings_are_checked(monkeypatch: pytest.MonkeyPatch) 
         ("AI_RELAY_INTERVAL", "-0.01"),
         ("AI_RELAY_INTERVAL", "0.6"),
         ("AI_RELAY_INTERVAL", "later"),
+        ("RELAY_REORDER_WAIT", "-0.1"),
+        ("RELAY_REORDER_WAIT", "1.5"),
+        ("RELAY_REORDER_WAIT", "briefly"),
     ],
 )
 def test_ai_event_intervals_are_checked(

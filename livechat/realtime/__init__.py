@@ -154,7 +154,11 @@ def init_realtime(app: Flask) -> SocketIO:
     manager: HandshakeManager = HandshakeManager()
     if cfg.get("REDIS_URL"):
         # Rooms shared with the other processes through Redis (batches: see relay.py).
-        manager = RelayManager(cfg["REDIS_URL"], channel=f"{cfg['REDIS_CHANNEL']}-socketio")
+        manager = RelayManager(
+            cfg["REDIS_URL"],
+            channel=f"{cfg['REDIS_CHANNEL']}-socketio",
+            reorder_seconds=float(cfg.get("RELAY_REORDER_WAIT", 0.1)),
+        )
     socketio = SocketIO(
         app,
         path=cfg["SOCKETIO_PATH"],
