@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import redis
 
-from livechat.realtime.relay import RelayManager
+from livechat.realtime.relay import LOOPBACK, RelayManager
 from livechat.realtime.rooms import session_room
 
 pytestmark = pytest.mark.timeout(120)
@@ -90,3 +92,40 @@ def test_a_message_that_overtook_an_earlier_one_waits_for_it(
     for client in (customer, agent):
         client.sync()
         assert _seqs(client) == [1, 2, 3, 5, 6, 7], client.history
+
+
+def test_a_process_hears_its_own_room_emits_back_from_redis_once(
+    server_pair: tuple[Any, Any], connect: Any, token: Any, redis_url: str
+) -> None:
+    a, _ = server_pair
+    channel = f"{a.env['REDIS_CHANNEL']}-socketio"
+    wire = redis.Redis.from_url(redis_url).pubsub()
+    wire.subscribe(channel)
+    confirmation = wire.get_message(timeout=5)
+    assert confirmation is not None and confirmation["type"] == "subscribe", confirmation
+    try:
+        status, session = a.request("POST", f"{BASE}/sessions/user", token("loop-cust"), {})
+        assert status == 201
+        sid = session["id"]
+        customer = connect(a, "loop-cust")
+        agent = connect(a, "loop-agent", "agent")  # both on one process
+        assert customer.call("join:session", sid)["ok"]
+        assert agent.call("join:session", sid)["ok"]
+        sent = customer.call("message:send", {"sessionId": sid, "content": "same process"})
+        assert sent["ok"], sent
+        got = agent.wait_for("message:new", lambda m: m["id"] == sent["message"]["id"])
+        assert got["seq"] == sent["message"]["seq"]
+        customer.sync()
+        agent.sync()
+        for client in (customer, agent):  # once each: from Redis, not also at once
+            ids = [d["id"] for e, d in client.history if e == "message:new"]
+            assert ids.count(sent["message"]["id"]) == 1, client.history
+        on_wire = []  # everything published so far (the sync()s came after the sends)
+        while (raw := wire.get_message(timeout=0.5)) is not None:
+            on_wire.append(json.loads(raw["data"]))
+        news = [m for m in on_wire if m.get("event") == "message:new"]
+        assert len(news) == 1 and news[0][LOOPBACK] is True
+        # What went to one socket held here (each join's session:history) stayed off Redis.
+        assert not [m for m in on_wire if m.get("event") == "session:history"]
+    finally:
+        wire.close()
