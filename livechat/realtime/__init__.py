@@ -159,6 +159,10 @@ def init_realtime(app: Flask) -> SocketIO:
             channel=f"{cfg['REDIS_CHANNEL']}-socketio",
             reorder_seconds=float(cfg.get("RELAY_REORDER_WAIT", 0.1)),
         )
+        if manager.reorderer is not None:
+            from livechat.metrics import RelayOrderCollector, metrics
+
+            metrics(app).registry.register(RelayOrderCollector(manager.reorderer))
     socketio = SocketIO(
         app,
         path=cfg["SOCKETIO_PATH"],

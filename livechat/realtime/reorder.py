@@ -86,7 +86,8 @@ class Reorderer:
         self._checks = 0
         self._sweep_after = _SWEEP_MIN
         self.held_total = 0  # how many messages waited (for tests and metrics)
-        self.released_by_timeout = 0
+        self.released_by_timeout = 0  # messages that went out without the one before them
+        self.late_total = 0  # messages that came after the wait for them was over
 
     def __len__(self) -> int:
         return len(self._streams)
@@ -118,6 +119,8 @@ class Reorderer:
         if seq <= stream.last or (seq == stream.last + 1 and not stream.held):
             # In order; or late (its gap was released already) or a second copy: the client
             # orders and drops duplicates by id, and a late message is still news to it.
+            if seq <= stream.last:
+                self.late_total += 1
             stream.last = max(stream.last, seq)
             self._deliver(message)
             return
@@ -153,8 +156,7 @@ class Reorderer:
         if stream is None:
             return
         stream.timer = None
-        if stream.held:
-            self.released_by_timeout += 1
+        self.released_by_timeout += len(stream.held)
         while stream.held:
             seq, _, message = heapq.heappop(stream.held)
             stream.last = max(stream.last, seq)

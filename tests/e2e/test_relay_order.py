@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from typing import Any
 
 import pytest
@@ -92,6 +93,20 @@ def test_a_message_that_overtook_an_earlier_one_waits_for_it(
     for client in (customer, agent):
         client.sync()
         assert _seqs(client) == [1, 2, 3, 5, 6, 7], client.history
+    # What each process's /metrics says of it: 3 and 7 waited and were filled, 5 went alone.
+    for server in (a, b):
+        assert _reorder_metrics(server) == {"held": 3, "released_after_wait": 1, "late": 0}
+
+
+def _reorder_metrics(server: Any) -> dict[str, float]:
+    with urllib.request.urlopen(f"{server.url}/metrics", timeout=5) as resp:
+        text = resp.read().decode()
+    prefix = 'livechat_relay_reorder_total{outcome="'
+    return {
+        line[len(prefix) :].split('"', 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    }
 
 
 def test_a_process_hears_its_own_room_emits_back_from_redis_once(
