@@ -200,6 +200,11 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
                     self._handle_loopback(data)
                 else:
                     yield data
+            # While Redis has more waiting, reading it never blocks, so this greenlet would
+            # deliver a whole backlog (now this process's own emits too) before any other
+            # runs: the greenlets that publish wait meanwhile, and their messages reach
+            # Redis late, behind later ones. Let them run between messages.
+            gevent.sleep(0)
 
     def _handle_loopback(self, data: dict[str, Any]) -> None:
         # python-socketio's listener skips what this process published; this it delivers.
