@@ -126,6 +126,9 @@ class Config:
         # x1.17-1.46 at 10 ms and x0.98-1.04 at 50 ms in the same hour (docs/performance.md);
         # a reply's deltas are already 50 ms apart (AI_DELTA_INTERVAL).
         self.AI_RELAY_INTERVAL = _float("AI_RELAY_INTERVAL", 0.05)
+        # With Redis: how long a chat message that overtook an earlier one (stored by another
+        # process) waits for it before going out anyway (livechat/realtime/reorder.py).
+        self.RELAY_REORDER_WAIT = _float("RELAY_REORDER_WAIT", 0.1)
         # inline: each web process runs its own AI turns. external: web processes hand turns to
         # `flask livechat assistant` processes through Redis, so people's messages never share
         # a CPU with the assistant (README, "Deployment").
@@ -190,6 +193,9 @@ class Config:
         self.RATE_LIMIT_TYPING = env.get("RATE_LIMIT_TYPING", "60/10seconds")
         self.RATE_LIMIT_SESSIONS = env.get("RATE_LIMIT_SESSIONS", "20/minute")
         self.RATE_LIMIT_REST = env.get("RATE_LIMIT_REST", "600/minute")
+        # With Redis: a process may count a key's next hits ahead, to spend them from memory
+        # within this many seconds (livechat/ratelimit.py); 0 asks Redis on every hit.
+        self.RATE_LIMIT_LOOKAHEAD = _float("RATE_LIMIT_LOOKAHEAD", 2.0)
         # Per client address: off by default (behind a proxy every client shares its address).
         self.RATE_LIMIT_CONNECT = env.get("RATE_LIMIT_CONNECT", "")
         # Redis pub/sub channel and key prefix, so deployments (or test runs) sharing one Redis
@@ -266,6 +272,10 @@ class Config:
             raise ConfigError("AI_DELTA_INTERVAL must be between 0 and 1 second")
         if not 0 <= self.AI_RELAY_INTERVAL <= 0.5:
             raise ConfigError("AI_RELAY_INTERVAL must be between 0 and 0.5 second")
+        if not 0 <= self.RATE_LIMIT_LOOKAHEAD <= 10:
+            raise ConfigError("RATE_LIMIT_LOOKAHEAD must be between 0 and 10 seconds")
+        if not 0 <= self.RELAY_REORDER_WAIT <= 1:
+            raise ConfigError("RELAY_REORDER_WAIT must be between 0 and 1 second")
         if self.AI_RESUME_INTERVAL <= 0:
             raise ConfigError("AI_RESUME_INTERVAL must be positive")
         self._check_idle()

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from livechat import runtime
@@ -133,6 +133,26 @@ class QueueCollector(Collector):
         yield GaugeMetricFamily(
             "livechat_queue_oldest_wait_seconds", "Longest current wait", value=oldest
         )
+
+
+class RelayOrderCollector(Collector):
+    """How often a chat message reached this process before an earlier one (several processes
+    through Redis): held until it came, released after the wait, or came after that."""
+
+    def __init__(self, reorderer: Any) -> None:
+        self._reorderer = reorderer
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "livechat_relay_reorder",
+            "Chat messages that arrived out of seq order, by what became of them",
+            labels=["outcome"],
+        )
+        r = self._reorderer
+        family.add_metric(["held"], r.held_total)
+        family.add_metric(["released_after_wait"], r.released_by_timeout)
+        family.add_metric(["late"], r.late_total)
+        yield family
 
 
 def init_metrics(app: Flask) -> Metrics:

@@ -10,6 +10,14 @@ dict entry (stale ones are dropped by a sweep every ~len(dict) checks, so memory
 with no background timer); in Redis it is one key with a TTL, read and written by one Lua script
 (one round trip per check) on the Redis clock, so every process counts alike.
 
+With Redis, a process may count a few of a key's next hits ahead in that one round trip (a
+"lease", ``lookahead`` seconds: ``RATE_LIMIT_LOOKAHEAD``), then answer them from memory: a
+steady chatter costs one round trip per few messages instead of one each. Only while the key
+has spent under half its burst, and the hits are counted as made at the end of the lookahead
+(however the process spends them within it, never more pass than the limit allows, on any
+number of processes). The price is on the strict side: a burst that follows a lease can be cut
+short by about lookahead/interval hits (plus what other processes hold unspent).
+
 With Redis unreachable the limits fail open (a warning is logged once per outage, Redis is tried
 again at most once a second): a chat keeps working through a Redis restart, unthrottled for those
 seconds, rather than refusing or stalling every send.
@@ -64,17 +72,35 @@ _OUTAGE_RETRY = 1.0
 # The memory store sweeps after max(this, live entries) checks: O(1) amortised per check.
 _SWEEP_MIN = 1024
 
+# Leases: at most this many hits counted ahead in one round trip.
+_LEASE_MAX = 8
+
+# ARGV: interval, burst, want (hits to count ahead, 1 = just this one), lookahead (µs).
+# Returns the hits granted (>= 1; the first is this check) or minus the µs to wait.
 _GCRA_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
-tat = tat + interval
-local wait = tat - now - tonumber(ARGV[2])
-if wait > 0 then return wait end
-redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000))
-return 0
+local new = tat + interval
+local granted = 1
+if want > 1 then
+  -- Counted as made at now + lookahead: however the process spends them before then, the
+  -- state here is never behind the hits really made. Only while under half the burst is used.
+  local base = math.max(tat, now + tonumber(ARGV[4]))
+  local k = math.min(want, math.floor((now + burst / 2 - base) / interval))
+  if k >= 2 then
+    new = base + k * interval
+    granted = k
+  end
+end
+local wait = new - now - burst
+if wait > 0 then return -wait end
+redis.call('SET', KEYS[1], string.format('%.0f', new), 'PX', math.ceil((new - now) / 1000))
+return granted
 """
 
 
@@ -147,10 +173,31 @@ class MemoryStore:
         return len(self._tat)
 
 
-class RedisStore:
-    """GCRA state shared by every process: one Redis key per (limit, key), expiring with it."""
+class _Lease:
+    """Hits of one key counted ahead in Redis, for this process to spend until ``until``."""
 
-    def __init__(self, url: str, prefix: str, config: Any = None) -> None:
+    __slots__ = ("granted", "left", "until", "want")
+
+    def __init__(self) -> None:
+        self.left = 0
+        self.until = 0.0
+        self.granted = 0
+        self.want = 2
+
+
+class RedisStore:
+    """GCRA state shared by every process: one Redis key per (limit, key), expiring with it;
+    hits counted ahead (leases, see the module docstring) spent from memory."""
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        config: Any = None,
+        *,
+        lookahead: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         # One quick retry (a pooled connection Redis closed), no backoff: a limit check must
         # not stall a message; when Redis is really gone the limiter fails open.
         self.redis = redisconn.client(
@@ -158,12 +205,56 @@ class RedisStore:
         )
         self._gcra = self.redis.register_script(_GCRA_LUA)
         self.prefix = prefix
+        self.lookahead = lookahead
+        self._lookahead_us = int(lookahead * _US)
+        self._clock = clock
+        self._leases: dict[str, _Lease] = {}
+        self._checks = 0
+        self._sweep_after = _SWEEP_MIN
 
     def acquire(self, key: str, limit: Limit) -> int:
-        """Count one hit (one EVALSHA); 0 when allowed, else the microseconds to wait."""
-        return int(
-            self._gcra(keys=[f"{self.prefix}:{key}"], args=[limit.interval_us, limit.burst_us])
-        )
+        """Count one hit: from this process's lease, else one EVALSHA; 0 when allowed, else
+        the microseconds to wait."""
+        if self.lookahead <= 0:
+            return max(0, -self._eval(key, limit, 1))
+        now = self._clock()
+        self._count(now)
+        lease = self._leases.get(key)
+        if lease is not None:
+            if lease.left > 0 and now < lease.until:
+                lease.left -= 1
+                return 0
+            # Ask for as many as the last lease proved useful: twice as many when it ran out
+            # in time, one more than were spent when it expired first.
+            spent = lease.granted - lease.left
+            lease.want = min(_LEASE_MAX, 2 * spent if lease.left == 0 else max(2, spent + 1))
+        granted = self._eval(key, limit, lease.want if lease is not None else 2)
+        if granted < 0:
+            self._leases.pop(key, None)
+            return -granted
+        if granted > 1 or lease is not None:
+            lease = lease or self._leases.setdefault(key, _Lease())
+            # From before the round trip: the lease ends no later than Redis counted it.
+            lease.left, lease.granted, lease.until = granted - 1, granted, now + self.lookahead
+        return 0
+
+    def _eval(self, key: str, limit: Limit, want: int) -> int:
+        args = (limit.interval_us, limit.burst_us, want, self._lookahead_us)
+        # EVALSHA straight through execute_command: redis-py's Script wrapper costs more CPU
+        # than the round trip; NOSCRIPT (a restarted or flushed Redis) loads it again.
+        name = f"{self.prefix}:{key}"
+        try:
+            return int(self.redis.execute_command("EVALSHA", self._gcra.sha, 1, name, *args))
+        except redis.exceptions.NoScriptError:
+            return int(self._gcra(keys=[name], args=list(args)))
+
+    def _count(self, now: float) -> None:
+        # Leases past their end are dropped after as many checks as there are leases: O(1).
+        self._checks += 1
+        if self._checks >= self._sweep_after:
+            self._leases = {k: v for k, v in self._leases.items() if v.until > now - 60}
+            self._checks = 0
+            self._sweep_after = max(_SWEEP_MIN, len(self._leases))
 
 
 class RateLimiter:
@@ -180,7 +271,8 @@ class RateLimiter:
         self.store: MemoryStore | RedisStore
         if redis_url:
             prefix = f"{config.get('REDIS_CHANNEL', 'livechat')}-limits"
-            self.store = RedisStore(redis_url, prefix, config)
+            lookahead = float(config.get("RATE_LIMIT_LOOKAHEAD", 0.0))
+            self.store = RedisStore(redis_url, prefix, config, lookahead=lookahead, clock=clock)
         else:
             self.store = MemoryStore(clock)
         self._clock = clock

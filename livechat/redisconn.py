@@ -34,4 +34,6 @@ def pool_options(config: Mapping[str, Any] | None) -> dict[str, Any]:
 def client(url: str, config: Mapping[str, Any] | None = None, **options: Any) -> redis.Redis:
     """A client whose pool waits for a free connection rather than failing past its size."""
     pool = redis.BlockingConnectionPool.from_url(url, **pool_options(config), **options)
-    return redis.Redis(connection_pool=pool)
+    client = redis.Redis(connection_pool=pool)
+    client.auto_close_connection_pool = True  # close() ends the pool's sockets, as from_url's do
+    return client

@@ -229,6 +229,12 @@ def test_assistant_worker_settings_are_checked(monkeypatch: pytest.MonkeyPatch) 
         ("AI_RELAY_INTERVAL", "-0.01"),
         ("AI_RELAY_INTERVAL", "0.6"),
         ("AI_RELAY_INTERVAL", "later"),
+        ("RELAY_REORDER_WAIT", "-0.1"),
+        ("RELAY_REORDER_WAIT", "1.5"),
+        ("RELAY_REORDER_WAIT", "briefly"),
+        ("RATE_LIMIT_LOOKAHEAD", "-1"),
+        ("RATE_LIMIT_LOOKAHEAD", "11"),
+        ("RATE_LIMIT_LOOKAHEAD", "ahead"),
     ],
 )
 def test_ai_event_intervals_are_checked(

@@ -7,6 +7,7 @@ import gc
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,7 +137,7 @@ def test_memory_stays_bounded_and_stale_keys_go(ctx: None) -> None:
 
 
 def _counting_limiter(
-    redis_url: str, clock: Clock | None = None, **config: str
+    redis_url: str, clock: Any = None, **config: str
 ) -> tuple[RateLimiter, RedisStore, dict[str, Any]]:
     """A limiter on a real Redis whose connections record what they send, read and connect."""
     seen: dict[str, Any] = {"commands": [], "reads": 0, "connects": 0}
@@ -155,7 +156,7 @@ def _counting_limiter(
             return super()._connect()
 
     limiter = RateLimiter(
-        {"REDIS_URL": redis_url, "REDIS_CHANNEL": f"rl-{secrets.token_hex(4)}", **config},
+        {"REDIS_URL": redis_url, "REDIS_CHANNEL": f"rl-{secrets.token_hex(4)}"} | config,
         clock=clock or Clock(),
     )
     store = limiter.store
@@ -209,3 +210,49 @@ def test_redis_down_fails_open_and_is_retried_once_a_second(
         assert seen["connects"] > tried
     warnings = [r for r in caplog.records if r.name == "livechat.ratelimit"]
     assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
+
+
+def _shared_limiters(redis_url: str, **config: Any) -> list[tuple[RateLimiter, dict[str, Any]]]:
+    """Two limiters on one Redis and prefix, as two processes have, each counting its calls."""
+    prefix = f"rl-{secrets.token_hex(4)}"
+    made = []
+    for _ in range(2):
+        limiter, _store, seen = _counting_limiter(
+            redis_url, time.monotonic, REDIS_CHANNEL=prefix, **config
+        )
+        made.append((limiter, seen))
+    return made
+
+
+def test_lookahead_answers_a_steady_user_mostly_from_memory(ctx: None, redis_url: str) -> None:
+    # Real time: the leases end on the clock Redis's TIME keeps pace with.
+    limiter, store, seen = _counting_limiter(
+        redis_url, time.monotonic, RATE_LIMIT_MESSAGES="3000/10seconds", RATE_LIMIT_LOOKAHEAD="0.5"
+    )
+    limiter.check("messages", "warm-up")
+    seen["commands"].clear()
+    results = [_refusal(limiter, "messages", "steady") for _ in range(100)]
+    assert results == [None] * 100
+    # Leases of 2, 4, then 8: about one round trip in eight, not one each.
+    assert 10 <= len(seen["commands"]) <= 20, seen["commands"]
+    store.redis.close()
+
+
+def test_lookahead_never_lets_more_than_the_limit_through_two_processes(
+    ctx: None, redis_url: str
+) -> None:
+    (a, seen_a), (b, seen_b) = _shared_limiters(
+        redis_url, RATE_LIMIT_MESSAGES="30/10seconds", RATE_LIMIT_LOOKAHEAD="2"
+    )
+    # One user's sockets on two processes, sending as fast as they can.
+    passed = [
+        _refusal(limiter, "messages", "both") is None for _ in range(40) for limiter in (a, b)
+    ].count(True)
+    # Never more than the burst; short of it by at most what the lookahead costs
+    # (30 x 2 s / 10 s = 6) and what one process counted ahead and did not spend (7).
+    assert 30 - 6 - 7 <= passed <= 30
+    assert seen_a["commands"].count("EVALSHA") + seen_b["commands"].count("EVALSHA") < 80
+    for limiter in (a, b):
+        assert _refusal(limiter, "messages", "both") is not None
+        assert isinstance(limiter.store, RedisStore)
+        limiter.store.redis.close()

@@ -155,8 +155,15 @@ def init_realtime(app: Flask) -> SocketIO:
     if cfg.get("REDIS_URL"):
         # Rooms shared with the other processes through Redis (batches: see relay.py).
         manager = RelayManager(
-            cfg["REDIS_URL"], channel=f"{cfg['REDIS_CHANNEL']}-socketio", config=cfg
+            cfg["REDIS_URL"],
+            channel=f"{cfg['REDIS_CHANNEL']}-socketio",
+            reorder_seconds=float(cfg.get("RELAY_REORDER_WAIT", 0.1)),
+            config=cfg,
         )
+        if manager.reorderer is not None:
+            from livechat.metrics import RelayOrderCollector, metrics
+
+            metrics(app).registry.register(RelayOrderCollector(manager.reorderer))
     socketio = SocketIO(
         app,
         path=cfg["SOCKETIO_PATH"],

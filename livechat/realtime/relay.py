@@ -10,6 +10,15 @@ within that interval go out as one Redis message, which the web processes unpack
 Web processes keep publishing at once (people's messages must not wait) and understand
 batches from any process; a batch of one is sent as the plain message.
 
+Delivery order. python-socketio delivers an emit to the emitting process's own sockets at once
+and to the others' when Redis relays it, so two processes delivered two messages of one chat in
+opposite orders (each its own first). Here a web process's room emits come back to its own
+sockets through its Redis listener too ("loopback"), so every process delivers in the one order
+Redis received them; and ``Reorderer`` (reorder.py) holds a chat's ``message:new`` whose ``seq``
+overtook an earlier one (stored first, published later by another process) for at most
+``reorder_seconds``. An emit to one socket this process holds skips Redis altogether. Without a
+listening connection (Redis away) emits are delivered here at once, as before.
+
 The listener also comes back sooner after a Redis outage: python-socketio doubles its wait
 between attempts up to 60 s, so live relay could stay off for a minute after Redis returned;
 here the wait stops growing at ``LISTEN_RETRY_MAX_SECONDS``.
@@ -25,14 +34,18 @@ from urllib.parse import urlparse
 
 import gevent
 import socketio
+from socketio.packet import Packet
 
 from livechat import redisconn
 from livechat.realtime.handshake import HandshakeManager
+from livechat.realtime.reorder import Reorderer
 
 log = logging.getLogger(__name__)
 
 BATCH_METHOD = "batch"
 END_USER_METHOD = "livechat:end_user"
+# Marks an emit its publisher delivers to its own sockets when its listener hears it.
+LOOPBACK = "livechat:loopback"
 LISTEN_RETRY_FIRST_SECONDS = 0.5
 LISTEN_RETRY_MAX_SECONDS = 5.0
 
@@ -55,6 +68,7 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         url: str,
         *,
         batch_seconds: float = 0.0,
+        reorder_seconds: float = 0.1,
         config: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -63,6 +77,63 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         self._config = config
         self._batch: list[dict[str, Any]] = []
         self._flusher: gevent.Greenlet | None = None
+        self._listening = False  # subscribed: our own publishes come back to us
+        self.reorderer = (
+            Reorderer(self._deliver_here, reorder_seconds)
+            if reorder_seconds > 0 and not self.write_only
+            else None
+        )
+
+    # ---- emitting --------------------------------------------------------------------------
+
+    def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        room = to or room
+        namespace = namespace or "/"
+        local = dict(namespace=namespace, room=room, skip_sid=skip_sid, callback=callback)
+        if kwargs.get("ignore_queue") or callback is not None:
+            return super().emit(event, data, **local, **kwargs)
+        if isinstance(room, str) and self.is_connected(room, namespace):
+            # One socket, held here: nobody else needs to hear of it.
+            return super().emit(event, data, **local, ignore_queue=True)
+        args = list(data) if isinstance(data, tuple) else [data]
+        if not self._listening or self.batch_seconds > 0 or Packet.data_is_binary(args):
+            return super().emit(event, data, **local, **kwargs)  # here at once, and published
+        message = {
+            "method": "emit",
+            "event": event,
+            "data": args,
+            "binary": False,
+            "namespace": namespace,
+            "room": room,
+            "skip_sid": skip_sid,
+            "callback": None,
+            "host_id": self.host_id,
+            LOOPBACK: True,
+        }
+        if not self._publish(message):  # not published, or nobody listening: deliver here
+            self._handle_emit(message)
+        return None
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        # Every delivery to this process's sockets of a message from the queue (another
+        # process's, or our own loopback): in seq order per chat.
+        if self.reorderer is None:
+            super()._handle_emit(message)
+        else:
+            self.reorderer.handle(message)
+
+    def _deliver_here(self, message: dict[str, Any]) -> None:
+        super()._handle_emit(message)
 
     def _redis_connect(self) -> None:
         """python-socketio's client, with our pool policy (redisconn: wait, don't fail, when a
@@ -122,8 +193,10 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
                 self._redis_connect()
                 self.pubsub.subscribe(self.channel)
                 delays = retry_delays()
+                self._listening = True
                 yield from self.pubsub.listen()
             except Exception as exc:  # whatever the client raises, listen again
+                self._listening = False
                 delay = next(delays)
                 log.warning("Socket.IO relay lost Redis (%s); retrying in %.1f s", exc, delay)
                 time.sleep(delay)
@@ -133,8 +206,29 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
             for data in unpack(message, self.json):
                 if isinstance(data, dict) and data.get("method") == END_USER_METHOD:
                     self._handle_end_user(data)
+                elif (
+                    isinstance(data, dict)
+                    and data.get(LOOPBACK)
+                    and data.get("host_id") == self.host_id
+                ):
+                    self._handle_loopback(data)
                 else:
                     yield data
+            # While Redis has more waiting, reading it never blocks, so this greenlet would
+            # deliver a whole backlog (now this process's own emits too) before any other
+            # runs: the greenlets that publish wait meanwhile, and their messages reach
+            # Redis late, behind later ones. Let them run between messages.
+            gevent.sleep(0)
+
+    def _handle_loopback(self, data: dict[str, Any]) -> None:
+        # python-socketio's listener skips what this process published; this it delivers.
+        # (To the other processes a loopback emit is an ordinary one.)
+        if data.get("method") != "emit":
+            return
+        try:
+            self._handle_emit(data)
+        except Exception:
+            log.exception("delivering our own relayed emit failed")
 
     def _handle_end_user(self, data: dict[str, Any]) -> None:
         if data.get("host_id") == self.host_id:
