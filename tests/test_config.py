@@ -449,3 +449,18 @@ def test_bad_redis_pool_settings_are_refused(
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_config("development").validate()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "inf", "half a minute"])
+def test_a_bad_database_pool_timeout_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("DB_POOL_TIMEOUT", value)
+    with pytest.raises(ConfigError, match="DB_POOL_TIMEOUT"):
+        load_config("development").validate()
+
+
+def test_the_database_pool_waits_30_seconds_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_config("development").engine_options()["pool_timeout"] == 30.0
+    monkeypatch.setenv("DB_POOL_TIMEOUT", "12.5")
+    assert load_config("development").engine_options()["pool_timeout"] == 12.5
