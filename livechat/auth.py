@@ -6,8 +6,11 @@ Both modes produce the same claims; everything after verification shares one cod
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
 from typing import Any, Protocol
 
 import jwt
@@ -33,6 +36,49 @@ MAX_EMAIL_LENGTH = 320
 CLOCK_SKEW_SECONDS = 10
 
 
+# Verified tokens remembered (by a hash of the token, until its exp), per verifier.
+VERIFIED_CACHE_SIZE = 10_000
+
+
+class VerifiedTokens:
+    """A bounded LRU of verified tokens' claims, keyed by the token's SHA-256, each kept until
+    its ``exp``: a socket's reconnects and a page's REST calls reuse one token, and its
+    signature check is the same every time. Only successes are kept; what a token grants is
+    still checked on every sign-in (team.check_staff_token), so a team removal bites at once."""
+
+    def __init__(self, size: int = VERIFIED_CACHE_SIZE) -> None:
+        self._size = size
+        self._claims: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        key = self._key(token)
+        with self._lock:
+            claims = self._claims.get(key)
+            if claims is None:
+                return None
+            if not time.time() < claims["exp"]:
+                del self._claims[key]
+                return None
+            self._claims.move_to_end(key)
+        return dict(claims)
+
+    def put(self, token: str, claims: dict[str, Any]) -> None:
+        exp = claims.get("exp")
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            return
+        key = self._key(token)
+        with self._lock:
+            self._claims[key] = dict(claims)
+            self._claims.move_to_end(key)
+            while len(self._claims) > self._size:
+                self._claims.popitem(last=False)
+
+
 class TokenVerifier(Protocol):
     def verify(self, token: str) -> dict[str, Any]:
         """Return the token's claims (with ``uid``) or raise Unauthorized/Unavailable."""
@@ -45,6 +91,7 @@ class DevTokenVerifier:
 
     def __init__(self, secret_key: str) -> None:
         self._key = secret_key
+        self._verified = VerifiedTokens()
 
     def issue(
         self,
@@ -71,6 +118,9 @@ class DevTokenVerifier:
         return jwt.encode(claims, self._key, algorithm="HS256")
 
     def verify(self, token: str) -> dict[str, Any]:
+        cached = self._verified.get(token)
+        if cached is not None:
+            return cached
         try:
             claims = jwt.decode(
                 token,
@@ -85,6 +135,7 @@ class DevTokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthorized("The token is not valid.", code="invalid_token") from exc
         claims["uid"] = claims["sub"]
+        self._verified.put(token, claims)
         return claims
 
 
@@ -117,8 +168,19 @@ class FirebaseTokenVerifier:
         except ValueError:
             self.app = firebase_admin.initialize_app(cred, {"projectId": project_id}, name=app_name)
         self.check_revoked = check_revoked
+        # Not with check_revoked: a revoked or disabled account must be refused at once.
+        self._verified = None if check_revoked else VerifiedTokens()
 
     def verify(self, token: str) -> dict[str, Any]:
+        cached = self._verified.get(token) if self._verified is not None else None
+        if cached is not None:
+            return cached
+        claims = self._verify(token)
+        if self._verified is not None:
+            self._verified.put(token, claims)
+        return claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
         auth = self._auth
         try:
             return auth.verify_id_token(

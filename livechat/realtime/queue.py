@@ -9,6 +9,7 @@ from typing import Any
 
 import gevent
 from flask import Flask
+from gevent.event import AsyncResult
 from gevent.pool import Group
 
 from livechat import runtime
@@ -44,7 +45,9 @@ def snapshot(presence: Presence) -> dict[str, Any]:
 
 
 class QueueBroadcaster:
-    """Changes arriving within ``delay`` seconds produce one queue:updated."""
+    """Changes arriving within ``delay`` seconds produce one queue:updated: one snapshot, sent
+    to every agent (also to the sockets connecting meanwhile: an agent's connect waits for it
+    rather than building a snapshot of its own, see SupportNamespace.on_connect)."""
 
     def __init__(
         self, app: Flask, presence: Presence, delay: float = 0.05, minutes_per_chat: float = 4.0
@@ -54,23 +57,32 @@ class QueueBroadcaster:
         self._delay = delay
         self._minutes_per_chat = minutes_per_chat
         self._pending: gevent.Greenlet | None = None
+        # Set when the pending refresh's queue:updated has gone to the agents' room (True) or
+        # failed (False).
+        self._sent: AsyncResult[bool] = AsyncResult()
         self._group = Group()
         # Called on every change of the queue (the router's pass: ROUTING=auto).
         self.on_change: list[Callable[[], None]] = []
 
-    def request_refresh(self) -> None:
+    def request_refresh(self) -> AsyncResult[bool]:
+        """A queue:updated to every agent soon, built after this call; the result is set
+        (True: sent, False: failed) once it has gone to the agents' room."""
         for hook in self.on_change:
             hook()
         if self._pending is None:
-            self._pending = self._group.spawn(self._run)
+            self._sent = AsyncResult()
+            self._pending = self._group.spawn(self._run, self._sent)
+        return self._sent
 
-    def _run(self) -> None:
+    def _run(self, sent: AsyncResult[bool]) -> None:
         gevent.sleep(self._delay)
-        self._pending = None
+        self._pending = None  # a change from now on asks for the next refresh
         try:
             with self._app.app_context():
                 push.to_agents("queue:updated", snapshot(self._presence))
+            sent.set(True)
         except Exception:
+            sent.set(False)
             log.exception("queue:updated broadcast failed")
         try:
             with self._app.app_context():

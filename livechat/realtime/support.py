@@ -16,6 +16,10 @@ from livechat.realtime.rooms import AGENTS_ROOM, user_room
 from livechat.schemas.realtime import AgentStatusSchema
 from livechat.services.users import Identity
 
+# How long a connecting agent waits for the queue:updated its coming online asked for before
+# it builds its own snapshot (the broadcast waits QueueBroadcaster's delay, 50 ms, first).
+_BROADCAST_WAIT = 2.0
+
 
 class SupportNamespace(EventNamespace):
     """Agents and admins only; customers are refused at connect."""
@@ -39,10 +43,13 @@ class SupportNamespace(EventNamespace):
         presence = runtime.presence()
         came_online = presence.add(AGENTS_ROOM, identity.uid, sid)
         runtime.agent_router().agent_connected(identity.uid)
-        # The queue as it is now, right after CONNECT (see send_once_connected).
+        # The queue as it is now, right after CONNECT. An agent coming online changes it for
+        # every agent: this socket, in the agents' room already, waits for that one broadcast,
+        # which realtime/handshake.py holds for it until CONNECT, instead of building a
+        # snapshot of its own (over every agent online: O(N) per connect, O(N²) per burst).
+        if came_online and runtime.queue_broadcaster().request_refresh().wait(_BROADCAST_WAIT):
+            return
         self.send_once_connected(sid, "queue:updated", snapshot(presence))
-        if came_online:
-            runtime.queue_broadcaster().request_refresh()
 
     def on_disconnect(self, reason: Any = None) -> None:
         sid = request.sid  # type: ignore[attr-defined]

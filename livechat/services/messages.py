@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,14 +151,26 @@ def page_messages(
     session: ChatSession, *, after: int | None = None, limit: int = 50
 ) -> tuple[list[ChatMessage], bool]:
     """``list_messages`` for a session the caller has already authorised (and loaded)."""
-    stmt = sa.select(ChatMessage).where(ChatMessage.session_id == session.id)
+    params = {"session_id": session.id, "after": after, "limit": limit + 1}
+    rows = db.session.scalars(_page_statement(after is not None), params).all()
     if after is not None:
-        rows = db.session.scalars(
-            stmt.where(ChatMessage.seq > after).order_by(ChatMessage.seq.asc()).limit(limit + 1)
-        ).all()
         return list(rows[:limit]), len(rows) > limit
-    rows = db.session.scalars(stmt.order_by(ChatMessage.seq.desc()).limit(limit + 1)).all()
     return list(reversed(rows[:limit])), len(rows) > limit
+
+
+@functools.cache
+def _page_statement(after: bool) -> sa.Select[ChatMessage]:
+    """page_messages' statements, built once with bound parameters (every join runs one):
+    the ``limit`` messages after seq ``after`` (catch-up), or the latest ``limit``."""
+    stmt = sa.select(ChatMessage).where(ChatMessage.session_id == sa.bindparam("session_id"))
+    limit = sa.bindparam("limit", type_=sa.Integer)
+    if after:
+        return (
+            stmt.where(ChatMessage.seq > sa.bindparam("after"))
+            .order_by(ChatMessage.seq.asc())
+            .limit(limit)
+        )
+    return stmt.order_by(ChatMessage.seq.desc()).limit(limit)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ so gap-free) that agents catch up by.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from livechat.events import NotePosted, publish
@@ -92,11 +94,18 @@ def page_notes(
     session_id: str, *, after: int | None = None, limit: int = NOTES_ON_JOIN
 ) -> tuple[list[ChatNote], bool]:
     """``list_notes`` for a session the caller has authorised for staff."""
-    stmt = sa.select(ChatNote).where(ChatNote.session_id == session_id)
-    if after is not None:
-        stmt = stmt.where(ChatNote.note_seq > after)
-    rows = db.session.scalars(stmt.order_by(ChatNote.note_seq).limit(limit + 1)).unique().all()
+    params = {"session_id": session_id, "after": after, "limit": limit + 1}
+    rows = db.session.scalars(_page_statement(after is not None), params).unique().all()
     return list(rows[:limit]), len(rows) > limit
+
+
+@functools.cache
+def _page_statement(after: bool) -> sa.Select[ChatNote]:
+    """page_notes' statements, built once with bound parameters (every staff join runs one)."""
+    stmt = sa.select(ChatNote).where(ChatNote.session_id == sa.bindparam("session_id"))
+    if after:
+        stmt = stmt.where(ChatNote.note_seq > sa.bindparam("after"))
+    return stmt.order_by(ChatNote.note_seq).limit(sa.bindparam("limit", type_=sa.Integer))
 
 
 def notes_of(session_ids: list[str]) -> dict[str, list[ChatNote]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -53,10 +54,15 @@ def dump_session(session: ChatSession) -> dict[str, Any]:
 
 
 def open_session_of(user_id: str) -> ChatSession | None:
-    stmt = sa.select(ChatSession).where(
-        ChatSession.user_id == user_id, ChatSession.status.in_(OPEN_STATUSES)
+    return db.session.scalars(_open_session_statement(), {"user_id": user_id}).unique().first()
+
+
+@functools.cache
+def _open_session_statement() -> sa.Select[ChatSession]:
+    """open_session_of's statement, built once with a bound parameter (every connect runs it)."""
+    return sa.select(ChatSession).where(
+        ChatSession.user_id == sa.bindparam("user_id"), ChatSession.status.in_(OPEN_STATUSES)
     )
-    return db.session.scalars(stmt).unique().first()
 
 
 def current_session(user_id: str) -> ChatSession | None:
