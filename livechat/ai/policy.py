@@ -120,36 +120,55 @@ def _rules(raw: Any) -> frozenset[str]:
 _DEFAULT_POLICY = EscalationPolicy()  # frozen, so one shared default is safe
 
 
+def security_report(analysis: Analysis) -> tuple[str, str, float] | None:
+    """(class, priority, confidence) when the model read a security report, else None.
+
+    The priority-keyword rule reads meaning too: the model recognised a fraud or security report
+    in words no keyword knows ("a payment I don't recognise", "my card details were used online",
+    "my e-mail was changed and it wasn't me"). A fraud or takeover report is URGENT when the
+    model is sure it is *one of* those classes (their summed confidence), even if it hesitates
+    between, say, compromised_card and cash_withdrawal_not_recognised: the agent's job is the
+    same. A lost card or phone is HIGH and needs its own label's higher bar.
+    model_best may be account_takeover, which is no BANKING77 label; an Analysis made without it
+    (tests, replays) falls back to intent_detail and confidence.
+    """
+    label = analysis.model_best or analysis.intent_detail
+    if label is None or label not in SECURITY_INTENTS:
+        return None
+    if label in FRAUD_INTENTS:
+        confidence = max(analysis.confidence, analysis.coarse_confidence)
+        return (label, "URGENT", confidence) if confidence >= SECURITY_MIN_CONFIDENCE else None
+    if analysis.confidence >= LOST_MIN_CONFIDENCE:
+        return label, "HIGH", analysis.confidence
+    return None
+
+
 def decide(
     analysis: Analysis, *, unresolved_tickets: int, policy: EscalationPolicy = _DEFAULT_POLICY
 ) -> Decision:
     """Whether to hand this chat to a human, by the first enabled rule that matches."""
     rules = policy.enabled_rules
     keywords = analysis.priority_keywords
+    security = security_report(analysis) if "priority_keyword" in rules else None
     if "priority_keyword" in rules and keywords:
-        urgent = any(k in _URGENT_KEYWORDS for k in keywords)
+        # A milder keyword ("scam", "lost card") does not hide what the model read: a caller
+        # who talked the customer into moving money is URGENT, whatever word came first.
+        urgent = any(k in _URGENT_KEYWORDS for k in keywords) or (
+            security is not None and security[1] == "URGENT"
+        )
         return Decision(
             escalate=True,
             rule="priority_keyword",
             priority="URGENT" if urgent else "HIGH",
             reason=f"High-priority keywords: {', '.join(keywords)}",
         )
-    # The same rule reads meaning too: the model recognised a fraud or security report in words
-    # no keyword knows ("a payment I don't recognise", "my card details were used online").
-    detail = analysis.intent_detail
-    if (
-        "priority_keyword" in rules
-        and detail is not None
-        and detail in SECURITY_INTENTS
-        and analysis.confidence
-        >= (SECURITY_MIN_CONFIDENCE if detail in FRAUD_INTENTS else LOST_MIN_CONFIDENCE)
-    ):
+    if security is not None:
+        label, priority, confidence = security
         return Decision(
             escalate=True,
             rule="priority_keyword",
-            priority="URGENT" if detail in FRAUD_INTENTS else "HIGH",
-            reason=f"Security report: {detail.replace('_', ' ')} "
-            f"(confidence {analysis.confidence:.2f})",
+            priority=priority,
+            reason=f"Security report: {label.replace('_', ' ')} (confidence {confidence:.2f})",
         )
     if "human_request" in rules and analysis.human_request:
         return Decision(True, "human_request", "MEDIUM", "Customer asked to speak to a person")
