@@ -43,7 +43,9 @@ PRIORITIES = ("URGENT", "HIGH", "MEDIUM")
 # That run used an earlier build of the model (d243d14). The shipped one, with a 0.6 confidence bar
 # for model-only URGENT and "someone stole it" as the stolen keyword (a miss this set found), measures
 # escalation 0.954, rule 0.877, priority 0.877, intent 0.831, intent_detail 0.718, fraud_urgent
-# 0.909 (30/33; the three left are listed in the xfail below).
+# 0.909 (30/33). With data/security.csv, account_takeover and the summed fraud confidence
+# (issue 19): escalation 0.969, rule 0.904, priority 0.904, intent 0.882, intent_detail 0.755,
+# fraud_urgent 0.970 (32/33; the one left is in the xfail below). Floors unchanged.
 FLOORS = {
     "escalation": 0.91,  # measured 0.954
     "rule": 0.83,  # 0.877, on the rows that should escalate
@@ -244,8 +246,8 @@ def test_holdout_meets_floors() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: 3 of 33 fraud/takeover reports miss URGENT (a password-change takeover, "
-    "'sombody used my card', a Portuguese unrecognised purchase)",
+    reason="issue 19: 1 of 33 fraud/takeover reports misses URGENT ('sombody used my card': the "
+    "typo hides it from the keyword rules and the model); 3 before the security training data",
 )
 def test_every_fraud_or_takeover_report_escalates_urgent() -> None:
     assert _fraud_misses() == []
