@@ -672,19 +672,23 @@ def _security_figures(
     """Per language: fraud/takeover rows the policy's model rule would send URGENT, and benign
     rows (not a security label) it would wrongly send URGENT, out of how many of each."""
     from livechat.ai.banking77 import FRAUD_INTENTS, SECURITY_INTENTS
-    from livechat.ai.policy import SECURITY_MIN_CONFIDENCE  # the policy imports this module
+
+    # The policy imports this module, hence the late import.
+    from livechat.ai.policy import FRAUD_GROUP_MIN_CONFIDENCE, SECURITY_MIN_CONFIDENCE
 
     out: dict[str, dict[str, int]] = {}
     for scores, classes, truth, lang in scored:
         figures = out.setdefault(lang, {"fraud": 0, "urgent": 0, "benign": 0, "false_urgent": 0})
         probabilities = softmax(scores, temperature)
         top = int(np.argmax(probabilities))
-        # As the policy reads it: the best class is a fraud one and the fraud classes together
-        # reach the bar (Prediction.coarse_confidence).
+        # As policy.security_report reads it: the best class is a fraud one, sure on its own or
+        # with the other fraud classes together (Prediction.coarse_confidence).
         fraud = sum(
             float(p) for c, p in zip(classes, probabilities, strict=False) if c in FRAUD_INTENTS
         )
-        urgent = classes[top] in FRAUD_INTENTS and fraud >= SECURITY_MIN_CONFIDENCE
+        urgent = classes[top] in FRAUD_INTENTS and (
+            probabilities[top] >= SECURITY_MIN_CONFIDENCE or fraud >= FRAUD_GROUP_MIN_CONFIDENCE
+        )
         if truth in FRAUD_INTENTS:
             figures["fraud"] += 1
             figures["urgent"] += urgent

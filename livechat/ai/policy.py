@@ -31,6 +31,11 @@ _URGENT_KEYWORDS = frozenset(
 # carte") up. The separation is not clean: an Italian "I can't get into the app" reads as a lost
 # phone at 0.82 (HIGH, not URGENT).
 SECURITY_MIN_CONFIDENCE = 0.6
+# When no single fraud class reaches that bar, the fraud and takeover classes together must reach
+# this one: "How do I freeze my card? And unfreeze it later?" sums to 0.61 (BANKING77 asks about
+# freezing a card under its fraud labels), while split reports ("someone took cash with my card,
+# which I still have") sum to 0.64-0.7 and more.
+FRAUD_GROUP_MIN_CONFIDENCE = 0.65
 # A lost card or phone (HIGH) needs more: "I bought a new phone, how do I log in on it?" reads as
 # a lost phone at 0.74, while "I left my card in a taxi" scores 0.93.
 LOST_MIN_CONFIDENCE = 0.85
@@ -126,9 +131,10 @@ def security_report(analysis: Analysis) -> tuple[str, str, float] | None:
     The priority-keyword rule reads meaning too: the model recognised a fraud or security report
     in words no keyword knows ("a payment I don't recognise", "my card details were used online",
     "my e-mail was changed and it wasn't me"). A fraud or takeover report is URGENT when the
-    model is sure it is *one of* those classes (their summed confidence), even if it hesitates
-    between, say, compromised_card and cash_withdrawal_not_recognised: the agent's job is the
-    same. A lost card or phone is HIGH and needs its own label's higher bar.
+    model is sure of its class, or sure enough that it is *one of* those classes (their summed
+    confidence, a higher bar) while it hesitates between, say, compromised_card and
+    cash_withdrawal_not_recognised: the agent's job is the same. A lost card or phone is HIGH
+    and needs its own label's higher bar.
     model_best may be account_takeover, which is no BANKING77 label; an Analysis made without it
     (tests, replays) falls back to intent_detail and confidence.
     """
@@ -136,8 +142,11 @@ def security_report(analysis: Analysis) -> tuple[str, str, float] | None:
     if label is None or label not in SECURITY_INTENTS:
         return None
     if label in FRAUD_INTENTS:
-        confidence = max(analysis.confidence, analysis.coarse_confidence)
-        return (label, "URGENT", confidence) if confidence >= SECURITY_MIN_CONFIDENCE else None
+        if analysis.confidence >= SECURITY_MIN_CONFIDENCE:
+            return label, "URGENT", analysis.confidence
+        if analysis.coarse_confidence >= FRAUD_GROUP_MIN_CONFIDENCE:
+            return label, "URGENT", analysis.coarse_confidence
+        return None
     if analysis.confidence >= LOST_MIN_CONFIDENCE:
         return label, "HIGH", analysis.confidence
     return None

@@ -66,6 +66,8 @@ def test_priority_keyword_rule(keywords: tuple[str, ...], priority: str) -> None
         ({"model_best": "card_payment_not_recognised", "confidence": 0.62}, "URGENT"),
         ({"intent_detail": "compromised_card", "confidence": 0.9}, "URGENT"),  # no model_best
         ({"model_best": "account_takeover", "confidence": 0.4, "coarse_confidence": 0.55}, None),
+        # summed, the fraud classes need more than one class alone ("how do I freeze my card?")
+        ({"model_best": "compromised_card", "confidence": 0.45, "coarse_confidence": 0.62}, None),
         ({"model_best": "lost_or_stolen_phone", "confidence": 0.9}, "HIGH"),
         (
             {"model_best": "lost_or_stolen_phone", "confidence": 0.8, "coarse_confidence": 0.95},
