@@ -92,6 +92,11 @@ class Analysis:
     legal_threat: bool  # a lawyer, court, regulator or ombudsman is brought in against us
     intent_detail: str | None = None  # a BANKING77 label the model is confident of, else None
     confidence: float = 0.0  # the model's confidence in its best class (0 without a model)
+    # The model's best class, confident or not, which may be one it knows beyond the 77
+    # (account_takeover, banking77.MODEL_ONLY), and the summed confidence of its coarse intent's
+    # classes: read by the policy, never stored or sent (to_dict leaves them out).
+    model_best: str | None = None
+    coarse_confidence: float = 0.0
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
@@ -452,8 +457,10 @@ def analyse(text: str) -> Analysis:
         human_request=human,
         priority_keywords=keywords,
         legal_threat=_legal_threat(norm),
-        intent_detail=predicted.label if predicted else None,
+        intent_detail=predicted.detail if predicted else None,
         confidence=predicted.confidence if predicted else 0.0,
+        model_best=predicted.best if predicted and predicted.best != intents.OUTSIDE else None,
+        coarse_confidence=predicted.coarse_confidence if predicted else 0.0,
     )
 
 

@@ -1,7 +1,7 @@
 """The trained intent model: which of BANKING77's 77 intents a customer message is, and how sure.
 
 Built once by ``flask --app wsgi livechat intents build`` from the shipped data (BANKING77's
-training split, the hand-written multilingual rows and the out-of-scope rows in ``data/``) and
+training split, the hand-written multilingual, security and out-of-scope rows in ``data/``) and
 cached under ``instance/models``; never trained during a request or at start-up. A process loads it
 once (``model()``); when no model has been built, the analysers fall back to their keyword rules and
 say so in the log.
@@ -15,7 +15,8 @@ Features, each block L2-normalised as scikit-learn's ``TfidfVectorizer`` does:
   the n-grams lack ("someone used my card" ~ "payment I did not make") at the cost of one table
   lookup, where running the encoder itself costs ~30 ms a message on this hardware.
 
-A linear SVM (``LinearSVC``) over the 77 intents plus an ``outside`` class (messages that are not
+A linear SVM (``LinearSVC``) over the 77 intents, ``account_takeover`` (``banking77.MODEL_ONLY``:
+someone else is in the customer's online banking) and an ``outside`` class (messages that are not
 a banking question) scores them; a temperature fitted by cross-validation turns scores into a
 confidence. Inference is numpy only (no scikit-learn at run time): the vectorisers' vocabularies,
 IDF weights and the SVM's weights are stored as arrays, the weights as float16.
@@ -38,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from livechat.ai.banking77 import BANKING77_DIR, COARSE, DATA_DIR
+from livechat.ai.banking77 import BANKING77_DIR, COARSE, DATA_DIR, LABELS, MODEL_COARSE
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +63,31 @@ OUTSIDE_WEIGHT = 0.3  # class weight of "outside": ~420 rows must not swallow 16
 _TOKEN = re.compile(r"(?u)\b\w+\b")
 _SPACES = re.compile(r"\s\s+")
 _LETTER = re.compile(r"[^\W\d_]")
+_LABELS = frozenset(LABELS)
 
 
 @dataclass(frozen=True)
 class Prediction:
     """The model's answer for one message."""
 
-    label: str | None  # one of LABELS, or None (outside banking, or not confident)
+    label: str | None  # one of LABELS or MODEL_ONLY, or None (outside banking, or not confident)
     confidence: float  # 0..1, of the best class (which may be "outside")
-    best: str  # the best class before the confidence cut: a label or "outside"
+    best: str  # the best class before the confidence cut: a label, a MODEL_ONLY class or "outside"
+    # The summed probability of every class with the best one's coarse intent (its own for
+    # "outside"): "one of the fraud labels" can be sure when no single fraud label is.
+    coarse_confidence: float = 0.0
 
     @property
     def coarse(self) -> str | None:
-        """The coarse intent of a confident banking label, else None."""
-        return COARSE.get(self.label) if self.label else None
+        """The coarse intent of the best class when the model is sure of it, else None."""
+        if self.best == OUTSIDE or max(self.confidence, self.coarse_confidence) < MIN_CONFIDENCE:
+            return None
+        return MODEL_COARSE.get(self.best)
+
+    @property
+    def detail(self) -> str | None:
+        """The confident label if it is one of BANKING77's 77 (what intentDetail may say)."""
+        return self.label if self.label in _LABELS else None
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -86,6 +98,7 @@ def training_files() -> list[Path]:
     return [
         BANKING77_DIR / "train.csv",
         DATA_DIR / "multilingual.csv",
+        DATA_DIR / "security.csv",
         DATA_DIR / "out_of_scope.csv",
     ]
 
@@ -99,6 +112,16 @@ def banking77_rows() -> list[tuple[str, str]]:
 def multilingual_rows() -> list[tuple[str, str, str]]:
     """The hand-written es/fr/de/pt/it rows as (text, label, language)."""
     with (DATA_DIR / "multilingual.csv").open(encoding="utf-8", newline="") as f:
+        return [(r["text"], r["category"], r["language"]) for r in csv.DictReader(f)]
+
+
+def security_rows() -> list[tuple[str, str, str]]:
+    """Hand-written security reports and their benign look-alikes, as (text, class, language).
+
+    The class is a BANKING77 label, a MODEL_ONLY class (account_takeover) or "outside" (a
+    banking-sounding message none of them answers: "how do I set up a direct debit?").
+    """
+    with (DATA_DIR / "security.csv").open(encoding="utf-8", newline="") as f:
         return [(r["text"], r["category"], r["language"]) for r in csv.DictReader(f)]
 
 
@@ -224,8 +247,17 @@ class IntentModel:
         best = int(np.argmax(probabilities))
         name, confidence = self.classes[best], float(probabilities[best])
         confident = name != OUTSIDE and confidence >= MIN_CONFIDENCE
+        coarse = MODEL_COARSE.get(name)
+        group = sum(
+            float(p)
+            for c, p in zip(self.classes, probabilities, strict=False)
+            if c == name or (coarse is not None and MODEL_COARSE.get(c) == coarse)
+        )
         return Prediction(
-            label=name if confident else None, confidence=round(confidence, 4), best=name
+            label=name if confident else None,
+            confidence=round(confidence, 4),
+            best=name,
+            coarse_confidence=round(min(group, 1.0), 4),
         )
 
 
@@ -389,8 +421,9 @@ class Corpus:
 
 
 def full_corpus() -> Corpus:
-    """Every shipped row: BANKING77, the multilingual rows and the outside rows."""
+    """Every shipped row: BANKING77, the multilingual, security and outside rows."""
     rows = banking77_rows() + [(t, label) for t, label, _ in multilingual_rows()]
+    rows += [(t, label) for t, label, _ in security_rows()]
     rows += [(t, OUTSIDE) for t, _ in outside_rows()]
     return Corpus([t for t, _ in rows], [c for _, c in rows])
 
@@ -512,6 +545,9 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
       accuracy and coverage once the confidence cut applies;
     - ``languages``: exact-label and coarse-intent accuracy of the multilingual rows per language;
     - ``outside``: share of out-of-scope rows that get no label;
+    - ``security``: per language, of the hand-written security rows (``data/security.csv``), the
+      share of fraud and takeover reports read as one of those classes at the policy's URGENT
+      bar, and the number of benign look-alikes that would have gone URGENT;
     - ``kb``: retrieval hit@1 (the cited article covers the true intent) for the BANKING77 rows,
       with the predicted intent and BM25 together, and with BM25 alone.
     """
@@ -524,11 +560,13 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
     b77 = banking77_rows()
     multi = multilingual_rows()
     outside = outside_rows()
+    security = security_rows()
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
     splits = [
         list(splitter.split(np.zeros(len(b77)), [c for _, c in b77])),
         list(splitter.split(np.zeros(len(multi)), [f"{c}/{lang}" for _, c, lang in multi])),
         list(splitter.split(np.zeros(len(outside)), [lang for _, lang in outside])),
+        list(splitter.split(np.zeros(len(security)), [lang for _, _, lang in security])),
     ]
     tally: dict[str, float] = {}
 
@@ -537,11 +575,19 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
 
     all_scores: list[np.ndarray] = []
     all_truth: list[int] = []
+    security_scored: list[tuple[np.ndarray, tuple[str, ...], str, str]] = []
     for k in range(folds):
         (b_tr, b_te), (m_tr, m_te), (o_tr, o_te) = splits[0][k], splits[1][k], splits[2][k]
+        s_tr, s_te = splits[3][k]
         corpus = Corpus(
-            [b77[i][0] for i in b_tr] + [multi[i][0] for i in m_tr] + [outside[i][0] for i in o_tr],
-            [b77[i][1] for i in b_tr] + [multi[i][1] for i in m_tr] + [OUTSIDE] * len(o_tr),
+            [b77[i][0] for i in b_tr]
+            + [multi[i][0] for i in m_tr]
+            + [security[i][0] for i in s_tr]
+            + [outside[i][0] for i in o_tr],
+            [b77[i][1] for i in b_tr]
+            + [multi[i][1] for i in m_tr]
+            + [security[i][1] for i in s_tr]
+            + [OUTSIDE] * len(o_tr),
         )
         trained = IntentModel(fit(corpus, emb))
         index = {c: i for i, c in enumerate(trained.classes)}
@@ -559,7 +605,10 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
             best = trained.classes[int(np.argmax(trained.scores(text)))]
             add(f"lang.{lang}.n")
             add(f"lang.{lang}.exact", best == truth)
-            add(f"lang.{lang}.coarse", COARSE.get(best) == COARSE[truth])
+            add(f"lang.{lang}.coarse", MODEL_COARSE.get(best) == COARSE[truth])
+        for i in s_te:
+            text, truth, lang = security[i]
+            security_scored.append((trained.scores(text), trained.classes, truth, lang))
         for i in o_te:
             add("outside.n")
             add(
@@ -612,8 +661,41 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
             }
             for lang in sorted({lang for _, _, lang in multi})
         },
+        "security": _security_figures(security_scored, temperature),
     }
     return report
+
+
+def _security_figures(
+    scored: list[tuple[np.ndarray, tuple[str, ...], str, str]], temperature: float
+) -> dict[str, dict[str, int]]:
+    """Per language: fraud/takeover rows the policy's model rule would send URGENT, and benign
+    rows (not a security label) it would wrongly send URGENT, out of how many of each."""
+    from livechat.ai.banking77 import FRAUD_INTENTS, SECURITY_INTENTS
+
+    # The policy imports this module, hence the late import.
+    from livechat.ai.policy import FRAUD_GROUP_MIN_CONFIDENCE, SECURITY_MIN_CONFIDENCE
+
+    out: dict[str, dict[str, int]] = {}
+    for scores, classes, truth, lang in scored:
+        figures = out.setdefault(lang, {"fraud": 0, "urgent": 0, "benign": 0, "false_urgent": 0})
+        probabilities = softmax(scores, temperature)
+        top = int(np.argmax(probabilities))
+        # As policy.security_report reads it: the best class is a fraud one, sure on its own or
+        # with the other fraud classes together (Prediction.coarse_confidence).
+        fraud = sum(
+            float(p) for c, p in zip(classes, probabilities, strict=False) if c in FRAUD_INTENTS
+        )
+        urgent = classes[top] in FRAUD_INTENTS and (
+            probabilities[top] >= SECURITY_MIN_CONFIDENCE or fraud >= FRAUD_GROUP_MIN_CONFIDENCE
+        )
+        if truth in FRAUD_INTENTS:
+            figures["fraud"] += 1
+            figures["urgent"] += urgent
+        elif truth not in SECURITY_INTENTS:
+            figures["benign"] += 1
+            figures["false_urgent"] += urgent
+    return dict(sorted(out.items()))
 
 
 def _covers(kb: Any, cited: list[Any], truth: str) -> bool:
@@ -637,6 +719,11 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(
             f"{lang} ({figures['rows']} rows): exact {figures['exact']:.4f}, "
             f"coarse {figures['coarse']:.4f}"
+        )
+    for lang, sec in report.get("security", {}).items():
+        lines.append(
+            f"security {lang}: URGENT {sec['urgent']}/{sec['fraud']} fraud/takeover reports, "
+            f"false URGENT {sec['false_urgent']}/{sec['benign']} look-alikes"
         )
     return "\n".join(lines)
 

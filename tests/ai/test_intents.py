@@ -14,7 +14,16 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from livechat.ai import analysis, intents
-from livechat.ai.banking77 import COARSE, FRAUD_INTENTS, LABELS, SECURITY_INTENTS
+from livechat.ai.banking77 import (
+    ACCOUNT_TAKEOVER,
+    COARSE,
+    DATA_DIR,
+    FRAUD_INTENTS,
+    LABELS,
+    MODEL_COARSE,
+    MODEL_ONLY,
+    SECURITY_INTENTS,
+)
 from livechat.ai.policy import decide
 
 SAMPLES = [
@@ -40,7 +49,19 @@ def model() -> intents.IntentModel:
 def test_every_label_has_one_coarse_intent_the_analysers_know() -> None:
     assert len(LABELS) == 77 and set(COARSE) == set(LABELS)
     assert set(COARSE.values()) <= set(analysis.INTENTS)
-    assert FRAUD_INTENTS <= SECURITY_INTENTS <= set(LABELS)
+    assert FRAUD_INTENTS <= SECURITY_INTENTS <= set(LABELS) | set(MODEL_ONLY)
+
+
+def test_classes_beyond_the_77_are_few_and_map_onto_known_coarse_intents() -> None:
+    assert set(MODEL_ONLY) == {ACCOUNT_TAKEOVER} and not set(MODEL_ONLY) & set(LABELS)
+    assert set(MODEL_COARSE) == set(LABELS) | set(MODEL_ONLY)
+    assert set(MODEL_COARSE.values()) <= set(analysis.INTENTS)
+    assert MODEL_COARSE[ACCOUNT_TAKEOVER] == "fraud_report" and ACCOUNT_TAKEOVER in FRAUD_INTENTS
+
+
+def test_the_model_is_built_from_the_security_rows_too() -> None:
+    assert DATA_DIR / "security.csv" in intents.training_files()
+    assert ACCOUNT_TAKEOVER in intents.full_corpus().classes
 
 
 def test_features_repeat_scikit_learns_analyzers_exactly() -> None:
@@ -109,8 +130,31 @@ def test_text_without_letters_is_not_classified(model: intents.IntentModel, text
 def test_long_and_odd_text_is_classified_without_error(model: intents.IntentModel) -> None:
     for text in ["card " * 4_000, "a" * 20_000, "\x00card\x00 arrived?", "İstanbul ǅ ﬁ card"]:
         prediction = model.predict(text)
-        assert prediction.label in (*LABELS, None)
-        assert 0 <= prediction.confidence <= 1
+        assert prediction.label in (*LABELS, *MODEL_ONLY, None)
+        assert prediction.detail in (*LABELS, None)
+        assert 0 <= prediction.confidence <= prediction.coarse_confidence <= 1
+
+
+def test_a_takeover_is_a_fraud_report_without_an_intent_detail(model: intents.IntentModel) -> None:
+    prediction = model.predict("My password and my email were both changed and it wasn't me")
+    assert prediction.label == ACCOUNT_TAKEOVER and prediction.coarse == "fraud_report"
+    assert prediction.detail is None  # intentDetail is one of the 77 labels or null
+    found = analysis.analyse("My password and my email were both changed and it wasn't me")
+    assert (found.intent, found.intent_detail, found.model_best) == (
+        "fraud_report",
+        None,
+        ACCOUNT_TAKEOVER,
+    )
+    stored = analysis.to_dict(found)
+    assert stored["intentDetail"] is None
+    assert "modelBest" not in stored and ACCOUNT_TAKEOVER not in str(stored)
+
+
+def test_the_coarse_confidence_sums_the_classes_of_one_coarse_intent() -> None:
+    unsure = intents.Prediction(None, 0.35, "compromised_card", coarse_confidence=0.7)
+    assert unsure.label is None and unsure.detail is None and unsure.coarse == "fraud_report"
+    assert intents.Prediction(None, 0.35, "compromised_card", coarse_confidence=0.4).coarse is None
+    assert intents.Prediction(None, 0.9, "outside", coarse_confidence=0.9).coarse is None
 
 
 def test_a_negated_object_is_not_what_the_message_is_about() -> None:
@@ -128,6 +172,13 @@ def test_a_negated_object_is_not_what_the_message_is_about() -> None:
         ("I think my card details were copied, there are weird online purchases", "URGENT"),
         ("Alguien ha usado mi tarjeta sin mi permiso", "URGENT"),
         ("I left my card in a taxi last night", "HIGH"),
+        # account_takeover: a class of the model's own, never a BANKING77 intentDetail
+        ("Somebody changed the phone number on my profile and I can't log in anymore", "URGENT"),
+        ("I never asked for these login codes and now there's a transfer I didn't send", "URGENT"),
+        ("Alguien ha cambiado mi contraseña y mi correo, yo no he sido", "URGENT"),
+        ("Quelqu'un s'est connecté à mon compte depuis un appareil inconnu", "URGENT"),
+        ("Mein Passwort wurde von jemand anderem zurückgesetzt, das war ich nicht", "URGENT"),
+        ("Qualcuno ha cambiato la mia password e la mia email, non sono stato io", "URGENT"),
     ],
 )
 def test_fraud_and_security_intents_escalate_without_keywords(text: str, priority: str) -> None:
@@ -144,6 +195,22 @@ def test_a_question_about_a_card_does_not_escalate() -> None:
     found = analysis.analyse("When will my replacement card be delivered?")
     assert found.intent == "card_delivery"
     assert decide(found, unresolved_tickets=0).escalate is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I change my password to something stronger?",
+        "I have a new email address, how do I update it in the app?",
+        "Wie ändere ich meine Handynummer in der App?",
+        "Come imposto un addebito diretto per la bolletta del gas?",
+        "Comment je me connecte sur mon nouveau téléphone ?",
+        "Ya reconozco el cargo, era la suscripción de mi pareja, gracias",
+    ],
+)
+def test_benign_security_look_alikes_do_not_go_urgent(text: str) -> None:
+    decision = decide(analysis.analyse(text), unresolved_tickets=0)
+    assert not (decision.escalate and decision.priority == "URGENT"), decision
 
 
 # --- the cache and the fallback --------------------------------------------------------------------

@@ -54,6 +54,58 @@ def test_priority_keyword_rule(keywords: tuple[str, ...], priority: str) -> None
     assert all(k in d.reason for k in keywords)
 
 
+# The model's reading of a security report (policy.security_report): a fraud or takeover class is
+# URGENT when the fraud classes together are sure enough, a lost card or phone HIGH on its own bar.
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {
+                "model_best": "cash_withdrawal_not_recognised",
+                "confidence": 0.45,
+                "coarse_confidence": 0.7,
+            },
+            "URGENT",
+        ),
+        # a takeover, learned from hand-written rows only, needs its own class's higher bar
+        ({"model_best": "account_takeover", "confidence": 0.9, "coarse_confidence": 0.9}, "URGENT"),
+        ({"model_best": "account_takeover", "confidence": 0.84, "coarse_confidence": 0.95}, None),
+        ({"model_best": "account_takeover", "confidence": 0.45, "coarse_confidence": 0.7}, None),
+        ({"model_best": "card_payment_not_recognised", "confidence": 0.62}, "URGENT"),
+        ({"intent_detail": "compromised_card", "confidence": 0.9}, "URGENT"),  # no model_best
+        ({"model_best": "account_takeover", "confidence": 0.4, "coarse_confidence": 0.55}, None),
+        # summed, the fraud classes need more than one class alone ("how do I freeze my card?")
+        ({"model_best": "compromised_card", "confidence": 0.45, "coarse_confidence": 0.62}, None),
+        ({"model_best": "lost_or_stolen_phone", "confidence": 0.9}, "HIGH"),
+        (
+            {"model_best": "lost_or_stolen_phone", "confidence": 0.8, "coarse_confidence": 0.95},
+            None,
+        ),
+        ({"model_best": "passcode_forgotten", "confidence": 0.99}, None),
+        ({"model_best": "not_a_label", "confidence": 1.0, "coarse_confidence": 1.0}, None),
+        ({"model_best": "", "confidence": 1.0}, None),
+    ],
+)
+def test_security_reports_read_by_the_model(changes: dict[str, Any], expected: str | None) -> None:
+    d = decide(make(**changes), unresolved_tickets=0)
+    if expected is None:
+        assert d.escalate is False
+    else:
+        assert (d.escalate, d.rule, d.priority) == (True, "priority_keyword", expected)
+        assert "Security report" in d.reason
+
+
+def test_a_milder_keyword_does_not_hide_a_fraud_report_the_model_read() -> None:
+    takeover = {"model_best": "account_takeover", "confidence": 0.9, "coarse_confidence": 0.9}
+    d = decide(make(priority_keywords=("scam",), **takeover), unresolved_tickets=0)
+    assert (d.rule, d.priority) == ("priority_keyword", "URGENT") and "scam" in d.reason
+    lost = {"model_best": "lost_or_stolen_card", "confidence": 0.95}
+    d = decide(make(priority_keywords=("lost card",), **lost), unresolved_tickets=0)
+    assert d.priority == "HIGH"
+    off = EscalationPolicy(enabled_rules=frozenset({"human_request"}))
+    assert decide(make(**takeover), unresolved_tickets=0, policy=off).escalate is False
+
+
 def test_human_request_rule() -> None:
     d = decide(make(human_request=True, intent="human_request"), unresolved_tickets=0)
     assert d == Decision(True, "human_request", "MEDIUM", d.reason)
