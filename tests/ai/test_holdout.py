@@ -9,33 +9,12 @@ request for a person never escalates as one) are hard, whatever was measured.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any
 
-from livechat.ai.analysis import INTENTS, LANGUAGES, Analysis, analyse
-from livechat.ai.banking77 import COARSE, LABELS
-from livechat.ai.policy import RULES, Decision, decide
+from tests.ai import holdout
 
-HOLDOUT = Path(__file__).resolve().parent.parent / "data" / "holdout_2026_12.jsonl"
-
-KINDS = (
-    "plain",
-    "negation",
-    "typo",
-    "long_angry",
-    "mixed_language",
-    "sarcasm",
-    "fraud",
-    "account_takeover",
-    "legal_threat",
-    "human_request",
-    "out_of_scope",
-)
-PRIORITIES = ("URGENT", "HIGH", "MEDIUM")
+NAME = "holdout_2026_12.jsonl"
 
 # Measured on the first run (see the commit message); each floor a few points under, rounded down.
 # That run used an earlier build of the model (d243d14). The shipped one, with a 0.6 confidence bar
@@ -66,186 +45,40 @@ LANGUAGE_FLOORS: dict[str, tuple[float, float]] = {  # language -> (intent, esca
 }
 
 
-def _rows() -> list[dict[str, Any]]:
-    with HOLDOUT.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-@dataclass(frozen=True)
-class Scored:
-    row: dict[str, Any]
-    analysis: Analysis
-    decision: Decision
-
-
 @cache
-def _scored() -> tuple[Scored, ...]:
-    out = []
-    for row in _rows():
-        a = analyse(row["text"])
-        out.append(Scored(row, a, decide(a, unresolved_tickets=0)))
-    return tuple(out)
-
-
-def _share(hits: int, total: int) -> float:
-    return hits / total if total else 1.0
-
-
-def _metrics() -> dict[str, Any]:
-    scored = _scored()
-    m: dict[str, Any] = {}
-    esc = [s for s in scored if s.row["escalate"]]
-    detailed = [s for s in scored if s.row["intentDetail"] is not None]
-    m["escalation"] = _share(
-        sum(s.decision.escalate == s.row["escalate"] for s in scored), len(scored)
-    )
-    m["rule"] = _share(sum(s.decision.rule == s.row["rule"] for s in esc), len(esc))
-    m["priority"] = _share(
-        sum(s.decision.escalate and s.decision.priority == s.row["priority"] for s in esc),
-        len(esc),
-    )
-    m["intent"] = _share(sum(s.analysis.intent == s.row["intent"] for s in scored), len(scored))
-    m["intent_detail"] = _share(
-        sum(s.analysis.intent_detail == s.row["intentDetail"] for s in detailed), len(detailed)
-    )
-    m["language_detected"] = _share(
-        sum(s.analysis.language == s.row["language"] for s in scored), len(scored)
-    )
-    m["fraud_urgent"] = _share(len(scored_fraud()) - len(_fraud_misses()), len(scored_fraud()))
-    negated = [s for s in scored if s.row["kind"] == "negation"]
-    m["negation_not_escalated"] = _share(
-        sum(not s.decision.escalate for s in negated), len(negated)
-    )
-    by_lang: dict[str, list[Scored]] = defaultdict(list)
-    for s in scored:
-        by_lang[s.row["language"]].append(s)
-    m["per_language"] = {
-        lang: (
-            _share(sum(s.analysis.intent == s.row["intent"] for s in group), len(group)),
-            _share(sum(s.decision.escalate == s.row["escalate"] for s in group), len(group)),
-            len(group),
-        )
-        for lang, group in sorted(by_lang.items())
-    }
-    return m
-
-
-def scored_fraud() -> list[Scored]:
-    return [s for s in _scored() if s.row["kind"] in {"fraud", "account_takeover"}]
-
-
-def _fraud_misses() -> list[str]:
-    return [
-        s.row["text"]
-        for s in scored_fraud()
-        if not (s.decision.escalate and s.decision.priority == "URGENT")
-    ]
-
-
-def _negation_misses() -> list[str]:
-    return [
-        s.row["text"]
-        for s in _scored()
-        if s.row["kind"] == "negation" and s.decision.rule == "human_request"
-    ]
-
-
-def _miss_lines() -> list[str]:
-    lines = []
-    for s in _scored():
-        r, a, d = s.row, s.analysis, s.decision
-        want = (r["escalate"], r["rule"], r["priority"], r["intent"], r["intentDetail"])
-        got = (d.escalate, d.rule, d.priority if d.escalate else None, a.intent, a.intent_detail)
-        if r["intentDetail"] is None:
-            got = (*got[:4], None)  # no detail wanted: whatever the model guessed is not a miss
-        if want != got:
-            lines.append(
-                f"  [{r['language']}/{r['kind']}] {r['text'][:90]!r}\n"
-                f"    want esc={want[0]} rule={want[1]} prio={want[2]} "
-                f"intent={want[3]} detail={want[4]}\n"
-                f"    got  esc={d.escalate} rule={d.rule} prio={d.priority} "
-                f"intent={a.intent} detail={a.intent_detail} ({a.confidence:.2f})"
-            )
-    return lines
-
-
-def _report(m: dict[str, Any]) -> None:
-    print(f"\nhold-out {HOLDOUT.name}: {len(_scored())} rows")
-    for key in (
-        "escalation",
-        "rule",
-        "priority",
-        "intent",
-        "intent_detail",
-        "language_detected",
-        "fraud_urgent",
-        "negation_not_escalated",
-    ):
-        print(f"  {key:24s} {m[key]:.3f}")
-    print("  per language: intent / escalation (rows)")
-    for lang, (intent, esc, n) in m["per_language"].items():
-        print(f"    {lang}: {intent:.3f} / {esc:.3f} ({n})")
-    misses = _miss_lines()
-    print(f"misses ({len(misses)}):")
-    print("\n".join(misses))
+def _scored() -> tuple[holdout.Scored, ...]:
+    return holdout.score(holdout.load(NAME))
 
 
 def test_holdout_is_well_formed() -> None:
-    rows = _rows()
+    rows = holdout.load(NAME)
     assert len(rows) >= 150
     for row in rows:
-        assert set(row) == {
-            "text",
-            "language",
-            "intent",
-            "intentDetail",
-            "escalate",
-            "rule",
-            "priority",
-            "kind",
-        }, row
-        assert row["text"].strip(), row
-        assert row["language"] in LANGUAGES, row
-        assert row["intent"] in INTENTS, row
-        assert row["intentDetail"] is None or row["intentDetail"] in LABELS, row
-        if row["intentDetail"] is not None and row["intent"] != "human_request":
-            assert COARSE[row["intentDetail"]] == row["intent"], row
-        assert row["kind"] in KINDS, row
-        assert row["rule"] in (*RULES, None), row
-        assert row["escalate"] == (row["rule"] is not None), row
-        assert (row["priority"] in PRIORITIES) == row["escalate"], row
-        assert row["escalate"] or row["priority"] is None, row
-        if row["kind"] in {"fraud", "account_takeover"}:
-            assert (row["rule"], row["priority"]) == ("priority_keyword", "URGENT"), row
-        if row["kind"] == "human_request":
-            assert (row["rule"], row["priority"]) == ("human_request", "MEDIUM"), row
-        if row["kind"] == "negation":
-            assert row["rule"] != "human_request", row
+        holdout.check_row(row)
     texts = [r["text"] for r in rows]
     assert len(set(texts)) == len(texts), "duplicate texts"
     per_language: dict[str, int] = defaultdict(int)
     for row in rows:
         per_language[row["language"]] += 1
-    assert set(per_language) == set(LANGUAGES)
-    assert all(n >= 15 for n in per_language.values()), per_language
+    assert all(n >= 15 for n in per_language.values()) and len(per_language) == 6, per_language
     english = {r["intentDetail"] for r in rows if r["language"] == "en"} - {None}
     assert len(english) >= 40
 
 
 def test_holdout_meets_floors() -> None:
-    m = _metrics()
-    _report(m)
+    m = holdout.metrics(_scored())
+    holdout.report(NAME, _scored(), m)
     for key, floor in FLOORS.items():
         assert m[key] >= floor, f"{key} {m[key]:.3f} < floor {floor}"
     for lang, (intent_floor, esc_floor) in LANGUAGE_FLOORS.items():
-        intent, esc, _ = m["per_language"][lang]
-        assert intent >= intent_floor, f"{lang} intent {intent:.3f} < floor {intent_floor}"
-        assert esc >= esc_floor, f"{lang} escalation {esc:.3f} < floor {esc_floor}"
+        got = m["per_language"][lang]
+        assert got["intent"] >= intent_floor, f"{lang} intent {got['intent']:.3f} < {intent_floor}"
+        assert got["escalation"] >= esc_floor, f"{lang} escalation {got['escalation']:.3f}"
 
 
 def test_every_fraud_or_takeover_report_escalates_urgent() -> None:
-    assert _fraud_misses() == []
+    assert holdout.security_misses(_scored()) == []
 
 
 def test_negated_human_request_never_escalates_as_one() -> None:
-    assert _negation_misses() == []
+    assert holdout.negation_misses(_scored()) == []

@@ -22,7 +22,7 @@ from typing import Any
 from livechat.ai.analysis import INTENTS, LANGUAGES, analyse
 from livechat.ai.banking77 import LABELS
 from livechat.ai.policy import RULES, decide
-from tests.ai.test_holdout import KINDS  # the one list of row kinds
+from tests.ai.holdout import KINDS  # the one list of row kinds
 
 HOLDOUT = Path(__file__).resolve().parent.parent / "data" / "holdout_2026_12_a.jsonl"
 

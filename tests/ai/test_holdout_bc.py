@@ -1,0 +1,75 @@
+"""Two more hold-outs for issue 19, written on 2026-12-06 by two independent authors who saw the
+label vocabularies only (not the model, its data, the rules or the older sets), each with many
+fraud and account-takeover reports in the customers' own words, in six languages.
+
+- ``holdout_2026_12_b.jsonl`` (200 rows). First scored at 196715a: escalation 0.775, intent
+  0.735, fraud/takeover URGENT 25/57 (0.44). It then became the **development set** of the
+  security training data (livechat/ai/data/security.csv): its figures flatter the product.
+- ``holdout_2026_12_c.jsonl`` (150 rows) has never been used to change anything: **the honest
+  figure**. First scored at 196715a: escalation 0.640, intent 0.613, URGENT 16/62 (0.26).
+  Now (the rules of lexicon_security and typos, the account_takeover class and security.csv,
+  TAKEOVER_MIN_CONFIDENCE): escalation 0.800, intent 0.867, URGENT 41/62 (0.66), 4 of 83 other
+  messages URGENT by mistake. Issue 19 asks for every report; the xfail below keeps that open.
+
+Floors sit a few points under what was measured, so neither set can slide back unnoticed.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from tests.ai import holdout
+
+FLOORS = {
+    "holdout_2026_12_b.jsonl": {  # measured: 0.860, 0.850, 0.754, 3 false URGENT, 0.967
+        "escalation": 0.83,
+        "intent": 0.82,
+        "fraud_urgent": 0.72,
+        "negation_not_escalated": 0.93,
+    },
+    "holdout_2026_12_c.jsonl": {  # measured: 0.800, 0.867, 0.661, 4 false URGENT, 1.000
+        "escalation": 0.77,
+        "intent": 0.83,
+        "fraud_urgent": 0.62,
+        "negation_not_escalated": 0.95,
+    },
+}
+MOST_FALSE_URGENT = {"holdout_2026_12_b.jsonl": 4, "holdout_2026_12_c.jsonl": 5}
+SETS = sorted(FLOORS)
+
+
+@cache
+def _scored(name: str) -> tuple[holdout.Scored, ...]:
+    return holdout.score(holdout.load(name))
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_set_is_well_formed(name: str) -> None:
+    rows = holdout.load(name)
+    assert len(rows) >= 150
+    for row in rows:
+        holdout.check_row(row)
+    assert len({r["text"] for r in rows}) == len(rows), "duplicate texts"
+    security = [r for r in rows if r["kind"] in holdout.SECURITY_KINDS]
+    assert len(security) >= 50
+    assert {r["language"] for r in security} == {"en", "es", "fr", "de", "pt", "it"}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_set_meets_floors(name: str) -> None:
+    scored = _scored(name)
+    m = holdout.metrics(scored)
+    holdout.report(name, scored, m)
+    for key, floor in FLOORS[name].items():
+        assert m[key] >= floor, f"{name}: {key} {m[key]:.3f} < floor {floor}"
+    assert m["false_urgent"] <= MOST_FALSE_URGENT[name], holdout.false_urgent(scored)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 19: 21 of 62 fraud/takeover reports of the untouched hold-out C miss URGENT",
+)
+def test_every_report_of_the_untouched_set_escalates_urgent() -> None:
+    assert holdout.security_misses(_scored("holdout_2026_12_c.jsonl")) == []
