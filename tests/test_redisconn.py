@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from typing import Any
 
 import gevent
@@ -82,3 +83,27 @@ def test_every_redis_client_of_a_process_uses_the_waiting_pool(
         pool = client.connection_pool
         assert isinstance(pool, redis.BlockingConnectionPool), name
         assert (pool.max_connections, pool.timeout) == (3, 5), name
+
+
+def test_a_connect_interrupted_by_a_kill_closes_its_socket(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, closing: Any
+) -> None:
+    """A greenlet killed while it connects (GreenletExit from inside connect()) must not leave
+    the half-made socket open: redis-py closed it on OSError only."""
+    made: list[Any] = []
+    real = socket.socket
+
+    class Interrupted(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+        def connect(self, address: Any) -> None:
+            raise gevent.GreenletExit
+
+    monkeypatch.setattr(socket, "socket", Interrupted)
+    client = redisconn.client(redis_url, SMALL)
+    closing(client)
+    with pytest.raises(gevent.GreenletExit):
+        client.ping()
+    assert made and all(s.fileno() == -1 for s in made)

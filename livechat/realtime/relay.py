@@ -140,10 +140,21 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         burst of emits wants more connections than the pool has)."""
         if urlparse(self.redis_url).scheme.endswith("+sentinel"):
             return super()._redis_connect()
+        self.close()  # a reconnect: the dropped connection's socket is closed now, not at GC
         self.redis = redisconn.client(self.redis_url, self._config, **self.redis_options)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True
         return None
+
+    def close(self) -> None:
+        """Close this manager's Redis connections (the listener's and the publisher's)."""
+        for resource in (getattr(self, "pubsub", None), getattr(self, "redis", None)):
+            if resource is not None:
+                try:
+                    resource.close()
+                except Exception:  # already broken: closing is all that was left to do
+                    log.debug("closing a Redis connection failed", exc_info=True)
+        self.connected = False
 
     # ---- publishing ------------------------------------------------------------------------
 

@@ -161,4 +161,5 @@ def test_listener_reconnects_after_redis_drops_it(
         assert waits == [LISTEN_RETRY_FIRST_SECONDS] * 2, caplog.text
     finally:
         greenlet.kill()
+        listener.close()
         admin.close()
