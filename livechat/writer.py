@@ -143,6 +143,11 @@ class GroupCommitWriter:
         self._greenlet.kill()
         self._engine.dispose()
 
+    def drop_connection(self) -> None:
+        """Close the writer's pooled connection; the next batch opens a new one (after the
+        database was restarted, say: else that batch meets the dead connection and fails)."""
+        self._engine.dispose()
+
     def _crashed(self, greenlet: gevent.Greenlet) -> None:
         # A bug in the writer itself (statements' errors are the callers'): no message can be
         # stored by this process any more. Say so loudly, and fail every waiting and later

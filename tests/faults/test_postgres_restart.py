@@ -27,12 +27,16 @@ def _dispose_engines() -> None:
     Those apps are registered as enduring (tests/support/leaks.py); gc.get_objects() sees only
     what this test created, the rest is frozen for the greenlet-leak check.
     """
+    from livechat import runtime
     from livechat.extensions import db
 
     for app in leaks.enduring_apps():
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose()
+        writer = runtime.writer.find(app)
+        if writer is not None:  # its own engine, frozen out of gc.get_objects() below
+            writer.drop_connection()
     for obj in gc.get_objects():
         if isinstance(obj, sa.engine.Engine):
             obj.dispose()
