@@ -50,6 +50,14 @@ LISTEN_RETRY_FIRST_SECONDS = 0.5
 LISTEN_RETRY_MAX_SECONDS = 5.0
 
 
+def _close_quietly(resource: Any) -> None:
+    if resource is not None:
+        try:
+            resource.close()
+        except Exception:  # already broken: closing is all that was left to do
+            log.debug("closing a Redis connection failed", exc_info=True)
+
+
 def retry_delays() -> Iterator[float]:
     """Waits between the listener's reconnection attempts: doubling, capped."""
     delay = LISTEN_RETRY_FIRST_SECONDS
@@ -140,7 +148,6 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         burst of emits wants more connections than the pool has)."""
         if urlparse(self.redis_url).scheme.endswith("+sentinel"):
             return super()._redis_connect()
-        self.close()  # a reconnect: the dropped connection's socket is closed now, not at GC
         self.redis = redisconn.client(self.redis_url, self._config, **self.redis_options)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True
@@ -148,12 +155,8 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
 
     def close(self) -> None:
         """Close this manager's Redis connections (the listener's and the publisher's)."""
-        for resource in (getattr(self, "pubsub", None), getattr(self, "redis", None)):
-            if resource is not None:
-                try:
-                    resource.close()
-                except Exception:  # already broken: closing is all that was left to do
-                    log.debug("closing a Redis connection failed", exc_info=True)
+        _close_quietly(getattr(self, "pubsub", None))
+        _close_quietly(getattr(self, "redis", None))
         self.connected = False
 
     # ---- publishing ------------------------------------------------------------------------
@@ -208,6 +211,9 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
                 yield from self.pubsub.listen()
             except Exception as exc:  # whatever the client raises, listen again
                 self._listening = False
+                # The dropped subscription's socket is closed now, not at GC. Only the
+                # listener's own: the publisher's client is shared with emitting greenlets.
+                _close_quietly(self.pubsub)
                 delay = next(delays)
                 log.warning("Socket.IO relay lost Redis (%s); retrying in %.1f s", exc, delay)
                 time.sleep(delay)
