@@ -101,10 +101,10 @@ def intents_evaluate(folds: int, as_json: bool) -> None:
     """Cross-validate on the shipped training data (never BANKING77's test split)."""
     import json
 
-    from livechat.ai import intents
+    from livechat.ai import intents_eval
 
-    report = intents.cross_validate(folds, log_to=lambda m: click.echo(m, err=True))
-    click.echo(json.dumps(report, indent=2) if as_json else intents.format_report(report))
+    report = intents_eval.cross_validate(folds, log_to=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(report, indent=2) if as_json else intents_eval.format_report(report))
 
 
 def _domain_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -15,11 +15,16 @@ Features, each block L2-normalised as scikit-learn's ``TfidfVectorizer`` does:
   the n-grams lack ("someone used my card" ~ "payment I did not make") at the cost of one table
   lookup, where running the encoder itself costs ~30 ms a message on this hardware.
 
-A linear SVM (``LinearSVC``) over the 77 intents, ``account_takeover`` (``banking77.MODEL_ONLY``:
-someone else is in the customer's online banking) and an ``outside`` class (messages that are not
-a banking question) scores them; a temperature fitted by cross-validation turns scores into a
-confidence. Inference is numpy only (no scikit-learn at run time): the vectorisers' vocabularies,
-IDF weights and the SVM's weights are stored as arrays, the weights as float16.
+A linear SVM (``LinearSVC``) over the 77 intents and an ``outside`` class (messages that are not
+a banking question) scores them; a temperature fitted on held-out rows turns scores into a
+confidence. A second, small head over the same features, the *security guard*, reads whether a
+message reports fraud (the four fraud labels in any words), an account takeover
+(``banking77.ACCOUNT_TAKEOVER``: someone else is in the customer's online banking, no BANKING77
+label) or neither. Only the guard learns from the hand-written security reports and their benign
+look-alikes (``data/security.csv``): the 77-way head is trained on BANKING77, the multilingual and
+the outside rows alone, so those rows cannot cost its accuracy on the 77 intents.
+Inference is numpy only (no scikit-learn at run time): the vectorisers' vocabularies, IDF weights
+and the heads' weights are stored as arrays, the weights as float16.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import logging
 import math
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -39,11 +45,18 @@ from typing import Any
 
 import numpy as np
 
-from livechat.ai.banking77 import BANKING77_DIR, COARSE, DATA_DIR, LABELS, MODEL_COARSE
+from livechat.ai.banking77 import (
+    ACCOUNT_TAKEOVER,
+    BANKING77_DIR,
+    DATA_DIR,
+    FRAUD_INTENTS,
+    LABELS,
+    MODEL_COARSE,
+)
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # bump when features or training change: the cache key includes it
+FORMAT_VERSION = 3  # bump when features or training change: the cache key includes it
 STATIC_VERSION = 1  # bump when the distillation of the static token vectors changes
 OUTSIDE = "outside"
 MODEL_DIR_ENV = "LIVECHAT_MODEL_DIR"
@@ -59,6 +72,15 @@ CHAR_NGRAMS = (2, 5)
 EMBEDDING_WEIGHT = 3.0  # the sentence vector's scale beside the two unit-length TF-IDF blocks
 SVM_C = 0.8
 OUTSIDE_WEIGHT = 0.3  # class weight of "outside": ~420 rows must not swallow 16-row languages
+# The security guard's classes, and how sure it must be of one before the policy acts on it.
+# Chosen by 5-fold cross-validation (intents_eval.out_of_fold, docs/assistant.md): balanced class
+# weights (fraud and takeover rows are ~8 % of the corpus) and a 0.45 bar caught the most held-out
+# reports for the fewest look-alikes sent URGENT; C = 0.3 or 2, or a 0.6 bar, caught fewer.
+GUARD_FRAUD = "fraud"
+GUARD_OTHER = "other"
+GUARD_C = 0.8
+GUARD_CLASS_WEIGHT: dict[str, float] | str | None = "balanced"
+GUARD_MIN_CONFIDENCE: dict[str, float] = {GUARD_FRAUD: 0.45, ACCOUNT_TAKEOVER: 0.45}
 
 _TOKEN = re.compile(r"(?u)\b\w+\b")
 _SPACES = re.compile(r"\s\s+")
@@ -76,17 +98,28 @@ class Prediction:
     # The summed probability of every class with the best one's coarse intent (its own for
     # "outside"): "one of the fraud labels" can be sure when no single fraud label is.
     coarse_confidence: float = 0.0
+    # The security guard's reading when it is sure enough (GUARD_MIN_CONFIDENCE): "fraud" or
+    # "account_takeover"; None for neither. Its confidence in its best class either way.
+    security: str | None = None
+    security_confidence: float = 0.0
 
     @property
     def coarse(self) -> str | None:
-        """The coarse intent of the best class when the model is sure of it, else None."""
+        """The coarse intent: a fraud report when the guard read one, else that of the best class
+        when the model is sure of it, else None."""
+        if self.security is not None:
+            return MODEL_COARSE[ACCOUNT_TAKEOVER]  # fraud_report, as are the four fraud labels
         if self.best == OUTSIDE or max(self.confidence, self.coarse_confidence) < MIN_CONFIDENCE:
             return None
         return MODEL_COARSE.get(self.best)
 
     @property
     def detail(self) -> str | None:
-        """The confident label if it is one of BANKING77's 77 (what intentDetail may say)."""
+        """The confident label if it is one of BANKING77's 77 (what intentDetail may say); none for
+        a takeover, which no BANKING77 label names (its look-alikes, a changed passcode or
+        personal details, would mislead the agent)."""
+        if self.security == ACCOUNT_TAKEOVER:
+            return None
         return self.label if self.label in _LABELS else None
 
 
@@ -209,7 +242,7 @@ class Embedder:
 
 
 class IntentModel:
-    """Vocabularies, IDF weights, the SVM's weights and the confidence temperature."""
+    """Vocabularies, IDF weights, the two heads' weights and their confidence temperatures."""
 
     def __init__(self, arrays: dict[str, Any]) -> None:
         self.classes: tuple[str, ...] = tuple(str(c) for c in arrays["classes"])
@@ -220,30 +253,58 @@ class IntentModel:
         self._weights = arrays["weights"]  # (features, classes) float16
         self._bias = arrays["bias"].astype(np.float32)
         self.temperature = float(arrays["temperature"])
+        self.guard_classes: tuple[str, ...] = tuple(str(c) for c in arrays["guard_classes"])
+        self._guard_weights = arrays["guard_weights"]  # (features, guard classes) float16
+        self._guard_bias = arrays["guard_bias"].astype(np.float32)
+        self.guard_temperature = float(arrays["guard_temperature"])
         self._embedder = Embedder(str(arrays["tokenizer"]), arrays["table"])
         self._n_word = len(self._word_vocab)
         self._n_char = len(self._char_vocab)
 
-    def scores(self, text: str) -> np.ndarray:
-        """The SVM's decision score for every class."""
+    def _features(self, text: str) -> tuple[np.ndarray, ...]:
+        """The message's sparse TF-IDF blocks and its sentence vector."""
         w_idx, w_val = _tfidf(word_ngrams(text), self._word_vocab, self._word_idf)
         c_idx, c_val = _tfidf(char_ngrams(text), self._char_vocab, self._char_idf)
         emb = self._embedder.embed([text])[0] * EMBEDDING_WEIGHT
-        offset = self._n_word + self._n_char
-        weights = self._weights
-        total = self._bias.copy()
+        return w_idx, w_val, c_idx + self._n_word, c_val, emb
+
+    def _score(
+        self, features: tuple[np.ndarray, ...], weights: np.ndarray, bias: np.ndarray
+    ) -> np.ndarray:
+        w_idx, w_val, c_idx, c_val, emb = features
+        total = bias.copy()
         if len(w_idx):
             total += w_val @ weights[w_idx].astype(np.float32)
         if len(c_idx):
-            total += c_val @ weights[c_idx + self._n_word].astype(np.float32)
-        total += emb @ weights[offset:].astype(np.float32)
+            total += c_val @ weights[c_idx].astype(np.float32)
+        total += emb @ weights[self._n_word + self._n_char :].astype(np.float32)
         return total
+
+    def scores(self, text: str) -> np.ndarray:
+        """The 77-way head's decision score for every class."""
+        return self._score(self._features(text), self._weights, self._bias)
+
+    def guard_scores(self, text: str) -> np.ndarray:
+        """The security guard's decision score for each of guard_classes."""
+        return self._score(self._features(text), self._guard_weights, self._guard_bias)
 
     def predict(self, text: str) -> Prediction:
         """The best class, its confidence, and the label if it is a confident banking intent."""
         if not _LETTER.search(text):  # digits, emoji, punctuation: nothing to classify
             return Prediction(label=None, confidence=0.0, best=OUTSIDE)
-        probabilities = softmax(self.scores(text), self.temperature)
+        features = self._features(text)
+        return self.prediction(
+            softmax(self._score(features, self._weights, self._bias), self.temperature),
+            softmax(
+                self._score(features, self._guard_weights, self._guard_bias),
+                self.guard_temperature,
+            ),
+        )
+
+    def prediction(self, probabilities: np.ndarray, guard: np.ndarray) -> Prediction:
+        """The Prediction for the two heads' probabilities (softmax of their scores)."""
+        guard_best = int(np.argmax(guard))
+        security = guard_reading(self.guard_classes[guard_best], float(guard[guard_best]))
         best = int(np.argmax(probabilities))
         name, confidence = self.classes[best], float(probabilities[best])
         confident = name != OUTSIDE and confidence >= MIN_CONFIDENCE
@@ -258,7 +319,22 @@ class IntentModel:
             confidence=round(confidence, 4),
             best=name,
             coarse_confidence=round(min(group, 1.0), 4),
+            security=security,
+            security_confidence=round(float(guard[guard_best]), 4),
         )
+
+
+def guard_class(label: str) -> str:
+    """The security guard's class for a training label: fraud, account_takeover or other."""
+    if label == ACCOUNT_TAKEOVER:
+        return ACCOUNT_TAKEOVER
+    return GUARD_FRAUD if label in FRAUD_INTENTS else GUARD_OTHER
+
+
+def guard_reading(best: str, confidence: float) -> str | None:
+    """The guard's best class when it reports something and is sure enough of it, else None."""
+    bar = GUARD_MIN_CONFIDENCE.get(best)
+    return best if bar is not None and confidence >= bar else None
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -282,7 +358,8 @@ def cache_key() -> str:
     """A digest of everything a build depends on: data, settings, format, library versions."""
     import tokenizers
 
-    settings = (WORD_NGRAMS, CHAR_NGRAMS, EMBEDDING_WEIGHT, SVM_C, OUTSIDE_WEIGHT)
+    settings: tuple[Any, ...] = (WORD_NGRAMS, CHAR_NGRAMS, EMBEDDING_WEIGHT, SVM_C, OUTSIDE_WEIGHT)
+    settings += (GUARD_C, GUARD_CLASS_WEIGHT)
     digest = hashlib.sha256(f"v{FORMAT_VERSION} {settings} numpy {np.__version__}".encode())
     digest.update(f" tokenizers {tokenizers.__version__}".encode())
     for path in training_files():
@@ -414,47 +491,81 @@ def distil_table(encoder: Path, batch: int = 512) -> np.ndarray:
 
 @dataclass
 class Corpus:
-    """Texts and classes to train on."""
+    """Texts and classes to train on; the 77-way head learns only from rows ``main`` marks."""
 
     texts: list[str]
     classes: list[str]
+    main: list[bool] | None = None  # None: every row
 
 
 def full_corpus() -> Corpus:
-    """Every shipped row: BANKING77, the multilingual, security and outside rows."""
-    rows = banking77_rows() + [(t, label) for t, label, _ in multilingual_rows()]
-    rows += [(t, label) for t, label, _ in security_rows()]
-    rows += [(t, OUTSIDE) for t, _ in outside_rows()]
-    return Corpus([t for t, _ in rows], [c for _, c in rows])
+    """Every shipped row: BANKING77, the multilingual, security and outside rows (the security
+    rows for the guard only)."""
+    rows = [(t, c, True) for t, c in banking77_rows()]
+    rows += [(t, c, True) for t, c, _ in multilingual_rows()]
+    rows += [(t, c, False) for t, c, _ in security_rows()]
+    rows += [(t, OUTSIDE, True) for t, _ in outside_rows()]
+    return Corpus([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
 
-def fit(corpus: Corpus, embedder: Embedder, temperature: float = 1.0) -> dict[str, Any]:
-    """Train the vectorisers and the SVM on corpus: the arrays of an IntentModel."""
+def _linear(svm: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(weights as features x classes, bias) of a fitted LinearSVC, two columns for two classes."""
+    coef, bias = svm.coef_, svm.intercept_
+    if len(svm.classes_) == 2:  # scikit-learn keeps one row, for the second class
+        coef, bias = np.vstack([-coef, coef]) / 2, np.concatenate([-bias, bias]) / 2
+    return coef.T.astype(np.float16), bias.astype(np.float32)
+
+
+def fit(
+    corpus: Corpus, embedder: Embedder, temperature: float = 1.0, guard_temperature: float = 1.0
+) -> dict[str, Any]:
+    """Train the vectorisers, the 77-way head and the guard on corpus: an IntentModel's arrays."""
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    word = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True)
-    char = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=2)
+    main = [i for i, m in enumerate(corpus.main or [True] * len(corpus.texts)) if m]
+    # The vocabularies and IDF come from the 77-way head's rows alone: the guard's rows change
+    # nothing the 77-way head sees.
+    main_texts = [corpus.texts[i] for i in main]
+    word = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True).fit(main_texts)
+    char = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=2).fit(main_texts)
     embedded = embedder.embed(corpus.texts) * EMBEDDING_WEIGHT
     features = sp.hstack(
         [
-            word.fit_transform(corpus.texts),
-            char.fit_transform(corpus.texts),
+            word.transform(corpus.texts),
+            char.transform(corpus.texts),
             sp.csr_matrix(embedded),
         ]
     ).tocsr()
-    weights = {c: (OUTSIDE_WEIGHT if c == OUTSIDE else 1.0) for c in set(corpus.classes)}
-    svm = LinearSVC(C=SVM_C, class_weight=weights, random_state=0).fit(features, corpus.classes)
+    classes = [corpus.classes[i] for i in main]
+    class_weight = {c: (OUTSIDE_WEIGHT if c == OUTSIDE else 1.0) for c in set(classes)}
+    svm = LinearSVC(C=SVM_C, class_weight=class_weight, random_state=0)
+    svm.fit(features[main], classes)
+    weights, bias = _linear(svm)
+    guard_labels = [guard_class(c) for c in corpus.classes]
+    if len(set(guard_labels)) > 1:
+        guard = LinearSVC(C=GUARD_C, class_weight=GUARD_CLASS_WEIGHT, random_state=0)
+        guard.fit(features, guard_labels)
+        guard_classes = guard.classes_
+        guard_weights, guard_bias = _linear(guard)
+    else:  # nothing to tell apart (a corpus without reports): the guard always says "other"
+        guard_classes = np.array([GUARD_OTHER])
+        guard_weights = np.zeros((features.shape[1], 1), np.float16)
+        guard_bias = np.zeros(1, np.float32)
     return {
         "classes": np.array(svm.classes_),
         "word_vocab": np.array(sorted(word.vocabulary_, key=word.vocabulary_.__getitem__)),
         "char_vocab": np.array(sorted(char.vocabulary_, key=char.vocabulary_.__getitem__)),
         "word_idf": word.idf_.astype(np.float64),
         "char_idf": char.idf_.astype(np.float64),
-        "weights": svm.coef_.T.astype(np.float16),
-        "bias": svm.intercept_.astype(np.float32),
+        "weights": weights,
+        "bias": bias,
         "temperature": np.array(temperature),
+        "guard_classes": np.array(guard_classes),
+        "guard_weights": guard_weights,
+        "guard_bias": guard_bias,
+        "guard_temperature": np.array(guard_temperature),
         "tokenizer": np.array(embedder.tokenizer_json),
         "table": embedder.table,
     }
@@ -516,216 +627,35 @@ def build(force: bool = False, log_to: Any = None) -> tuple[Path, bool]:
     train, held = train_test_split(
         range(len(corpus.texts)), test_size=0.2, random_state=0, stratify=corpus.classes
     )
-    part = fit(Corpus([corpus.texts[i] for i in train], [corpus.classes[i] for i in train]), emb)
+    main = corpus.main or [True] * len(corpus.texts)
+    part = fit(
+        Corpus(
+            [corpus.texts[i] for i in train],
+            [corpus.classes[i] for i in train],
+            [main[i] for i in train],
+        ),
+        emb,
+    )
     trial = IntentModel(part)
-    scores = np.stack([trial.scores(corpus.texts[i]) for i in held])
+    held_main = [i for i in held if main[i]]
+    scores = np.stack([trial.scores(corpus.texts[i]) for i in held_main])
     index = {c: i for i, c in enumerate(trial.classes)}
-    truth = np.array([index[corpus.classes[i]] for i in held])
+    truth = np.array([index[corpus.classes[i]] for i in held_main])
     temperature = fit_temperature(scores, truth)
-    arrays = fit(corpus, emb, temperature)
+    guard_scores = np.stack([trial.guard_scores(corpus.texts[i]) for i in held])
+    guard_index = {c: i for i, c in enumerate(trial.guard_classes)}
+    guard_truth = np.array([guard_index[guard_class(corpus.classes[i])] for i in held])
+    guard_temperature = fit_temperature(guard_scores, guard_truth)
+    arrays = fit(corpus, emb, temperature, guard_temperature)
     save(arrays, path)
     # Models of other data or code are left in place: another checkout (or a rollback) may
     # share this folder. `make clean` empties it.
     if log_to:
         log_to(
-            f"built {path} in {time.perf_counter() - started:.0f} s (temperature {temperature:.3f})"
+            f"built {path} in {time.perf_counter() - started:.0f} s (temperature "
+            f"{temperature:.3f}, guard {guard_temperature:.3f})"
         )
     return path, True
-
-
-# --- evaluation -----------------------------------------------------------------------------------
-
-
-def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
-    """K-fold figures on data each fold's model never saw (never BANKING77's test split).
-
-    Fold k holds out a k-th of BANKING77, of the multilingual rows and of the outside rows at once
-    (stratified by class), trains on the rest, and scores the held-out rows:
-    - ``banking77``: accuracy on the 77 intents (an "outside" answer counts as wrong), and the
-      accuracy and coverage once the confidence cut applies;
-    - ``languages``: exact-label and coarse-intent accuracy of the multilingual rows per language;
-    - ``outside``: share of out-of-scope rows that get no label;
-    - ``security``: per language, of the hand-written security rows (``data/security.csv``), the
-      share of fraud and takeover reports read as one of those classes at the policy's URGENT
-      bar, and the number of benign look-alikes that would have gone URGENT;
-    - ``kb``: retrieval hit@1 (the cited article covers the true intent) for the BANKING77 rows,
-      with the predicted intent and BM25 together, and with BM25 alone.
-    """
-    from sklearn.model_selection import StratifiedKFold
-
-    from livechat.ai.knowledge import KnowledgeBase
-
-    kb = KnowledgeBase.load()
-    emb = embedder(log_to)
-    b77 = banking77_rows()
-    multi = multilingual_rows()
-    outside = outside_rows()
-    security = security_rows()
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
-    splits = [
-        list(splitter.split(np.zeros(len(b77)), [c for _, c in b77])),
-        list(splitter.split(np.zeros(len(multi)), [f"{c}/{lang}" for _, c, lang in multi])),
-        list(splitter.split(np.zeros(len(outside)), [lang for _, lang in outside])),
-        list(splitter.split(np.zeros(len(security)), [lang for _, _, lang in security])),
-    ]
-    tally: dict[str, float] = {}
-
-    def add(key: str, value: float = 1.0) -> None:
-        tally[key] = tally.get(key, 0.0) + value
-
-    all_scores: list[np.ndarray] = []
-    all_truth: list[int] = []
-    security_scored: list[tuple[np.ndarray, tuple[str, ...], str, str]] = []
-    for k in range(folds):
-        (b_tr, b_te), (m_tr, m_te), (o_tr, o_te) = splits[0][k], splits[1][k], splits[2][k]
-        s_tr, s_te = splits[3][k]
-        corpus = Corpus(
-            [b77[i][0] for i in b_tr]
-            + [multi[i][0] for i in m_tr]
-            + [security[i][0] for i in s_tr]
-            + [outside[i][0] for i in o_tr],
-            [b77[i][1] for i in b_tr]
-            + [multi[i][1] for i in m_tr]
-            + [security[i][1] for i in s_tr]
-            + [OUTSIDE] * len(o_tr),
-        )
-        trained = IntentModel(fit(corpus, emb))
-        index = {c: i for i, c in enumerate(trained.classes)}
-        for i in b_te:
-            text, truth = b77[i]
-            scores = trained.scores(text)
-            all_scores.append(scores)
-            all_truth.append(index[truth])
-            add("b77.n")
-            add("b77.top1", trained.classes[int(np.argmax(scores))] == truth)
-            cited = kb.search(text, k=1)
-            add("kb.bm25", _covers(kb, cited, truth))
-        for i in m_te:
-            text, truth, lang = multi[i]
-            best = trained.classes[int(np.argmax(trained.scores(text)))]
-            add(f"lang.{lang}.n")
-            add(f"lang.{lang}.exact", best == truth)
-            add(f"lang.{lang}.coarse", MODEL_COARSE.get(best) == COARSE[truth])
-        for i in s_te:
-            text, truth, lang = security[i]
-            security_scored.append((trained.scores(text), trained.classes, truth, lang))
-        for i in o_te:
-            add("outside.n")
-            add(
-                "outside.best",
-                trained.classes[int(np.argmax(trained.scores(outside[i][0])))] == OUTSIDE,
-            )
-        if log_to:
-            log_to(f"fold {k + 1}/{folds}: top-1 so far {tally['b77.top1'] / tally['b77.n']:.4f}")
-    # Confidence and retrieval with the model's own (out-of-fold) predictions.
-    scores = np.stack(all_scores)
-    truth_idx = np.array(all_truth)
-    temperature = fit_temperature(scores, truth_idx)
-    probabilities = softmax(scores, temperature)
-    classes = trained.classes
-    kept = correct_kept = hits = 0
-    order = [i for _, held in splits[0] for i in held]  # the order all_scores was filled in
-    for row, i in enumerate(order):
-        text, truth = b77[i]
-        top = int(np.argmax(probabilities[row]))
-        label, confidence = classes[top], float(probabilities[row, top])
-        confident = label != OUTSIDE and confidence >= MIN_CONFIDENCE
-        kept += confident
-        correct_kept += confident and label == truth
-        cited = kb.search(text, k=1, intent=label if confident else None)
-        hits += _covers(kb, cited, truth)
-    n = tally["b77.n"]
-    report: dict[str, Any] = {
-        "folds": folds,
-        "banking77": {
-            "rows": int(n),
-            "accuracy": round(tally["b77.top1"] / n, 4),
-            "coverage_at_cut": round(kept / n, 4),
-            "accuracy_at_cut": round(correct_kept / max(kept, 1), 4),
-            "min_confidence": MIN_CONFIDENCE,
-            "temperature": round(temperature, 4),
-        },
-        "kb_hit_at_1": {
-            "intent_and_bm25": round(hits / n, 4),
-            "bm25_only": round(tally["kb.bm25"] / n, 4),
-        },
-        "outside": {
-            "rows": int(tally["outside.n"]),
-            "recognised": round(tally["outside.best"] / tally["outside.n"], 4),
-        },
-        "languages": {
-            lang: {
-                "rows": int(tally[f"lang.{lang}.n"]),
-                "exact": round(tally[f"lang.{lang}.exact"] / tally[f"lang.{lang}.n"], 4),
-                "coarse": round(tally[f"lang.{lang}.coarse"] / tally[f"lang.{lang}.n"], 4),
-            }
-            for lang in sorted({lang for _, _, lang in multi})
-        },
-        "security": _security_figures(security_scored, temperature),
-    }
-    return report
-
-
-def _security_figures(
-    scored: list[tuple[np.ndarray, tuple[str, ...], str, str]], temperature: float
-) -> dict[str, dict[str, int]]:
-    """Per language: fraud/takeover rows the policy's model rule would send URGENT, and benign
-    rows (not a security label) it would wrongly send URGENT, out of how many of each."""
-    from livechat.ai.banking77 import FRAUD_INTENTS, SECURITY_INTENTS
-
-    # The policy imports this module, hence the late import.
-    from livechat.ai.policy import FRAUD_GROUP_MIN_CONFIDENCE, SECURITY_MIN_CONFIDENCE
-
-    out: dict[str, dict[str, int]] = {}
-    for scores, classes, truth, lang in scored:
-        figures = out.setdefault(lang, {"fraud": 0, "urgent": 0, "benign": 0, "false_urgent": 0})
-        probabilities = softmax(scores, temperature)
-        top = int(np.argmax(probabilities))
-        # As policy.security_report reads it: the best class is a fraud one, sure on its own or
-        # with the other fraud classes together (Prediction.coarse_confidence).
-        fraud = sum(
-            float(p) for c, p in zip(classes, probabilities, strict=False) if c in FRAUD_INTENTS
-        )
-        urgent = classes[top] in FRAUD_INTENTS and (
-            probabilities[top] >= SECURITY_MIN_CONFIDENCE or fraud >= FRAUD_GROUP_MIN_CONFIDENCE
-        )
-        if truth in FRAUD_INTENTS:
-            figures["fraud"] += 1
-            figures["urgent"] += urgent
-        elif truth not in SECURITY_INTENTS:
-            figures["benign"] += 1
-            figures["false_urgent"] += urgent
-    return dict(sorted(out.items()))
-
-
-def _covers(kb: Any, cited: list[Any], truth: str) -> bool:
-    """Whether the first cited passage's article answers the true intent."""
-    article = kb.get(cited[0].article_id) if cited else None
-    return article is not None and truth in article.intents
-
-
-def format_report(report: dict[str, Any]) -> str:
-    """The cross-validation report as a few readable lines."""
-    b77, kb, out = report["banking77"], report["kb_hit_at_1"], report["outside"]
-    lines = [
-        f"{report['folds']}-fold cross-validation on the shipped training data",
-        f"BANKING77 ({b77['rows']} rows): accuracy {b77['accuracy']:.4f}; at confidence >= "
-        f"{b77['min_confidence']}: {b77['coverage_at_cut']:.1%} kept, "
-        f"accuracy {b77['accuracy_at_cut']:.4f}",
-        f"KB hit@1: intent + BM25 {kb['intent_and_bm25']:.4f}, BM25 alone {kb['bm25_only']:.4f}",
-        f"outside banking ({out['rows']} rows): recognised {out['recognised']:.4f}",
-    ]
-    for lang, figures in report["languages"].items():
-        lines.append(
-            f"{lang} ({figures['rows']} rows): exact {figures['exact']:.4f}, "
-            f"coarse {figures['coarse']:.4f}"
-        )
-    for lang, sec in report.get("security", {}).items():
-        lines.append(
-            f"security {lang}: URGENT {sec['urgent']}/{sec['fraud']} fraud/takeover reports, "
-            f"false URGENT {sec['false_urgent']}/{sec['benign']} look-alikes"
-        )
-    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -743,7 +673,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         path, built = build(force=args.force, log_to=print)
         print(f"{'built' if built else 'up to date'}: {path}")
     else:
-        report = cross_validate(args.folds, log_to=print)
+        from livechat.ai.intents_eval import cross_validate, format_report
+
+        report = cross_validate(args.folds, log_to=lambda m: print(m, file=sys.stderr))
         print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 

@@ -317,3 +317,17 @@ ACCOUNT_TAKEOVER: tuple[str, ...] = (
     r"\b(scambio|clonazione|duplicazione)\s+(della\s+|di\s+)?(mia\s+)?sim\b|\bsim\s+(e\s+stata\s+)?"
     r"(clonata|duplicata)\b|\bhanno\s+clonato\s+(la\s+)?(mia\s+)?sim\b",
 )
+
+# A question about the card's own controls (freeze, lock, block, pause, and undoing them) is a
+# how-to, not a report: BANKING77 asks it under its fraud labels ("Should I order a new card before
+# I freeze my original one?"), so the model's guard reads fraud in "how do I freeze my card?". With
+# no report keyword and little else in the message (CARD_CONTROL_REST words), analysis reads no
+# report in such a question. "Can you freeze my card?" is a request to act, not a how-to.
+CARD_CONTROL_QUESTION = (
+    r"\b(how|where|can\s+i|could\s+i|is\s+there|do\s+i|should\s+i|como|donde|puedo|se\s+puede|comment"
+    r"|ou|est-ce|puis-je|peux|wie|wo|kann|onde|consigo|posso|dove|come|si\s+puo)\b[^.!?\n]{0,60}"
+    r"\b(un)?(freez\w*|froze\w*|lock\w*|block\w*|paus\w*|congel\w*|bloque\w*|desbloque\w*"
+    r"|gel(er|e|ez)|degel\w*|bloqu\w*|debloqu\w*|sperr\w*|entsperr\w*|einfrier\w*|bloc\w*"
+    r"|sbloc\w*|congela\w*)\b[^.!?\n]*\?"
+)
+CARD_CONTROL_REST = 4  # words allowed beside the question: "And unfreeze it later?"

@@ -7,9 +7,13 @@ fraud and account-takeover reports in the customers' own words, in six languages
   security training data (livechat/ai/data/security.csv): its figures flatter the product.
 - ``holdout_2026_12_c.jsonl`` (150 rows) has never been used to change anything: **the honest
   figure**. First scored at 196715a: escalation 0.640, intent 0.613, URGENT 16/62 (0.26).
-  Now (the rules of lexicon_security and typos, the account_takeover class and security.csv,
-  TAKEOVER_MIN_CONFIDENCE): escalation 0.800, intent 0.867, URGENT 41/62 (0.66), 4 of 83 other
-  messages URGENT by mistake. Issue 19 asks for every report; the xfail below keeps that open.
+  Then (the rules of lexicon_security and typos, the account_takeover class and security.csv):
+  escalation 0.800, intent 0.867, URGENT 41/62 (0.66), 4 of 83 other messages URGENT by mistake.
+  With the model's security guard (intents.py; its bars chosen by cross-validation, its new
+  look-alike rows written from set B's and the first set's mistakes): escalation 0.847, intent
+  0.867, URGENT 48/62 (0.77), 5 of 83. C's figures were read after that work, not during it; the
+  guard's false URGENTs on C were looked at once, to write the docs. Issue 19 asks for every
+  report; the xfail below keeps that open.
 
 Floors sit a few points under what was measured, so neither set can slide back unnoticed.
 """
@@ -23,20 +27,20 @@ import pytest
 from tests.ai import holdout
 
 FLOORS = {
-    "holdout_2026_12_b.jsonl": {  # measured: 0.860, 0.850, 0.754, 3 false URGENT, 0.967
-        "escalation": 0.83,
+    "holdout_2026_12_b.jsonl": {  # measured: 0.880, 0.855, 0.807, 4 false URGENT, 0.967
+        "escalation": 0.85,
         "intent": 0.82,
-        "fraud_urgent": 0.72,
+        "fraud_urgent": 0.77,
         "negation_not_escalated": 0.93,
     },
-    "holdout_2026_12_c.jsonl": {  # measured: 0.800, 0.867, 0.661, 4 false URGENT, 1.000
-        "escalation": 0.77,
+    "holdout_2026_12_c.jsonl": {  # measured: 0.847, 0.867, 0.774, 5 false URGENT, 1.000
+        "escalation": 0.81,
         "intent": 0.83,
-        "fraud_urgent": 0.62,
+        "fraud_urgent": 0.74,
         "negation_not_escalated": 0.95,
     },
 }
-MOST_FALSE_URGENT = {"holdout_2026_12_b.jsonl": 4, "holdout_2026_12_c.jsonl": 5}
+MOST_FALSE_URGENT = {"holdout_2026_12_b.jsonl": 5, "holdout_2026_12_c.jsonl": 6}
 SETS = sorted(FLOORS)
 
 
@@ -69,7 +73,7 @@ def test_set_meets_floors(name: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: 21 of 62 fraud/takeover reports of the untouched hold-out C miss URGENT",
+    reason="issue 19: 14 of 62 fraud/takeover reports of the untouched hold-out C miss URGENT",
 )
 def test_every_report_of_the_untouched_set_escalates_urgent() -> None:
     assert holdout.security_misses(_scored("holdout_2026_12_c.jsonl")) == []

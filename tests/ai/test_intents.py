@@ -59,9 +59,15 @@ def test_classes_beyond_the_77_are_few_and_map_onto_known_coarse_intents() -> No
     assert MODEL_COARSE[ACCOUNT_TAKEOVER] == "fraud_report" and ACCOUNT_TAKEOVER in FRAUD_INTENTS
 
 
-def test_the_model_is_built_from_the_security_rows_too() -> None:
+def test_the_security_rows_train_the_guard_only() -> None:
     assert DATA_DIR / "security.csv" in intents.training_files()
-    assert ACCOUNT_TAKEOVER in intents.full_corpus().classes
+    corpus = intents.full_corpus()
+    assert corpus.main is not None
+    guard_only = {c for c, main in zip(corpus.classes, corpus.main, strict=True) if not main}
+    assert ACCOUNT_TAKEOVER in guard_only
+    assert ACCOUNT_TAKEOVER not in {
+        c for c, m in zip(corpus.classes, corpus.main, strict=True) if m
+    }
 
 
 def test_features_repeat_scikit_learns_analyzers_exactly() -> None:
@@ -77,8 +83,10 @@ def test_features_repeat_scikit_learns_analyzers_exactly() -> None:
 
 def test_a_saved_model_predicts_what_the_trained_one_did(tmp_path: Path) -> None:
     corpus = intents.Corpus(
-        ["my card has not arrived", "where is my new card", "hello there", "good morning"] * 3,
-        ["card_arrival", "card_arrival", intents.OUTSIDE, intents.OUTSIDE] * 3,
+        ["my card has not arrived", "where is my new card", "hello there", "someone used my card"]
+        * 3,
+        ["card_arrival", "card_arrival", intents.OUTSIDE, "compromised_card"] * 3,
+        [True, True, True, False] * 3,
     )
     arrays = intents.fit(corpus, intents.embedder(), temperature=0.5)
     path = tmp_path / "tiny.npz"
@@ -137,17 +145,38 @@ def test_long_and_odd_text_is_classified_without_error(model: intents.IntentMode
 
 def test_a_takeover_is_a_fraud_report_without_an_intent_detail(model: intents.IntentModel) -> None:
     prediction = model.predict("My password and my email were both changed and it wasn't me")
-    assert prediction.label == ACCOUNT_TAKEOVER and prediction.coarse == "fraud_report"
+    assert prediction.security == ACCOUNT_TAKEOVER and prediction.coarse == "fraud_report"
     assert prediction.detail is None  # intentDetail is one of the 77 labels or null
     found = analysis.analyse("My password and my email were both changed and it wasn't me")
-    assert (found.intent, found.intent_detail, found.model_best) == (
+    assert (found.intent, found.intent_detail, found.security) == (
         "fraud_report",
         None,
         ACCOUNT_TAKEOVER,
     )
     stored = analysis.to_dict(found)
     assert stored["intentDetail"] is None
-    assert "modelBest" not in stored and ACCOUNT_TAKEOVER not in str(stored)
+    assert "security" not in stored and ACCOUNT_TAKEOVER not in str(stored)
+
+
+def test_the_guard_reads_fraud_only_when_sure() -> None:
+    assert intents.guard_reading(intents.GUARD_FRAUD, 0.99) == intents.GUARD_FRAUD
+    assert intents.guard_reading(intents.GUARD_FRAUD, 0.01) is None
+    assert intents.guard_reading(intents.GUARD_OTHER, 0.99) is None
+    assert [
+        intents.guard_class(c) for c in ("compromised_card", ACCOUNT_TAKEOVER, "top_up_failed")
+    ] == [
+        intents.GUARD_FRAUD,
+        ACCOUNT_TAKEOVER,
+        intents.GUARD_OTHER,
+    ]
+    sure = intents.Prediction(
+        "passcode_forgotten", 0.9, "passcode_forgotten", 0.9, ACCOUNT_TAKEOVER, 0.8
+    )
+    assert (sure.coarse, sure.detail) == ("fraud_report", None)
+    fraud = intents.Prediction(
+        "declined_card_payment", 0.7, "declined_card_payment", 0.8, "fraud", 0.7
+    )
+    assert (fraud.coarse, fraud.detail) == ("fraud_report", "declined_card_payment")
 
 
 def test_the_coarse_confidence_sums_the_classes_of_one_coarse_intent() -> None:
@@ -271,3 +300,18 @@ def test_the_offline_assistant_cites_the_article_for_common_questions(
     found = analysis.analyse(question)
     passages = find_passages(KnowledgeBase.load(), question, found.intent, found.intent_detail)
     assert passages and passages[0].article_id == article, (found.intent_detail, passages[:1])
+
+
+def test_the_guards_rows_change_nothing_the_77_way_head_learns() -> None:
+    texts = ["my card has not arrived", "where is my new card", "hello there", "hi"] * 3
+    classes = ["card_arrival", "card_arrival", intents.OUTSIDE, intents.OUTSIDE] * 3
+    extra = ["someone used my card", "a stranger changed my password", "card payment I never made"]
+    extra_classes = ["compromised_card", ACCOUNT_TAKEOVER, "card_payment_not_recognised"]
+    plain = intents.fit(intents.Corpus(texts, classes), intents.embedder())
+    guarded = intents.fit(
+        intents.Corpus(texts + extra, classes + extra_classes, [True] * 12 + [False] * 3),
+        intents.embedder(),
+    )
+    for key in ("classes", "word_vocab", "char_vocab", "word_idf", "char_idf", "weights", "bias"):
+        assert np.array_equal(plain[key], guarded[key]), key
+    assert set(guarded["guard_classes"]) == {intents.GUARD_FRAUD, ACCOUNT_TAKEOVER, "other"}

@@ -54,8 +54,9 @@ def test_priority_keyword_rule(keywords: tuple[str, ...], priority: str) -> None
     assert all(k in d.reason for k in keywords)
 
 
-# The model's reading of a security report (policy.security_report): a fraud or takeover class is
-# URGENT when the fraud classes together are sure enough, a lost card or phone HIGH on its own bar.
+# The model's reading of a security report (policy.security_report): the security guard's sure
+# reading of fraud or a takeover is URGENT; so is the 77-way head's fraud label when it, or the
+# fraud classes together, are sure enough; a lost card or phone is HIGH on its own bar.
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
@@ -67,13 +68,37 @@ def test_priority_keyword_rule(keywords: tuple[str, ...], priority: str) -> None
             },
             "URGENT",
         ),
-        # a takeover, learned from hand-written rows only, needs its own class's higher bar
-        ({"model_best": "account_takeover", "confidence": 0.9, "coarse_confidence": 0.9}, "URGENT"),
-        ({"model_best": "account_takeover", "confidence": 0.84, "coarse_confidence": 0.95}, None),
-        ({"model_best": "account_takeover", "confidence": 0.45, "coarse_confidence": 0.7}, None),
+        # the guard's reading stands whatever the 77-way head thought
+        (
+            {
+                "model_best": "passcode_forgotten",
+                "confidence": 0.9,
+                "security": "account_takeover",
+                "security_confidence": 0.7,
+            },
+            "URGENT",
+        ),
+        (
+            {
+                "model_best": "edit_personal_details",
+                "security": "fraud",
+                "security_confidence": 0.6,
+            },
+            "URGENT",
+        ),
+        ({"security": "fraud", "security_confidence": 0.6}, "URGENT"),  # no model_best
+        # the guard unsure (no reading) leaves it to the 77-way head
+        (
+            {
+                "model_best": "passcode_forgotten",
+                "confidence": 0.99,
+                "security": None,
+                "security_confidence": 0.45,
+            },
+            None,
+        ),
         ({"model_best": "card_payment_not_recognised", "confidence": 0.62}, "URGENT"),
         ({"intent_detail": "compromised_card", "confidence": 0.9}, "URGENT"),  # no model_best
-        ({"model_best": "account_takeover", "confidence": 0.4, "coarse_confidence": 0.55}, None),
         # summed, the fraud classes need more than one class alone ("how do I freeze my card?")
         ({"model_best": "compromised_card", "confidence": 0.45, "coarse_confidence": 0.62}, None),
         ({"model_best": "lost_or_stolen_phone", "confidence": 0.9}, "HIGH"),
@@ -96,7 +121,7 @@ def test_security_reports_read_by_the_model(changes: dict[str, Any], expected: s
 
 
 def test_a_milder_keyword_does_not_hide_a_fraud_report_the_model_read() -> None:
-    takeover = {"model_best": "account_takeover", "confidence": 0.9, "coarse_confidence": 0.9}
+    takeover = {"security": "account_takeover", "security_confidence": 0.9}
     d = decide(make(priority_keywords=("scam",), **takeover), unresolved_tickets=0)
     assert (d.rule, d.priority) == ("priority_keyword", "URGENT") and "scam" in d.reason
     lost = {"model_best": "lost_or_stolen_card", "confidence": 0.95}
@@ -326,3 +351,29 @@ def test_unknown_rule_message_lists_the_choices() -> None:
 def test_end_to_end(text: str, tickets: int, rule: str | None, priority: str) -> None:
     d = decide(analyse(text), unresolved_tickets=tickets)
     assert (d.rule, d.priority, d.escalate) == (rule, priority, rule is not None)
+
+
+def test_a_card_control_question_reads_no_fraud_but_a_lost_card_still() -> None:
+    fraud = {"model_best": "compromised_card", "confidence": 0.9, "security": "fraud"}
+    assert decide(make(**fraud), unresolved_tickets=0).priority == "URGENT"
+    assert decide(make(card_control_question=True, **fraud), unresolved_tickets=0).escalate is False
+    takeover = {"security": "account_takeover", "security_confidence": 0.9}
+    assert (
+        decide(make(card_control_question=True, **takeover), unresolved_tickets=0).escalate is False
+    )
+    lost = {"model_best": "lost_or_stolen_card", "confidence": 0.95, "card_control_question": True}
+    assert decide(make(**lost), unresolved_tickets=0).priority == "HIGH"
+
+
+def test_a_sure_77_way_label_outweighs_an_unsure_guard() -> None:
+    swallowed = {"model_best": "card_swallowed", "confidence": 0.68, "security": "fraud"}
+    assert (
+        decide(make(security_confidence=0.64, **swallowed), unresolved_tickets=0).escalate is False
+    )
+    assert decide(make(security_confidence=0.75, **swallowed), unresolved_tickets=0).priority == (
+        "URGENT"
+    )
+    unsure = {"model_best": "card_swallowed", "confidence": 0.4, "security": "fraud"}
+    assert (
+        decide(make(security_confidence=0.5, **unsure), unresolved_tickets=0).priority == "URGENT"
+    )

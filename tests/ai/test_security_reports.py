@@ -306,3 +306,44 @@ def test_a_long_run_of_payment_words_returns() -> None:
 )
 def test_mixed_language_reports_are_urgent(text: str) -> None:
     assert _urgent(text)
+
+
+# --- questions about the card's own controls ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I freeze my card?",
+        "How do I freeze my card? And unfreeze it later?",
+        "Can I lock my card from the app?",
+        "¿Cómo congelo mi tarjeta?",
+        "Comment bloquer ma carte dans l'appli ?",
+        "Wie kann ich meine Karte sperren?",
+        "Como bloqueio o cartão na app?",
+        "come posso bloccare la carta?",
+    ],
+)
+def test_a_question_on_freezing_the_card_is_no_fraud_report(text: str) -> None:
+    found = analyse(text)
+    assert found.card_control_question and found.security is None
+    assert found.intent != "fraud_report" or found.intent_detail is None
+    assert not _urgent(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you freeze my card? I think someone has my details",  # a request, and a report
+        "How do I freeze my card? Someone is buying things with it right now",
+        "how do I block my card, it was stolen?",
+        "¿Cómo bloqueo la tarjeta? Hay un cargo que no reconozco",
+    ],
+)
+def test_a_freeze_question_with_a_report_in_it_stays_urgent(text: str) -> None:
+    assert _urgent(text)
+
+
+def test_a_lost_phone_with_a_blocking_question_stays_high() -> None:
+    decision = decide(analyse("Ho perso il telefono, come blocco l'app?"), unresolved_tickets=0)
+    assert (decision.escalate, decision.priority) == (True, "HIGH")
