@@ -186,8 +186,15 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
     "stolen": (
         r"\bstolen\b|\bstole\s+my\s+(?!identity)|\b(someone|somebody|thief|they)\s+stole\s+(it|them)\b",
         r"\b(robad[oa]s?|robaron|gestohlen|geklaut|roubad[oa]s?|roubou|roubaram|furtad[oa])\b",
-        r"\b(on\s+m'a\s+)?vole(e|s|es)?\s+(ma|mon|mes)\b|\b(carte|portefeuille)\s+(a\s+ete\s+)?volee?\b",
+        r"\b(on\s+m'a\s+)?vole(e|s|es)?\s+(ma|mon|mes)\b"
+        r"|\b(carte|portefeuille|telephone|portable|sac)\s+(a\s+ete\s+)?volee?\b",
         r"\b(rubat[oaie]|furto)\b",
+        # Theft in other words: "my wallet got nicked", "phone got taken from my hand", "mugged".
+        r"\b(got|was|been|i\s+was)\s+(pick-?pocketed|mugged)\b(?!\s+(off\s+)?by\s+(you|your|the"
+        r"\s+bank|these|those|this))",
+        r"\b(wallet|purse|bag|handbag|phone|card)\s+(got|was|has\s+been)\s+(nicked|snatched"
+        r"|pinched)\b|\b(nicked|snatched|pinched)\s+my\s+(wallet|purse|bag|handbag|phone|card)\b",
+        r"\b(wallet|purse|bag|handbag|phone)\s+(got|was|has\s+been)\s+taken\s+(from|out\s+of|off)\b",
     ),
     "hacked": (
         r"\b(hack(ed|er|ers)?|hackead[oa]|pirat(e|ee|age)|gehackt|invadid[oa]|hackerat[oa])\b",

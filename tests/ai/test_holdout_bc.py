@@ -10,8 +10,8 @@ fraud and account-takeover reports in the customers' own words, in six languages
   Then (the rules of lexicon_security and typos, the account_takeover class and security.csv):
   escalation 0.800, intent 0.867, URGENT 41/62 (0.66), 4 of 83 other messages URGENT by mistake.
   With the model's security guard (intents.py; its bars chosen by cross-validation, its new
-  look-alike rows written from set B's and the first set's mistakes): escalation 0.847, intent
-  0.867, URGENT 48/62 (0.77), 5 of 83. C's figures were read after that work, not during it; the
+  look-alike rows written from set B's and the first set's mistakes, and theft words found in
+  B): escalation 0.847, intent 0.860, URGENT 49/62 (0.79), 5 of 83. C's figures were read after that work, not during it; the
   guard's false URGENTs on C were looked at once, to write the docs. Issue 19 asks for every
   report; the xfail below keeps that open.
 
@@ -27,16 +27,16 @@ import pytest
 from tests.ai import holdout
 
 FLOORS = {
-    "holdout_2026_12_b.jsonl": {  # measured: 0.880, 0.855, 0.807, 4 false URGENT, 0.967
-        "escalation": 0.85,
+    "holdout_2026_12_b.jsonl": {  # measured: 0.890, 0.855, 0.877, 4 false URGENT, 0.967
+        "escalation": 0.86,
         "intent": 0.82,
-        "fraud_urgent": 0.77,
+        "fraud_urgent": 0.84,
         "negation_not_escalated": 0.93,
     },
-    "holdout_2026_12_c.jsonl": {  # measured: 0.847, 0.867, 0.774, 5 false URGENT, 1.000
+    "holdout_2026_12_c.jsonl": {  # measured: 0.847, 0.860, 0.790, 5 false URGENT, 1.000
         "escalation": 0.81,
         "intent": 0.83,
-        "fraud_urgent": 0.74,
+        "fraud_urgent": 0.75,
         "negation_not_escalated": 0.95,
     },
 }
@@ -73,7 +73,7 @@ def test_set_meets_floors(name: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: 14 of 62 fraud/takeover reports of the untouched hold-out C miss URGENT",
+    reason="issue 19: 13 of 62 fraud/takeover reports of the untouched hold-out C miss URGENT",
 )
 def test_every_report_of_the_untouched_set_escalates_urgent() -> None:
     assert holdout.security_misses(_scored("holdout_2026_12_c.jsonl")) == []

@@ -347,3 +347,33 @@ def test_a_freeze_question_with_a_report_in_it_stays_urgent(text: str) -> None:
 def test_a_lost_phone_with_a_blocking_question_stays_high() -> None:
     decision = decide(analyse("Ho perso il telefono, come blocco l'app?"), unresolved_tickets=0)
     assert (decision.escalate, decision.priority) == (True, "HIGH")
+
+
+# --- theft in other words --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wallet got nicked on the tram, both cards were in it",
+        "I was pickpocketed at the market and my card is gone",
+        "got mugged on the way home, they have my phone with the banking app",
+        "my bag was taken from my car with my cards inside",
+        "mon portable a été volé dans le métro, l'appli de la banque est dessus",
+    ],
+)
+def test_theft_in_other_words_is_urgent(text: str) -> None:
+    assert "stolen" in analyse(text).priority_keywords
+    assert _urgent(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my card was taken by the ATM",
+        "the machine has taken my card",
+        "I feel like I got mugged by your fees",
+    ],
+)
+def test_a_swallowed_card_or_a_complaint_is_no_theft(text: str) -> None:
+    assert "stolen" not in analyse(text).priority_keywords

@@ -210,13 +210,19 @@ def test_two_assistant_processes_answer_each_message_once(
     _store_unheard(app, "aw-multi-tracer", tracer_sid, QUESTION)
     tracer.wait_for("ai:complete", timeout=20)
     resumed = re.findall(r"resumed (\d+) unanswered chat", a.log() + b.log())
-    assert sum(map(int, resumed)) == 1, resumed  # the tracer, nothing else
+    # The tracer, and nothing else answered twice. On a loaded host the other process's check
+    # may read the tracer as unanswered just before the first reply commits, and start a turn
+    # that finds nothing pending and stores nothing: what counts is what was stored and sent.
+    assert 1 <= sum(map(int, resumed)) <= 2, resumed
+    tracer.sync()
+    assert [e for e, _ in tracer.history].count("ai:complete") == 1
+    assert _kinds(web, token, "aw-multi-tracer", tracer_sid) == ["USER", "AI"]
     for i, (client, sid) in enumerate(chats):
         client.sync()
         assert [e for e, _ in client.history].count("ai:processing") == 1
         assert _kinds(web, token, f"aw-multi-{i}", sid) == ["USER", "AI"]
     wait_until(lambda: _turns(a) + _turns(b) >= 7, 10, "the tracer's turn is counted")
-    assert _turns(a) + _turns(b) == 7
+    assert _turns(a, "done") + _turns(b, "done") <= 8
 
 
 def test_malformed_hand_overs_are_ignored(
