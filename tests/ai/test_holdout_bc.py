@@ -11,9 +11,9 @@ fraud and account-takeover reports in the customers' own words, in six languages
   escalation 0.800, intent 0.867, URGENT 41/62 (0.66), 4 of 83 other messages URGENT by mistake.
   With the model's security guard (intents.py; its bars chosen by cross-validation, its new
   look-alike rows written from set B's and the first set's mistakes, and theft words found in
-  B): escalation 0.847, intent 0.860, URGENT 49/62 (0.79), 5 of 83. C's figures were read after that work, not during it; the
-  guard's false URGENTs on C were looked at once, to write the docs. Issue 19 asks for every
-  report; the xfail below keeps that open.
+  B): escalation 0.847, intent 0.860, URGENT 49/62 (0.79), 5 of 83. C's figures were read
+  after that work, not during it; the guard's false URGENTs on C were looked at once, to write
+  the docs. Issue 19 asks for every report; the xfail below keeps that open.
 
 Floors sit a few points under what was measured, so neither set can slide back unnoticed.
 """
