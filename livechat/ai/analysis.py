@@ -100,8 +100,8 @@ class Analysis:
     coarse_confidence: float = 0.0
     security: str | None = None
     security_confidence: float = 0.0
-    # A question about freezing, locking or blocking the card, with no report keyword: the policy
-    # reads no security report in it (lexicon_security.CARD_CONTROL_QUESTION).
+    # A question about freezing, locking or blocking the card, with no report keyword
+    # (lexicon_security.CARD_CONTROL_QUESTION): analyse() takes the model's fraud readings out.
     card_control_question: bool = False
 
 

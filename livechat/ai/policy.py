@@ -142,7 +142,6 @@ def security_report(analysis: Analysis) -> tuple[str, str, float] | None:
         analysis.coarse_confidence,
         analysis.security,
         analysis.security_confidence,
-        how_to=analysis.card_control_question,
     )
 
 
@@ -152,7 +151,6 @@ def read_security(
     coarse_confidence: float,
     security: str | None,
     security_confidence: float,
-    how_to: bool = False,
 ) -> tuple[str, str, float] | None:
     """The one reading of the model's two heads as a security report (the cross-validation and
     the hold-out scoring call it too).
@@ -165,13 +163,9 @@ def read_security(
     between, say, compromised_card and cash_withdrawal_not_recognised: the agent's job is the
     same. A lost card or phone is HIGH and needs its own label's higher bar.
     best is the 77-way head's best class, confident or not (an Analysis made without it, in tests
-    or replays, passes its intent_detail). how_to: the message only asks how to freeze or block
-    the card (Analysis.card_control_question), which is no fraud report; a lost card still is.
+    or replays, passes its intent_detail). A question on freezing the card has had its fraud
+    readings taken out by analysis.analyse (Analysis.card_control_question).
     """
-    if how_to:
-        security = None
-        if best in FRAUD_INTENTS:
-            return None
     sure_of_other = best not in SECURITY_INTENTS and confidence >= GUARD_YIELDS_TO
     if security is not None and sure_of_other and security_confidence < GUARD_OVERRULES:
         security = None

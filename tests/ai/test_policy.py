@@ -353,18 +353,6 @@ def test_end_to_end(text: str, tickets: int, rule: str | None, priority: str) ->
     assert (d.rule, d.priority, d.escalate) == (rule, priority, rule is not None)
 
 
-def test_a_card_control_question_reads_no_fraud_but_a_lost_card_still() -> None:
-    fraud = {"model_best": "compromised_card", "confidence": 0.9, "security": "fraud"}
-    assert decide(make(**fraud), unresolved_tickets=0).priority == "URGENT"
-    assert decide(make(card_control_question=True, **fraud), unresolved_tickets=0).escalate is False
-    takeover = {"security": "account_takeover", "security_confidence": 0.9}
-    assert (
-        decide(make(card_control_question=True, **takeover), unresolved_tickets=0).escalate is False
-    )
-    lost = {"model_best": "lost_or_stolen_card", "confidence": 0.95, "card_control_question": True}
-    assert decide(make(**lost), unresolved_tickets=0).priority == "HIGH"
-
-
 def test_a_sure_77_way_label_outweighs_an_unsure_guard() -> None:
     swallowed = {"model_best": "card_swallowed", "confidence": 0.68, "security": "fraud"}
     assert (
