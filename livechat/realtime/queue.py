@@ -61,6 +61,9 @@ class QueueBroadcaster:
         # failed (False).
         self._sent: AsyncResult[bool] = AsyncResult()
         self._group = Group()
+        # One announcement runs at a time here; a change meanwhile asks for one more after it.
+        self._announcing = False
+        self._announce_again = False
         # Called on every change of the queue (the router's pass: ROUTING=auto).
         self.on_change: list[Callable[[], None]] = []
 
@@ -84,11 +87,33 @@ class QueueBroadcaster:
         except Exception:
             sent.set(False)
             log.exception("queue:updated broadcast failed")
+        self._announce_coalesced()
+
+    def _announce_coalesced(self) -> None:
+        """Announce positions, one announcement at a time in this process.
+
+        Each reads the whole queue under one database-wide lock. Started every 50 ms while a long
+        queue's announcement takes longer (5,000 waiting chats, a burst of connects), they used to
+        pile up on that lock, each holding a pooled connection, until connects were refused for
+        want of one. Now a change during an announcement asks for exactly one more after it,
+        which reads the queue as it is by then.
+        """
+        if self._announcing:
+            self._announce_again = True
+            return
+        self._announcing = True
         try:
-            with self._app.app_context():
-                self._announce_positions()
-        except Exception:
-            log.exception("queue:position announcement failed")
+            while True:
+                self._announce_again = False
+                try:
+                    with self._app.app_context():
+                        self._announce_positions()
+                except Exception:
+                    log.exception("queue:position announcement failed")
+                if not self._announce_again:
+                    return
+        finally:
+            self._announcing = False
 
     def _announce_positions(self) -> None:
         """queue:position to the customers whose place changed since they were last told (by

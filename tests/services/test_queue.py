@@ -204,3 +204,43 @@ def test_a_chat_an_agent_answered_does_not_breach(ctx: Any, make_user: Any) -> N
     )
     db.session.commit()
     assert queue.claim_sla_breaches(120) == []
+
+
+def test_announcements_in_one_process_never_pile_up_on_the_queue_lock(
+    app: Any, make_user: Any
+) -> None:
+    """While an announcement waits (another process holds the queue's lock), changes in this
+    process ask for one more announcement, not one more waiting connection each."""
+    from livechat import runtime
+    from livechat.extensions import db
+    from livechat.models import ChatSession
+
+    broadcaster = runtime.queue_broadcaster(app)
+    with app.app_context():
+        ids = _waiting(make_user, ["LOW", "HIGH"])
+        broadcaster.join(timeout=5)
+        db.session.execute(sa.update(ChatSession).values(queue_position=None))
+        db.session.commit()
+        db.session.remove()
+    holder = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    waiting_sql = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND query LIKE '%livechat.queue_positions%' AND pid <> pg_backend_pid()"
+    )
+    try:
+        with holder.connect() as lock, holder.connect() as probe:
+            lock.execute(
+                sa.text("SELECT pg_advisory_xact_lock(hashtext('livechat.queue_positions'))")
+            )
+            for _ in range(5):  # five changes, each after the last refresh started
+                broadcaster.request_refresh()
+                gevent.sleep(0.15)
+            assert probe.execute(waiting_sql).scalar() == 1
+            lock.rollback()  # the other process is done: this one announces, then once more
+        broadcaster.join(timeout=10)
+    finally:
+        holder.dispose()
+    with app.app_context():
+        recorded = {i: db.session.get(ChatSession, i).queue_position for i in ids}
+        assert recorded == {ids[1]: 1, ids[0]: 2}  # HIGH first
+        db.session.remove()
