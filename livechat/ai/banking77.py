@@ -118,9 +118,9 @@ COARSE: dict[str, str] = {label: coarse for coarse, labels in _GROUPS.items() fo
 # Someone else is in the customer's online banking: a password, e-mail or phone number changed by
 # a stranger, a login or device the customer disowns, codes never asked for, a SIM swap, a caller
 # who got a code and then moved the money. BANKING77 has no label for it (its nearest,
-# passcode_forgotten and edit_personal_details, are the benign look-alikes), so the model learns
-# it as one more class from data/security.csv. It is the model's word, not a BANKING77 label:
-# it never leaves as intentDetail, which stays one of the 77 labels or null.
+# passcode_forgotten and edit_personal_details, are the benign look-alikes), so the model's
+# security guard learns it from data/security.csv (intents.py). It is the model's word, not a
+# BANKING77 label: it never leaves as intentDetail, which stays one of the 77 labels or null.
 ACCOUNT_TAKEOVER = "account_takeover"
 # Classes the model knows beyond the 77, and the coarse intent each one maps onto.
 MODEL_ONLY: dict[str, str] = {ACCOUNT_TAKEOVER: "fraud_report"}

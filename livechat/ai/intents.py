@@ -284,21 +284,21 @@ class IntentModel:
         """The 77-way head's decision score for every class."""
         return self._score(self._features(text), self._weights, self._bias)
 
-    def guard_scores(self, text: str) -> np.ndarray:
-        """The security guard's decision score for each of guard_classes."""
-        return self._score(self._features(text), self._guard_weights, self._guard_bias)
+    def head_scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Both heads' decision scores (classes, then guard_classes), the features made once."""
+        features = self._features(text)
+        return (
+            self._score(features, self._weights, self._bias),
+            self._score(features, self._guard_weights, self._guard_bias),
+        )
 
     def predict(self, text: str) -> Prediction:
         """The best class, its confidence, and the label if it is a confident banking intent."""
         if not _LETTER.search(text):  # digits, emoji, punctuation: nothing to classify
             return Prediction(label=None, confidence=0.0, best=OUTSIDE)
-        features = self._features(text)
+        scores, guard = self.head_scores(text)
         return self.prediction(
-            softmax(self._score(features, self._weights, self._bias), self.temperature),
-            softmax(
-                self._score(features, self._guard_weights, self._guard_bias),
-                self.guard_temperature,
-            ),
+            softmax(scores, self.temperature), softmax(guard, self.guard_temperature)
         )
 
     def prediction(self, probabilities: np.ndarray, guard: np.ndarray) -> Prediction:
@@ -637,12 +637,13 @@ def build(force: bool = False, log_to: Any = None) -> tuple[Path, bool]:
         emb,
     )
     trial = IntentModel(part)
+    both = {i: trial.head_scores(corpus.texts[i]) for i in held}
     held_main = [i for i in held if main[i]]
-    scores = np.stack([trial.scores(corpus.texts[i]) for i in held_main])
+    scores = np.stack([both[i][0] for i in held_main])
     index = {c: i for i, c in enumerate(trial.classes)}
     truth = np.array([index[corpus.classes[i]] for i in held_main])
     temperature = fit_temperature(scores, truth)
-    guard_scores = np.stack([trial.guard_scores(corpus.texts[i]) for i in held])
+    guard_scores = np.stack([both[i][1] for i in held])
     guard_index = {c: i for i, c in enumerate(trial.guard_classes)}
     guard_truth = np.array([guard_index[guard_class(corpus.classes[i])] for i in held])
     guard_temperature = fit_temperature(guard_scores, guard_truth)

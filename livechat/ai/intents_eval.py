@@ -87,7 +87,7 @@ def out_of_fold(folds: int = 5, log_to: Any = None) -> OutOfFold:
         for name, rows in sources.items():
             for i in splits[name][k][1]:
                 text, truth, lang = rows[i]
-                scores, guard = trained.scores(text), trained.guard_scores(text)
+                scores, guard = trained.head_scores(text)
                 scored.append(Scored(name, text, truth, lang, scores, guard))
         if log_to:
             b77 = [r for r in scored if r.source == "banking77"]

@@ -25,17 +25,14 @@ _URGENT_KEYWORDS = frozenset(
 )
 
 
-# The model alone sends a chat to the front of the queue only when it is this sure: a wrong URGENT
-# costs an agent, and the keyword rules still catch the plain words in six languages. Below it:
-# "How do I freeze my card? And unfreeze it later?" read as an unrecognised payment (0.57); real
-# reports in the customer's own words score from ~0.63 ("quelqu'un a retiré de l'argent avec ma
-# carte") up. The separation is not clean: an Italian "I can't get into the app" reads as a lost
-# phone at 0.82 (HIGH, not URGENT).
+# The 77-way head alone sends a chat to the front of the queue only when it is this sure of a
+# fraud label: a wrong URGENT costs an agent, and the keyword rules still catch the plain words in
+# six languages. (BANKING77 files questions on freezing a card under its fraud labels; analysis
+# takes those readings out, lexicon_security.CARD_CONTROL_QUESTION.) The separation is not clean:
+# an Italian "I can't get into the app" reads as a lost phone at 0.82 (HIGH, not URGENT).
 SECURITY_MIN_CONFIDENCE = 0.6
-# When no single fraud class reaches that bar, the fraud and takeover classes together must reach
-# this one: "How do I freeze my card? And unfreeze it later?" sums to 0.61 (BANKING77 asks about
-# freezing a card under its fraud labels), while split reports ("someone took cash with my card,
-# which I still have") sum to 0.64-0.7 and more.
+# When no single fraud label reaches that bar, the four together must reach this one: split
+# reports ("someone took cash with my card, which I still have") sum to 0.64-0.7 and more.
 FRAUD_GROUP_MIN_CONFIDENCE = 0.65
 # A lost card or phone (HIGH) needs more: "I bought a new phone, how do I log in on it?" reads as
 # a lost phone at 0.74, while "I left my card in a taxi" scores 0.93.
