@@ -137,6 +137,17 @@ _KEYWORDS = {
 }
 _KEYWORD_COMPLAINTS = {key: _compile(p) for key, p in lexicon.KEYWORD_COMPLAINTS.items()}
 _NEGATED = re.compile(lexicon.KEYWORD_NEGATION)
+# Words of one clause between a denying or supposing frame and the keyword it turns around.
+_CLAUSE_WORD = (
+    r"\s+(?!(?:but|and|so|then|pero|sino|mais|et|donc|aber|sondern|und|mas|porem|quindi)\b)[\w'-]+"
+)
+_DENIED = re.compile(
+    rf"(?:{lexicon.KEYWORD_DENIAL})(?:{_CLAUSE_WORD}){{0,{lexicon.KEYWORD_DENIAL_WORDS}}}\s*$"
+)
+_SUPPOSED = re.compile(
+    rf"(?:{lexicon.KEYWORD_SUPPOSED})(?:{_CLAUSE_WORD}){{0,{lexicon.KEYWORD_SUPPOSED_WORDS}}}\s*$"
+)
+_FRAME_REACH = 120  # characters before a keyword searched for a denying or supposing frame
 _INFORMATIONAL = re.compile(lexicon.INFORMATIONAL)
 _CARD_CONTROL_QUESTION = re.compile(lexicon_security.CARD_CONTROL_QUESTION)
 _SUM_OVER_RULES = 0.6  # a coarse intent sure only as a sum needs this to overrule the rules
@@ -306,6 +317,15 @@ def _within(spans: list[tuple[int, int]], pos: int) -> bool:
     return i >= 0 and pos < spans[i][1]
 
 
+def _turned_around(norm: str, start: int) -> bool:
+    """Whether the keyword at ``start`` is denied or only supposed in its own sentence."""
+    window = norm[max(0, start - _FRAME_REACH) : start]
+    end = _last(_SENTENCE_END, window)
+    if end:
+        window = window[end.end() :]
+    return bool(_DENIED.search(window) or _SUPPOSED.search(window))
+
+
 def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
     """Keywords found, and the text with negated/informational mentions blanked out."""
     informational = [m.span() for m in _SENTENCE.finditer(norm) if _INFORMATIONAL.search(m.group())]
@@ -323,6 +343,7 @@ def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
                     _within(informational, start)
                     or _within(insults, start)
                     or _NEGATED.search(norm[max(0, start - _NEGATION_REACH) : start])
+                    or _turned_around(norm, start)
                 ):
                     chars[start:end] = " " * (end - start)
                 elif key not in found:

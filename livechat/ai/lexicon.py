@@ -320,11 +320,48 @@ KEYWORD_COMPLAINTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# A keyword right after a negation ("not fraud", "it wasn't stolen") does not count.
+# A keyword right after a negation ("not fraud", "it wasn't stolen") does not count. A second word
+# between them only when it is a pronoun or an auxiliary ("non mi hanno rubato niente", "no me han
+# robado"): "someone I don't know has stolen my card" is still a report.
 KEYWORD_NEGATION = (
     r"\b(not|no|isn'?t|wasn'?t|haven'?t|hasn'?t|didn'?t|don'?t|never|nicht|kein\w*|pas|nao|non)"
-    r"\s+(\w+\s+)?$"
+    r"\s+(\w+\s+)?((me|mi|m'|te|ti|ci|lo|la|le|se|han|hanno|ha|hat|wurde|ist|foi|been|be|was"
+    r"|got|sido|stato|stata)\s+)?$"
 )
+# A keyword the customer denies ("I'm not saying it's fraud", "no es que me hayan robado", "nobody
+# stole it") or only supposes ("what happens if my card is stolen?", "if it ever gets hacked", "en
+# cas de fraude") is no report of one: the frame, then at most KEYWORD_DENIAL_WORDS (or
+# KEYWORD_SUPPOSED_WORDS) words of the same clause, then the keyword. "I'm not sure if it's
+# fraud" and "check if these are fraud" stay reports (a doubt is no denial, a past "if" no
+# supposition); the model still reads the rest of the message either way.
+KEYWORD_DENIAL = (
+    r"\b(not|never)\s+(saying|claiming|suggesting|accusing|implying|that|like)\b"
+    r"|\b(don'?t|do\s+not)\s+(think|believe)\b|\b(nobody|no\s*-?\s*one)\b"
+    r"|\bno\s+es\s+que\b|\bno\s+(digo|creo|pienso)\s+que\b|\bnadie\b"
+    r"|\b(ce\s+n'?est|c'?est)\s+pas\s+que\b|\bje\s+(ne\s+)?(dis|pense|crois)\s+pas\s+que\b"
+    r"|\bpersonne\s+ne\b"
+    r"|\bnicht,?\s+dass\b|\b(sage|glaube|denke)\s+nicht,?\s+dass\b|\bniemand\b"
+    r"|\bnao\s+e\s+que\b|\bnao\s+(digo|acho|creio)\s+que\b|\bninguem\b"
+    r"|\bnon\s+e\s+che\b|\bnon\s+(dico|credo|penso)\s+che\b|\bnessuno\b"
+)
+KEYWORD_DENIAL_WORDS = 4
+KEYWORD_SUPPOSED = (
+    r"\b(what\s+(happens|would\s+happen|do\s+i\s+do|should\s+i\s+do|to\s+do|can\s+i\s+do)"
+    r"|how\s+(do|can|should|would)\s+i\s+\w+)\s+if\b"
+    r"|\bif\s+([\w']+\s+){0,3}(ever|gets?|getting|were|should|happens?\s+to)\b"
+    r"|\b(just\s+)?in\s+case\b|\bhypothetic\w*|\bsuppos(e|ing)\b|\bimagine\b"
+    r"|\bque\s+(pasa|hago|debo\s+hacer|hay\s+que\s+hacer)\s+si\b|\ben\s+caso\s+de\b"
+    r"|\bsi\s+(alguna\s+vez|algun\s+dia|jamais|un\s+jour)\b|\bsupongamos\b"
+    r"|\b(que\s+(se\s+passe-t-il|faire|dois-je\s+faire|faut-il\s+faire)|qu'est-ce\s+qui\s+se"
+    r"\s+passe)\s+si\b|\ben\s+cas\s+de\b|\bau\s+cas\s+ou\b|\bimaginons\b"
+    r"|\bwas\s+(passiert|mache\s+ich|soll\s+ich\s+tun|tue\s+ich),?\s+(wenn|falls)\b"
+    r"|\bfalls\b|\bim\s+falle?\b|\bwenn\s+(\w+\s+){0,3}(mal|jemals|je|einmal)\b|\bangenommen\b"
+    r"|\bo\s+que\s+(acontece|faco|devo\s+fazer)\s+se\b|\bem\s+caso\s+de\b"
+    r"|\bcaso\s+(eu|me|alguem|minha|meu)\b|\bse\s+(algum\s+dia|um\s+dia|mai|un\s+giorno)\b"
+    r"|\b(cosa|che)\s+(succede|faccio|devo\s+fare)\s+se\b|\bin\s+caso\s+di\b|\bnel\s+caso\b"
+    r"|\bqualora\b"
+)
+KEYWORD_SUPPOSED_WORDS = 6
 # Sentences asking *about* a threat ("how do I spot phishing?") are not reports of one.
 INFORMATIONAL = (
     r"\bhow\s+(do|can|could|should|to)\s+(i\s+|we\s+|you\s+|one\s+)?(recogni[sz]e|spot|avoid"
