@@ -114,11 +114,40 @@ _UNKNOWN = (
     r"|suspecte?s?|unbekannt\w{0,2}|verdachtig\w{0,2}|desconhecid[oa]s?|suspeit[oa]s?|sconosciut[oaie]"
     r"|sospett[oaie])"
 )
+# Money that left, in the words of a customer who did not send it: a _TXN, cash taken out.
+_MONEY_OUT = (
+    rf"({_TXN}|withdr[ae]w\w*|taken\s+out|took\s+out|spent|charged|cash|atm|cash\s*(machine"
+    r"|point)|sacad[oa]s?|saco|retire|retir[eo]|abgehoben|levantad[oa]s?|sacad[oa]|prelevat[oi])"
+)
+# An alibi: where the customer was when the money went ("at 3am, I was asleep", "I've never been
+# to Lagos", "I haven't been near a cash machine"). Said with money leaving, it disowns it.
+_ALIBI = (
+    r"((i|we)\s+(was|were)|i'?m|i\s+am|we'?re|(i|we)\s+(had|have)\s+been|i'?ve\s+been)\s+"
+    r"(fast\s+|sound\s+)?(asleep|sleeping|in\s+bed|at\s+(home|work)\s+all\s+(day|night))\b"
+    r"|\b(i|we)('?ve|\s+have)?\s+never\s+been\s+(to|in)\b(?!\s+(a|an|any|your|our|the\s+(bank"
+    r"|branch|office|app|website))\b)|\b(i|we)\s+(haven'?t|have\s+not)\s+been\s+(anywhere\s+)?near\b"
+    r"|\b(estaba|estabamos)\s+(durmiendo|dormid[oa]|en\s+la\s+cama)\b|\bnunca\s+he\s+estado\s+en\b"
+    r"|\bje\s+dormais\b|\bje\s+n'?ai\s+jamais\s+ete\s+(a|en|au)\b"
+    r"|\bich\s+(habe|hab)\s+(\w+\s+)?geschlafen\b|\bich\s+war\s+(noch\s+)?nie\s+in\b"
+    r"|\b(eu\s+)?(estava|estavamos)\s+(a\s+dormir|dormindo|na\s+cama)\b|\bnunca\s+estive\s+(em|no|na)\b"
+    r"|\bstavo\s+dormendo\b|\bdormivo\b|\bnon\s+sono\s+mai\s+stat[oa]\s+(a|in)\b"
+)
+# "Who took £200 out of my account?": asking who moved the customer's money is disowning it.
+_WHO_TOOK = (
+    r"\bwho\s+(has\s+)?(withdr[ae]w\w*|took|taken|spent|charged|transferred|sent|paid|used)\b"
+    r"[^.?!]{0,60}\b(my|me)\b"
+    r"|\bquien\s+(ha\s+)?(sac|retir|gast|us|transfiri)\w*|\bqui\s+a\s+(retire|depense|utilise"
+    r"|vire|preleve)\b|\bwer\s+hat\b[^.?!]{0,60}\b(abgehoben|ausgegeben|benutzt|uberwiesen)\b"
+    r"|\bquem\s+(levantou|sacou|gastou|usou|transferiu)\b|\bchi\s+ha\s+(prelevato|speso|usato"
+    r"|trasferito)\b"
+)
 DISOWNED_TRANSACTION: tuple[str, ...] = (
     rf"\b{_TXN}\b[^.?!]{{0,80}}\b({_DISOWNED})",
     rf"\b({_DISOWNING})\b[^.?!]{{0,50}}\b{_TXN}\b",
     rf"\b{_UNKNOWN}\s+(\w+\s+)?{_TXN}\b|\b{_TXN}\s+(\w+\s+)?{_UNKNOWN}\b",
     rf"\berkenne\s+(\w+\s+){{0,3}}?{_TXN}\s+(\w+\s+)?nicht\b",
+    rf"\b{_MONEY_OUT}\b[\s\S]{{0,160}}\b({_ALIBI})|\b({_ALIBI})[\s\S]{{0,160}}\b{_MONEY_OUT}\b",
+    _WHO_TOOK,
 )
 
 # --- Someone else used the card ("unauthorized") -------------------------------------------------

@@ -377,3 +377,44 @@ def test_theft_in_other_words_is_urgent(text: str) -> None:
 )
 def test_a_swallowed_card_or_a_complaint_is_no_theft(text: str) -> None:
     assert "stolen" not in analyse(text).priority_keywords
+
+
+# --- an alibi, or asking who took the money -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "6 payments on my card between 2 and 4am, I was asleep",
+        "there are ATM withdrawals in Lisbon but I've never been to Portugal",
+        "cash taken out twice today and I haven't been near a cash machine",
+        "who took 200 in cash out of my account?",
+        "who withdrew 100 quid from my account at the post office",
+        "Hay cargos de madrugada y yo estaba durmiendo",
+        "Des retraits à Madrid alors que je n'ai jamais été en Espagne",
+        "Wer hat 300 Euro von meinem Konto abgehoben?",
+        "Levantamentos de madrugada e eu estava a dormir",
+        "Chi ha prelevato 200 euro dal mio conto?",
+        "Pagamenti alle 3 di notte, stavo dormendo",
+        "Zahlungen um 3 Uhr nachts, ich habe da geschlafen",
+        "payments in Dubai?? I've never been to the UAE",
+    ],
+)
+def test_an_alibi_or_asking_who_took_the_money_disowns_it(text: str) -> None:
+    assert "unauthorized" in analyse(text).priority_keywords
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was at home when I tried to top up and it failed",
+        "I have never been to Japan, which currencies can I hold?",
+        "who can I talk to about my payment?",
+        "I was asleep when the delivery came, can you resend my card?",
+        "I'm going to be in bed all day, can I still transfer tomorrow?",
+        "I've never been to a branch, can I take cash out at an ATM?",
+        "what's the ATM limit, I haven't been to the bank in ages",
+    ],
+)
+def test_where_the_customer_was_is_no_alibi_without_money_gone(text: str) -> None:
+    assert analyse(text).priority_keywords == ()
