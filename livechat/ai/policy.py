@@ -37,14 +37,6 @@ FRAUD_GROUP_MIN_CONFIDENCE = 0.65
 # A lost card or phone (HIGH) needs more: "I bought a new phone, how do I log in on it?" reads as
 # a lost phone at 0.74, while "I left my card in a taxi" scores 0.93.
 LOST_MIN_CONFIDENCE = 0.85
-# The model's security guard (intents.GUARD_MIN_CONFIDENCE holds its bars) reads fraud and account
-# takeover in the customer's own words, learned from the hand-written reports and look-alikes.
-# When the 77-way head is this sure of a label that is no security report ("meine Karte wurde vom
-# ATM eingezogen": card_swallowed 0.68, guard fraud 0.64), the guard needs GUARD_OVERRULES. By
-# cross-validation this sent 7 of 39 wrongly-URGENT BANKING77 rows and 4 of 25 multilingual ones
-# back to the queue for 3 of 161 hand-written reports (docs/assistant.md).
-GUARD_YIELDS_TO = 0.6
-GUARD_OVERRULES = 0.7
 
 
 @dataclass(frozen=True)
@@ -155,17 +147,15 @@ def read_security(
     The priority-keyword rule reads meaning too: the model recognised a fraud or security report
     in words no keyword knows ("a payment I don't recognise", "my card details were used online",
     "my e-mail was changed and it wasn't me"). A report is URGENT when the security guard reads
-    fraud or an account takeover, or when the 77-way head is sure of a fraud label, or sure
-    enough that it is *one of* them (their summed confidence, a higher bar) while it hesitates
-    between, say, compromised_card and cash_withdrawal_not_recognised: the agent's job is the
-    same. A lost card or phone is HIGH and needs its own label's higher bar.
+    fraud or an account takeover (a reading that has already given way to a sure 77-way label
+    that is no report: intents.GUARD_YIELDS_TO), or when the 77-way head is sure of a fraud
+    label, or sure enough that it is *one of* them (their summed confidence, a higher bar) while
+    it hesitates between, say, compromised_card and cash_withdrawal_not_recognised: the agent's
+    job is the same. A lost card or phone is HIGH and needs its own label's higher bar.
     best is the 77-way head's best class, confident or not (an Analysis made without it, in tests
     or replays, passes its intent_detail). A question on freezing the card has had its fraud
     readings taken out by analysis.analyse (Analysis.card_control_question).
     """
-    sure_of_other = best not in SECURITY_INTENTS and confidence >= GUARD_YIELDS_TO
-    if security is not None and sure_of_other and security_confidence < GUARD_OVERRULES:
-        security = None
     if security == ACCOUNT_TAKEOVER:
         return ACCOUNT_TAKEOVER, "URGENT", security_confidence
     if security == GUARD_FRAUD:

@@ -159,9 +159,18 @@ def test_a_takeover_is_a_fraud_report_without_an_intent_detail(model: intents.In
 
 
 def test_the_guard_reads_fraud_only_when_sure() -> None:
-    assert intents.guard_reading(intents.GUARD_FRAUD, 0.99) == intents.GUARD_FRAUD
-    assert intents.guard_reading(intents.GUARD_FRAUD, 0.01) is None
-    assert intents.guard_reading(intents.GUARD_OTHER, 0.99) is None
+    classes = np.array([ACCOUNT_TAKEOVER, intents.GUARD_FRAUD, intents.GUARD_OTHER])
+
+    def reading(*p: float) -> tuple[str | None, float]:
+        security, report = intents.guard_reading(classes, np.array(p))
+        return security, round(report, 4)
+
+    assert reading(0.01, 0.98, 0.01) == (intents.GUARD_FRAUD, 0.99)
+    assert reading(0.01, 0.01, 0.98) == (None, 0.02)
+    # Split between fraud and a takeover, a report is still likelier than not: the likelier one.
+    assert reading(0.3, 0.25, 0.45) == (ACCOUNT_TAKEOVER, 0.55)
+    assert reading(0.2, 0.2, 0.6) == (None, 0.4)
+    assert intents.guard_reading(np.array([intents.GUARD_OTHER]), np.array([1.0])) == (None, 0.0)
     assert [
         intents.guard_class(c) for c in ("compromised_card", ACCOUNT_TAKEOVER, "top_up_failed")
     ] == [
@@ -300,6 +309,30 @@ def test_the_offline_assistant_cites_the_article_for_common_questions(
     found = analysis.analyse(question)
     passages = find_passages(KnowledgeBase.load(), question, found.intent, found.intent_detail)
     assert passages and passages[0].article_id == article, (found.intent_detail, passages[:1])
+
+
+def test_a_sure_77_way_label_outweighs_an_unsure_guard() -> None:
+    model = intents.model()
+    assert model is not None
+
+    def predicted(label: str, confidence: float, report: float) -> intents.Prediction:
+        p = np.full(len(model.classes), (1 - confidence) / (len(model.classes) - 1))
+        p[model.classes.index(label)] = confidence
+        guard = np.zeros(len(model.guard_classes))
+        guard[model.guard_classes.index(ACCOUNT_TAKEOVER)] = report
+        guard[model.guard_classes.index(intents.GUARD_OTHER)] = 1 - report
+        return model.prediction(p, guard)
+
+    # "meine Karte wurde vom ATM eingezogen": the head is sure of card_swallowed, the guard is not
+    # sure enough to overrule it; the label stands as intentDetail.
+    calm = predicted("card_swallowed", 0.68, 0.64)
+    assert calm.security is None and calm.detail == "card_swallowed"
+    sure = predicted("card_swallowed", 0.68, 0.85)
+    assert sure.security == ACCOUNT_TAKEOVER and sure.detail is None
+    unsure_head = predicted("card_swallowed", 0.4, 0.55)
+    assert unsure_head.security == ACCOUNT_TAKEOVER
+    # A security label is no reason to yield: a lost phone and a takeover are both reports.
+    assert predicted("lost_or_stolen_phone", 0.9, 0.6).security == ACCOUNT_TAKEOVER
 
 
 def test_the_guards_rows_change_nothing_the_77_way_head_learns() -> None:

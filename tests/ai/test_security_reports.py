@@ -418,3 +418,22 @@ def test_an_alibi_or_asking_who_took_the_money_disowns_it(text: str) -> None:
 )
 def test_where_the_customer_was_is_no_alibi_without_money_gone(text: str) -> None:
     assert analyse(text).priority_keywords == ()
+
+
+# --- personal numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My card 4111-1111-1111-1111 keeps getting declined, why? Write to me at bob@example.org "
+        "or IBAN DE89 3704 0044 0532 0130 00",
+        "IBAN DE89 3704 0044 0532 0130 00",
+        "transfer 250 to account 12345678 sort code 20-00-00",
+        "Ma carte 4970 1012 3456 7890 est refusée",
+        "call me on 07700 900456",
+    ],
+)
+def test_a_message_full_of_numbers_is_no_report(text: str) -> None:
+    # Reports often give amounts and times; the guard must not learn that digits are fraud.
+    assert not _urgent(text)
