@@ -1,6 +1,7 @@
-"""Two more hold-outs for issue 19, written on 2026-12-06 by two independent authors who saw the
-label vocabularies only (not the model, its data, the rules or the older sets), each with many
-fraud and account-takeover reports in the customers' own words, in six languages.
+"""Three more hold-outs for issue 19, each written by an independent author who saw the label
+vocabularies only (not the model, its data, the rules or the older sets), each with many fraud
+and account-takeover reports in the customers' own words, in six languages: B and C on
+2026-12-06, D on 2026-12-07.
 
 - ``holdout_2026_12_b.jsonl`` (200 rows). First scored at 196715a: escalation 0.775, intent
   0.735, fraud/takeover URGENT 25/57 (0.44). It then became the **development set** of the
@@ -13,7 +14,16 @@ fraud and account-takeover reports in the customers' own words, in six languages
   look-alike rows written from set B's and the first set's mistakes, and theft words found in
   B): escalation 0.847, intent 0.860, URGENT 49/62 (0.79), 5 of 83. C's figures were read
   after that work, not during it; the guard's false URGENTs on C were looked at once, to write
-  the docs. Issue 19 asks for every report; the xfail below keeps that open.
+  the docs. On 2026-12-07 (a summed guard reading, 270 more training rows, denied and supposed
+  keywords, alibis; none of it read C): escalation 0.913, intent 0.907, URGENT 57/62 (0.92),
+  1 of 88 other messages URGENT by mistake.
+- ``holdout_2026_12_d.jsonl`` (220 rows, 90 reports) was written on 2026-12-07 before that
+  day's changes and sealed until they were done: scored once, then kept as **the honest
+  figure**. The model of 2026-12-06 (7de3947) on it: escalation 0.809, intent 0.805, URGENT
+  76/90 (0.84), 13 of 130 other messages URGENT by mistake (10 denied or supposed reports).
+  The model of 2026-12-07: escalation 0.850, intent 0.827, URGENT 81/90 (0.90), 9 of 130.
+
+Issue 19 asks for every report; the xfails below keep that open.
 
 Floors sit a few points under what was measured, so neither set can slide back unnoticed.
 """
@@ -27,20 +37,30 @@ import pytest
 from tests.ai import holdout
 
 FLOORS = {
-    "holdout_2026_12_b.jsonl": {  # measured: 0.890, 0.855, 0.877, 4 false URGENT, 0.967
-        "escalation": 0.86,
-        "intent": 0.82,
-        "fraud_urgent": 0.84,
+    "holdout_2026_12_b.jsonl": {  # measured: 0.920, 0.865, 0.965, 4 false URGENT, 0.967
+        "escalation": 0.89,
+        "intent": 0.83,
+        "fraud_urgent": 0.93,
         "negation_not_escalated": 0.93,
     },
-    "holdout_2026_12_c.jsonl": {  # measured: 0.847, 0.860, 0.790, 5 false URGENT, 1.000
-        "escalation": 0.81,
-        "intent": 0.83,
-        "fraud_urgent": 0.75,
+    "holdout_2026_12_c.jsonl": {  # measured: 0.913, 0.907, 0.919, 1 false URGENT, 1.000
+        "escalation": 0.88,
+        "intent": 0.87,
+        "fraud_urgent": 0.88,
         "negation_not_escalated": 0.95,
     },
+    "holdout_2026_12_d.jsonl": {  # measured: 0.850, 0.827, 0.900, 9 false URGENT, 0.969
+        "escalation": 0.82,
+        "intent": 0.79,
+        "fraud_urgent": 0.86,
+        "negation_not_escalated": 0.93,
+    },
 }
-MOST_FALSE_URGENT = {"holdout_2026_12_b.jsonl": 5, "holdout_2026_12_c.jsonl": 6}
+MOST_FALSE_URGENT = {
+    "holdout_2026_12_b.jsonl": 5,
+    "holdout_2026_12_c.jsonl": 3,
+    "holdout_2026_12_d.jsonl": 11,
+}
 SETS = sorted(FLOORS)
 
 
@@ -73,7 +93,8 @@ def test_set_meets_floors(name: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: 13 of 62 fraud/takeover reports of the untouched hold-out C miss URGENT",
+    reason="issue 19: 5 of 62 fraud/takeover reports of C and 9 of 90 of D miss URGENT",
 )
-def test_every_report_of_the_untouched_set_escalates_urgent() -> None:
-    assert holdout.security_misses(_scored("holdout_2026_12_c.jsonl")) == []
+@pytest.mark.parametrize("name", ["holdout_2026_12_c.jsonl", "holdout_2026_12_d.jsonl"])
+def test_every_report_of_the_untouched_sets_escalates_urgent(name: str) -> None:
+    assert holdout.security_misses(_scored(name)) == []
