@@ -75,8 +75,9 @@ _TXN = (
 # ich nicht gemacht habe", "non l'ho fatto"): a bare "non ho fatto niente" or "wurde nicht
 # durchgeführt" is said of failed transfers too.
 _DISOWNED = (
-    r"((i|we)\s+)?((have|has)\s+)?(didn'?t|did\s+not|never|haven'?t|have\s+not)\s+(make|made"
-    r"|authori[sz]e|authori[sz]ed|approve|approved|buy|bought|sign(ed)?\s+up|agree|agreed)"
+    r"((i|we)\s+)?((have|has)\s+)?(didn'?t|did\s+not|never|haven'?t|have\s+not)\s+((make|made)"
+    r"(?!\s+(any\s+|a\s+|an\s+|the\s+)?(mistakes?|errors?|typos?|changes?)\b)|authori[sz]e|authori[sz]ed|approve|approved|buy|bought|sign(ed)?\s+up|agree|agreed|book"
+    r"|booked|order|ordered|subscribe[ds]?|subscribed)"
     r"|(don'?t|do\s+not|didn'?t|did\s+not)\s+recogni[sz]e"
     r"|(wasn'?t|was\s+not|weren'?t|were\s+not|isn'?t|is\s+not|not)\s+(me|mine|by\s+me)\b"
     r"|not\s+(made|done|authori[sz]ed)\s+by\s+me"
@@ -116,8 +117,14 @@ _UNKNOWN = (
 )
 # Money that left, in the words of a customer who did not send it: a _TXN, cash taken out.
 _MONEY_OUT = (
-    rf"({_TXN}|withdr[ae]w\w*|taken\s+out|took\s+out|spent|charged|cash|atm|cash\s*(machine"
-    r"|point)|sacad[oa]s?|saco|retire|retir[eo]|abgehoben|levantad[oa]s?|sacad[oa]|prelevat[oi])"
+    rf"({_TXN}|withdr[ae]w\w*|taken\s+out|took\s+out|spent|charged|cash|atms?|cash\s*(machines?"
+    r"|points?)|orders?|sacad[oa]s?|saco|retire|retir[eo]|abgehoben|levantad[oa]s?|sacad[oa]"
+    r"|prelevat[oi])"
+)
+# An amount of money as customers write it: "£1,800", "€40", "$1,340", "300 euros", "50 quid".
+_AMOUNT = (
+    r"([£€$]\s?\d[\d.,]*|\d[\d.,]*\s?(€|eur|euros?|quid|pounds?|dollars?|usd|gbp|chf|francs?"
+    r"|reais|pln|zloty))"
 )
 # An alibi: where the customer was when the money went ("at 3am, I was asleep", "I've never been
 # to Lagos", "I haven't been near a cash machine"). Said with money leaving, it disowns it.
@@ -147,6 +154,8 @@ DISOWNED_TRANSACTION: tuple[str, ...] = (
     rf"\b{_UNKNOWN}\s+(\w+\s+)?{_TXN}\b|\b{_TXN}\s+(\w+\s+)?{_UNKNOWN}\b",
     rf"\berkenne\s+(\w+\s+){{0,3}}?{_TXN}\s+(\w+\s+)?nicht\b",
     rf"\b{_MONEY_OUT}\b[\s\S]{{0,160}}\b({_ALIBI})|\b({_ALIBI})[\s\S]{{0,160}}\b{_MONEY_OUT}\b",
+    # "€1,800 at a jewellery shop in Milan?!?! that's not me": an amount, then disowned.
+    rf"{_AMOUNT}[^\n]{{0,80}}?\b({_DISOWNED})",
     _WHO_TOOK,
 )
 

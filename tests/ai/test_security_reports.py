@@ -420,6 +420,35 @@ def test_where_the_customer_was_is_no_alibi_without_money_gone(text: str) -> Non
     assert analyse(text).priority_keywords == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "payment to Airbnb $1,340 pending. didnt book it",
+        "uber eats 6 orders last night between 1 and 4am. i was asleep",
+        "€40, €40, €40 ... all from atms in Paris. i'm in bed!!!",
+        "€1,800 at a jewellery shop in Milan?!?! that's not me PLEASE block it",
+        "£29.99 a month to some streaming site, I never subscribed",
+    ],
+)
+def test_an_amount_or_an_order_the_customer_disowns_is_a_report(text: str) -> None:
+    assert "unauthorized" in analyse(text).priority_keywords
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I ordered a new card 2 weeks ago, where is it?",
+        "I paid £40 for a top up, didn't get it",
+        "€50 transfer to my sister, did it arrive?",
+        "I was charged €3.50, is that normal?",
+        "I didn't order a physical card yet, how much is it?",
+        "£20 top up failed, I didn't make any mistake",
+    ],
+)
+def test_an_amount_alone_disowns_nothing(text: str) -> None:
+    assert analyse(text).priority_keywords == ()
+
+
 # --- personal numbers ------------------------------------------------------------------------------
 
 
