@@ -95,7 +95,8 @@ class Analysis:
     confidence: float = 0.0  # the model's confidence in its best class (0 without a model)
     # The 77-way head's best class, confident or not, the summed confidence of its coarse
     # intent's classes, and the security guard's sure reading ("fraud", "account_takeover" or
-    # None) with its confidence: read by the policy, never stored or sent (to_dict leaves them out).
+    # None) with how likely it finds a report: read by the policy, never stored or sent (to_dict
+    # leaves them out).
     model_best: str | None = None
     coarse_confidence: float = 0.0
     security: str | None = None

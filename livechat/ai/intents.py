@@ -92,7 +92,8 @@ GUARD_MIN_CONFIDENCE = 0.5
 # GUARD_OVERRULES, else it reads nothing (and the head's label stands as intentDetail). By the
 # same cross-validation: without this rule, 38 of 9,204 BANKING77 rows, 28 of 1,420 multilingual
 # rows and 17 of 231 look-alikes go URGENT by mistake; with it 31, 25 and 13, for 4 of 386
-# hand-written reports (at 0.7, 35, 25, 14 for 2). Final figures in docs/assistant.md.
+# hand-written reports (with 0.7 to overrule: 35, 25 and 14, for 2). Final figures:
+# docs/assistant.md.
 GUARD_YIELDS_TO = 0.6
 GUARD_OVERRULES = 0.8
 
