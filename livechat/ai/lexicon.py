@@ -356,7 +356,7 @@ KEYWORD_SUPPOSED = (
     r"|\b(que\s+(se\s+passe-t-il|faire|dois-je\s+faire|faut-il\s+faire)|qu'est-ce\s+qui\s+se"
     r"\s+passe)\s+si\b|\ben\s+cas\s+de\b|\bau\s+cas\s+ou\b|\bimaginons\b"
     r"|\bwas\s+(passiert|mache\s+ich|soll\s+ich\s+tun|tue\s+ich),?\s+(wenn|falls)\b"
-    r"|\bfalls\b|\bim\s+falle?\b|\bwenn\s+(\w+\s+){0,3}(mal|jemals|je|einmal)\b|\bangenommen\b"
+    r"|\bfalls\s+(meine?[nrs]?|die|der|das|ich|jemand|man|sie|er|es|wir|mir|mich)\b|\bim\s+falle?\b|\bwenn\s+(\w+\s+){0,3}(mal|jemals|je|einmal)\b|\bangenommen\b"
     r"|\bo\s+que\s+(acontece|faco|devo\s+fazer)\s+se\b|\bem\s+caso\s+de\b"
     r"|\bcaso\s+(eu|me|alguem|minha|meu)\b|\bse\s+(algum\s+dia|um\s+dia|mai|un\s+giorno)\b"
     r"|\b(cosa|che)\s+(succede|faccio|devo\s+fare)\s+se\b|\bin\s+caso\s+di\b|\bnel\s+caso\b"

@@ -266,6 +266,11 @@ def test_a_report_beside_a_denial_or_a_doubt_keeps_its_keyword(text: str) -> Non
     assert analyse(text).priority_keywords != ()
 
 
+def test_english_falls_is_no_german_if() -> None:
+    assert "fraud" in analyse("this payment falls under fraud").priority_keywords
+    assert analyse("Falls meine Karte gestohlen wird, was tue ich?").priority_keywords == ()
+
+
 @pytest.mark.parametrize(
     "text",
     [
