@@ -165,7 +165,7 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"\bunauthori[sz]ed\b|\bnot\s+authori[sz]ed\b",
         # Disowning a transaction is reporting an unauthorised one.
         r"\b(didn'?t|did\s+not|never)\s+(make|made|authori[sz]e|approve)\b"
-        r"(?!\s+(any\s+|a\s+|an\s+|the\s+)?(mistakes?|errors?|typos?|changes?)\b)",
+        + lexicon_security.NOT_A_MISTAKE,
         r"\bwithout\s+my\s+(permission|consent|authori[sz]ation|knowledge)\b",
         # "... que no hice", "que je n'ai pas fait", "die ich nicht gemacht habe", "que eu nao fiz",
         # "che non ho fatto": the other languages' "a payment I didn't make", and "I don't
@@ -532,7 +532,7 @@ _PAY_PROBLEM = (
 INTENT_PATTERNS: dict[str, tuple[str, ...]] = {
     "fraud_report": (
         r"\b(didn'?t|did\s+not|never)\s+(make|made|authori[sz]e|approve)\b"
-        r"(?!\s+(any\s+|a\s+|an\s+|the\s+)?(mistakes?|errors?|typos?|changes?)\b)",
+        + lexicon_security.NOT_A_MISTAKE,
         r"\b(don'?t|do\s+not|didn'?t)\s+recogni[sz]e\b|\bunrecogni[sz]ed\b",
         r"\b(no\s+reconozco|ne\s+reconnais\s+pas|nao\s+reconheco|non\s+riconosco)\b",
         r"\b(someone|somebody)\s+(used|is\s+using|has\s+used|accessed|got\s+into)\s+my\b",

@@ -70,14 +70,17 @@ _TXN = (
     r"|pagamentos?|cobrancas?|transac(ao|oes)|levantamentos?|saques?|debitos?|movimentac(ao|oes)"
     r"|acquist[oi]|pagament[oi]|addebit[oi]|transazion[ei]|preliev[oi]|bonifici?)"
 )
+# "I didn't make any mistake" disowns nothing: said after "make"/"made" wherever a disowning
+# "didn't make" is looked for.
+NOT_A_MISTAKE = r"(?!\s+(any\s+|a\s+|an\s+|the\s+)?(mistakes?|errors?|typos?|changes?)\b)"
 # Said after the money movement: "... I didn't make", "... que no hice", "... that wasn't me". In
 # es/fr/de/pt/it only as a relative clause or with an object pronoun ("que je n'ai pas faite", "die
 # ich nicht gemacht habe", "non l'ho fatto"): a bare "non ho fatto niente" or "wurde nicht
 # durchgeführt" is said of failed transfers too.
 _DISOWNED = (
     r"((i|we)\s+)?((have|has)\s+)?(didn'?t|did\s+not|never|haven'?t|have\s+not)\s+((make|made)"
-    r"(?!\s+(any\s+|a\s+|an\s+|the\s+)?(mistakes?|errors?|typos?|changes?)\b)|authori[sz]e|authori[sz]ed|approve|approved|buy|bought|sign(ed)?\s+up|agree|agreed|book"
-    r"|booked|order|ordered|subscribe[ds]?|subscribed)"
+    rf"{NOT_A_MISTAKE}|authori[sz]e|authori[sz]ed|approve|approved|buy|bought|sign(ed)?\s+up"
+    r"|agree|agreed|book|booked|order|ordered|subscribe[ds]?|subscribed)"
     r"|(don'?t|do\s+not|didn'?t|did\s+not)\s+recogni[sz]e"
     r"|(wasn'?t|was\s+not|weren'?t|were\s+not|isn'?t|is\s+not|not)\s+(me|mine|by\s+me)\b"
     r"|not\s+(made|done|authori[sz]ed)\s+by\s+me"
