@@ -135,11 +135,13 @@ _ALIBI = (
     r"((i|we)\s+(was|were)|i'?m|i\s+am|we'?re|(i|we)\s+(had|have)\s+been|i'?ve\s+been)\s+"
     r"(fast\s+|sound\s+)?(asleep|sleeping|in\s+bed|at\s+(home|work)\s+all\s+(day|night))\b"
     r"|\b(i|we)('?ve|\s+have)?\s+never\s+been\s+(to|in)\b(?!\s+(a|an|any|your|our|the\s+(bank"
-    r"|branch|office|app|website))\b)|\b(i|we)\s+(haven'?t|have\s+not)\s+been\s+(anywhere\s+)?near\b"
+    r"|branch|office|app|website))\b)"
+    r"|\b(i|we)\s+(haven'?t|have\s+not)\s+been\s+(anywhere\s+)?near\b"
     r"|\b(estaba|estabamos)\s+(durmiendo|dormid[oa]|en\s+la\s+cama)\b|\bnunca\s+he\s+estado\s+en\b"
     r"|\bje\s+dormais\b|\bje\s+n'?ai\s+jamais\s+ete\s+(a|en|au)\b"
     r"|\bich\s+(habe|hab)\s+(\w+\s+)?geschlafen\b|\bich\s+war\s+(noch\s+)?nie\s+in\b"
-    r"|\b(eu\s+)?(estava|estavamos)\s+(a\s+dormir|dormindo|na\s+cama)\b|\bnunca\s+estive\s+(em|no|na)\b"
+    r"|\b(eu\s+)?(estava|estavamos)\s+(a\s+dormir|dormindo|na\s+cama)\b"
+    r"|\bnunca\s+estive\s+(em|no|na)\b"
     r"|\bstavo\s+dormendo\b|\bdormivo\b|\bnon\s+sono\s+mai\s+stat[oa]\s+(a|in)\b"
 )
 # "Who took £200 out of my account?": asking who moved the customer's money is disowning it.
