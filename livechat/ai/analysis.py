@@ -145,6 +145,9 @@ _CLAUSE_WORD = (
 _DENIED = re.compile(
     rf"(?:{lexicon.KEYWORD_DENIAL})(?:{_CLAUSE_WORD}){{0,{lexicon.KEYWORD_DENIAL_WORDS}}}\s*$"
 )
+_NOBODY = re.compile(
+    rf"(?:{lexicon.KEYWORD_NOBODY})(?:{_CLAUSE_WORD}){{0,{lexicon.KEYWORD_NOBODY_WORDS}}}\s*$"
+)
 _SUPPOSED = re.compile(
     rf"(?:{lexicon.KEYWORD_SUPPOSED})(?:{_CLAUSE_WORD}){{0,{lexicon.KEYWORD_SUPPOSED_WORDS}}}\s*$"
 )
@@ -324,7 +327,7 @@ def _turned_around(norm: str, start: int) -> bool:
     end = _last(_SENTENCE_END, window)
     if end:
         window = window[end.end() :]
-    return bool(_DENIED.search(window) or _SUPPOSED.search(window))
+    return bool(_DENIED.search(window) or _NOBODY.search(window) or _SUPPOSED.search(window))
 
 
 def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:

@@ -337,15 +337,18 @@ KEYWORD_NEGATION = (
 # supposition); the model still reads the rest of the message either way.
 KEYWORD_DENIAL = (
     r"\b(not|never)\s+(saying|claiming|suggesting|accusing|implying|that|like)\b"
-    r"|\b(don'?t|do\s+not)\s+(think|believe)\b|\b(nobody|no\s*-?\s*one)\b"
-    r"|\bno\s+es\s+que\b|\bno\s+(digo|creo|pienso)\s+que\b|\bnadie\b"
+    r"|\b(don'?t|do\s+not)\s+(think|believe)\b"
+    r"|\bno\s+es\s+que\b|\bno\s+(digo|creo|pienso)\s+que\b"
     r"|\b(ce\s+n'?est|c'?est)\s+pas\s+que\b|\bje\s+(ne\s+)?(dis|pense|crois)\s+pas\s+que\b"
-    r"|\bpersonne\s+ne\b"
-    r"|\bnicht,?\s+dass\b|\b(sage|glaube|denke)\s+nicht,?\s+dass\b|\bniemand\b"
-    r"|\bnao\s+e\s+que\b|\bnao\s+(digo|acho|creio)\s+que\b|\bninguem\b"
-    r"|\bnon\s+e\s+che\b|\bnon\s+(dico|credo|penso)\s+che\b|\bnessuno\b"
+    r"|\bnicht,?\s+dass\b|\b(sage|glaube|denke)\s+nicht,?\s+dass\b"
+    r"|\bnao\s+e\s+que\b|\bnao\s+(digo|acho|creio)\s+que\b"
+    r"|\bnon\s+e\s+che\b|\bnon\s+(dico|credo|penso)\s+che\b"
 )
 KEYWORD_DENIAL_WORDS = 4
+# "Nobody stole it", "niemand hat meine Karte gestohlen": nobody as the subject of the keyword's
+# verb, so closer ("nobody else has made these fraudulent payments" is a report).
+KEYWORD_NOBODY = r"\b(nobody|no\s*-?\s*one|nadie|personne\s+ne|niemand|ninguem|nessuno)\b"
+KEYWORD_NOBODY_WORDS = 3
 KEYWORD_SUPPOSED = (
     r"\b(what\s+(happens|would\s+happen|do\s+i\s+do|should\s+i\s+do|to\s+do|can\s+i\s+do)"
     r"|how\s+(do|can|should|would)\s+i\s+\w+)\s+if\b"

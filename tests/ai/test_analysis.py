@@ -258,6 +258,7 @@ def test_a_denied_or_supposed_keyword_is_no_report(text: str) -> None:
         "If this isn't fraud I don't know what is, 3 payments I never made",
         "nobody in my family has the card, so this charge is fraud",
         "no one else uses my card and these payments are fraud",
+        "nobody else has made these fraudulent payments",
         "I never gave anyone my PIN and cash was withdrawn without my permission",
         "My account was hacked, I don't think it's safe anymore",
     ],
