@@ -332,9 +332,9 @@ KEYWORD_NEGATION = (
 # A keyword the customer denies ("I'm not saying it's fraud", "no es que me hayan robado", "nobody
 # stole it") or only supposes ("what happens if my card is stolen?", "if it ever gets hacked", "en
 # cas de fraude") is no report of one: the frame, then at most KEYWORD_DENIAL_WORDS (or
-# KEYWORD_SUPPOSED_WORDS) words of the same clause, then the keyword. "I'm not sure if it's
-# fraud" and "check if these are fraud" stay reports (a doubt is no denial, a past "if" no
-# supposition); the model still reads the rest of the message either way.
+# KEYWORD_NOBODY_WORDS, KEYWORD_SUPPOSED_WORDS) words of the same clause, then the keyword. "I'm
+# not sure if it's fraud" and "check if these are fraud" stay reports (a doubt is no denial, a
+# past "if" no supposition); the model still reads the rest of the message either way.
 KEYWORD_DENIAL = (
     r"\b(not|never)\s+(saying|claiming|suggesting|accusing|implying|that|like)\b"
     r"|\b(don'?t|do\s+not)\s+(think|believe)\b"

@@ -214,6 +214,7 @@ def test_announcements_in_one_process_never_pile_up_on_the_queue_lock(
     from livechat import runtime
     from livechat.extensions import db
     from livechat.models import ChatSession
+    from livechat.services import queue as queue_service
 
     broadcaster = runtime.queue_broadcaster(app)
     with app.app_context():
@@ -223,15 +224,13 @@ def test_announcements_in_one_process_never_pile_up_on_the_queue_lock(
         db.session.commit()
         db.session.remove()
     holder = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    # Connections waiting for an advisory lock: the queue's is the only one taken here.
     waiting_sql = sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        " AND query LIKE '%livechat.queue_positions%' AND pid <> pg_backend_pid()"
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
     )
     try:
         with holder.connect() as lock, holder.connect() as probe:
-            lock.execute(
-                sa.text("SELECT pg_advisory_xact_lock(hashtext('livechat.queue_positions'))")
-            )
+            lock.execute(queue_service._POSITIONS_LOCK)  # the lock the announcements take
             for _ in range(5):  # five changes, each after the last refresh started
                 broadcaster.request_refresh()
                 gevent.sleep(0.15)
