@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, pre_load, validate
 
 from livechat.errors import MessageTooLong
 
@@ -63,13 +63,28 @@ def camelcase(name: str) -> str:
 
 
 class CamelSchema(Schema):
-    """Python snake_case attributes, camelCase JSON keys."""
+    """Python snake_case attributes, camelCase JSON keys; dumps read each field directly."""
 
     class Meta:
         unknown = RAISE
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         field_obj.data_key = camelcase(field_obj.data_key or field_name)
+
+    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
+        """Schema._serialize without its per-field indirection (dump hooks still run around it).
+
+        Sessions, queue items, users and notes are dumped on every connect, join, queue
+        broadcast and list page; marshmallow's generic walk (accessor, get_value, serialize per
+        field) cost ~70 µs a queue item, most of it reaching the value. Each field's own
+        ``_serialize`` still formats it, so the output is the generic dump's
+        (tests/test_schema_fast_paths.py compares them)."""
+        plan = self.__dict__.get("_dump_plan")
+        if plan is None:
+            plan = self._dump_plan = _dump_plan(self)
+        if many and obj is not None:
+            return [_dump_one(plan, item) for item in obj]
+        return _dump_one(plan, obj)
 
     @pre_load
     def _refuse_unstorable_text(self, data: Any, **kwargs: Any) -> Any:
@@ -84,6 +99,56 @@ class CamelSchema(Schema):
         if bad:
             raise ValidationError(bad)
         return data
+
+
+# (data key, field name, field, attribute or key read, None or the accessor of a field that
+# must go through Field.serialize: one that overrides it, a dotted attribute, a custom schema)
+_Step = tuple[str, str, fields.Field, str, Any]
+
+
+def _dump_plan(schema: Schema) -> list[_Step]:
+    direct = type(schema).get_attribute is Schema.get_attribute and schema.dict_class is dict
+    plan = []
+    for name, field in schema.dump_fields.items():
+        key = field.data_key if field.data_key is not None else name
+        source = name if field.attribute is None else field.attribute
+        plain = (
+            direct
+            and type(field).serialize is fields.Field.serialize
+            and type(field).get_value is fields.Field.get_value
+            and "." not in source
+        )
+        plan.append((key, name, field, source, None if plain else schema.get_attribute))
+    return plan
+
+
+def _dump_one(plan: list[_Step], obj: Any) -> dict[str, Any]:
+    """One object's dict, as Schema._serialize and Field.serialize build it (marshmallow 4)."""
+    out: dict[str, Any] = {}
+    keyed = hasattr(obj, "__getitem__")  # utils.get_value: obj[key], else getattr
+    for key, name, field, source, accessor in plan:
+        if accessor is not None:
+            value = field.serialize(name, obj, accessor=accessor)
+            if value is not missing:
+                out[key] = value
+            continue
+        if not field._CHECK_ATTRIBUTE:
+            out[key] = field._serialize(None, name, obj)
+            continue
+        if keyed:
+            try:
+                value = obj[source]
+            except (KeyError, IndexError, TypeError, AttributeError):
+                value = getattr(obj, source, missing)
+        else:
+            value = getattr(obj, source, missing)
+        if value is missing:
+            default = field.dump_default
+            value = default() if callable(default) else default
+            if value is missing:
+                continue
+        out[key] = field._serialize(value, name, obj)
+    return out
 
 
 class QuerySchema(CamelSchema):
