@@ -38,6 +38,15 @@ CLOCK_SKEW_SECONDS = 10
 
 # Verified tokens remembered (by a hash of the token, until its exp), per verifier.
 VERIFIED_CACHE_SIZE = 10_000
+# The claims identity_from_claims reads, the expiry among them.
+IDENTITY_CLAIMS = ("uid", "sub", "role", "email", "name", "exp")
+
+
+def identity_claims(claims: dict[str, Any]) -> dict[str, Any]:
+    """What a verifier returns and remembers of a verified token: the claims an Identity is
+    made of. A Firebase ID token carries much more (issuer, audience, sign-in provider and
+    identities), and a remembered token is kept for each signed-in user."""
+    return {key: claims[key] for key in IDENTITY_CLAIMS if key in claims}
 
 
 class VerifiedTokens:
@@ -73,7 +82,7 @@ class VerifiedTokens:
             return
         key = self._key(token)
         with self._lock:
-            self._claims[key] = dict(claims)
+            self._claims[key] = identity_claims(claims)
             self._claims.move_to_end(key)
             while len(self._claims) > self._size:
                 self._claims.popitem(last=False)
@@ -135,6 +144,7 @@ class DevTokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthorized("The token is not valid.", code="invalid_token") from exc
         claims["uid"] = claims["sub"]
+        claims = identity_claims(claims)
         self._verified.put(token, claims)
         return claims
 
@@ -175,7 +185,7 @@ class FirebaseTokenVerifier:
         cached = self._verified.get(token) if self._verified is not None else None
         if cached is not None:
             return cached
-        claims = self._verify(token)
+        claims = identity_claims(self._verify(token))
         if self._verified is not None:
             self._verified.put(token, claims)
         return claims
@@ -257,7 +267,9 @@ def identity_from_claims(claims: dict[str, Any]) -> Identity:
     name = _text_claim(claims, "name")
     if name is not None:
         name = name[:MAX_NAME_LENGTH]
-    return Identity(uid=uid, role=role, email=email, name=name, claims=claims)
+    exp = claims.get("exp")
+    expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+    return Identity(uid=uid, role=role, email=email, name=name, expires_at=expires_at)
 
 
 def _text_claim(claims: dict[str, Any], key: str) -> str | None:

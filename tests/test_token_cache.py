@@ -8,8 +8,9 @@ from typing import Any
 import jwt
 import pytest
 
-from livechat.auth import DevTokenVerifier, VerifiedTokens
+from livechat.auth import IDENTITY_CLAIMS, DevTokenVerifier, VerifiedTokens, identity_from_claims
 from livechat.errors import Unauthorized
+from livechat.models import Role
 
 
 def test_remembered_until_exp_and_bounded() -> None:
@@ -55,3 +56,46 @@ def test_bad_tokens_are_refused_every_time(bad: str) -> None:
         with pytest.raises(Unauthorized) as exc:
             verifier.verify(bad)
         assert exc.value.code == "invalid_token"
+
+
+def test_only_what_an_identity_is_made_of_is_returned_and_kept() -> None:
+    """A Firebase ID token carries issuer, audience, sign-in provider and identities: none of
+    it is kept per signed-in user, and the Identity holds the expiry alone."""
+    cache = VerifiedTokens()
+    exp = time.time() + 60
+    firebase_like = {
+        "iss": "https://securetoken.google.com/demo",
+        "aud": "demo",
+        "auth_time": 1,
+        "user_id": "cust-9",
+        "sub": "cust-9",
+        "uid": "cust-9",
+        "iat": 1,
+        "exp": exp,
+        "email": "ana@example.com",
+        "email_verified": True,
+        "name": "Ana",
+        "role": "agent",
+        "firebase": {"identities": {"email": ["ana@example.com"]}, "sign_in_provider": "password"},
+    }
+    cache.put("t", firebase_like)
+    kept = cache.get("t")
+    assert kept == {
+        "uid": "cust-9",
+        "sub": "cust-9",
+        "role": "agent",
+        "email": "ana@example.com",
+        "name": "Ana",
+        "exp": exp,
+    }
+    identity = identity_from_claims(kept)  # type: ignore[arg-type]
+    assert identity == identity_from_claims(firebase_like)
+    assert identity.expires_at == exp and identity.role is Role.AGENT
+
+    verifier = DevTokenVerifier("k" * 32)
+    token = verifier.issue("cust-1", ttl=60)
+    claims = verifier.verify(token)
+    assert set(claims) <= set(IDENTITY_CLAIMS) and claims["uid"] == "cust-1"
+    assert identity_from_claims(claims).expires_at == claims["exp"]
+    assert identity_from_claims({"uid": "x"}).expires_at is None
+    assert identity_from_claims({"uid": "x", "exp": True}).expires_at is None

@@ -35,12 +35,11 @@ class Client:
 
     @property
     def expires_at(self) -> float | None:
-        exp = self.identity.claims.get("exp")
-        return float(exp) if isinstance(exp, int | float) else None
+        return self.identity.expires_at
 
     def expired(self, now: float | None = None) -> bool:
         """The token the socket signed in with has run out: the socket's rights end with it."""
-        exp = self.expires_at
+        exp = self.identity.expires_at
         return exp is not None and (now or time.time()) >= exp
 
 

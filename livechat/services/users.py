@@ -27,7 +27,9 @@ class Identity:
     role: Role
     email: str | None = None
     name: str | None = None
-    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # When the token runs out (its ``exp``, seconds since the epoch), None if it says not. Of
+    # the token's claims only this is kept: every connected socket holds its Identity.
+    expires_at: float | None = field(default=None, compare=False)
 
     @property
     def id(self) -> str:
