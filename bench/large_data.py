@@ -14,7 +14,9 @@ request at a time, after one warm-up pass:
   queue broadcast computes (realtime/queue.py: the waiting chats in order, dumped, and the
   positions announced), the assistant's turn context (services/assistant.load_turn);
 - REST through the Flask test client with a dev-signed token (the whole request: auth, query
-  parsing, the service, the JSON): the sessions list with each filter and its last page, a
+  parsing, the service, the JSON): the sessions list with each filter, its deepest page by
+  number (the last, or the one ending at SESSIONS_TOTAL_CAP) and a page by cursor from a chat
+  anywhere in the list, a
   customer's tickets (staff by ``userId``, and the customer's own ``/mine``), the stats.
 
 A slow operation stops after 20 s (at least 20 requests). Each request runs on a different
@@ -144,6 +146,10 @@ def _samples(rng: random.Random) -> dict[str, Any]:
     )
     if len(chats) < 200:
         chats = column("SELECT id FROM chat_sessions WHERE status = 'ENDED'")
+    # Rows anywhere in the list, for cursors that read on from deep in it.
+    deep = db.session.execute(
+        sa.text("SELECT created_at, id FROM chat_sessions TABLESAMPLE SYSTEM (10) LIMIT 500")
+    ).all()
     with_tickets = column("SELECT DISTINCT user_id FROM tickets WHERE user_id LIKE 'bench-cust-%'")
     agents = column("SELECT id FROM users WHERE role = 'agent'")
     counts = db.session.execute(
@@ -160,6 +166,7 @@ def _samples(rng: random.Random) -> dict[str, Any]:
     rng.shuffle(with_tickets)
     return {
         "chats": chats[:500],
+        "deep": [(at.isoformat(), sid) for at, sid in deep],
         "customers": with_tickets,
         "agents": agents,
         "counts": dict(counts._mapping),
@@ -170,11 +177,12 @@ def _samples(rng: random.Random) -> dict[str, Any]:
 def _operations(app: Any, s: dict[str, Any], rng: random.Random) -> dict[str, Callable[[], Any]]:
     from livechat import runtime
     from livechat.extensions import db
-    from livechat.models import Role
+    from livechat.models import SESSIONS_TOTAL_CAP, Role
     from livechat.realtime.chat import CATCH_UP_LIMIT, HISTORY_LIMIT
     from livechat.schemas.chat import MessageSchema, NoteSchema, QueueItemSchema, SessionSchema
     from livechat.services import assistant, messages, notes, queue, sessions
     from livechat.services.access import access_session
+    from livechat.services.paging import encode_cursor
     from livechat.services.users import Identity
 
     verifier = runtime.verifier(app)
@@ -191,7 +199,8 @@ def _operations(app: Any, s: dict[str, Any], rng: random.Random) -> dict[str, Ca
     agent = Identity(uid=s["agents"][0], role=Role.AGENT)
     chats, customers, agents = s["chats"], s["customers"], s["agents"]
     ai_chats = s["ai_chats"]
-    pages = max(1, -(-s["counts"]["sessions"] // 20))
+    # The deepest page a number reaches: the last one, or the one ending at the cap.
+    pages = max(1, min(-(-s["counts"]["sessions"] // 20), SESSIONS_TOTAL_CAP // 20))
     span = datetime(2026, 12, 1, tzinfo=UTC) - s["first_day"]
 
     def join_history() -> None:
@@ -252,6 +261,9 @@ def _operations(app: Any, s: dict[str, Any], rng: random.Random) -> dict[str, Ca
         "sessions month": rest(lambda: f"{base}?{month()}", some_agent),
         "sessions customer": rest(lambda: f"{base}?userId={rng.choice(customers)}", some_agent),
         "sessions last page": rest(f"{base}?page={pages}", some_agent),
+        "sessions by cursor": rest(
+            lambda: f"{base}?cursor={encode_cursor(*rng.choice(s['deep']))}", some_agent
+        ),
         "tickets of customer": rest(
             lambda: f"/api/support/tickets?userId={rng.choice(customers)}", some_agent
         ),

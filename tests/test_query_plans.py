@@ -134,7 +134,13 @@ def _ops(h: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], set[str]]]:
     def listing(**filters: Any) -> Callable[[], Any]:
         return lambda: sessions.list_sessions(agent, **filters)
 
-    by_created = {"ix_chat_sessions_created_at"}
+    def by_cursor() -> None:
+        # Page 2's cursor (past a cap of 3) reads on by keyset: the index bounds the scan.
+        _, cursor = sessions.list_sessions(agent, page=2, page_size=2, cap=3)
+        assert cursor is not None
+        sessions.list_sessions(agent, page_size=2, cap=3, cursor=cursor)
+
+    by_created = {"ix_chat_sessions_created_at_id"}
     # Both lead with status: either serves "status = X" as a range (the planner picks by size).
     by_status = {"ix_chat_sessions_status_waiting_since", "ix_chat_sessions_status_ended_at"}
     return {
@@ -153,7 +159,9 @@ def _ops(h: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], set[str]]]:
         "sessions by date": (listing(created_from=month_ago), by_created),
         "sessions last page": (listing(page=6, page_size=2), by_created),
         "sessions counted to the cap": (listing(cap=3), by_created),
-        "sessions past the cap, last page": (listing(page=6, page_size=2, cap=3), by_created),
+        "sessions by cursor, past the cap": (by_cursor, by_created),
+        # Counted to a cap of 5 (not exact): read forwards, the skip a deferred join.
+        "sessions deep page, capped total": (listing(page=3, page_size=2, cap=5), by_created),
         "tickets of a customer": (
             lambda: tickets.list_tickets(agent, user_id="cust-p0"),
             {"ix_tickets_user_id"},
@@ -183,7 +191,8 @@ OPERATIONS = [
     "sessions by date",
     "sessions last page",
     "sessions counted to the cap",
-    "sessions past the cap, last page",
+    "sessions by cursor, past the cap",
+    "sessions deep page, capped total",
     "tickets of a customer",
     "my tickets",
     "stats",

@@ -8,7 +8,7 @@ from flask import Blueprint, g
 
 from livechat import ratelimit
 from livechat.api.decorators import authenticated, body, query, response
-from livechat.models import Role
+from livechat.models import SESSIONS_TOTAL_CAP, Role
 from livechat.schemas.base import page_of
 from livechat.schemas.chat import (
     AssignSchema,
@@ -23,7 +23,7 @@ from livechat.schemas.chat import (
     QueueQuerySchema,
     QueueSchema,
     SessionDetailSchema,
-    SessionsQuerySchema,
+    SessionListQuerySchema,
     StaffSessionPageSchema,
     StaffSessionSchema,
     TransferRequestSchema,
@@ -41,13 +41,21 @@ STAFF = (Role.AGENT, Role.ADMIN)
     StaffSessionPageSchema(),
     200,
     "A page of sessions, newest first",
-    errors={400: "An empty date range: 'to' is not after 'from' (bad_date_range)"},
+    errors={
+        400: "An empty date range: 'to' is not after 'from' (bad_date_range); a page past "
+        f"the first {SESSIONS_TOTAL_CAP:,} chats (page_too_deep); a cursor no page gave "
+        "(bad_cursor), or with a page past 1 (cursor_with_page)"
+    },
 )
-@query(SessionsQuerySchema())
+@query(SessionListQuerySchema())
 def list_sessions(query: dict[str, Any]) -> Any:
     """List chat sessions, filtered by status, agent or customer."""
-    items, total, exact = sessions.list_sessions(g.actor, **query)
-    return {**page_of(items, query["page"], query["page_size"], total), "total_exact": exact}
+    result, next_cursor = sessions.list_sessions(g.actor, **query)
+    return {
+        **page_of(result.items, query["page"], query["page_size"], result.total),
+        "total_exact": result.exact,
+        "next_cursor": next_cursor,
+    }
 
 
 @bp.get("/queue")

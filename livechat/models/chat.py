@@ -55,7 +55,7 @@ OUTCOME_NOTE_MAX = 1000
 # The sessions list (the Conversations view) counts matching chats up to this many; past it the
 # total is this and not exact ("10,000+", ``totalExact: false``), as large help desks show it:
 # an exact count of a year's history grows with the history on every page view
-# (docs/performance-large-data.md).
+# (docs/performance-large-data.md). Page numbers reach this many chats; a cursor reads on.
 SESSIONS_TOTAL_CAP = 10_000
 
 
@@ -77,7 +77,9 @@ class ChatSession(Model):
             postgresql_where=sa.text("status IN ('ACTIVE', 'WAITING')"),
         ),
         sa.Index("ix_chat_sessions_status_waiting_since", "status", "waiting_since"),
-        sa.Index("ix_chat_sessions_created_at", "created_at"),
+        # The Conversations list's order (newest first, then id): deep pages skip inside the
+        # index, and a cursor bounds it (services/paging.py).
+        sa.Index("ix_chat_sessions_created_at_id", "created_at", "id"),
         # The stats' "ended today" (services/stats.py): a range, not a scan of every ended chat.
         sa.Index("ix_chat_sessions_status_ended_at", "status", "ended_at"),
         # The Conversations list filtered by escalation priority, newest first

@@ -250,9 +250,15 @@ class StaffSessionPageSchema(SessionPageSchema):
     total_exact = fields.Boolean(
         metadata={
             "description": f"Whether total is the exact count: false when more than "
-            f"{SESSIONS_TOTAL_CAP:,} match, except on pages starting past the "
-            f"{SESSIONS_TOTAL_CAP // 2:,}th row (those are counted exactly)"
+            f"{SESSIONS_TOTAL_CAP:,} match"
         }
+    )
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The cursor of the chats after this page (pass it as cursor), "
+            "null on the last page"
+        },
     )
 
 
@@ -313,6 +319,27 @@ class SessionsQuerySchema(PageQuerySchema):
         default_timezone=UTC,
         load_default=None,
         metadata={"description": "Chats started before (ISO 8601; UTC if no offset)"},
+    )
+
+
+class SessionListQuerySchema(SessionsQuerySchema):
+    """The Conversations list: the filters, a page number or a cursor."""
+
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=100_000),
+        metadata={
+            "description": f"Pages reach the first {SESSIONS_TOTAL_CAP:,} matching chats "
+            "(400 page_too_deep past them): read on with cursor"
+        },
+    )
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "A page's nextCursor: the chats after that page, at any depth "
+            "(400 bad_cursor if it is not one; 400 cursor_with_page with a page past 1)"
+        },
     )
 
 

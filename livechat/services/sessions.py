@@ -40,7 +40,14 @@ from livechat.services.access import Actor, access_session, require_staff
 from livechat.services.history import session_conditions
 from livechat.services.messages import append_message
 from livechat.services.notes import page_notes
-from livechat.services.paging import page_of_rows, page_of_rows_capped
+from livechat.services.paging import (
+    Page,
+    bad_cursor,
+    decode_cursor,
+    encode_cursor,
+    page_of_rows,
+    page_of_rows_capped,
+)
 
 _session_schema = SessionSchema()
 _staff_session_schema = StaffSessionSchema()
@@ -131,22 +138,48 @@ def active_session(actor: Actor) -> tuple[ChatSession, list[ChatMessage]]:
 
 
 def list_sessions(
-    actor: Actor, *, page: int = 1, page_size: int = 20, cap: int | None = None, **filters: Any
-) -> tuple[list[ChatSession], int, bool]:
-    """A page of sessions, newest first, the total matching and whether it is exact (counted
-    up to ``cap``, default SESSIONS_TOTAL_CAP; exact below it, and on pages past half of it):
-    the Conversations view.
+    actor: Actor,
+    *,
+    page: int = 1,
+    page_size: int = 20,
+    cap: int | None = None,
+    cursor: str | None = None,
+    **filters: Any,
+) -> tuple[Page, str | None]:
+    """A page of sessions, newest first (the Conversations view), and the cursor of the rows
+    after it (None: none follow). The total is counted up to ``cap`` (SESSIONS_TOTAL_CAP) and
+    says whether it is exact; page numbers reach the first ``cap`` chats, and ``cursor`` (a
+    page's next cursor) reads on from anywhere at the same cost.
     ``filters`` are history.session_conditions' (status, agent, customer, priority, rule,
     date range)."""
     require_staff(actor)
-    return page_of_rows_capped(
+    result = page_of_rows_capped(
         sa.select(ChatSession).where(*session_conditions(**filters)),
         ChatSession.created_at.desc(),
         ChatSession.id.desc(),
         page=page,
         page_size=page_size,
         cap=cap if cap is not None else SESSIONS_TOTAL_CAP,
+        after=_older_than(cursor) if cursor is not None else None,
         unique=True,
+    )
+    last = result.items[-1] if result.more and result.items else None
+    return result, (None if last is None else encode_cursor(last.created_at.isoformat(), last.id))
+
+
+def _older_than(cursor: str) -> Any:
+    """list_sessions' keyset condition: the chats after the cursor's in (created_at, id)
+    descending order: a bound of the list's (created_at, id) index."""
+    at_text, session_id = decode_cursor(cursor, 2)
+    try:
+        at = datetime.fromisoformat(at_text)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None or len(session_id) > 36:
+        raise bad_cursor()
+    return sa.and_(
+        ChatSession.created_at <= at,
+        sa.or_(ChatSession.created_at < at, ChatSession.id < session_id),
     )
 
 

@@ -2051,7 +2051,7 @@
   // ---- conversations view: history, search, the customer's previous chats (issue 20) ----------
   // Kept apart from the live queue code above: it only reads REST and opens chats with openChat.
   const HISTORY_PAGE_SIZE = 20;
-  const history = { page: 1, query: null, seq: 0 };
+  const history = { page: 1, query: null, seq: 0, cursors: {} };
   function showView(which) {
     const live = which !== 'history';
     $('view-live').setAttribute('aria-pressed', String(live));
@@ -2085,9 +2085,13 @@
   }
   async function loadHistory(page) {
     const params = historyParams();
-    params.set('page', String(page));
-    params.set('pageSize', String(HISTORY_PAGE_SIZE));
     const searching = params.has('q');
+    // The list pages by the cursor each page gives (any depth; page numbers stop at the
+    // server's cap); search by number.
+    if (page === 1) history.cursors = {};
+    const cursor = !searching && page > 1 ? history.cursors[page] : null;
+    params.set(cursor ? 'cursor' : 'page', cursor || String(page));
+    params.set('pageSize', String(HISTORY_PAGE_SIZE));
     const seq = ++history.seq;
     setText('history-summary', searching ? 'Searching…' : 'Loading…');
     show('history-error', false);
@@ -2106,7 +2110,8 @@
     const items = body.items || [];
     // Past the server's cap the total is a lower bound (totalExact false): "10,000+".
     const capped = !searching && body.totalExact === false;
-    const more = searching ? !!body.hasMore : page * HISTORY_PAGE_SIZE < (body.total || 0) || (capped && items.length === HISTORY_PAGE_SIZE);
+    if (!searching) history.cursors[page + 1] = body.nextCursor || null;
+    const more = searching ? !!body.hasMore : !!body.nextCursor;
     const total = Number(body.total || 0).toLocaleString('en-US') + (capped ? '+' : '');
     const list = clear($('history-results'));
     items.forEach((item) => list.appendChild(searching ? hitItem(item) : conversationItem(item)));

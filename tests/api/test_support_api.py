@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -320,11 +321,11 @@ def test_the_total_is_exact_up_to_the_cap(
     assert (filtered["total"], filtered["totalExact"]) == (1, True)
 
 
-def test_past_the_cap_pages_give_the_same_rows_and_deep_ones_an_exact_total(
+def test_pages_reach_the_cap_and_cursors_read_on_at_any_depth(
     client: Any, auth: Any, ctx: Any, make_user: Any, monkeypatch: Any
 ) -> None:
-    """With more chats than the cap, pages in its first half are counted to the cap; a page
-    past half of it needs (and reports) the exact count; every page has the right rows."""
+    """Page numbers reach the first SESSIONS_TOTAL_CAP chats (OFFSET walks what it skips);
+    each page's nextCursor reads on from there, to the last chat, in the same order."""
     from livechat.services import sessions
 
     for i in range(9):
@@ -332,16 +333,101 @@ def test_past_the_cap_pages_give_the_same_rows_and_deep_ones_an_exact_total(
         sessions.end_session(customer, sessions.open_session(customer)[0].id)
     agent = auth("agent-cp", "agent")
     whole = client.get(f"{BASE}/sessions?pageSize=100", headers=agent).get_json()
-    assert (whole["total"], whole["totalExact"]) == (9, True)
+    assert (whole["total"], whole["totalExact"], whole["nextCursor"]) == (9, True, None)
     monkeypatch.setattr(sessions, "SESSIONS_TOTAL_CAP", 4)
     pages = [
-        client.get(f"{BASE}/sessions?pageSize=2&page={p}", headers=agent).get_json()
-        for p in range(1, 7)
+        client.get(f"{BASE}/sessions?pageSize=2&page={p}", headers=agent).get_json() for p in (1, 2)
     ]
-    assert [s["id"] for p in pages for s in p["items"]] == [s["id"] for s in whole["items"]]
-    # page 1 (rows 1-2) and 2 (rows 3-4, starting at half the cap) are counted to the cap
-    assert [(p["total"], p["totalExact"]) for p in pages] == [(4, False)] * 2 + [(9, True)] * 4
-    assert pages[5]["items"] == []
+    assert [(p["total"], p["totalExact"]) for p in pages] == [(4, False)] * 2
+    assert [s["id"] for p in pages for s in p["items"]] == [s["id"] for s in whole["items"][:4]]
+    too_deep = client.get(f"{BASE}/sessions?pageSize=2&page=3", headers=agent)
+    assert too_deep.status_code == 400
+    assert too_deep.get_json()["error"]["code"] == "page_too_deep"
+    assert too_deep.get_json()["error"]["details"] == {"limit": 4}
+
+    # From page 2's cursor to the end: every chat once, newest first, then no cursor.
+    seen, cursor = [s["id"] for p in pages for s in p["items"]], pages[1]["nextCursor"]
+    while cursor is not None:
+        body = client.get(f"{BASE}/sessions?pageSize=2&cursor={cursor}", headers=agent).get_json()
+        seen += [s["id"] for s in body["items"]]
+        cursor = body["nextCursor"]
+        assert (body["total"], body["totalExact"]) == (4, False)
+    assert seen == [s["id"] for s in whole["items"]]
+
+
+def test_next_cursor_follows_filters_and_ends_on_the_last_page(
+    client: Any, auth: Any, ctx: Any, make_user: Any
+) -> None:
+    from livechat.services import sessions
+
+    for i in range(5):
+        customer = make_user(f"cust-nc{i}")
+        sessions.end_session(customer, sessions.open_session(customer)[0].id)
+    sessions.open_session(make_user("cust-nc-open"))
+    agent = auth("agent-nc", "agent")
+    ended = client.get(f"{BASE}/sessions?status=ENDED&pageSize=100", headers=agent).get_json()
+    first = client.get(f"{BASE}/sessions?status=ENDED&pageSize=3", headers=agent).get_json()
+    assert first["nextCursor"] is not None
+    rest = client.get(
+        f"{BASE}/sessions?status=ENDED&pageSize=3&cursor={first['nextCursor']}", headers=agent
+    ).get_json()
+    ids = [s["id"] for s in first["items"] + rest["items"]]
+    assert ids == [s["id"] for s in ended["items"]] and rest["nextCursor"] is None
+    # Page numbers too: the back half of an exact total is read backwards, same rows.
+    last = client.get(f"{BASE}/sessions?status=ENDED&pageSize=3&page=2", headers=agent)
+    assert last.get_json()["items"] == rest["items"] and last.get_json()["nextCursor"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("cursor=not-a-cursor", 400, "bad_cursor"),
+        ("cursor=" + base64.urlsafe_b64encode(b'{"a":1}').decode(), 400, "bad_cursor"),
+        ("cursor=" + base64.urlsafe_b64encode(b'["x"]').decode(), 400, "bad_cursor"),
+        ("cursor=" + base64.urlsafe_b64encode(b'["yesterday","id"]').decode(), 400, "bad_cursor"),
+        (  # a time without its offset is not one a page gave
+            "cursor=" + base64.urlsafe_b64encode(b'["2026-12-01T10:00:00","id"]').decode(),
+            400,
+            "bad_cursor",
+        ),
+        (
+            "cursor="
+            + base64.urlsafe_b64encode(b'["2026-12-01T10:00:00+00:00","' + b"i" * 37 + b'"]')
+            .decode()
+            .rstrip("="),
+            400,
+            "bad_cursor",
+        ),
+        (  # NUL and a lone surrogate cannot reach the database as text
+            "cursor="
+            + base64.urlsafe_b64encode(b'["2026-12-01T10:00:00+00:00","a\\u0000"]').decode(),
+            400,
+            "bad_cursor",
+        ),
+        (
+            "cursor="
+            + base64.urlsafe_b64encode(b'["2026-12-01T10:00:00+00:00","\\ud800"]').decode(),
+            400,
+            "bad_cursor",
+        ),
+        ("cursor=" + base64.urlsafe_b64encode(b"\xff\xfe").decode(), 400, "bad_cursor"),
+        ("cursor=" + "c" * 201, 422, "validation_error"),
+        ("cursor=", 422, "validation_error"),
+        (  # a rule across fields: 400, as bad_date_range
+            "page=2&cursor="
+            + base64.urlsafe_b64encode(b'["2026-12-01T10:00:00+00:00","id"]').decode(),
+            400,
+            "cursor_with_page",
+        ),
+        ("page=100001", 422, "validation_error"),
+    ],
+)
+def test_bad_cursors_and_pages_are_refused(
+    client: Any, auth: Any, ctx: Any, query: str, status: int, code: str
+) -> None:
+    response = client.get(f"{BASE}/sessions?{query}", headers=auth("agent-bc", "agent"))
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
 
 
 def test_the_mine_list_has_no_cap_flag(client: Any, auth: Any, ctx: Any, make_user: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.e2e.browser.a11y import Audit
@@ -71,4 +72,50 @@ def test_an_agent_finds_and_opens_an_ended_chat(
     agent.find("console-customer-chat-open", other).click()
     agent.wait(lambda _: conversation.get_attribute("data-session-id") == newer, what="other chat")
     audit.assert_clean()
+    assert agent.console_errors() == []
+
+
+def test_an_agent_pages_the_conversations_by_cursor(
+    web_server: Any, browser: Any, ctx: Any, make_user: Any
+) -> None:
+    """Older and Newer follow the cursors the list gives (page numbers stop at the server's
+    cap; cursors do not): every chat once, newest first, and Older stops on the last page."""
+    from livechat.services import sessions
+
+    made = []
+    for i in range(45):
+        customer = make_user(f"cust-pg{i:02d}", "user", f"Pager {i:02d}")
+        made.append(sessions.open_session(customer)[0].id)
+        sessions.end_session(customer, made[-1])
+    agent = browser(1280, 900)
+    _sign_in_agent(agent, web_server.url)
+    agent.find("console-view-history").click()
+
+    def page_ids(what: str) -> list[str]:
+        agent.wait(lambda _: len(agent.find_all("console-history-item")) > 0, what=what)
+        return [e.get_attribute("data-session-id") for e in agent.find_all("console-history-item")]
+
+    first = page_ids("page 1")
+    assert len(first) == 20
+    seen = list(first)
+    for page in (2, 3):
+        agent.find("console-history-next").click()
+        agent.wait(
+            lambda _, p=page: agent.driver.find_element(By.ID, "history-page").text == f"Page {p}",
+            what=f"page {page}",
+        )
+        seen += page_ids(f"page {page}")
+    assert seen == made[::-1]  # newest first, each once
+    asked = agent.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('/api/support/chat/sessions?'))"
+    )
+    assert sum("cursor=" in url for url in asked) == 2  # Older: by cursor, not by number
+    assert not any("page=2" in url or "page=3" in url for url in asked)
+    assert agent.find("console-history-next").get_attribute("disabled") is not None
+    agent.find("console-history-prev").click()
+    agent.wait(
+        lambda _: agent.driver.find_element(By.ID, "history-page").text == "Page 2", what="back"
+    )
+    assert page_ids("page 2 again") == seen[20:40]
     assert agent.console_errors() == []
