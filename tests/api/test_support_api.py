@@ -376,6 +376,15 @@ def test_next_cursor_follows_filters_and_ends_on_the_last_page(
     # Page numbers too: the back half of an exact total is read backwards, same rows.
     last = client.get(f"{BASE}/sessions?status=ENDED&pageSize=3&page=2", headers=agent)
     assert last.get_json()["items"] == rest["items"] and last.get_json()["nextCursor"] is None
+    # A chat that ends meanwhile shifts the page numbers, not what the cursor reads.
+    late = make_user("cust-nc-late")
+    sessions.end_session(late, sessions.open_session(late)[0].id)
+    again = client.get(
+        f"{BASE}/sessions?status=ENDED&pageSize=3&cursor={first['nextCursor']}", headers=agent
+    ).get_json()
+    assert again["items"] == rest["items"]
+    page2 = client.get(f"{BASE}/sessions?status=ENDED&pageSize=3&page=2", headers=agent)
+    assert page2.get_json()["items"][0]["id"] == first["items"][2]["id"]  # shifted by one
 
 
 @pytest.mark.parametrize(
