@@ -52,7 +52,12 @@ def list_sessions(query: dict[str, Any]) -> Any:
     """List chat sessions, filtered by status, agent or customer."""
     result, next_cursor = sessions.list_sessions(g.actor, **query)
     return {
-        **page_of(result.items, query["page"], query["page_size"], result.total),
+        **page_of(
+            result.items,
+            None if query["cursor"] else query["page"],
+            query["page_size"],
+            result.total,
+        ),
         "total_exact": result.exact,
         "next_cursor": next_cursor,
     }

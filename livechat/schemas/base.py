@@ -229,7 +229,7 @@ class MessageContent(fields.String):
         return text
 
 
-def page_of(items: list, page: int, page_size: int, total: int) -> dict[str, Any]:
+def page_of(items: list, page: int | None, page_size: int, total: int) -> dict[str, Any]:
     return {"items": items, "page": page, "page_size": page_size, "total": total}
 
 

@@ -240,6 +240,9 @@ class StaffSessionPageSchema(SessionPageSchema):
     """A page of sessions as agents see them."""
 
     items = fields.List(fields.Nested(StaffSessionSchema))
+    page = fields.Integer(
+        allow_none=True, metadata={"description": "The page number; null for a cursor's page"}
+    )
     total = fields.Integer(
         metadata={
             "description": f"Matching sessions, counted up to {SESSIONS_TOTAL_CAP:,}: when more "

@@ -383,6 +383,7 @@ def test_next_cursor_follows_filters_and_ends_on_the_last_page(
         f"{BASE}/sessions?status=ENDED&pageSize=3&cursor={first['nextCursor']}", headers=agent
     ).get_json()
     assert again["items"] == rest["items"]
+    assert (first["page"], again["page"]) == (1, None)  # a cursor's page has no number
     page2 = client.get(f"{BASE}/sessions?status=ENDED&pageSize=3&page=2", headers=agent)
     assert page2.get_json()["items"][0]["id"] == first["items"][2]["id"]  # shifted by one
 
