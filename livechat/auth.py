@@ -42,6 +42,13 @@ VERIFIED_CACHE_SIZE = 10_000
 IDENTITY_CLAIMS = ("uid", "sub", "role", "email", "name", "exp")
 
 
+def token_expiry(claims: dict[str, Any]) -> float | None:
+    """The token's ``exp`` (seconds since the epoch) when it is a number, else None: a token
+    without one is neither remembered nor given an end by its socket."""
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+
+
 def identity_claims(claims: dict[str, Any]) -> dict[str, Any]:
     """What a verifier returns and remembers of a verified token: the claims an Identity is
     made of. A Firebase ID token carries much more (issuer, audience, sign-in provider and
@@ -77,8 +84,7 @@ class VerifiedTokens:
         return dict(claims)
 
     def put(self, token: str, claims: dict[str, Any]) -> None:
-        exp = claims.get("exp")
-        if not isinstance(exp, int | float) or isinstance(exp, bool):
+        if token_expiry(claims) is None:
             return
         key = self._key(token)
         with self._lock:
@@ -267,9 +273,7 @@ def identity_from_claims(claims: dict[str, Any]) -> Identity:
     name = _text_claim(claims, "name")
     if name is not None:
         name = name[:MAX_NAME_LENGTH]
-    exp = claims.get("exp")
-    expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
-    return Identity(uid=uid, role=role, email=email, name=name, expires_at=expires_at)
+    return Identity(uid=uid, role=role, email=email, name=name, expires_at=token_expiry(claims))
 
 
 def _text_claim(claims: dict[str, Any], key: str) -> str | None:
