@@ -102,8 +102,9 @@ def _migrations_dir() -> Any:
 
 def shutdown_app(app: Flask, timeout: float = 5) -> None:
     """Stop the app's background greenlets (AI turns, queue and typing timers, webhooks,
-    sweepers, then the message writer, which stores what is queued) and close its database
-    connections: graceful shutdown, and clean teardown in tests."""
+    sweepers, then the message writer, which stores what is queued), send what the relay has
+    still to publish, and close its database connections: graceful shutdown, and clean
+    teardown in tests."""
     from livechat import runtime
     from livechat.extensions import db
 
@@ -120,6 +121,11 @@ def shutdown_app(app: Flask, timeout: float = 5) -> None:
     ):
         if worker is not None:
             worker.shutdown()
+    # Last: what the stopped workers emitted is on its way to the other processes.
+    socketio = app.extensions.get("socketio")
+    flush = getattr(socketio.server.manager, "flush", None) if socketio is not None else None
+    if flush is not None:
+        flush()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

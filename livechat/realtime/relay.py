@@ -10,6 +10,13 @@ within that interval go out as one Redis message, which the web processes unpack
 Web processes keep publishing at once (people's messages must not wait) and understand
 batches from any process; a batch of one is sent as the plain message.
 
+A process that listens (a web process, once subscribed) publishes through ``Publisher``: one
+Redis connection of its own and one greenlet, which send every publish in the order emitted.
+The emitting greenlet does not wait for Redis's answer (python-socketio's publish is a client
+round trip in the emitter: ~160 µs of CPU under gevent, most of it redis-py's pool, retry and
+reply layers), and what is emitted while a write is out goes in the next write, pipelined.
+Whatever Redis does not take is delivered here as before.
+
 Delivery order. python-socketio delivers an emit to the emitting process's own sockets at once
 and to the others' when Redis relays it, so two processes delivered two messages of one chat in
 opposite orders (each its own first). Here a web process's room emits come back to its own
@@ -28,11 +35,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
 import gevent
+import gevent.event
 import socketio
 from socketio.packet import Packet
 
@@ -48,6 +57,10 @@ END_USER_METHOD = "livechat:end_user"
 LOOPBACK = "livechat:loopback"
 LISTEN_RETRY_FIRST_SECONDS = 0.5
 LISTEN_RETRY_MAX_SECONDS = 5.0
+# The publisher's wait for Redis, per write (its connection only: the listener blocks freely).
+PUBLISH_TIMEOUT_SECONDS = 5.0
+# At most this many publishes in one pipelined write (a backlog goes out in several).
+PUBLISH_MAX_BATCH = 256
 
 
 def _close_quietly(resource: Any) -> None:
@@ -64,6 +77,102 @@ def retry_delays() -> Iterator[float]:
     while True:
         yield delay
         delay = min(delay * 2, LISTEN_RETRY_MAX_SECONDS)
+
+
+class Publisher:
+    """Publishes on one connection of its own, from one greenlet, in the order handed over.
+
+    ``put`` only queues: the greenlet sends what is queued as one pipelined write (one message
+    when quiet, a backlog's worth under load) and reads Redis's answers. A message no process
+    heard (nobody subscribed), or that Redis could not take after one reconnect, goes to
+    ``unheard``; the connection comes back by itself at the next write.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        channel: str,
+        dumps: Callable[[Any], str],
+        unheard: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self._connect = connect
+        self._channel = channel
+        self._dumps = dumps
+        self._unheard = unheard
+        self._client: Any = None
+        self._conn: Any = None
+        self._queue: deque[dict[str, Any]] = deque()
+        self._wake = gevent.event.Event()
+        self._idle = gevent.event.Event()
+        self._idle.set()
+        self._greenlet: gevent.Greenlet | None = None
+
+    def put(self, message: dict[str, Any]) -> None:
+        self._queue.append(message)
+        self._idle.clear()
+        self._wake.set()
+        if self._greenlet is None or self._greenlet.dead:
+            self._greenlet = gevent.spawn(self._run)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until everything put so far is sent (or given up on); False on timeout."""
+        if gevent.getcurrent() is self._greenlet:
+            return not self._queue
+        return bool(self._idle.wait(timeout))
+
+    def close(self) -> None:
+        if self._greenlet is not None:
+            self._greenlet.kill(block=False)
+            self._greenlet = None
+        if self._conn is not None:
+            self._conn.disconnect()
+        _close_quietly(self._client)
+        self._conn = self._client = None
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                n = min(len(self._queue), PUBLISH_MAX_BATCH)
+                batch = [self._queue.popleft() for _ in range(n)]
+                try:
+                    self._send(batch)
+                except Exception:  # never let one batch stop the publisher
+                    log.exception("publishing a relay batch failed")
+            if not self._queue:
+                self._idle.set()
+
+    def _send(self, batch: list[dict[str, Any]]) -> None:
+        commands = [("PUBLISH", self._channel, self._dumps(m)) for m in batch]
+        heard: list[int] = []
+        for retries_left in (1, 0):
+            try:
+                conn = self._connection()
+                conn.send_packed_command(conn.pack_commands(commands[len(heard) :]), False)
+                while len(heard) < len(batch):
+                    heard.append(int(conn.read_response()))
+                break
+            except Exception as exc:
+                # Sent but unanswered ones may have gone out: Redis has them or not, and the
+                # retry (like python-socketio's) may repeat them; clients drop repeats by id.
+                if self._conn is not None:
+                    self._conn.disconnect()
+                if retries_left:
+                    log.error("Cannot publish to redis... retrying (%s)", exc)
+                else:
+                    log.error("Cannot publish to redis... giving up (%s)", exc)
+                    heard.extend([0] * (len(batch) - len(heard)))
+        for message, listeners in zip(batch, heard, strict=True):
+            if not listeners:
+                self._unheard(message)
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            self._client = self._connect()
+            # Held for good, never back in the pool: this greenlet alone uses it.
+            self._conn = self._client.connection_pool.get_connection()
+        return self._conn
 
 
 class RelayManager(socketio.RedisManager, HandshakeManager):
@@ -86,6 +195,7 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         self._batch: list[dict[str, Any]] = []
         self._flusher: gevent.Greenlet | None = None
         self._listening = False  # subscribed: our own publishes come back to us
+        self._publisher: Publisher | None = None
         self.reorderer = (
             Reorderer(self._deliver_here, reorder_seconds)
             if reorder_seconds > 0 and not self.write_only
@@ -128,8 +238,7 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
             "host_id": self.host_id,
             LOOPBACK: True,
         }
-        if not self._publish(message):  # not published, or nobody listening: deliver here
-            self._handle_emit(message)
+        self._publish(message)  # the publisher delivers it here if Redis does not take it
         return None
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
@@ -154,7 +263,10 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         return None
 
     def close(self) -> None:
-        """Close this manager's Redis connections (the listener's and the publisher's)."""
+        """Close this manager's Redis connections (the listener's and the publishers')."""
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
         _close_quietly(getattr(self, "pubsub", None))
         _close_quietly(getattr(self, "redis", None))
         self.connected = False
@@ -163,18 +275,47 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
 
     def _publish(self, data: dict[str, Any]) -> Any:
         if self.batch_seconds <= 0:
-            return super()._publish(data)
+            publisher = self._publisher
+            if publisher is None:
+                # Sent now; a loopback emit nobody heard (or Redis refused) is delivered here.
+                if not super()._publish(data) and data.get(LOOPBACK):
+                    self._handle_emit(data)
+            else:
+                publisher.put(data)
+            return None
         self._batch.append(data)
         if self._flusher is None:
             self._flusher = gevent.spawn_later(self.batch_seconds, self._flush_later)
         return None
 
+    def _start_publisher(self) -> None:
+        """From the first subscription on: a process that listens serves sockets and lives on,
+        so its publishes can wait in the publisher's queue. Until then (and in a process that
+        never listens: a CLI command, an emitter) each publish is sent as it is made, so none
+        is left queued when the process ends. Not behind Redis Sentinel, whose pool follows
+        the master."""
+        if self._publisher is None and not urlparse(self.redis_url).scheme.endswith("+sentinel"):
+            options = {**self.redis_options, "socket_timeout": PUBLISH_TIMEOUT_SECONDS}
+            self._publisher = Publisher(
+                lambda: redisconn.client(self.redis_url, self._config, **options),
+                self.channel,
+                self.json.dumps,
+                self._unheard,
+            )
+
+    def _unheard(self, message: dict[str, Any]) -> None:
+        # A loopback emit reaches this process's sockets only through Redis: here, then.
+        if message.get(LOOPBACK):
+            self._handle_emit(message)
+
     def _flush_later(self) -> None:
         self._flusher = None
         self.flush()
 
-    def flush(self) -> None:
+    def flush(self, timeout: float = 5.0) -> None:
         """Publish what is waiting now (also at shutdown: nothing emitted is left behind)."""
+        if self._publisher is not None and not self._publisher.drain(timeout):
+            log.warning("the relay's publisher did not finish within %.0f s", timeout)
         if self._flusher is not None:
             self._flusher.kill(block=False)
             self._flusher = None
@@ -208,6 +349,7 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
                 self.pubsub.subscribe(self.channel)
                 delays = retry_delays()
                 self._listening = True
+                self._start_publisher()
                 yield from self.pubsub.listen()
             except Exception as exc:  # whatever the client raises, listen again
                 self._listening = False

@@ -163,3 +163,123 @@ def test_listener_reconnects_after_redis_drops_it(
         greenlet.kill()
         listener.close()
         admin.close()
+
+
+class _Recording(RelayManager):
+    """A web process's manager (it holds sockets: not write-only) with no Socket.IO server:
+    what it would deliver to its own sockets is recorded instead."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.delivered: list[dict[str, Any]] = []
+
+    def _deliver_here(self, message: dict[str, Any]) -> None:
+        self.delivered.append(message)
+
+
+def _web(redis_url: str, channel: str, **kwargs: Any) -> _Recording:
+    relay = _Recording(redis_url, channel=channel, **kwargs)  # delivers through its Reorderer
+    # As if its listener had subscribed: room emits go by loopback, through the publisher.
+    relay._listening = True
+    relay._start_publisher()
+    return relay
+
+
+def test_a_web_process_publishes_every_emit_in_order_without_waiting_for_redis(
+    redis_url: str, wire: tuple[str, Any, Any]
+) -> None:
+    channel, _, _ = wire
+    relay = _web(redis_url, channel)
+    try:
+        for i in range(200):
+            relay.emit("message:new", {"seq": i}, room="session:s1", namespace="/")
+        # Queued, not sent: the emitting greenlet has not yielded to the publisher yet.
+        assert relay._publisher is not None and len(relay._publisher._queue) == 200
+        relay.flush()  # waits until the publisher has sent them
+        got = _until_marker(wire)
+        assert [m["data"][0]["seq"] for m in got] == list(range(200))
+        assert all(m["host_id"] == relay.host_id and m["room"] == "session:s1" for m in got)
+        assert relay.delivered == []  # heard by a subscriber: delivered when it comes back
+    finally:
+        relay.close()
+
+
+def test_a_loopback_emit_nobody_hears_is_delivered_here(redis_url: str) -> None:
+    relay = _web(redis_url, f"lc-test-relay-nobody-{secrets.token_hex(4)}")
+    try:
+        relay.emit("message:new", {"seq": 1}, room="session:s1", namespace="/")
+        relay.flush()
+        assert [m["data"] for m in relay.delivered] == [[{"seq": 1}]]
+    finally:
+        relay.close()
+
+
+def test_with_redis_unreachable_the_publisher_gives_up_and_delivers_here(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    relay = _web("redis://127.0.0.1:1/0", "lc-test-relay-down")
+    try:
+        with caplog.at_level(logging.ERROR, logger="livechat.realtime.relay"):
+            for i in range(3):
+                relay.emit("message:new", {"seq": i}, room="session:s1", namespace="/")
+            relay.flush()
+        assert [m["data"][0]["seq"] for m in relay.delivered] == [0, 1, 2]
+        messages = [r.getMessage() for r in caplog.records]
+        assert any("retrying" in m for m in messages) and any("giving up" in m for m in messages)
+    finally:
+        relay.close()
+
+
+def test_the_publisher_reconnects_when_redis_drops_its_connection(
+    redis_url: str, wire: tuple[str, Any, Any]
+) -> None:
+    channel, _, admin = wire
+    name = f"lc-test-publisher-{secrets.token_hex(4)}"
+    relay = _web(redis_url, channel, redis_options={"client_name": name})
+    try:
+        relay.emit("message:new", {"seq": 1}, room="session:s1", namespace="/")
+        relay.flush()
+        ids = [c["id"] for c in admin.client_list() if c.get("name") == name]
+        assert ids, "the publisher's connection is not in CLIENT LIST"
+        for client_id in ids:
+            admin.client_kill_filter(_id=client_id)
+        relay.emit("message:new", {"seq": 2}, room="session:s1", namespace="/")
+        relay.flush()
+        got = _until_marker(wire)
+        assert [m["data"][0]["seq"] for m in got] == [1, 2]
+        assert relay.delivered == []
+    finally:
+        relay.close()
+
+
+def test_publishes_other_than_emits_share_the_one_order(
+    redis_url: str, wire: tuple[str, Any, Any]
+) -> None:
+    """A socket entering a room, then an emit to it, then the user's sockets ended: other
+    processes must hear them in that order, so every publish takes the publisher's queue."""
+    channel, _, _ = wire
+    relay = _web(redis_url, channel)
+    try:
+        relay.emit("message:new", {"seq": 1}, room="session:s1", namespace="/")
+        relay.end_user("u1", "user:u1", {"code": "account_erased", "message": "gone"})
+        relay.emit("message:new", {"seq": 2}, room="session:s1", namespace="/")
+        relay.flush()
+        got = _until_marker(wire)
+        assert [m["method"] for m in got] == ["emit", "livechat:end_user", "emit"]
+    finally:
+        relay.close()
+
+
+def test_a_process_that_never_listened_publishes_as_it_emits(
+    redis_url: str, wire: tuple[str, Any, Any]
+) -> None:
+    """A CLI command (removing an agent ends their sockets everywhere) exits right after its
+    emit: nothing may be left in a queue."""
+    channel, _, _ = wire
+    relay = _Recording(redis_url, channel=channel)  # holds sockets, but never subscribed
+    try:
+        relay.end_user("u1", "user:u1", {"code": "staff_access_revoked", "message": "gone"})
+        assert relay._publisher is None
+        assert [m["method"] for m in _until_marker(wire)] == ["livechat:end_user"]
+    finally:
+        relay.close()
