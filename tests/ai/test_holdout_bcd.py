@@ -1,7 +1,7 @@
-"""Three more hold-outs for issue 19, each written by an independent author who saw the label
+"""Four more hold-outs for issue 19, each written by an independent author who saw the label
 vocabularies only (not the model, its data, the rules or the older sets), each with many fraud
 and account-takeover reports in the customers' own words, in six languages: B and C on
-2026-12-06, D on 2026-12-07.
+2026-12-06, D and E on 2026-12-07.
 
 - ``holdout_2026_12_b.jsonl`` (200 rows). First scored at 196715a: escalation 0.775, intent
   0.735, fraud/takeover URGENT 25/57 (0.44). It then became the **development set** of the
@@ -22,6 +22,13 @@ and account-takeover reports in the customers' own words, in six languages: B an
   figure**. The model of 2026-12-06 (7de3947) on it: escalation 0.809, intent 0.805, URGENT
   76/90 (0.84), 13 of 130 other messages URGENT by mistake (10 denied or supposed reports).
   The model of 2026-12-07: escalation 0.850, intent 0.827, URGENT 81/90 (0.90), 9 of 130.
+
+- ``holdout_2026_12_e.jsonl`` (180 rows, 90 reports, 15 in each language) was written on
+  2026-12-07 (third sitting) by an author who saw only the label vocabularies and the row
+  schema, while 240 security rows were added to the training data; sealed until then, scored
+  with the model before and after that change only (counts, never its texts). Before:
+  escalation 0.861, intent 0.822, URGENT 85/90 (0.94), 7 of 90 other messages URGENT by
+  mistake. After: escalation 0.889, intent 0.839, URGENT 88/90 (0.98), 7 of 90.
 
 Issue 19 asks for every report; the xfails below keep that open.
 
@@ -55,11 +62,18 @@ FLOORS = {
         "fraud_urgent": 0.86,
         "negation_not_escalated": 0.93,
     },
+    "holdout_2026_12_e.jsonl": {  # measured: 0.889, 0.839, 0.978, 7 false URGENT, 1.000
+        "escalation": 0.86,
+        "intent": 0.81,
+        "fraud_urgent": 0.94,
+        "negation_not_escalated": 0.95,
+    },
 }
 MOST_FALSE_URGENT = {
     "holdout_2026_12_b.jsonl": 5,
     "holdout_2026_12_c.jsonl": 3,
     "holdout_2026_12_d.jsonl": 11,
+    "holdout_2026_12_e.jsonl": 9,
 }
 SETS = sorted(FLOORS)
 
@@ -93,8 +107,10 @@ def test_set_meets_floors(name: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: 5 of 62 fraud/takeover reports of C and 9 of 90 of D miss URGENT",
+    reason="issue 19: 5 of 62 fraud/takeover reports of C, 9 of 90 of D, 2 of 90 of E miss URGENT",
 )
-@pytest.mark.parametrize("name", ["holdout_2026_12_c.jsonl", "holdout_2026_12_d.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["holdout_2026_12_c.jsonl", "holdout_2026_12_d.jsonl", "holdout_2026_12_e.jsonl"]
+)
 def test_every_report_of_the_untouched_sets_escalates_urgent(name: str) -> None:
     assert holdout.security_misses(_scored(name)) == []
