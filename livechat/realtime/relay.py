@@ -61,6 +61,9 @@ LISTEN_RETRY_MAX_SECONDS = 5.0
 PUBLISH_TIMEOUT_SECONDS = 5.0
 # At most this many publishes in one pipelined write (a backlog goes out in several).
 PUBLISH_MAX_BATCH = 256
+# After Redis refused a write twice, what queues meanwhile is delivered here, without trying
+# Redis, for this long: a hung Redis costs one wait, not one per batch while a backlog grows.
+PUBLISH_OUTAGE_SECONDS = 1.0
 
 
 def _close_quietly(resource: Any) -> None:
@@ -85,7 +88,8 @@ class Publisher:
     ``put`` only queues: the greenlet sends what is queued as one pipelined write (one message
     when quiet, a backlog's worth under load) and reads Redis's answers. A message no process
     heard (nobody subscribed), or that Redis could not take after one reconnect, goes to
-    ``unheard``; the connection comes back by itself at the next write.
+    ``unheard``; the connection comes back by itself at the next write, once
+    ``PUBLISH_OUTAGE_SECONDS`` have passed.
     """
 
     def __init__(
@@ -106,6 +110,7 @@ class Publisher:
         self._idle = gevent.event.Event()
         self._idle.set()
         self._greenlet: gevent.Greenlet | None = None
+        self._away_until = 0.0  # monotonic: Redis refused; deliver here until then
 
     def put(self, message: dict[str, Any]) -> None:
         self._queue.append(message)
@@ -144,6 +149,14 @@ class Publisher:
                 self._idle.set()
 
     def _send(self, batch: list[dict[str, Any]]) -> None:
+        away = time.monotonic() < self._away_until
+        heard = [0] * len(batch) if away else self._publish_all(batch)
+        for message, listeners in zip(batch, heard, strict=True):
+            if not listeners:
+                self._unheard(message)
+
+    def _publish_all(self, batch: list[dict[str, Any]]) -> list[int]:
+        """How many subscribers heard each message: 0 for those Redis did not take."""
         commands = [("PUBLISH", self._channel, self._dumps(m)) for m in batch]
         heard: list[int] = []
         for retries_left in (1, 0):
@@ -152,20 +165,16 @@ class Publisher:
                 conn.send_packed_command(conn.pack_commands(commands[len(heard) :]), False)
                 while len(heard) < len(batch):
                     heard.append(int(conn.read_response()))
-                break
+                return heard
             except Exception as exc:
                 # Sent but unanswered ones may have gone out: Redis has them or not, and the
                 # retry (like python-socketio's) may repeat them; clients drop repeats by id.
                 if self._conn is not None:
                     self._conn.disconnect()
-                if retries_left:
-                    log.error("Cannot publish to redis... retrying (%s)", exc)
-                else:
-                    log.error("Cannot publish to redis... giving up (%s)", exc)
-                    heard.extend([0] * (len(batch) - len(heard)))
-        for message, listeners in zip(batch, heard, strict=True):
-            if not listeners:
-                self._unheard(message)
+                outcome = "retrying" if retries_left else "giving up"
+                log.error("Cannot publish to redis... %s (%s)", outcome, exc)
+        self._away_until = time.monotonic() + PUBLISH_OUTAGE_SECONDS
+        return heard + [0] * (len(batch) - len(heard))
 
     def _connection(self) -> Any:
         if self._conn is None:

@@ -226,6 +226,12 @@ def test_with_redis_unreachable_the_publisher_gives_up_and_delivers_here(
         assert [m["data"][0]["seq"] for m in relay.delivered] == [0, 1, 2]
         messages = [r.getMessage() for r in caplog.records]
         assert any("retrying" in m for m in messages) and any("giving up" in m for m in messages)
+        # Within the outage window the next emits are delivered here without another wait.
+        caplog.clear()
+        relay.emit("message:new", {"seq": 3}, room="session:s1", namespace="/")
+        relay.flush()
+        assert [m["data"][0]["seq"] for m in relay.delivered] == [0, 1, 2, 3]
+        assert caplog.records == []
     finally:
         relay.close()
 
