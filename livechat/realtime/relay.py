@@ -286,9 +286,8 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         if self.batch_seconds <= 0:
             publisher = self._publisher
             if publisher is None:
-                # Sent now; a loopback emit nobody heard (or Redis refused) is delivered here.
-                if not super()._publish(data) and data.get(LOOPBACK):
-                    self._handle_emit(data)
+                if not super()._publish(data):  # sent now: nobody heard it, or Redis refused
+                    self._unheard(data)
             else:
                 publisher.put(data)
             return None
