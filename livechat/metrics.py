@@ -155,6 +155,35 @@ class RelayOrderCollector(Collector):
         yield family
 
 
+class RelayPublishCollector(Collector):
+    """This process's Redis publisher (realtime/relay.py): what waits, what went out in how
+    many pipelined writes, and what was delivered here because Redis did not take it."""
+
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        queued, writes, sent, here = self._manager.publish_stats()
+        yield GaugeMetricFamily(
+            "livechat_relay_publish_queue",
+            "Emits waiting for this process's Redis publisher",
+            value=queued,
+        )
+        family = CounterMetricFamily(
+            "livechat_relay_published",
+            "Emits of this process for the other processes, by what became of them",
+            labels=["outcome"],
+        )
+        family.add_metric(["sent"], sent)
+        family.add_metric(["delivered_here"], here)  # nobody subscribed, or Redis refused
+        yield family
+        yield CounterMetricFamily(
+            "livechat_relay_publish_writes",
+            "Pipelined writes to Redis (sent / writes: the average batch)",
+            value=writes,
+        )
+
+
 def init_metrics(app: Flask) -> Metrics:
     registry = CollectorRegistry()
     m = runtime.metrics.set(app, Metrics(registry))

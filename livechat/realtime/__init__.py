@@ -160,9 +160,10 @@ def init_realtime(app: Flask) -> SocketIO:
             reorder_seconds=float(cfg.get("RELAY_REORDER_WAIT", 0.1)),
             config=cfg,
         )
-        if manager.reorderer is not None:
-            from livechat.metrics import RelayOrderCollector, metrics
+        from livechat.metrics import RelayOrderCollector, RelayPublishCollector, metrics
 
+        metrics(app).registry.register(RelayPublishCollector(manager))
+        if manager.reorderer is not None:
             metrics(app).registry.register(RelayOrderCollector(manager.reorderer))
     socketio = SocketIO(
         app,

@@ -111,6 +111,11 @@ class Publisher:
         self._idle.set()
         self._greenlet: gevent.Greenlet | None = None
         self._away_until = 0.0  # monotonic: Redis refused; deliver here until then
+        # For /metrics: pipelined writes, messages Redis took, messages delivered here instead.
+        self.writes = self.sent = self.delivered_here = 0
+
+    def __len__(self) -> int:
+        return len(self._queue)
 
     def put(self, message: dict[str, Any]) -> None:
         self._queue.append(message)
@@ -153,6 +158,7 @@ class Publisher:
         heard = [0] * len(batch) if away else self._publish_all(batch)
         for message, listeners in zip(batch, heard, strict=True):
             if not listeners:
+                self.delivered_here += 1
                 self._unheard(message)
 
     def _publish_all(self, batch: list[dict[str, Any]]) -> list[int]:
@@ -165,6 +171,8 @@ class Publisher:
                 conn.send_packed_command(conn.pack_commands(commands[len(heard) :]), False)
                 while len(heard) < len(batch):
                     heard.append(int(conn.read_response()))
+                self.writes += 1
+                self.sent += len(batch)
                 return heard
             except Exception as exc:
                 # Sent but unanswered ones may have gone out: Redis has them or not, and the
@@ -310,6 +318,12 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
                 self.json.dumps,
                 self._unheard,
             )
+
+    def publish_stats(self) -> tuple[int, int, int, int]:
+        """(queued, writes, sent, delivered here) of this process's publisher; zeros without
+        one (before the first subscription, or publishing as it emits)."""
+        p = self._publisher
+        return (len(p), p.writes, p.sent, p.delivered_here) if p is not None else (0, 0, 0, 0)
 
     def _unheard(self, message: dict[str, Any]) -> None:
         # A loopback emit reaches this process's sockets only through Redis: here, then.

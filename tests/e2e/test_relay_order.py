@@ -99,9 +99,13 @@ def test_a_message_that_overtook_an_earlier_one_waits_for_it(
 
 
 def _reorder_metrics(server: Any) -> dict[str, float]:
+    return _metrics(server, 'livechat_relay_reorder_total{outcome="')
+
+
+def _metrics(server: Any, prefix: str) -> dict[str, float]:
+    """The samples of one labelled family on the server's /metrics, by label value."""
     with urllib.request.urlopen(f"{server.url}/metrics", timeout=5) as resp:
         text = resp.read().decode()
-    prefix = 'livechat_relay_reorder_total{outcome="'
     return {
         line[len(prefix) :].split('"', 1)[0]: float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
@@ -142,5 +146,9 @@ def test_a_process_hears_its_own_room_emits_back_from_redis_once(
         assert len(news) == 1 and news[0][LOOPBACK] is True
         # What went to one socket held here (each join's session:history) stayed off Redis.
         assert not [m for m in on_wire if m.get("event") == "session:history"]
+        # The process's publisher sent them (its /metrics: all out, none delivered in its stead).
+        published = _metrics(a, 'livechat_relay_published_total{outcome="')
+        mine = [m for m in on_wire if m.get("host_id") == news[0]["host_id"]]
+        assert published["sent"] >= len(mine) >= 1 and published["delivered_here"] == 0
     finally:
         wire.close()

@@ -12,6 +12,7 @@ import gevent
 import pytest
 import redis
 
+from livechat.metrics import RelayPublishCollector
 from livechat.realtime.relay import LISTEN_RETRY_FIRST_SECONDS, RelayManager, retry_delays, unpack
 from tests.support.waiting import wait_until
 
@@ -200,6 +201,8 @@ def test_a_web_process_publishes_every_emit_in_order_without_waiting_for_redis(
         assert [m["data"][0]["seq"] for m in got] == list(range(200))
         assert all(m["host_id"] == relay.host_id and m["room"] == "session:s1" for m in got)
         assert relay.delivered == []  # heard by a subscriber: delivered when it comes back
+        # All 200 had queued before the publisher ran: one pipelined write carried them.
+        assert relay.publish_stats() == (0, 1, 200, 0)
     finally:
         relay.close()
 
@@ -232,6 +235,13 @@ def test_with_redis_unreachable_the_publisher_gives_up_and_delivers_here(
         relay.flush()
         assert [m["data"][0]["seq"] for m in relay.delivered] == [0, 1, 2, 3]
         assert caplog.records == []
+        assert relay.publish_stats() == (0, 0, 0, 4)
+        families = {f.name: f for f in RelayPublishCollector(relay).collect()}
+        outcomes = {
+            s.labels["outcome"]: s.value for s in families["livechat_relay_published"].samples
+        }
+        assert outcomes == {"sent": 0, "delivered_here": 4}
+        assert families["livechat_relay_publish_queue"].samples[0].value == 0
     finally:
         relay.close()
 
