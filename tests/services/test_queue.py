@@ -224,9 +224,11 @@ def test_announcements_in_one_process_never_pile_up_on_the_queue_lock(
         db.session.commit()
         db.session.remove()
     holder = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
-    # Connections waiting for an advisory lock: the queue's is the only one taken here.
+    # Connections waiting for an advisory lock in this test's database (pg_locks covers the
+    # whole cluster: a process of another test may wait on its own database's queue lock).
     waiting_sql = sa.text(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     )
     try:
         with holder.connect() as lock, holder.connect() as probe:
