@@ -21,7 +21,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	touch $@
 
 # The assistant's intent model, built from the shipped data once and cached in instance/models
-# (a no-op when the cache matches the data; the first build takes a few minutes).
+# (a no-op when the cache matches the data; the first build takes about a minute).
 model: $(BIN)/.installed
 	$(BIN)/python -m livechat.ai.intents build
 
