@@ -1,7 +1,7 @@
-"""Four more hold-outs for issue 19, each written by an independent author who saw the label
+"""Five more hold-outs for issue 19, each written by an independent author who saw the label
 vocabularies only (not the model, its data, the rules or the older sets), each with many fraud
 and account-takeover reports in the customers' own words, in six languages: B and C on
-2026-12-06, D and E on 2026-12-07.
+2026-12-06, D, E and F on 2026-12-07.
 
 - ``holdout_2026_12_b.jsonl`` (200 rows). First scored at 196715a: escalation 0.775, intent
   0.735, fraud/takeover URGENT 25/57 (0.44). It then became the **development set** of the
@@ -29,6 +29,13 @@ and account-takeover reports in the customers' own words, in six languages: B an
   with the model before and after that change only (counts, never its texts). Before:
   escalation 0.861, intent 0.822, URGENT 85/90 (0.94), 7 of 90 other messages URGENT by
   mistake. After: escalation 0.889, intent 0.839, URGENT 88/90 (0.98), 7 of 90.
+- ``holdout_2026_12_f.jsonl`` (180 rows, 90 reports, 15 in each language) was written on
+  2026-12-07 (fourth sitting) the same way, while 240 more security rows (reports buried in
+  another topic, with no report word) were written for the training data; sealed, and scored
+  before and after that change only (counts). Before: escalation 0.917, intent 0.750, URGENT
+  81/90 (0.90), 10 of 90 other messages URGENT by mistake. After: escalation 0.922, intent
+  0.778, URGENT 81/90, 9 of 90. On the older sets the change moved C to 58/62, D to 83/90
+  (9 false), E to 88/90 (6 false).
 
 Issue 19 asks for every report; the xfails below keep that open.
 
@@ -68,12 +75,19 @@ FLOORS = {
         "fraud_urgent": 0.94,
         "negation_not_escalated": 0.95,
     },
+    "holdout_2026_12_f.jsonl": {  # measured: 0.922, 0.778, 0.900, 9 false URGENT, 1.000
+        "escalation": 0.89,
+        "intent": 0.75,
+        "fraud_urgent": 0.86,
+        "negation_not_escalated": 0.95,
+    },
 }
 MOST_FALSE_URGENT = {
     "holdout_2026_12_b.jsonl": 5,
     "holdout_2026_12_c.jsonl": 3,
     "holdout_2026_12_d.jsonl": 11,
     "holdout_2026_12_e.jsonl": 9,
+    "holdout_2026_12_f.jsonl": 11,
 }
 SETS = sorted(FLOORS)
 
@@ -107,10 +121,17 @@ def test_set_meets_floors(name: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: 5 of 62 fraud/takeover reports of C, 9 of 90 of D, 2 of 90 of E miss URGENT",
+    reason="issue 19: fraud/takeover reports miss URGENT: 4 of 62 of C, 7 of 90 of D, 2 of 90"
+    " of E, 9 of 90 of F",
 )
 @pytest.mark.parametrize(
-    "name", ["holdout_2026_12_c.jsonl", "holdout_2026_12_d.jsonl", "holdout_2026_12_e.jsonl"]
+    "name",
+    [
+        "holdout_2026_12_c.jsonl",
+        "holdout_2026_12_d.jsonl",
+        "holdout_2026_12_e.jsonl",
+        "holdout_2026_12_f.jsonl",
+    ],
 )
 def test_every_report_of_the_untouched_sets_escalates_urgent(name: str) -> None:
     assert holdout.security_misses(_scored(name)) == []
