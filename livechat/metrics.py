@@ -163,7 +163,7 @@ class RelayPublishCollector(Collector):
         self._manager = manager
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        queued, writes, sent, here = self._manager.publish_stats()
+        queued, writes, sent, here, waited = self._manager.publish_stats()
         yield GaugeMetricFamily(
             "livechat_relay_publish_queue",
             "Emits waiting for this process's Redis publisher",
@@ -181,6 +181,11 @@ class RelayPublishCollector(Collector):
             "livechat_relay_publish_writes",
             "Pipelined writes to Redis (sent / writes: the average batch)",
             value=writes,
+        )
+        yield CounterMetricFamily(
+            "livechat_relay_publish_waits",
+            "Emits that waited for room in the publisher's full queue (Redis slower than we emit)",
+            value=waited,
         )
 
 

@@ -64,6 +64,10 @@ PUBLISH_MAX_BATCH = 256
 # After Redis refused a write twice, what queues meanwhile is delivered here, without trying
 # Redis, for this long: a hung Redis costs one wait, not one per batch while a backlog grows.
 PUBLISH_OUTAGE_SECONDS = 1.0
+# At most this many publishes wait in the queue: past it an emitter waits for room (at most
+# PUBLISH_TIMEOUT_SECONDS), as every emitter waited for Redis before the publisher, rather than
+# the queue growing with the message rate while Redis answers, but slower than we emit.
+PUBLISH_MAX_QUEUE = 10_000
 
 
 def _close_quietly(resource: Any) -> None:
@@ -89,7 +93,8 @@ class Publisher:
     when quiet, a backlog's worth under load) and reads Redis's answers. A message no process
     heard (nobody subscribed), or that Redis could not take after one reconnect, goes to
     ``unheard``; the connection comes back by itself at the next write, once
-    ``PUBLISH_OUTAGE_SECONDS`` have passed.
+    ``PUBLISH_OUTAGE_SECONDS`` have passed. ``put`` waits only while ``max_queue`` messages
+    are queued (Redis slower than the process emits): backpressure, never a loss.
     """
 
     def __init__(
@@ -98,8 +103,12 @@ class Publisher:
         channel: str,
         dumps: Callable[[Any], str],
         unheard: Callable[[dict[str, Any]], None],
+        max_queue: int = PUBLISH_MAX_QUEUE,
     ) -> None:
         self._connect = connect
+        self._max_queue = max_queue
+        self._room = gevent.event.Event()  # clear while the queue is full
+        self._room.set()
         self._channel = channel
         self._dumps = dumps
         self._unheard = unheard
@@ -111,18 +120,28 @@ class Publisher:
         self._idle.set()
         self._greenlet: gevent.Greenlet | None = None
         self._away_until = 0.0  # monotonic: Redis refused; deliver here until then
-        # For /metrics: pipelined writes, messages Redis took, messages delivered here instead.
-        self.writes = self.sent = self.delivered_here = 0
+        # For /metrics: pipelined writes, messages Redis took, messages delivered here instead,
+        # emits that waited for room in a full queue.
+        self.writes = self.sent = self.delivered_here = self.waited = 0
 
     def __len__(self) -> int:
         return len(self._queue)
 
     def put(self, message: dict[str, Any]) -> None:
+        if len(self._queue) >= self._max_queue and self._may_wait():
+            self.waited += 1
+            self._room.clear()
+            self._room.wait(PUBLISH_TIMEOUT_SECONDS)  # then queued anyway: never lost
         self._queue.append(message)
         self._idle.clear()
         self._wake.set()
         if self._greenlet is None or self._greenlet.dead:
             self._greenlet = gevent.spawn(self._run)
+
+    def _may_wait(self) -> bool:
+        """Not the publisher itself (it would wait for itself), nor the hub (it cannot)."""
+        current = gevent.getcurrent()
+        return current is not self._greenlet and current is not gevent.get_hub()
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until everything put so far is sent (or given up on); False on timeout."""
@@ -131,6 +150,7 @@ class Publisher:
         return bool(self._idle.wait(timeout))
 
     def close(self) -> None:
+        self._room.set()
         if self._greenlet is not None:
             self._greenlet.kill(block=False)
             self._greenlet = None
@@ -146,6 +166,8 @@ class Publisher:
             while self._queue:
                 n = min(len(self._queue), PUBLISH_MAX_BATCH)
                 batch = [self._queue.popleft() for _ in range(n)]
+                if len(self._queue) < self._max_queue:
+                    self._room.set()
                 try:
                     self._send(batch)
                 except Exception:  # never let one batch stop the publisher
@@ -204,10 +226,12 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
         batch_seconds: float = 0.0,
         reorder_seconds: float = 0.1,
         config: Mapping[str, Any] | None = None,
+        publish_max_queue: int = PUBLISH_MAX_QUEUE,
         **kwargs: Any,
     ) -> None:
         super().__init__(url, **kwargs)
         self.batch_seconds = batch_seconds
+        self._publish_max_queue = publish_max_queue
         self._config = config
         self._batch: list[dict[str, Any]] = []
         self._flusher: gevent.Greenlet | None = None
@@ -317,13 +341,17 @@ class RelayManager(socketio.RedisManager, HandshakeManager):
                 self.channel,
                 self.json.dumps,
                 self._unheard,
+                self._publish_max_queue,
             )
 
-    def publish_stats(self) -> tuple[int, int, int, int]:
-        """(queued, writes, sent, delivered here) of this process's publisher; zeros without
-        one (before the first subscription, or publishing as it emits)."""
+    def publish_stats(self) -> tuple[int, int, int, int, int]:
+        """(queued, writes, sent, delivered here, emits that waited for room) of this
+        process's publisher; zeros without one (before the first subscription, or publishing
+        as it emits)."""
         p = self._publisher
-        return (len(p), p.writes, p.sent, p.delivered_here) if p is not None else (0, 0, 0, 0)
+        if p is None:
+            return (0, 0, 0, 0, 0)
+        return (len(p), p.writes, p.sent, p.delivered_here, p.waited)
 
     def _unheard(self, message: dict[str, Any]) -> None:
         # A loopback emit reaches this process's sockets only through Redis: here, then.

@@ -202,8 +202,45 @@ def test_a_web_process_publishes_every_emit_in_order_without_waiting_for_redis(
         assert all(m["host_id"] == relay.host_id and m["room"] == "session:s1" for m in got)
         assert relay.delivered == []  # heard by a subscriber: delivered when it comes back
         # All 200 had queued before the publisher ran: one pipelined write carried them.
-        assert relay.publish_stats() == (0, 1, 200, 0)
+        assert relay.publish_stats() == (0, 1, 200, 0, 0)
     finally:
+        relay.close()
+
+
+def test_a_full_queue_makes_the_emitter_wait_and_loses_nothing(
+    redis_url: str, wire: tuple[str, Any, Any]
+) -> None:
+    """Redis answering slower than the process emits (here: its writes paused) fills the
+    publisher's queue to its bound; then an emitter waits for room, as it waited for Redis
+    before the publisher, instead of the queue growing with the message rate."""
+    channel, _, admin = wire
+    relay = _web(redis_url, channel, publish_max_queue=10)
+    emitted: list[int] = []
+
+    def emit_all() -> None:
+        for i in range(40):
+            relay.emit("message:new", {"seq": i}, room="session:s1", namespace="/")
+            emitted.append(i)
+
+    admin.execute_command("CLIENT", "PAUSE", "1000", "WRITE")  # PUBLISH waits it out
+    try:
+        emitter = gevent.spawn(emit_all)
+        gevent.sleep(0.4)
+        # Ten went out in the write Redis holds, ten more queued; the next emitter waits.
+        assert relay._publisher is not None and len(relay._publisher) == 10
+        assert len(emitted) == 20 and not emitter.dead
+        emitter.join(timeout=10)
+        assert emitted == list(range(40))
+        relay.flush()
+        got = _until_marker(wire)
+        assert [m["data"][0]["seq"] for m in got] == list(range(40))
+        assert relay.delivered == []
+        queued, _, sent, here, waited = relay.publish_stats()
+        assert (queued, sent, here) == (0, 40, 0) and waited >= 2
+        families = {f.name: f for f in RelayPublishCollector(relay).collect()}
+        assert families["livechat_relay_publish_waits"].samples[0].value == waited
+    finally:
+        admin.execute_command("CLIENT", "UNPAUSE")
         relay.close()
 
 
@@ -235,7 +272,7 @@ def test_with_redis_unreachable_the_publisher_gives_up_and_delivers_here(
         relay.flush()
         assert [m["data"][0]["seq"] for m in relay.delivered] == [0, 1, 2, 3]
         assert caplog.records == []
-        assert relay.publish_stats() == (0, 0, 0, 4)
+        assert relay.publish_stats() == (0, 0, 0, 4, 0)
         families = {f.name: f for f in RelayPublishCollector(relay).collect()}
         outcomes = {
             s.labels["outcome"]: s.value for s in families["livechat_relay_published"].samples
