@@ -17,7 +17,8 @@ from livechat.schemas.realtime import AgentStatusSchema
 from livechat.services.users import Identity
 
 # How long a connecting agent waits for the queue:updated its coming online asked for before
-# it builds its own snapshot (the broadcast waits QueueBroadcaster's delay, 50 ms, first).
+# it builds its own snapshot (the broadcast waits QueueBroadcaster's delay, 50 ms, first, or
+# up to its min_interval, 250 ms, in a burst).
 _BROADCAST_WAIT = 2.0
 
 

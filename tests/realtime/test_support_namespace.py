@@ -92,3 +92,36 @@ def test_agent_status_is_set_shown_and_checked(ctx: Any, sio: Any, make_user: An
     from livechat import runtime
 
     assert runtime.agent_router().statuses.get("agent-st").status == "away"
+
+
+def test_a_burst_of_queue_changes_is_announced_a_few_times_not_once_per_change(
+    app: Any, ctx: Any, sio: Any, make_user: Any
+) -> None:
+    """Each queue:updated goes to every agent online: changes that keep coming are announced
+    at most every QueueBroadcaster min_interval (0.25 s), still during the burst, and the
+    last announcement has the queue as the burst left it."""
+    import time
+
+    import gevent
+
+    from livechat import runtime
+    from livechat.services import escalation, sessions
+
+    broadcaster = runtime.queue_broadcaster(app)
+    agent = sio("agent-1", "agent", namespace="/support")
+    broadcaster.join(timeout=5)
+    gevent.sleep(0.3)  # past the interval of the refresh the agent's connect asked for
+    agent.get_received("/support")
+    started = time.monotonic()
+    ids = []
+    for i in range(30):  # a chat joins the queue every 20 ms
+        chat, _ = sessions.open_session(make_user(f"burst-{i}"))
+        escalation.escalate(chat.id, reason="human_requested", requested_by="AI_ASSISTANT")
+        ids.append(chat.id)
+        gevent.sleep(0.02)
+    elapsed = time.monotonic() - started
+    broadcaster.join(timeout=5)
+    updates = events(agent, "queue:updated", "/support")
+    # One per change before; now one per interval, plus the one that ends the burst.
+    assert 2 <= len(updates) <= 2 + elapsed / 0.25, (len(updates), elapsed)
+    assert {s["id"] for s in updates[-1]["waiting"]} >= set(ids)
