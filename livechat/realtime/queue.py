@@ -50,10 +50,13 @@ class QueueBroadcaster:
     to every agent (also to the sockets connecting meanwhile: an agent's connect waits for it
     rather than building a snapshot of its own, see SupportNamespace.on_connect).
 
-    While changes keep coming, refreshes start at most every ``min_interval`` seconds: each
-    sends to every agent online (a snapshot of the queue, then one packet per agent), so a
-    burst of agents signing in after a deploy, or of chats opening, cost O(agents) per 50 ms.
-    The first change after a quiet spell still goes out after ``delay``."""
+    While changes keep coming, refreshes start at most every ``min_interval`` seconds, or
+    ``per_agent`` seconds per agent online when that is longer (up to ``max_interval``: no
+    agent waits longer for the queue as it is): each sends to every agent
+    online (a snapshot of the queue, then one packet per agent), so a burst of agents signing
+    in after a deploy, or of chats opening, cost O(agents) per 50 ms, and with 1,000 agents
+    signing in at once the broadcasts alone kept a core busy (O(agents²) per burst). The first
+    change after a quiet spell still goes out after ``delay``."""
 
     def __init__(
         self,
@@ -62,11 +65,16 @@ class QueueBroadcaster:
         delay: float = 0.05,
         minutes_per_chat: float = 4.0,
         min_interval: float = 0.25,
+        per_agent: float = 0.001,
+        max_interval: float = 2.0,
     ) -> None:
         self._app = app
         self._presence = presence
         self._delay = delay
         self._min_interval = min_interval
+        self._per_agent = per_agent
+        self._max_interval = max(min_interval, max_interval)
+        self._interval = min_interval  # between refreshes while changes keep coming
         self._last_started = -min_interval  # monotonic: when the last refresh began
         self._minutes_per_chat = minutes_per_chat
         self._pending: gevent.Greenlet | None = None
@@ -91,12 +99,16 @@ class QueueBroadcaster:
         return self._sent
 
     def _run(self, sent: AsyncResult[bool]) -> None:
-        gevent.sleep(max(self._delay, self._last_started + self._min_interval - time.monotonic()))
+        gevent.sleep(max(self._delay, self._last_started + self._interval - time.monotonic()))
         self._last_started = time.monotonic()
         self._pending = None  # a change from now on asks for the next refresh
         try:
             with self._app.app_context():
-                push.to_agents("queue:updated", snapshot(self._presence))
+                payload = snapshot(self._presence)
+                agents_online = len(payload["agentsOnline"])
+                wanted = max(self._min_interval, agents_online * self._per_agent)
+                self._interval = min(wanted, self._max_interval)
+                push.to_agents("queue:updated", payload)
             sent.set(True)
         except Exception:
             sent.set(False)

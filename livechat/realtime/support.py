@@ -18,8 +18,8 @@ from livechat.services.users import Identity
 
 # How long a connecting agent waits for the queue:updated its coming online asked for before
 # it builds its own snapshot (the broadcast waits QueueBroadcaster's delay, 50 ms, first, or
-# up to its min_interval, 250 ms, in a burst).
-_BROADCAST_WAIT = 2.0
+# in a burst its interval, 250 ms or 1 ms per agent online, at most 2 s).
+_BROADCAST_WAIT = 3.0
 
 
 class SupportNamespace(EventNamespace):

@@ -125,3 +125,34 @@ def test_a_burst_of_queue_changes_is_announced_a_few_times_not_once_per_change(
     # One per change before; now one per interval, plus the one that ends the burst.
     assert 2 <= len(updates) <= 2 + elapsed / 0.25, (len(updates), elapsed)
     assert {s["id"] for s in updates[-1]["waiting"]} >= set(ids)
+
+
+def test_with_more_agents_online_a_burst_is_announced_less_often(
+    app: Any, ctx: Any, sio: Any, make_user: Any
+) -> None:
+    """The interval grows with the agents online (each announcement goes to every one of
+    them): here 0.4 s per agent, so two agents space announcements 0.8 s apart."""
+    import time
+
+    import gevent
+
+    from livechat import runtime
+    from livechat.realtime.queue import QueueBroadcaster
+
+    broadcaster = QueueBroadcaster(app, runtime.presence(app), per_agent=0.4)
+    first = sio("agent-1", "agent", namespace="/support")
+    sio("agent-2", "agent", namespace="/support")
+    runtime.queue_broadcaster(app).join(timeout=5)
+    try:
+        broadcaster.request_refresh().wait(5)  # learns that two agents are online
+        first.get_received("/support")
+        started = time.monotonic()
+        while time.monotonic() - started < 1.2:
+            broadcaster.request_refresh()
+            gevent.sleep(0.02)
+        broadcaster.join(timeout=5)
+        elapsed = time.monotonic() - started
+        updates = events(first, "queue:updated", "/support")
+        assert 1 <= len(updates) <= 1 + elapsed / 0.8, (len(updates), elapsed)
+    finally:
+        broadcaster.shutdown()
