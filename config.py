@@ -143,6 +143,13 @@ class Config:
         self.ESCALATION_NEGATIVE_THRESHOLD = _float("ESCALATION_NEGATIVE_THRESHOLD", -0.3)
         self.ESCALATION_RULES = env.get("ESCALATION_RULES") or ""
         self.QUEUE_MINUTES_PER_CHAT = _float("QUEUE_MINUTES_PER_CHAT", 4.0)
+        # While queue changes keep coming, queue:updated goes to every agent at most this often
+        # (longer with many agents online: livechat/realtime/queue.py). 0.05 under testing: a
+        # test's last announcement would otherwise wait out the interval its predecessor
+        # started, and every test that changes the queue waits for it at teardown.
+        self.QUEUE_UPDATE_INTERVAL_SECONDS = _float(
+            "QUEUE_UPDATE_INTERVAL_SECONDS", 0.05 if self.ENV_NAME == "testing" else 0.25
+        )
         # With the assistant off, a chat's first customer message queues it for a person
         # (livechat/ai/handover.py). Off under testing, like AI_ENABLED: tests that post
         # messages keep their chats ACTIVE unless they test this.
@@ -284,6 +291,8 @@ class Config:
         self._check_idle()
         if not 0 <= self.TRUSTED_PROXY_HOPS <= 5:
             raise ConfigError("TRUSTED_PROXY_HOPS must be 0 (no proxy) to 5")
+        if not 0 <= self.QUEUE_UPDATE_INTERVAL_SECONDS <= 2:
+            raise ConfigError("QUEUE_UPDATE_INTERVAL_SECONDS must be between 0 and 2 seconds")
         if not 0 <= self.SLA_FIRST_RESPONSE_SECONDS < float("inf"):
             raise ConfigError("SLA_FIRST_RESPONSE_SECONDS must be a number of seconds, 0 or more")
         if self.REDIS_MAX_CONNECTIONS < 1:

@@ -235,6 +235,9 @@ def test_assistant_worker_settings_are_checked(monkeypatch: pytest.MonkeyPatch) 
         ("RATE_LIMIT_LOOKAHEAD", "-1"),
         ("RATE_LIMIT_LOOKAHEAD", "11"),
         ("RATE_LIMIT_LOOKAHEAD", "ahead"),
+        ("QUEUE_UPDATE_INTERVAL_SECONDS", "-0.25"),
+        ("QUEUE_UPDATE_INTERVAL_SECONDS", "3"),
+        ("QUEUE_UPDATE_INTERVAL_SECONDS", "often"),
     ],
 )
 def test_ai_event_intervals_are_checked(

@@ -201,7 +201,12 @@ def init_realtime(app: Flask) -> SocketIO:
     runtime.typing_tracker.set(app, TypingTracker(cfg["TYPING_TIMEOUT"], emit_typing))
     broadcaster = runtime.queue_broadcaster.set(
         app,
-        QueueBroadcaster(app, presence, minutes_per_chat=float(cfg["QUEUE_MINUTES_PER_CHAT"])),
+        QueueBroadcaster(
+            app,
+            presence,
+            minutes_per_chat=float(cfg["QUEUE_MINUTES_PER_CHAT"]),
+            min_interval=float(cfg["QUEUE_UPDATE_INTERVAL_SECONDS"]),
+        ),
     )
     runtime.sla_watch.set(app, SlaWatch(app, float(cfg["SLA_FIRST_RESPONSE_SECONDS"])))
     router = runtime.agent_router.set(

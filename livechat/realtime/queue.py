@@ -71,9 +71,9 @@ class QueueBroadcaster:
         self._app = app
         self._presence = presence
         self._delay = delay
-        self._min_interval = min_interval
+        self.min_interval = min_interval  # QUEUE_UPDATE_INTERVAL_SECONDS
         self._per_agent = per_agent
-        self._max_interval = max(min_interval, max_interval)
+        self._max_interval = max_interval
         self._interval = min_interval  # between refreshes while changes keep coming
         self._last_started = -min_interval  # monotonic: when the last refresh began
         self._minutes_per_chat = minutes_per_chat
@@ -106,8 +106,8 @@ class QueueBroadcaster:
             with self._app.app_context():
                 payload = snapshot(self._presence)
                 agents_online = len(payload["agentsOnline"])
-                wanted = max(self._min_interval, agents_online * self._per_agent)
-                self._interval = min(wanted, self._max_interval)
+                wanted = min(agents_online * self._per_agent, self._max_interval)
+                self._interval = max(self.min_interval, wanted)
                 push.to_agents("queue:updated", payload)
             sent.set(True)
         except Exception:
