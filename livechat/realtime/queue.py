@@ -45,6 +45,11 @@ def snapshot(presence: Presence) -> dict[str, Any]:
     }
 
 
+# The longest a burst of queue changes waits for its announcement, however many agents are
+# online (a connecting agent waits for one: realtime/support.py).
+MAX_INTERVAL_SECONDS = 2.0
+
+
 class QueueBroadcaster:
     """Changes arriving within ``delay`` seconds produce one queue:updated: one snapshot, sent
     to every agent (also to the sockets connecting meanwhile: an agent's connect waits for it
@@ -66,7 +71,7 @@ class QueueBroadcaster:
         minutes_per_chat: float = 4.0,
         min_interval: float = 0.25,
         per_agent: float = 0.001,
-        max_interval: float = 2.0,
+        max_interval: float = MAX_INTERVAL_SECONDS,
     ) -> None:
         self._app = app
         self._presence = presence

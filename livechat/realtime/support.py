@@ -11,15 +11,15 @@ from livechat import runtime
 from livechat.errors import DomainError, Forbidden
 from livechat.metrics import metrics
 from livechat.realtime.base import Client, EventNamespace, connect_identity, event_handler
-from livechat.realtime.queue import snapshot
+from livechat.realtime.queue import MAX_INTERVAL_SECONDS, snapshot
 from livechat.realtime.rooms import AGENTS_ROOM, user_room
 from livechat.schemas.realtime import AgentStatusSchema
 from livechat.services.users import Identity
 
 # How long a connecting agent waits for the queue:updated its coming online asked for before
 # it builds its own snapshot (the broadcast waits QueueBroadcaster's delay, 50 ms, first, or
-# in a burst its interval, 250 ms or 1 ms per agent online, at most 2 s).
-_BROADCAST_WAIT = 3.0
+# in a burst its interval, at most MAX_INTERVAL_SECONDS), with a second to build and send it.
+_BROADCAST_WAIT = MAX_INTERVAL_SECONDS + 1.0
 
 
 class SupportNamespace(EventNamespace):
