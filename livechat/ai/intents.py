@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from livechat.ai import glossary
 from livechat.ai.banking77 import (
     ACCOUNT_TAKEOVER,
     BANKING77_DIR,
@@ -57,7 +58,7 @@ from livechat.ai.banking77 import (
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # bump when features or training change: the cache key includes it
+FORMAT_VERSION = 4  # bump when features or training change: the cache key includes it
 STATIC_VERSION = 2  # bump when the distillation of the static token vectors changes
 OUTSIDE = "outside"
 MODEL_DIR_ENV = "LIVECHAT_MODEL_DIR"
@@ -148,6 +149,7 @@ def training_files() -> list[Path]:
         DATA_DIR / "multilingual.csv",
         DATA_DIR / "security.csv",
         DATA_DIR / "out_of_scope.csv",
+        *glossary.files(),
     ]
 
 
@@ -183,12 +185,14 @@ def outside_rows() -> list[tuple[str, str]]:
 
 
 def word_ngrams(text: str) -> list[str]:
-    """Word 1-3-grams of the lower-cased text (TfidfVectorizer's "word" analyzer)."""
-    tokens = _TOKEN.findall(text.lower())
+    """Word 1-3-grams of the lower-cased text (TfidfVectorizer's "word" analyzer), line by line:
+    none spans the message and its glosses (glossary.with_gloss)."""
     low, high = WORD_NGRAMS
     grams: list[str] = []
-    for n in range(low, high + 1):
-        grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    for line in text.lower().split("\n"):
+        tokens = _TOKEN.findall(line)
+        for n in range(low, high + 1):
+            grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
     return grams
 
 
@@ -273,11 +277,16 @@ class IntentModel:
         self._guard_bias = arrays["guard_bias"].astype(np.float32)
         self.guard_temperature = float(arrays["guard_temperature"])
         self._embedder = Embedder(str(arrays["tokenizer"]), arrays["table"])
+        self.glossary = {
+            str(w): str(e)
+            for w, e in zip(arrays["gloss_words"], arrays["gloss_english"], strict=True)
+        }
         self._n_word = len(self._word_vocab)
         self._n_char = len(self._char_vocab)
 
     def _features(self, text: str) -> tuple[np.ndarray, ...]:
-        """The message's sparse TF-IDF blocks and its sentence vector."""
+        """The message's sparse TF-IDF blocks and its sentence vector, its glosses read too."""
+        text = glossary.with_gloss(text, self.glossary)
         w_idx, w_val = _tfidf(word_ngrams(text), self._word_vocab, self._word_idf)
         c_idx, c_val = _tfidf(char_ngrams(text), self._char_vocab, self._char_idf)
         emb = self._embedder.embed([text])[0] * EMBEDDING_WEIGHT
@@ -435,6 +444,13 @@ def model() -> IntentModel | None:
     return _loaded[folder]
 
 
+def with_glosses(text: str) -> str:
+    """text and, on a line of its own, the English of its words by the loaded model's glossary:
+    what retrieval searches the (English) knowledge base with. text alone without a model."""
+    loaded = model()
+    return glossary.with_gloss(text, loaded.glossary) if loaded is not None else text
+
+
 # --- building -------------------------------------------------------------------------------------
 
 
@@ -541,25 +557,38 @@ def _linear(svm: Any) -> tuple[np.ndarray, np.ndarray]:
     return coef.T.astype(np.float16), bias.astype(np.float32)
 
 
+def glossary_table() -> dict[str, str]:
+    """The shipped glossary, without the words BANKING77's English queries use."""
+    english = glossary.english_words(t for t, _ in banking77_rows())
+    return glossary.table(glossary.read(), english)
+
+
 def fit(
-    corpus: Corpus, embedder: Embedder, temperature: float = 1.0, guard_temperature: float = 1.0
+    corpus: Corpus,
+    embedder: Embedder,
+    temperature: float = 1.0,
+    guard_temperature: float = 1.0,
+    glossed: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Train the vectorisers, the 77-way head and the guard on corpus: an IntentModel's arrays."""
+    """Train the vectorisers, the 77-way head and the guard on corpus: an IntentModel's arrays.
+    ``glossed`` is the glossary the model reads beside each message (default: the shipped one)."""
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    main = [i for i, m in enumerate(corpus.main or [True] * len(corpus.texts)) if m]
+    words = glossary_table() if glossed is None else glossed
+    texts = [glossary.with_gloss(t, words) for t in corpus.texts]
+    main = [i for i, m in enumerate(corpus.main or [True] * len(texts)) if m]
     # The vocabularies and IDF come from the 77-way head's rows alone: the guard's rows change
     # nothing the 77-way head sees.
-    main_texts = [corpus.texts[i] for i in main]
+    main_texts = [texts[i] for i in main]
     word = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True).fit(main_texts)
     char = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=2).fit(main_texts)
-    embedded = embedder.embed(corpus.texts) * EMBEDDING_WEIGHT
+    embedded = embedder.embed(texts) * EMBEDDING_WEIGHT
     features = sp.hstack(
         [
-            word.transform(corpus.texts),
-            char.transform(corpus.texts),
+            word.transform(texts),
+            char.transform(texts),
             sp.csr_matrix(embedded),
         ]
     ).tocsr()
@@ -591,6 +620,8 @@ def fit(
         "guard_weights": guard_weights,
         "guard_bias": guard_bias,
         "guard_temperature": np.array(guard_temperature),
+        "gloss_words": np.array(sorted(words), dtype=str),
+        "gloss_english": np.array([words[w] for w in sorted(words)], dtype=str),
         "tokenizer": np.array(embedder.tokenizer_json),
         "table": embedder.table,
     }

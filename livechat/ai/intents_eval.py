@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from livechat.ai import intents
+from livechat.ai import glossary, intents
 from livechat.ai.banking77 import COARSE, FRAUD_INTENTS, MODEL_COARSE, SECURITY_INTENTS
 from livechat.ai.intents import OUTSIDE, Corpus, IntentModel, Prediction
 
@@ -114,7 +114,8 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
 
     - ``banking77``: accuracy on the 77 intents (an "outside" answer counts as wrong), and the
       accuracy and coverage once the confidence cut applies;
-    - ``languages``: exact-label and coarse-intent accuracy of the multilingual rows per language;
+    - ``languages``: exact-label and coarse-intent accuracy of the multilingual rows per language,
+      and retrieval hit@1 for them (their questions read with their English glosses);
     - ``outside``: share of out-of-scope rows that get no label;
     - ``security``: per language, of the hand-written security rows (``data/security.csv``) and
       BANKING77's fraud rows, the fraud and takeover reports the policy would send URGENT, and
@@ -144,6 +145,11 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
             add("kb.hits", _covers(kb, cited, row.truth))
             add("kb.bm25", _covers(kb, kb.search(row.text, k=1), row.truth))
         elif row.source == "multilingual":
+            # Retrieval reads the question with its English glosses, as turns.find_passages does.
+            question = glossary.with_gloss(row.text, oof.model.glossary)
+            cited = kb.search(question, k=1, intent=oof.prediction(row).label)
+            add(f"lang.{row.language}.kb", _covers(kb, cited, row.truth))
+            add(f"lang.{row.language}.kb_bm25", _covers(kb, kb.search(question, k=1), row.truth))
             add(f"lang.{row.language}.n")
             add(f"lang.{row.language}.exact", best == row.truth)
             add(f"lang.{row.language}.coarse", MODEL_COARSE.get(best) == COARSE[row.truth])
@@ -175,6 +181,8 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
                 "rows": int(tally[f"lang.{lang}.n"]),
                 "exact": round(tally[f"lang.{lang}.exact"] / tally[f"lang.{lang}.n"], 4),
                 "coarse": round(tally[f"lang.{lang}.coarse"] / tally[f"lang.{lang}.n"], 4),
+                "kb_hit_at_1": round(tally[f"lang.{lang}.kb"] / tally[f"lang.{lang}.n"], 4),
+                "kb_bm25_only": round(tally[f"lang.{lang}.kb_bm25"] / tally[f"lang.{lang}.n"], 4),
             }
             for lang in sorted({r.language for r in oof.rows if r.source == "multilingual"})
         },
@@ -228,7 +236,8 @@ def format_report(report: dict[str, Any]) -> str:
     for lang, figures in report["languages"].items():
         lines.append(
             f"{lang} ({figures['rows']} rows): exact {figures['exact']:.4f}, "
-            f"coarse {figures['coarse']:.4f}"
+            f"coarse {figures['coarse']:.4f}; KB hit@1 {figures['kb_hit_at_1']:.4f} "
+            f"(BM25 alone {figures['kb_bm25_only']:.4f})"
         )
     for key, sec in report.get("security", {}).items():
         lines.append(

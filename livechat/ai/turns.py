@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from livechat.ai import intents
 from livechat.ai.analysis import Analysis, to_dict
 from livechat.ai.prompts import system_prompt
 from livechat.ai.providers import Prompt
@@ -48,7 +49,10 @@ def find_passages(
 
     ``detail`` is the model's confident BANKING77 label: the article that answers it comes first,
     BM25 fills the other places. Without one, BM25 alone, retried with the coarse intent's words.
+    The question is searched with the English glosses of its words (intents.with_glosses): the
+    articles are English, and a Spanish or German question finds its article by them.
     """
+    question = intents.with_glosses(question)
     if detail:
         return list(knowledge.search(question, k=3, intent=detail))
     passages = knowledge.search(question, k=3)

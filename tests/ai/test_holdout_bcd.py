@@ -36,6 +36,10 @@ and account-takeover reports in the customers' own words, in six languages: B an
   81/90 (0.90), 10 of 90 other messages URGENT by mistake. After: escalation 0.922, intent
   0.778, URGENT 81/90, 9 of 90. On the older sets the change moved C to 58/62, D to 83/90
   (9 false), E to 88/90 (6 false).
+- The glossary (fifth sitting, 2026-12-07; English glosses of es/fr/de/pt/it words read beside
+  the message), scored before and after only, as counts: intent B 0.870 -> 0.915, C 0.907 ->
+  0.947, D 0.841 -> 0.855, E 0.844 -> 0.894, F 0.778 -> 0.772; URGENT E 88 -> 87/90, F 81 ->
+  82/90; false URGENT C 1 -> 2, E 6 -> 4, F 9 -> 11. The intent floors rose with it.
 
 Issue 19 asks for every report; the xfails below keep that open.
 
@@ -51,31 +55,31 @@ import pytest
 from tests.ai import holdout
 
 FLOORS = {
-    "holdout_2026_12_b.jsonl": {  # measured: 0.920, 0.865, 0.965, 4 false URGENT, 0.967
+    "holdout_2026_12_b.jsonl": {  # measured: 0.920, 0.915, 0.982, 2 false URGENT, 0.967
         "escalation": 0.89,
-        "intent": 0.83,
+        "intent": 0.88,
         "fraud_urgent": 0.93,
         "negation_not_escalated": 0.93,
     },
-    "holdout_2026_12_c.jsonl": {  # measured: 0.913, 0.907, 0.919, 1 false URGENT, 1.000
+    "holdout_2026_12_c.jsonl": {  # measured: 0.920, 0.947, 0.935, 2 false URGENT, 1.000
         "escalation": 0.88,
-        "intent": 0.87,
+        "intent": 0.91,
         "fraud_urgent": 0.88,
         "negation_not_escalated": 0.95,
     },
-    "holdout_2026_12_d.jsonl": {  # measured: 0.850, 0.827, 0.900, 9 false URGENT, 0.969
+    "holdout_2026_12_d.jsonl": {  # measured: 0.859, 0.855, 0.922, 9 false URGENT, 0.969
         "escalation": 0.82,
-        "intent": 0.79,
+        "intent": 0.82,
         "fraud_urgent": 0.86,
         "negation_not_escalated": 0.93,
     },
-    "holdout_2026_12_e.jsonl": {  # measured: 0.889, 0.839, 0.978, 7 false URGENT, 1.000
+    "holdout_2026_12_e.jsonl": {  # measured: 0.894, 0.894, 0.967, 4 false URGENT, 1.000
         "escalation": 0.86,
-        "intent": 0.81,
+        "intent": 0.86,
         "fraud_urgent": 0.94,
         "negation_not_escalated": 0.95,
     },
-    "holdout_2026_12_f.jsonl": {  # measured: 0.922, 0.778, 0.900, 9 false URGENT, 1.000
+    "holdout_2026_12_f.jsonl": {  # measured: 0.911, 0.772, 0.911, 11 false URGENT, 1.000
         "escalation": 0.89,
         "intent": 0.75,
         "fraud_urgent": 0.86,
@@ -121,8 +125,8 @@ def test_set_meets_floors(name: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: fraud/takeover reports miss URGENT: 4 of 62 of C, 7 of 90 of D, 2 of 90"
-    " of E, 9 of 90 of F",
+    reason="issue 19: fraud/takeover reports miss URGENT: 4 of 62 of C, 7 of 90 of D, 3 of 90"
+    " of E, 8 of 90 of F",
 )
 @pytest.mark.parametrize(
     "name",
