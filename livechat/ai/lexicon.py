@@ -465,6 +465,9 @@ LEGAL_THREAT: tuple[str, ...] = (
     r"\b(meinen|einen|einem|meinem)\s+(rechts)?anwalt\w*\s+(einschalten|nehmen|beauftragen"
     r"|kontaktieren|sprechen|gehen|informieren)\b|\bzum\s+(rechts)?anwalt\b"
     r"|\bmit\s+(meinem|einem)\s+(rechts)?anwalt\b",
+    # the separable "einschalten": "schalte ich meinen Anwalt (und die BaFin) ein"
+    rf"\bschalte\w*\s+(ich\s+|wir\s+)?((meinen|einen)\s+(rechts)?anwalt\w*|(die|den)\s+{_REGULATOR_DE})"
+    r"|\bnehme\s+(ich\s+)?mir\s+(jetzt\s+)?einen\s+(rechts)?anwalt\b",
     rf"\b(an\s+die|bei\s+der|beim|bei\s+dem|zur|zum|die|den)\s+{_REGULATOR_DE}\s+(wenden|melden"
     r"|beschweren|einschalten|gehen|informieren|schreiben|kontaktieren|anrufen)\b",
     rf"\b(wende|melde|beschwere)\s+mich\s+(\w+\s+){{0,3}}?(bei|an)\s+((der|die|den|dem)\s+)?"
@@ -701,7 +704,10 @@ GLOSS_COMMON: dict[str, str] = _pairs(
     "enttauscht:disappointed argerlich:annoying nutzlos:useless schlecht:bad schlimm:bad "
     "betrug:fraud skandal:scandal danke:thanks perfekt:perfect zufrieden:satisfied "
     "abzocke:scam wucher:outrageous diebstahl:stealing halsabschneider:thieves "
-    "lacherlich:ridiculous "
+    "lacherlich:ridiculous zumutung:outrageous unverschamtheit:outrageous sauerei:disgrace "
+    "miserabel:awful mies:bad genervt:annoyed stinksauer:furious skandalos:scandalous "
+    "inkompetent:incompetent unfahig:incompetent enttauschend:disappointing katastrophe:disaster "
+    "beschissen:awful unmoglich:outrageous "
     # pt
     "inaceitavel:unacceptable pessimo:awful pessima:awful horrivel:horrible irritado:annoyed "
     "irritada:annoyed chateado:upset absurdo:ridiculous vergonha:shame ruim:bad golpe:scam "
@@ -717,21 +723,34 @@ GLOSS_COMMON: dict[str, str] = _pairs(
 )
 # Negators, "nobody" and intensifiers differ per language ("tres" is "very" in French, "three" in
 # Spanish). VADER does not negate with "nobody" ("nobody helps" reads as praise); "never" does.
+# The second line of each language: its everyday words that VADER's English lexicon scores as
+# something else, glossed to what they mean: German "die" (the article) and "war" ("was") read as
+# -2.9 each, so a fifth of calm German questions came out negative; Portuguese "no" is "in the",
+# Italian "mia" is "my", Spanish "sin" is "without", French "tard" is "late".
 GLOSS_BY_LANGUAGE: dict[str, dict[str, str]] = {
     "en": _pairs("nobody:never noone:never"),
-    "es": _pairs("nadie:never no:not nunca:never muy:very tan:so totalmente:totally"),
+    "es": _pairs(
+        "nadie:never no:not nunca:never muy:very tan:so totalmente:totally "
+        "sin:without ha:has hago:do favor:please"
+    ),
     "fr": _pairs(
         "personne:never pas:not jamais:never rien:nothing tres:very vraiment:really "
-        "totalement:totally"
+        "totalement:totally "
+        "dire:say tard:late l:the tout:all grand:big assurance:insurance"
     ),
     "de": _pairs(
         "niemand:never nicht:not kein:not keine:not keinen:not nie:never sehr:very "
-        "wirklich:really total:totally absolut:absolutely"
+        "wirklich:really total:totally absolut:absolutely "
+        "die:the war:was wars:was lag:was fallen:apply kinder:children"
     ),
     "pt": _pairs(
-        "ninguem:never nao:not nunca:never muito:very totalmente:totally realmente:really"
+        "ninguem:never nao:not nunca:never muito:very totalmente:totally realmente:really "
+        "no:in favor:please"
     ),
-    "it": _pairs("nessuno:never non:not mai:never molto:very davvero:really veramente:really"),
+    "it": _pairs(
+        "nessuno:never non:not mai:never molto:very davvero:really veramente:really "
+        "mia:my ha:has l:the fine:end"
+    ),
 }
 # Complaint idioms VADER scores as neutral or even positive ("a joke" is +1.2 in its lexicon).
 ENGLISH_IDIOMS: dict[str, str] = {
