@@ -298,13 +298,20 @@ def authenticate(token: str | None) -> Identity:
     The Identity is a plain snapshot (the token's claims, which the user row now matches), so a
     request needs no further query to know its caller.
     """
+    identity = verify_identity(token)
+    record_contact(identity)
+    return identity
+
+
+def verify_identity(token: str | None) -> Identity:
+    """``authenticate`` without the upsert, for a caller that records the contact itself in
+    its own first statement (a chat socket's connect: ``sessions.sign_in``)."""
     if not token:
         raise Unauthorized("Sign in: send Authorization: Bearer <token>.", code="unauthorized")
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("The token is not valid.", code="invalid_token")
     identity = identity_from_claims(runtime.verifier().verify(token))
     team.check_staff_token(identity)  # a removed or re-roled member's old token stops here
-    record_contact(identity)
     return identity
 
 

@@ -89,7 +89,8 @@ def reads_only() -> Iterator[None]:
     reads only adds a BEGIN and a ROLLBACK round trip, and the request would hold its pooled
     connection while it dumps and emits. What the block loaded stays loaded (the transaction
     ends without expiring it); a later lazy load would start a new transaction. Never for work
-    that writes."""
+    that writes across statements: a statement that writes commits on its own here (the one
+    that does, ``sessions.sign_in``'s contact upsert, is a whole unit of work by itself)."""
     end_read_transaction()
     session = db.session()
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -16,7 +16,7 @@ from flask_socketio import ConnectionRefusedError, Namespace
 from marshmallow import Schema, ValidationError
 
 from livechat import ratelimit
-from livechat.auth import authenticate, bearer_token, reauthenticate
+from livechat.auth import authenticate, bearer_token, reauthenticate, verify_identity
 from livechat.errors import DomainError, Forbidden, InvalidInput, Unauthorized, outage_error
 from livechat.extensions import db
 from livechat.realtime import push
@@ -43,8 +43,9 @@ class Client:
         return exp is not None and (now or time.time()) >= exp
 
 
-def connect_identity(auth: Any) -> Identity:
-    """Authenticate a connecting socket from ``auth.token`` or an Authorization header."""
+def connect_identity(auth: Any, *, record: bool = True) -> Identity:
+    """Authenticate a connecting socket from ``auth.token`` or an Authorization header;
+    ``record=False`` leaves the user's upsert to the caller (``sessions.sign_in``)."""
     try:
         ratelimit.check("connect", request.remote_addr or "unknown")
     except DomainError as exc:
@@ -56,7 +57,7 @@ def connect_identity(auth: Any) -> Identity:
         token = bearer_token(request.headers.get("Authorization"))
     try:
         with refused_while_down():
-            return authenticate(token)
+            return authenticate(token) if record else verify_identity(token)
     except DomainError as exc:
         db.session.rollback()
         raise ConnectionRefusedError(

@@ -11,7 +11,6 @@ from flask_socketio import join_room, leave_room
 from livechat import ratelimit, runtime
 from livechat.ai import handover
 from livechat.metrics import metrics, timer
-from livechat.models import ChatSession
 from livechat.realtime import push
 from livechat.realtime.base import (
     Client,
@@ -38,7 +37,7 @@ from livechat.schemas.realtime import (
     TransferSessionSchema,
 )
 from livechat.services import messages, notes, sessions, transfer
-from livechat.services.access import access_session
+from livechat.services.access import SessionRow, access_session
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +57,9 @@ class ChatNamespace(EventNamespace):
     """Customers and agents in chat sessions."""
 
     def on_connect(self, auth: Any = None) -> None:
-        identity = connect_identity(auth)
+        identity = connect_identity(auth, record=False)
         with refused_while_down():
-            current = sessions.current_session(identity.uid)
+            current = sessions.sign_in(identity)  # records the contact too
             payload = {
                 "session": _session.dump(current) if current is not None else None,
                 # Whether the assistant answers here: the widget's welcome text says who will.
@@ -88,7 +87,7 @@ class ChatNamespace(EventNamespace):
     def on_join_session(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         actor = client.identity
 
-        def admitted(session: ChatSession, staff: bool) -> None:
+        def admitted(session: SessionRow, staff: bool) -> None:
             join_room(session_room(session.id))
             if staff:  # internal notes reach staff sockets through this room only
                 join_room(session_staff_room(session.id))

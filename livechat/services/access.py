@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from livechat.errors import Forbidden, NotFound
 from livechat.extensions import db
-from livechat.models import ChatSession, User
+from livechat.models import OPEN_STATUSES, ChatSession, Role, SessionOutcome, SessionStatus, User
 from livechat.services.users import Identity
 
 # Who is acting: a loaded User, or the Identity a socket authenticated as (no query per event).
@@ -42,6 +46,120 @@ def _session_by_id(lock: bool) -> sa.Select[ChatSession]:
 def access_session(actor: Actor, session_id: str, *, lock: bool = False) -> ChatSession:
     """The session if ``actor`` owns it or is staff; ``lock`` takes its row lock until commit."""
     session = find_session(session_id, lock=lock)
+    _check_access(actor, session)
+    return session
+
+
+def access_session_row(actor: Actor, session_id: str) -> SessionRow:
+    """``access_session`` for a read that only dumps the session (a socket's join): a
+    ``SessionRow``, no ORM instances, no lock."""
+    row = db.session.execute(_session_row_by_id(), {"session_id": session_id}).first()
+    if row is None:
+        raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
+    session = SessionRow.of(row)
+    _check_access(actor, session)
+    return session
+
+
+def _check_access(actor: Actor, session: ChatSession | SessionRow) -> None:
     if session.user_id != actor.id and not actor.role.is_staff:
         raise Forbidden("This chat session belongs to someone else.")
-    return session
+
+
+@dataclass(frozen=True, slots=True)
+class UserBrief:
+    """A session's customer or agent as a ``SessionRow`` carries them (UserBriefSchema's
+    fields)."""
+
+    id: str
+    display_name: str | None
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A chat session read to be dumped, not changed: ChatSession's columns and its customer
+    and agent, without the ORM's instances. A socket's connect and join each read one, and
+    loading a ChatSession with its two joined users cost ~0.2 ms more of the web process's CPU
+    than the statement (bench/run connect). ``session_rows()`` reads them."""
+
+    id: str
+    user_id: str
+    agent_id: str | None
+    status: SessionStatus
+    subject: str | None
+    meta: dict[str, Any]
+    transfer: dict[str, Any] | None
+    last_seq: int
+    created_at: datetime
+    updated_at: datetime
+    waiting_since: datetime | None
+    assigned_at: datetime | None
+    ended_at: datetime | None
+    queue_position: int | None
+    sla_breached_at: datetime | None
+    outcome: SessionOutcome | None
+    outcome_note: str | None
+    user: UserBrief
+    agent: UserBrief | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @classmethod
+    def of(cls, row: Any) -> SessionRow:
+        """From a row of ``session_rows()``."""
+        m = row._mapping
+        agent = None
+        if m["agent_brief_id"] is not None:
+            agent = UserBrief(m["agent_brief_id"], m["agent_display_name"], m["agent_role"])
+        return cls(
+            **{key: m[key] for key in _SESSION_COLUMNS},
+            user=UserBrief(m["user_brief_id"], m["user_display_name"], m["user_role"]),
+            agent=agent,
+        )
+
+
+# SessionRow's column fields, in its order (ChatSession's attribute names).
+_SESSION_COLUMNS = tuple(SessionRow.__dataclass_fields__)[:-2]
+
+
+def session_rows() -> sa.Select[Any]:
+    """The statement ``SessionRow.of`` reads: a session's columns, its customer and its agent
+    (the joins ChatSession's relationships make), for callers to add their WHERE on
+    ``ChatSession.__table__``'s columns (an ORM attribute would make the statement ORM-enabled
+    again). Core: ~50 µs less per execution than an ORM-enabled select of the same columns."""
+    sessions = cast(sa.Table, ChatSession.__table__)
+    users = cast(sa.Table, User.__table__)
+    customer, agent = users.alias("customer"), users.alias("agent")
+    return sa.select(
+        *columns_as_attributes(ChatSession, _SESSION_COLUMNS),
+        customer.c.id.label("user_brief_id"),
+        customer.c.display_name.label("user_display_name"),
+        customer.c.role.label("user_role"),
+        agent.c.id.label("agent_brief_id"),
+        agent.c.display_name.label("agent_display_name"),
+        agent.c.role.label("agent_role"),
+    ).select_from(
+        sessions.join(customer, customer.c.id == sessions.c.user_id).outerjoin(
+            agent, agent.c.id == sessions.c.agent_id
+        )
+    )
+
+
+def columns_as_attributes(model: Any, keys: Iterable[str]) -> list[sa.ColumnElement[Any]]:
+    """``model``'s table columns for these mapped attributes, each labelled with its attribute
+    name where the column's differs ("metadata" as ``meta``): a Core select whose rows read
+    like the model's instances."""
+    attrs = sa.inspect(model).column_attrs
+    out: list[sa.ColumnElement[Any]] = []
+    for key in keys:
+        column = attrs[key].columns[0]
+        out.append(column if column.key == key else column.label(key))
+    return out
+
+
+@functools.cache
+def _session_row_by_id() -> sa.Select[Any]:
+    return session_rows().where(ChatSession.__table__.c.id == sa.bindparam("session_id"))

@@ -11,16 +11,19 @@ so gap-free) that agents catch up by.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from livechat.events import NotePosted, publish
 from livechat.extensions import db
-from livechat.models import ChatNote, ChatSession, utcnow
+from livechat.models import ChatNote, ChatSession, User, utcnow
 from livechat.redaction import mask_cards
 from livechat.schemas.chat import NoteSchema
 from livechat.services import audit, rules
-from livechat.services.access import Actor, access_session
+from livechat.services.access import Actor, UserBrief, access_session, columns_as_attributes
 
 _note_schema = NoteSchema()
 
@@ -79,7 +82,7 @@ def post_note(
 
 def list_notes(
     actor: Actor, session_id: str, *, after: int | None = None, limit: int = 200
-) -> tuple[ChatSession, list[ChatNote], bool]:
+) -> tuple[ChatSession, list[NoteRow], bool]:
     """A chat's notes by ``note_seq`` (those after ``after``); staff only. The flag says
     whether more follow."""
     session = access_session(actor, session_id)
@@ -92,20 +95,59 @@ def list_notes(
 
 def page_notes(
     session_id: str, *, after: int | None = None, limit: int = NOTES_ON_JOIN
-) -> tuple[list[ChatNote], bool]:
-    """``list_notes`` for a session the caller has authorised for staff."""
+) -> tuple[list[NoteRow], bool]:
+    """``list_notes`` for a session the caller has authorised for staff: ``NoteRow``s (every
+    staff join reads a page; an ORM instance per note and its author cost more than the
+    statement)."""
     params = {"session_id": session_id, "after": after, "limit": limit + 1}
-    rows = db.session.scalars(_page_statement(after is not None), params).unique().all()
-    return list(rows[:limit]), len(rows) > limit
+    rows = db.session.execute(_page_statement(after is not None), params).all()
+    return [NoteRow.of(row) for row in rows[:limit]], len(rows) > limit
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    """An internal note read to be dumped (NoteSchema's fields), its author's brief with it."""
+
+    id: str
+    session_id: str
+    note_seq: int
+    after_seq: int
+    author_id: str
+    content: str
+    client_message_id: str | None
+    created_at: datetime
+    author: UserBrief | None
+
+    @classmethod
+    def of(cls, row: Any) -> NoteRow:
+        m = row._mapping
+        author = None
+        if m["author_brief_id"] is not None:
+            author = UserBrief(m["author_brief_id"], m["author_display_name"], m["author_role"])
+        return cls(**{key: m[key] for key in _NOTE_COLUMNS}, author=author)
+
+
+_NOTE_COLUMNS = tuple(NoteRow.__dataclass_fields__)[:-1]
 
 
 @functools.cache
-def _page_statement(after: bool) -> sa.Select[ChatNote]:
-    """page_notes' statements, built once with bound parameters (every staff join runs one)."""
-    stmt = sa.select(ChatNote).where(ChatNote.session_id == sa.bindparam("session_id"))
+def _page_statement(after: bool) -> sa.Select[Any]:
+    """page_notes' statements, built once with bound parameters (Core: see SessionRow)."""
+    notes = cast(sa.Table, ChatNote.__table__)
+    author = cast(sa.Table, User.__table__).alias("author")
+    stmt = (
+        sa.select(
+            *columns_as_attributes(ChatNote, _NOTE_COLUMNS),
+            author.c.id.label("author_brief_id"),
+            author.c.display_name.label("author_display_name"),
+            author.c.role.label("author_role"),
+        )
+        .select_from(notes.outerjoin(author, author.c.id == notes.c.author_id))
+        .where(notes.c.session_id == sa.bindparam("session_id"))
+    )
     if after:
-        stmt = stmt.where(ChatNote.note_seq > sa.bindparam("after"))
-    return stmt.order_by(ChatNote.note_seq).limit(sa.bindparam("limit", type_=sa.Integer))
+        stmt = stmt.where(notes.c.note_seq > sa.bindparam("after"))
+    return stmt.order_by(notes.c.note_seq).limit(sa.bindparam("limit", type_=sa.Integer))
 
 
 def notes_of(session_ids: list[str]) -> dict[str, list[ChatNote]]:

@@ -23,7 +23,6 @@ from livechat.models import (
     SESSIONS_TOTAL_CAP,
     SYSTEM_SENDER_ID,
     ChatMessage,
-    ChatNote,
     ChatSession,
     Role,
     SenderType,
@@ -35,11 +34,17 @@ from livechat.models import (
 )
 from livechat.schemas.base import Augmented
 from livechat.schemas.chat import SessionSchema, StaffSessionSchema
-from livechat.services import audit, rules, tickets
-from livechat.services.access import Actor, access_session, require_staff
+from livechat.services import audit, rules, tickets, users
+from livechat.services.access import (
+    Actor,
+    SessionRow,
+    access_session,
+    require_staff,
+    session_rows,
+)
 from livechat.services.history import session_conditions
 from livechat.services.messages import append_message
-from livechat.services.notes import page_notes
+from livechat.services.notes import NoteRow, page_notes
 from livechat.services.paging import (
     Page,
     bad_cursor,
@@ -48,6 +53,7 @@ from livechat.services.paging import (
     page_of_rows,
     page_of_rows_capped,
 )
+from livechat.services.users import Identity
 
 _session_schema = SessionSchema()
 _staff_session_schema = StaffSessionSchema()
@@ -72,11 +78,24 @@ def _open_session_statement() -> sa.Select[ChatSession]:
     )
 
 
-def current_session(user_id: str) -> ChatSession | None:
-    """``open_session_of`` as a socket's connect reads it: one autocommit statement, the
-    connection back in the pool before the caller's socket work."""
+def sign_in(identity: Identity) -> SessionRow | None:
+    """A chat socket's connect: ``users.record_contact`` and ``open_session_of`` in one
+    autocommit statement (one round trip, the connection back in the pool before the caller's
+    socket work). The contact's write is a CTE the read does not see: a session's customer
+    reads as they were before this sign-in's new name, if the token brought one."""
+    params = {**users.contact_params(identity), "user_id": identity.uid}
     with writer.reads_only():
-        return open_session_of(user_id)
+        row = db.session.execute(_sign_in_statement(), params).first()
+    return None if row is None else SessionRow.of(row)
+
+
+@functools.cache
+def _sign_in_statement() -> sa.Select[Any]:
+    columns = ChatSession.__table__.c
+    open_session = session_rows().where(
+        columns.user_id == sa.bindparam("user_id"), columns.status.in_(OPEN_STATUSES)
+    )
+    return open_session.add_cte(users.contact_cte())
 
 
 def recent_messages(session_id: str, limit: int = RECENT_MESSAGES) -> list[ChatMessage]:
@@ -250,7 +269,7 @@ def queue_entries(limit: int | None = None) -> list[Augmented]:
 
 def session_detail(
     actor: Actor, session_id: str
-) -> tuple[ChatSession, list[ChatMessage], list[ChatNote], User, list[Ticket]]:
+) -> tuple[ChatSession, list[ChatMessage], list[NoteRow], User, list[Ticket]]:
     """Everything an agent needs: the session, its messages and internal notes, the customer
     and their tickets."""
     require_staff(actor)

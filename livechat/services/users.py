@@ -56,8 +56,15 @@ def record_contact(identity: Identity) -> None:
     "Change nothing" means a read: the row is inserted or upserted only when no current row
     already matches. (``ON CONFLICT DO UPDATE ... WHERE`` alone locks the conflicting row even
     when its WHERE is false: a transaction id, WAL and a commit flush on every connect.)"""
+    end_read_transaction()  # never two pooled connections at once, nor the caller's work
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(_contact_statement(), contact_params(identity))
+
+
+def contact_params(identity: Identity) -> dict[str, Any]:
+    """The bound parameters of ``record_contact``'s statement (and of ``contact_cte``)."""
     now = utcnow()
-    params: dict[str, Any] = {
+    return {
         "id": identity.uid,
         "email": identity.email,
         "display_name": identity.name,
@@ -66,9 +73,16 @@ def record_contact(identity: Identity) -> None:
         "now": now,
         "stale_before": now - LAST_SEEN_RESOLUTION,
     }
-    end_read_transaction()  # never two pooled connections at once, nor the caller's work
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(_contact_statement(), params)
+
+
+@functools.cache
+def contact_cte() -> sa.CTE:
+    """``record_contact``'s statement as a CTE (parameters: ``contact_params``), for a sign-in
+    that reads in the same round trip (``sessions.sign_in``). PostgreSQL runs a data-modifying
+    CTE once whether or not the statement reads it; the statement's own reads see the tables as
+    they were before it (one snapshot), so they do not see the user row this write changes."""
+    users = cast(sa.Table, User.__table__)
+    return _contact_statement().returning(users.c.id).cte("contact")
 
 
 @functools.cache
