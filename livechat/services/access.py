@@ -111,14 +111,30 @@ class SessionRow:
     def of(cls, row: Any) -> SessionRow:
         """From a row of ``session_rows()``."""
         m = row._mapping
-        agent = None
-        if m["agent_brief_id"] is not None:
-            agent = UserBrief(m["agent_brief_id"], m["agent_display_name"], m["agent_role"])
+        user = brief_of(m, "user")
+        assert user is not None  # an inner join: every chat has its customer's row
         return cls(
-            **{key: m[key] for key in _SESSION_COLUMNS},
-            user=UserBrief(m["user_brief_id"], m["user_display_name"], m["user_role"]),
-            agent=agent,
+            **{key: m[key] for key in _SESSION_COLUMNS}, user=user, agent=brief_of(m, "agent")
         )
+
+
+def brief_columns(users: Any, prefix: str) -> list[sa.ColumnElement[Any]]:
+    """A joined user's UserBrief columns, labelled ``<prefix>_brief_id`` and so on: what
+    ``brief_of`` reads back."""
+    return [
+        users.c.id.label(f"{prefix}_brief_id"),
+        users.c.display_name.label(f"{prefix}_display_name"),
+        users.c.role.label(f"{prefix}_role"),
+    ]
+
+
+def brief_of(mapping: Any, prefix: str) -> UserBrief | None:
+    """The UserBrief a row's ``brief_columns(…, prefix)`` hold; None where the outer join
+    found no user."""
+    uid = mapping[f"{prefix}_brief_id"]
+    if uid is None:
+        return None
+    return UserBrief(uid, mapping[f"{prefix}_display_name"], mapping[f"{prefix}_role"])
 
 
 # SessionRow's column fields, in its order (ChatSession's attribute names).
@@ -135,12 +151,8 @@ def session_rows() -> sa.Select[Any]:
     customer, agent = users.alias("customer"), users.alias("agent")
     return sa.select(
         *columns_as_attributes(ChatSession, _SESSION_COLUMNS),
-        customer.c.id.label("user_brief_id"),
-        customer.c.display_name.label("user_display_name"),
-        customer.c.role.label("user_role"),
-        agent.c.id.label("agent_brief_id"),
-        agent.c.display_name.label("agent_display_name"),
-        agent.c.role.label("agent_role"),
+        *brief_columns(customer, "user"),
+        *brief_columns(agent, "agent"),
     ).select_from(
         sessions.join(customer, customer.c.id == sessions.c.user_id).outerjoin(
             agent, agent.c.id == sessions.c.agent_id

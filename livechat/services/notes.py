@@ -23,7 +23,14 @@ from livechat.models import ChatNote, ChatSession, User, utcnow
 from livechat.redaction import mask_cards
 from livechat.schemas.chat import NoteSchema
 from livechat.services import audit, rules
-from livechat.services.access import Actor, UserBrief, access_session, columns_as_attributes
+from livechat.services.access import (
+    Actor,
+    UserBrief,
+    access_session,
+    brief_columns,
+    brief_of,
+    columns_as_attributes,
+)
 
 _note_schema = NoteSchema()
 
@@ -121,10 +128,7 @@ class NoteRow:
     @classmethod
     def of(cls, row: Any) -> NoteRow:
         m = row._mapping
-        author = None
-        if m["author_brief_id"] is not None:
-            author = UserBrief(m["author_brief_id"], m["author_display_name"], m["author_role"])
-        return cls(**{key: m[key] for key in _NOTE_COLUMNS}, author=author)
+        return cls(**{key: m[key] for key in _NOTE_COLUMNS}, author=brief_of(m, "author"))
 
 
 _NOTE_COLUMNS = tuple(NoteRow.__dataclass_fields__)[:-1]
@@ -138,9 +142,7 @@ def _page_statement(after: bool) -> sa.Select[Any]:
     stmt = (
         sa.select(
             *columns_as_attributes(ChatNote, _NOTE_COLUMNS),
-            author.c.id.label("author_brief_id"),
-            author.c.display_name.label("author_display_name"),
-            author.c.role.label("author_role"),
+            *brief_columns(author, "author"),
         )
         .select_from(notes.outerjoin(author, author.c.id == notes.c.author_id))
         .where(notes.c.session_id == sa.bindparam("session_id"))
