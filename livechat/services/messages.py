@@ -212,7 +212,7 @@ def read_for_join(
     after_note: int | None,
     admitted: Callable[[SessionRow, bool], None],
 ) -> JoinRead:
-    """``access_session``, then ``admitted(session, staff)``, then ``page_messages`` (and
+    """``access_session_row``, then ``admitted(session, staff)``, then ``page_messages`` (and
     ``page_notes`` for staff), as a socket's join reads them: autocommit statements, the
     connection back in the pool before the caller dumps and emits (writer.reads_only).
 

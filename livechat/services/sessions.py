@@ -72,7 +72,8 @@ def open_session_of(user_id: str) -> ChatSession | None:
 
 @functools.cache
 def _open_session_statement() -> sa.Select[ChatSession]:
-    """open_session_of's statement, built once with a bound parameter (every connect runs it)."""
+    """open_session_of's statement, built once with a bound parameter (opening a chat runs it;
+    a socket's connect reads the open chat with ``sign_in``)."""
     return sa.select(ChatSession).where(
         ChatSession.user_id == sa.bindparam("user_id"), ChatSession.status.in_(OPEN_STATUSES)
     )
