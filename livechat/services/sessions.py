@@ -53,7 +53,6 @@ from livechat.services.paging import (
     page_of_rows,
     page_of_rows_capped,
 )
-from livechat.services.users import Identity
 
 _session_schema = SessionSchema()
 _staff_session_schema = StaffSessionSchema()
@@ -74,12 +73,16 @@ def open_session_of(user_id: str) -> ChatSession | None:
 def _open_session_statement() -> sa.Select[ChatSession]:
     """open_session_of's statement, built once with a bound parameter (opening a chat runs it;
     a socket's connect reads the open chat with ``sign_in``)."""
-    return sa.select(ChatSession).where(
-        ChatSession.user_id == sa.bindparam("user_id"), ChatSession.status.in_(OPEN_STATUSES)
-    )
+    return sa.select(ChatSession).where(*_open_session_of(ChatSession))
 
 
-def sign_in(identity: Identity) -> SessionRow | None:
+def _open_session_of(columns: Any) -> tuple[sa.ColumnElement[bool], ...]:
+    """The one rule for "the user's open chat" (parameter ``user_id``), on the ORM class or on
+    its table's columns (``sign_in``'s Core statement)."""
+    return columns.user_id == sa.bindparam("user_id"), columns.status.in_(OPEN_STATUSES)
+
+
+def sign_in(identity: users.Identity) -> SessionRow | None:
     """A chat socket's connect: ``users.record_contact`` and ``open_session_of`` in one
     autocommit statement (one round trip, the connection back in the pool before the caller's
     socket work). The contact's write is a CTE the read does not see: a session's customer
@@ -92,10 +95,7 @@ def sign_in(identity: Identity) -> SessionRow | None:
 
 @functools.cache
 def _sign_in_statement() -> sa.Select[Any]:
-    columns = ChatSession.__table__.c
-    open_session = session_rows().where(
-        columns.user_id == sa.bindparam("user_id"), columns.status.in_(OPEN_STATUSES)
-    )
+    open_session = session_rows().where(*_open_session_of(ChatSession.__table__.c))
     return open_session.add_cte(users.contact_cte())
 
 
