@@ -12,6 +12,12 @@ Variants, interleaved over rounds (order reversed every other round), each on fr
   B1     the harness's B: one process, no Redis, no nginx
   L1on   livechat, one process, rate limits on (in memory), no Redis, no nginx
   L1off  the same with RATE_LIMITS_ENABLED=false
+  C1     the harness's persistence floor C, unchanged: B that stores each message with one
+         synchronous SQLAlchemy INSERT + COMMIT (psycopg2 + psycogreen) before broadcasting it
+         and reads a 50-message history on join, in a fresh database of the same private
+         PostgreSQL cluster; no auth, no validation, no seq. No target names it: it shows what
+         storing a message at all costs beside B
+  C2     C as deployed: floor_redis.py's two processes with BENCH_PERSIST=sql, nginx, Redis
 
 Everything server-side (web processes, PostgreSQL, Redis, nginx) is pinned to the server CPUs
 (BENCH_SERVER_CPUS, 0), the harness's load generator to BENCH_LOADGEN_CPUS (1), with
@@ -91,7 +97,10 @@ from deploy.nginx_site import site_config  # noqa: E402
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
-VARIANTS = ("B2", "L2", "B1", "L1on", "L1off")
+VARIANTS = ("B2", "L2", "B1", "L1on", "L1off", "C1", "C2")
+# The harness's C imports these; they are not the project's (it uses psycopg 3), so they go into
+# the bench's floor venv on first use, pinned.
+FLOOR_C_PACKAGES = ("psycopg2-binary==2.9.13", "psycogreen==1.0.2")
 PRIMARY = ("web", "pg", "redis")  # nginx is reported beside, and in a second sum
 GUNICORN_B = [
     "-k",
@@ -308,6 +317,37 @@ class Livechat:
 
     def drop(self) -> None:
         harness._psql(self.base, f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
+
+
+def floor_c_packages(venv: str) -> None:
+    """psycopg2 and psycogreen in the floor's venv (the harness's C imports them), once."""
+    py = os.path.join(venv, "bin", "python")
+    probe = subprocess.run(
+        [py, "-c", "import psycopg2, psycogreen.gevent"], capture_output=True, timeout=60
+    )
+    if probe.returncode == 0:
+        return
+    log(f"C: installing {' '.join(FLOOR_C_PACKAGES)} into {venv}")
+    p = subprocess.run(
+        [py, "-m", "pip", "install", "-q", *FLOOR_C_PACKAGES],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if p.returncode:
+        raise RuntimeError(f"C: pip install failed: {(p.stderr + p.stdout).strip()[-400:]}")
+
+
+def floor_c_database(stack: contextlib.ExitStack) -> tuple[str, int]:
+    """A fresh database for C in the private cluster (dropped on exit): (psycopg2 URL, the
+    postmaster's PID)."""
+    base, postmaster = harness.lc_pg()
+    db = "c_bench_" + os.urandom(5).hex()
+    p = harness._psql(base, f"CREATE DATABASE {db}")
+    if p.returncode:
+        raise RuntimeError(f"CREATE DATABASE failed: {p.stderr.strip()[-300:]}")
+    stack.callback(lambda: harness._psql(base, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+    return base.replace("postgresql://", "postgresql+psycopg2://", 1) + "/" + db, postmaster
 
 
 def run_loadgen(
@@ -540,12 +580,18 @@ def deployment(
             )
             venv = harness.lc_venv(str(PROJECT))  # the same Flask-SocketIO stack, plus redis
             env = {**os.environ, **extra, "BENCH_PERSIST": "none", "BENCH_HARNESS": str(HARNESS)}
+            if target == "C":
+                floor_c_packages(venv)
+                url_, pm = floor_c_database(stack)
+                groups["pg"] = [pm]
+                env.update(BENCH_PERSIST="sql", BENCH_DB_URL=url_)
             gun = os.path.join(venv, "bin", "gunicorn")
             webs = [([gun, *GUNICORN_B, "-b", f"127.0.0.1:{p}", *app], env) for p in ports]
-        procs_ = [
-            stack.enter_context(started(f"web-{key}-{p}", argv, env))
-            for p, (argv, env) in zip(ports, webs, strict=True)
-        ]
+        procs_ = []
+        for p, (argv, env) in zip(ports, webs, strict=True):
+            procs_.append(stack.enter_context(started(f"web-{key}-{p}", argv, env)))
+            if target == "C":  # one at a time: each creates C's table if it is missing
+                wait_ok(f"http://127.0.0.1:{p}/healthz", procs_[-1], f"{key} web :{p}")
         for p, proc in zip(ports, procs_, strict=True):
             wait_ok(f"http://127.0.0.1:{p}/healthz", proc, f"{key} web :{p}")
         groups["web"] = [p.pid for p in procs_]
@@ -815,11 +861,33 @@ def summarize(lines: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
         label = f"KiB per idle socket, {each:,} per process (L2/B2)"
         targets.append([label, v, "≤ 1.20", mark(v, 1.2)])
     out.append(table(["target (ratio to the floor, same run)", "now", "target", ""], targets))
+    beside_c = [
+        [label, ratio(a, b, field)]
+        for label, a, b, field in (
+            (
+                "C's cost of storing: CPU per message, one process (C1/B1)",
+                "C1",
+                "B1",
+                "cpuMsPerMsg",
+            ),
+            ("the same, two processes (C2/B2)", "C2", "B2", "cpuMsPerMsg"),
+            ("livechat, limits off, against C (L1off/C1)", "L1off", "C1", "cpuMsPerMsg"),
+            ("livechat as shipped against C (L1on/C1)", "L1on", "C1", "cpuMsPerMsg"),
+            ("livechat as deployed against C as deployed (L2/C2)", "L2", "C2", "cpuMsPerMsg"),
+            ("connect + join + history per socket (C1/B1)", "C1", "B1", "connectCpuMsPerSocket"),
+            ("the same, livechat against C (L1on/C1)", "L1on", "C1", "connectCpuMsPerSocket"),
+            ("the same, two processes (L2/C2)", "L2", "C2", "connectCpuMsPerSocket"),
+        )
+        if a in meds and b in meds
+    ]
+    if beside_c:
+        out.append(table(["beside the persistence floor C (no target)", "ratio"], beside_c))
     summary = {
         "bench": "deployed-summary",
         "medians": meds,
         "idleKiBPerSocket": kib,
         "targets": [{"target": t[0], "value": t[1], "verdict": t[3]} for t in targets],
+        "besideC": {row[0]: row[1] for row in beside_c},
     }
     return "\n\n".join(out), summary
 
