@@ -907,7 +907,7 @@ def main(argv: list[str]) -> int:
     p.add_argument(
         "--storm",
         action="store_true",
-        help="after the rounds: a reconnect storm on B2 and L2 (bench/deployed_scale.py)",
+        help="after the rounds: a reconnect storm on B2, L2 and C2 (bench/deployed_scale.py)",
     )
     p.add_argument("--storm-rooms", type=int, default=500, help="rooms (2 clients each)")
     p.add_argument("--storm-missed", type=int, default=3, help="messages per room while away (L)")
@@ -915,7 +915,7 @@ def main(argv: list[str]) -> int:
     p.add_argument(
         "--maxrate",
         action="store_true",
-        help="after the rounds: the highest delivered rate with p99 < 100 ms on B2 and L2",
+        help="after the rounds: the highest delivered rate with p99 < 100 ms on B2, L2 and C2",
     )
     p.add_argument("--maxrate-rooms", type=int, default=400)
     p.add_argument(
@@ -973,7 +973,7 @@ def main(argv: list[str]) -> int:
             if a.idle:
                 for key in [k for k in ("B2", "L2") if k in keys]:
                     lines.append(run_variant(key, a, 1, "idle"))
-            two = [k for k in ("B2", "L2") if k in keys]
+            two = [k for k in ("B2", "L2", "C2") if k in keys]
             if a.storm:
                 scale.extend(deployed_scale.run_storm(k, a) for k in two)
             if a.maxrate:

@@ -1,14 +1,15 @@
-"""Two scenarios of bench/deployed.py on B2 and L2 (two processes + Redis + nginx): a reconnect
-storm and the highest delivered rate with p99 under 100 ms.
+"""Two scenarios of bench/deployed.py on B2, L2 and C2 (two processes + Redis + nginx): a
+reconnect storm and the highest delivered rate with p99 under 100 ms.
 
 **Storm** (``--storm``): ``--storm-rooms`` rooms (500: 1,000 clients, bench/storm.js through
 bench/route_preload.js, so each room's customer is on one process and its agent on the other)
 connect and join, chat 2 messages a room, all close at once; for L the room's agent posts 3
 messages a room over REST meanwhile; then all 1,000 open again in one tick and join: L with
 ``afterSeq`` (the catch-up is checked: exactly the missed messages, once, in order), B by
-rejoining the room (the floor keeps no history). Primary figure: CPU-milliseconds per
-reconnected client (web processes + PostgreSQL + Redis, from /proc, over the reconnect);
-secondary: the wall time until the last client had its ``session:history``.
+rejoining the room (the floor keeps no history), C by rejoining and reading the room's last 50
+messages (its history, not checked: the harness's contract has no ``seq``). Primary figure:
+CPU-milliseconds per reconnected client (web processes + PostgreSQL + Redis, from /proc, over
+the reconnect); secondary: the wall time until the last client had its ``session:history``.
 
 **Max rate** (``--maxrate``): one deployment per variant, ``--maxrate-rooms`` rooms (400), the
 harness's load generator run once per step with the offered total rate stepped up
@@ -52,7 +53,7 @@ def run_storm(key: str, args: argparse.Namespace) -> dict[str, Any]:
     """One storm on fresh processes of ``key``; one result line."""
     rooms = args.storm_rooms
     with deployed.deployment(key, args, rooms, GRACE) as d:
-        floor = d.target == "B"
+        floor = d.target in ("B", "C")  # the harness's contract: rejoin by room id
         argv = ["taskset", "-c", LOADGEN_CPUS, "node", "--max-old-space-size=2048", "-r",
                 str(BENCH_DIR / "route_preload.js"), str(BENCH_DIR / "storm.js"), "--url", d.url,
                 "--rooms", str(rooms), "--mode", "floor" if floor else "lc"]  # fmt: skip
@@ -266,6 +267,24 @@ def summarize(lines: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     b, lc = rates.get("B2"), rates.get("L2")
     if b and lc:
         figs["maxRateL2overB2"] = ratio(lc["maxDeliveredPerSec"], b["maxDeliveredPerSec"])
+    # Beside the persistence floor C (no target names it): C2 stores each message and reads a
+    # room's last 50 on every rejoin.
+    c, lc = storms.get("C2"), storms.get("L2")
+    if c and lc:
+        figs["stormCpuPerClientL2overC2"] = ratio(
+            lc["reconnectCpuMsPerClient"], c["reconnectCpuMsPerClient"]
+        )
+    c, b = storms.get("C2"), storms.get("B2")
+    if c and b:
+        figs["stormCpuPerClientC2overB2"] = ratio(
+            c["reconnectCpuMsPerClient"], b["reconnectCpuMsPerClient"]
+        )
+    c, lc = rates.get("C2"), rates.get("L2")
+    if c and lc:
+        figs["maxRateL2overC2"] = ratio(lc["maxDeliveredPerSec"], c["maxDeliveredPerSec"])
+    c, b = rates.get("C2"), rates.get("B2")
+    if c and b:
+        figs["maxRateC2overB2"] = ratio(c["maxDeliveredPerSec"], b["maxDeliveredPerSec"])
     if figs:
         out.append(table(["ratio (same run)", "value"], [[k, v] for k, v in figs.items()]))
     loads = [x["loadAvg"][0] for x in lines if x.get("loadAvg")]
