@@ -3,7 +3,10 @@
 Counts, inside the web process, what reaches PostgreSQL and Redis: SQL statements
 (SQLAlchemy's ``before_cursor_execute``, by statement shape), transactions that are not
 autocommit (each costs a BEGIN and a COMMIT/ROLLBACK round trip beside its statements), pool
-checkouts, and Redis round trips (redis-py's ``send_packed_command``: a pipeline is one).
+checkouts, Redis round trips (redis-py's ``send_packed_command``: a pipeline is one), and the
+cyclic garbage collector's passes and the time they took (``gc.callbacks``; a profiler puts
+that time on whichever line allocated when a pass started). ``BENCH_GC_THRESHOLD=a,b,c`` sets
+the collector's thresholds for an experiment (Python's are 700,10,10).
 ``GET /__bench/counts`` answers them as JSON and ``POST /__bench/counts`` resets them; every
 other request goes to the app unchanged. Started with the project's directory as the working
 directory (``wsgi`` is imported from there) and this folder on ``--pythonpath``.
@@ -12,8 +15,11 @@ directory (``wsgi`` is imported from there) and this folder on ``--pythonpath``.
 from __future__ import annotations
 
 import functools
+import gc
 import json
+import os
 import re
+import time
 from collections import Counter
 from typing import Any
 
@@ -55,6 +61,21 @@ def _install() -> None:
     @event.listens_for(engine.pool, "checkout")
     def _checkout(*args: Any) -> None:
         counts["checkouts"] += 1
+
+    started = [0.0]
+
+    def _gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        counts["gc_passes"] += 1
+        counts[f"gc_gen{info['generation']}"] += 1
+        counts["gc_us"] += int(1e6 * (time.perf_counter() - started[0]))
+
+    gc.callbacks.append(_gc)
+    threshold = os.environ.get("BENCH_GC_THRESHOLD")  # an experiment: "700,10,10" is Python's
+    if threshold:
+        gc.set_threshold(*(int(x) for x in threshold.split(",")))
 
     try:
         import redis.connection

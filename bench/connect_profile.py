@@ -450,6 +450,9 @@ def run_target(label: str, project: Path, pg: tuple[str, int], args: Any, rnd: i
                     "transactions": round(c.get("transactions", 0) / n, 2),
                     "checkouts": round(c.get("checkouts", 0) / n, 2),
                     "redis": round(c.get("redis", 0) / n, 2),
+                    # the garbage collector's time in the web process, per socket
+                    "gcMs": round(c.get("gc_us", 0) / n / 1000, 3),
+                    "gcPasses": {g: c.get(f"gc_gen{g[-1]}", 0) for g in ("gen0", "gen1", "gen2")},
                     "shapes": {
                         k: round(v / n, 2)
                         for k, v in sorted(got["shapes"].items(), key=lambda kv: -kv[1])
@@ -522,16 +525,17 @@ def main(argv: list[str]) -> int:
                         f"round {rnd} {label:>6} {phase:>8}: {p['cpuMs']:.2f} CPU ms/socket "
                         f"(web {p['webMs']:.2f}, pg {p['pgMs']:.2f}), {p['statements']} stmts, "
                         f"{p['transactions']} xacts, {p['checkouts']} checkouts, "
-                        f"{p['redis']} redis; burst {p['wallS']} s, {p['refused']} refused"
+                        f"{p['redis']} redis, GC {p.get('gcMs')} ms {p.get('gcPasses')}; "
+                        f"burst {p['wallS']} s, {p['refused']} refused"
                     )
                 if args.out:
                     with open(args.out, "a") as f:
                         f.write(json.dumps({"at": datetime.now(UTC).isoformat(), **r}) + "\n")
     print(
         "| target | phase | CPU ms/socket (median) | web | PostgreSQL | statements | "
-        "transactions | checkouts | Redis | burst s |"
+        "transactions | checkouts | Redis | GC ms (web) | burst s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for label, _ in targets:
         for phase in ("customer", "agent"):
             ps = [r[phase] for r in results if r["label"] == label]
@@ -542,7 +546,8 @@ def main(argv: list[str]) -> int:
             print(
                 f"| {label} | {phase} | {med('cpuMs')} ({', '.join(str(p['cpuMs']) for p in ps)})"
                 f" | {med('webMs')} | {med('pgMs')} | {med('statements')} | "
-                f"{med('transactions')} | {med('checkouts')} | {med('redis')} | {med('wallS')} |"
+                f"{med('transactions')} | {med('checkouts')} | {med('redis')} | {med('gcMs')} | "
+                f"{med('wallS')} |"
             )
             if args.shapes:
                 for shape, v in list(ps[-1]["shapes"].items())[: args.shapes]:
