@@ -269,22 +269,13 @@ def summarize(lines: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
         figs["maxRateL2overB2"] = ratio(lc["maxDeliveredPerSec"], b["maxDeliveredPerSec"])
     # Beside the persistence floor C (no target names it): C2 stores each message and reads a
     # room's last 50 on every rejoin.
-    c, lc = storms.get("C2"), storms.get("L2")
-    if c and lc:
-        figs["stormCpuPerClientL2overC2"] = ratio(
-            lc["reconnectCpuMsPerClient"], c["reconnectCpuMsPerClient"]
-        )
-    c, b = storms.get("C2"), storms.get("B2")
-    if c and b:
-        figs["stormCpuPerClientC2overB2"] = ratio(
-            c["reconnectCpuMsPerClient"], b["reconnectCpuMsPerClient"]
-        )
-    c, lc = rates.get("C2"), rates.get("L2")
-    if c and lc:
-        figs["maxRateL2overC2"] = ratio(lc["maxDeliveredPerSec"], c["maxDeliveredPerSec"])
-    c, b = rates.get("C2"), rates.get("B2")
-    if c and b:
-        figs["maxRateC2overB2"] = ratio(c["maxDeliveredPerSec"], b["maxDeliveredPerSec"])
+    for name, lines_, field in (
+        ("stormCpuPerClient", storms, "reconnectCpuMsPerClient"),
+        ("maxRate", rates, "maxDeliveredPerSec"),
+    ):
+        for top, under in (("L2", "C2"), ("C2", "B2")):
+            if top in lines_ and under in lines_:
+                figs[f"{name}{top}over{under}"] = ratio(lines_[top][field], lines_[under][field])
     if figs:
         out.append(table(["ratio (same run)", "value"], [[k, v] for k, v in figs.items()]))
     loads = [x["loadAvg"][0] for x in lines if x.get("loadAvg")]
