@@ -68,7 +68,6 @@ def _install() -> None:
         if phase == "start":
             started[0] = time.perf_counter()
             return
-        counts["gc_passes"] += 1
         counts[f"gc_gen{info['generation']}"] += 1
         counts["gc_us"] += int(1e6 * (time.perf_counter() - started[0]))
 

@@ -452,7 +452,7 @@ def run_target(label: str, project: Path, pg: tuple[str, int], args: Any, rnd: i
                     "redis": round(c.get("redis", 0) / n, 2),
                     # the garbage collector's time in the web process, per socket
                     "gcMs": round(c.get("gc_us", 0) / n / 1000, 3),
-                    "gcPasses": {g: c.get(f"gc_gen{g[-1]}", 0) for g in ("gen0", "gen1", "gen2")},
+                    "gcPasses": {f"gen{g}": c.get(f"gc_gen{g}", 0) for g in range(3)},
                     "shapes": {
                         k: round(v / n, 2)
                         for k, v in sorted(got["shapes"].items(), key=lambda kv: -kv[1])
