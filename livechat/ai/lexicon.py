@@ -196,6 +196,23 @@ PRIORITY_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"\b(wallet|purse|bag|handbag|phone|card)\s+(got|was|has\s+been)\s+(nicked|snatched"
         r"|pinched)\b|\b(nicked|snatched|pinched)\s+my\s+(wallet|purse|bag|handbag|phone|card)\b",
         r"\b(wallet|purse|bag|handbag|phone)\s+(got|was|has\s+been)\s+taken\s+(from|out\s+of|off)\b",
+        # ... and in the other five languages' everyday words for it: snatched, pickpocketed,
+        # robbed in the street, taken in a break-in. Verbs and "theft of my ...", never the bare
+        # noun: "esto es un robo", "c'est du vol" and "è un furto" are said of our prices.
+        r"\b(i\s+(was|got)|we\s+(were|got))\s+(robbed|burgled)\b|\bburglars?\s+took\b",
+        r"\b(hurtad[oa]s?|hurtaron|me\s+(asaltaron|atracaron|birlaron|mangaron)|carterista)\b",
+        r"\bme\s+(quitaron|arrancaron)\s+(la|el|mi|mis)\s+(\w+\s+)?(cartera|billetera|bolso"
+        r"|movil|celular|telefono|tarjetas?|mochila)\b",
+        r"\b(on\s+m'a\s+)?(pique|derobe|choure|arrache|subtilise)(e|s|es)?\s+(ma|mon|mes)\b"
+        r"|\bpickpocket\w*|\b(j'ai\s+ete|je\s+me\s+suis\s+fait)\s+(agresse|cambriole|voler)\w*"
+        r"|\bvol\s+de\s+(ma|mon|mes)\s+(carte|portefeuille|sac|telephone|portable|cb)\b",
+        r"\b(entwendet|geraubt|beklaut|bestohlen|ausgeraubt|taschendieb\w*)\b"
+        r"|\b(wurde|wurden|bin|sind)\s+(\w+\s+){0,2}uberfallen\b|\bdiebstahl\s+(meiner|meines)\b",
+        r"\b(furtaram|furtou|assaltad[oa]|me\s+assaltaram|levaram\s+(o\s+|a\s+)?(meu|minha)"
+        r"|batedor\s+de\s+carteira|carteirista)\b|\broubo\s+d[oa]s?\s+(meu|minha|meus|minhas)\b",
+        r"\b(scippat[oaie]|scippo|borseggiat[oaie]|borseggio|borseggiator\w*|rapinat[oaie]"
+        r"|sottratt[oaie])\b|\bmi\s+hanno\s+fregato\s+(il|la|i|le)\s+(\w+\s+)?(portafoglio|borsa"
+        r"|telefono|cellulare|carta|carte|zaino)\b",
     ),
     "hacked": (
         r"\b(hack(ed|er|ers)?|hackead[oa]|pirat(e|ee|age)|gehackt|invadid[oa]|hackerat[oa])\b",

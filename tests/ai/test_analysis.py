@@ -193,6 +193,19 @@ def test_requests_survive_nearby_negations(text: str) -> None:
         ("Das ist Betrug", "fraud"),
         ("Meu cartão foi roubado", "stolen"),
         ("Mi hanno rubato la carta, è un furto", "stolen"),
+        # Theft in everyday words, six languages.
+        ("I got robbed on the way home, they took my cards", "stolen"),
+        ("me asaltaron anoche y se llevaron la cartera", "stolen"),
+        ("Me quitaron el móvil en el metro", "stolen"),
+        ("on m'a piqué mon portefeuille avec ma carte dedans", "stolen"),
+        ("je me suis fait agresser dans le métro, ils ont pris mon sac", "stolen"),
+        ("man hat mir das Portemonnaie mit der Karte entwendet", "stolen"),
+        ("ich wurde gestern überfallen, Karte weg", "stolen"),
+        ("me furtaram a carteira com o cartão", "stolen"),
+        ("fui assaltado ontem, levaram meu celular", "stolen"),
+        ("mi hanno scippato la borsa con dentro la carta", "stolen"),
+        ("sono stato borseggiato a Roma", "stolen"),
+        ("mi hanno fregato il portafoglio in metro", "stolen"),
     ],
 )
 def test_priority_keywords_are_normalised(text: str, keyword: str) -> None:
@@ -207,6 +220,13 @@ def test_priority_keywords_are_normalised(text: str, keyword: str) -> None:
         "How can I recognise phishing emails?",  # asking about, not reporting
         "I lost my keys, not my card",
         "My new card arrived, thanks!",
+        # Theft words said of our prices, or of nothing.
+        "mi hanno fregato con le commissioni",
+        "esto es un robo, vaya comisiones",
+        "c'est du vol ces frais",
+        "nadie me ha hurtado nada",
+        "What should I do if I get pickpocketed abroad?",
+        "Mon vol de retour est annulé, puis-je payer un autre billet par carte ?",
     ],
 )
 def test_no_priority_keywords(text: str) -> None:
