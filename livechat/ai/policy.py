@@ -34,6 +34,13 @@ SECURITY_MIN_CONFIDENCE = 0.6
 # When no single fraud label reaches that bar, the four together must reach this one: split
 # reports ("someone took cash with my card, which I still have") sum to 0.64-0.7 and more.
 FRAUD_GROUP_MIN_CONFIDENCE = 0.65
+# Two half-readings that agree are a report too: the guard leans towards one (below its own bar,
+# intents.GUARD_MIN_CONFIDENCE) while the 77-way head's best class is a fraud label, the four
+# together this likely. By 5-fold cross-validation (2026-12-07): 4 more of 1,064 hand-written
+# reports and 1 more of 120 multilingual ones URGENT, for 1 more of 697 look-alikes; none of
+# 9,204 BANKING77 rows. (0.2 or 0.25 with 0.4: 1 more report for 1-2 more look-alikes.)
+AGREEING_GUARD = 0.3
+AGREEING_FRAUD_GROUP = 0.4
 # A lost card or phone (HIGH) needs more: "I bought a new phone, how do I log in on it?" reads as
 # a lost phone at 0.74, while "I left my card in a taxi" scores 0.93.
 LOST_MIN_CONFIDENCE = 0.85
@@ -151,7 +158,9 @@ def read_security(
     that is no report: intents.GUARD_YIELDS_TO), or when the 77-way head is sure of a fraud
     label, or sure enough that it is *one of* them (their summed confidence, a higher bar) while
     it hesitates between, say, compromised_card and cash_withdrawal_not_recognised: the agent's
-    job is the same. A lost card or phone is HIGH and needs its own label's higher bar.
+    job is the same. Or when both heads half-read a report: the guard leans to one and the 77-way
+    head's best class is a fraud label (AGREEING_GUARD, AGREEING_FRAUD_GROUP). A lost card or
+    phone is HIGH and needs its own label's higher bar.
     best is the 77-way head's best class, confident or not (an Analysis made without it, in tests
     or replays, passes its intent_detail). A question on freezing the card has had its fraud
     readings taken out by analysis.analyse (Analysis.card_control_question).
@@ -166,6 +175,8 @@ def read_security(
         if confidence >= SECURITY_MIN_CONFIDENCE:
             return best, "URGENT", confidence
         if coarse_confidence >= FRAUD_GROUP_MIN_CONFIDENCE:
+            return best, "URGENT", coarse_confidence
+        if security_confidence >= AGREEING_GUARD and coarse_confidence >= AGREEING_FRAUD_GROUP:
             return best, "URGENT", coarse_confidence
         return None
     if confidence >= LOST_MIN_CONFIDENCE:

@@ -1,7 +1,7 @@
-"""Five more hold-outs for issue 19, each written by an independent author who saw the label
+"""Six more hold-outs for issue 19, each written by an independent author who saw the label
 vocabularies only (not the model, its data, the rules or the older sets), each with many fraud
 and account-takeover reports in the customers' own words, in six languages: B and C on
-2026-12-06, D, E and F on 2026-12-07.
+2026-12-06, D, E, F and H on 2026-12-07.
 
 - ``holdout_2026_12_b.jsonl`` (200 rows). First scored at 196715a: escalation 0.775, intent
   0.735, fraud/takeover URGENT 25/57 (0.44). It then became the **development set** of the
@@ -41,6 +41,16 @@ and account-takeover reports in the customers' own words, in six languages: B an
   0.947, D 0.841 -> 0.855, E 0.844 -> 0.894, F 0.778 -> 0.772; URGENT E 88 -> 87/90, F 81 ->
   82/90; false URGENT C 1 -> 2, E 6 -> 4, F 9 -> 11. The intent floors rose with it.
 
+- ``holdout_2026_12_h.jsonl`` (180 rows, 90 reports, 15 in each language) was written on
+  2026-12-07 (eighth sitting) the same way, by an author who saw only the label vocabularies and
+  the row schema, while theft words (lexicon "stolen"), 660 more security rows (65 reports and
+  45 look-alikes in each language) and two guard bars chosen by cross-validation
+  (intents.GUARD_OVERRULES 0.8 -> 0.75, policy.AGREEING_GUARD) were added; sealed, and scored
+  after each change only (counts). URGENT 83/90 with 10 false at a7ae94c; 87/90 (10) with the
+  theft words; 87/90 (6) with the rows; 88/90 (6) with the bars. The same changes moved C 58 ->
+  59/62 (false 2 -> 2), D 83 -> 86/90 (9 -> 9), E 87 -> 89/90 (4 -> 4), F 82 -> 85/90 (11 ->
+  8): every report URGENT but 15 of 422 across the five sealed sets, against 22 of 332 before.
+
 Issue 19 asks for every report; the xfails below keep that open.
 
 Floors sit a few points under what was measured, so neither set can slide back unnoticed.
@@ -55,34 +65,40 @@ import pytest
 from tests.ai import holdout
 
 FLOORS = {
-    "holdout_2026_12_b.jsonl": {  # measured: 0.920, 0.915, 0.982, 2 false URGENT, 0.967
-        "escalation": 0.89,
-        "intent": 0.88,
-        "fraud_urgent": 0.93,
-        "negation_not_escalated": 0.93,
-    },
-    "holdout_2026_12_c.jsonl": {  # measured: 0.920, 0.947, 0.935, 2 false URGENT, 1.000
-        "escalation": 0.88,
-        "intent": 0.91,
-        "fraud_urgent": 0.88,
-        "negation_not_escalated": 0.95,
-    },
-    "holdout_2026_12_d.jsonl": {  # measured: 0.859, 0.855, 0.922, 9 false URGENT, 0.969
-        "escalation": 0.82,
-        "intent": 0.82,
-        "fraud_urgent": 0.86,
-        "negation_not_escalated": 0.93,
-    },
-    "holdout_2026_12_e.jsonl": {  # measured: 0.894, 0.894, 0.967, 4 false URGENT, 1.000
-        "escalation": 0.86,
-        "intent": 0.86,
+    "holdout_2026_12_b.jsonl": {  # measured: 0.930, 0.900, 0.982, 3 false URGENT, 0.967
+        "escalation": 0.90,
+        "intent": 0.87,
         "fraud_urgent": 0.94,
+        "negation_not_escalated": 0.93,
+    },
+    "holdout_2026_12_c.jsonl": {  # measured: 0.913, 0.933, 0.952, 2 false URGENT, 1.000
+        "escalation": 0.88,
+        "intent": 0.90,
+        "fraud_urgent": 0.91,
         "negation_not_escalated": 0.95,
     },
-    "holdout_2026_12_f.jsonl": {  # measured: 0.911, 0.772, 0.911, 11 false URGENT, 1.000
+    "holdout_2026_12_d.jsonl": {  # measured: 0.877, 0.859, 0.956, 9 false URGENT, 0.969
+        "escalation": 0.84,
+        "intent": 0.82,
+        "fraud_urgent": 0.91,
+        "negation_not_escalated": 0.93,
+    },
+    "holdout_2026_12_e.jsonl": {  # measured: 0.911, 0.894, 0.989, 4 false URGENT, 1.000
+        "escalation": 0.88,
+        "intent": 0.86,
+        "fraud_urgent": 0.95,
+        "negation_not_escalated": 0.95,
+    },
+    "holdout_2026_12_f.jsonl": {  # measured: 0.928, 0.783, 0.944, 8 false URGENT, 1.000
         "escalation": 0.89,
         "intent": 0.75,
-        "fraud_urgent": 0.86,
+        "fraud_urgent": 0.91,
+        "negation_not_escalated": 0.95,
+    },
+    "holdout_2026_12_h.jsonl": {  # measured: 0.867, 0.844, 0.978, 6 false URGENT, 1.000
+        "escalation": 0.83,
+        "intent": 0.81,
+        "fraud_urgent": 0.94,
         "negation_not_escalated": 0.95,
     },
 }
@@ -90,8 +106,9 @@ MOST_FALSE_URGENT = {
     "holdout_2026_12_b.jsonl": 5,
     "holdout_2026_12_c.jsonl": 3,
     "holdout_2026_12_d.jsonl": 11,
-    "holdout_2026_12_e.jsonl": 9,
-    "holdout_2026_12_f.jsonl": 11,
+    "holdout_2026_12_e.jsonl": 6,
+    "holdout_2026_12_f.jsonl": 10,
+    "holdout_2026_12_h.jsonl": 8,
 }
 SETS = sorted(FLOORS)
 
@@ -125,8 +142,8 @@ def test_set_meets_floors(name: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 19: fraud/takeover reports miss URGENT: 4 of 62 of C, 7 of 90 of D, 3 of 90"
-    " of E, 8 of 90 of F",
+    reason="issue 19: fraud/takeover reports miss URGENT: 3 of 62 of C, 4 of 90 of D, 1 of 90"
+    " of E, 5 of 90 of F, 2 of 90 of H",
 )
 @pytest.mark.parametrize(
     "name",
@@ -135,6 +152,7 @@ def test_set_meets_floors(name: str) -> None:
         "holdout_2026_12_d.jsonl",
         "holdout_2026_12_e.jsonl",
         "holdout_2026_12_f.jsonl",
+        "holdout_2026_12_h.jsonl",
     ],
 )
 def test_every_report_of_the_untouched_sets_escalates_urgent(name: str) -> None:

@@ -56,7 +56,8 @@ def test_priority_keyword_rule(keywords: tuple[str, ...], priority: str) -> None
 
 # The model's reading of a security report (policy.security_report): the security guard's sure
 # reading of fraud or a takeover is URGENT; so is the 77-way head's fraud label when it, or the
-# fraud classes together, are sure enough; a lost card or phone is HIGH on its own bar.
+# fraud classes together, are sure enough, or when the guard leans to a report as well; a lost
+# card or phone is HIGH on its own bar.
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
@@ -101,6 +102,43 @@ def test_priority_keyword_rule(keywords: tuple[str, ...], priority: str) -> None
         ({"intent_detail": "compromised_card", "confidence": 0.9}, "URGENT"),  # no model_best
         # summed, the fraud classes need more than one class alone ("how do I freeze my card?")
         ({"model_best": "compromised_card", "confidence": 0.45, "coarse_confidence": 0.62}, None),
+        # ... unless the guard leans to a report too: two half-readings that agree
+        (
+            {
+                "model_best": "cash_withdrawal_not_recognised",
+                "confidence": 0.3,
+                "coarse_confidence": 0.44,
+                "security_confidence": 0.48,
+            },
+            "URGENT",
+        ),
+        (  # the guard leaning alone, on a label that is no fraud, is nothing
+            {
+                "model_best": "card_payment_fee_charged",
+                "confidence": 0.4,
+                "coarse_confidence": 0.5,
+                "security_confidence": 0.48,
+            },
+            None,
+        ),
+        (  # both must lean: the guard at 0.29, or the fraud classes at 0.39, is no agreement
+            {
+                "model_best": "compromised_card",
+                "confidence": 0.3,
+                "coarse_confidence": 0.44,
+                "security_confidence": 0.29,
+            },
+            None,
+        ),
+        (
+            {
+                "model_best": "compromised_card",
+                "confidence": 0.3,
+                "coarse_confidence": 0.39,
+                "security_confidence": 0.48,
+            },
+            None,
+        ),
         ({"model_best": "lost_or_stolen_phone", "confidence": 0.9}, "HIGH"),
         (
             {"model_best": "lost_or_stolen_phone", "confidence": 0.8, "coarse_confidence": 0.95},
