@@ -151,6 +151,10 @@ _NOBODY = re.compile(
 _SUPPOSED = re.compile(
     rf"(?:{lexicon.KEYWORD_SUPPOSED})(?:{_CLAUSE_WORD}){{0,{lexicon.KEYWORD_SUPPOSED_WORDS}}}\s*$"
 )
+_FEARED = re.compile(
+    rf"(?:{lexicon.KEYWORD_FEARED})(?:{_CLAUSE_WORD}){{0,{lexicon.KEYWORD_FEARED_WORDS}}}\s*$"
+)
+_TAKEN_BACK = re.compile(lexicon.KEYWORD_TAKEN_BACK)
 _FRAME_REACH = 120  # characters before a keyword searched for a denying or supposing frame
 _INFORMATIONAL = re.compile(lexicon.INFORMATIONAL)
 _CARD_CONTROL_QUESTION = re.compile(lexicon_security.CARD_CONTROL_QUESTION)
@@ -321,13 +325,16 @@ def _within(spans: list[tuple[int, int]], pos: int) -> bool:
     return i >= 0 and pos < spans[i][1]
 
 
-def _turned_around(norm: str, start: int) -> bool:
-    """Whether the keyword at ``start`` is denied or only supposed in its own sentence."""
+def _turned_around(norm: str, start: int, end: int) -> bool:
+    """Whether the keyword at ``start:end`` is denied, only supposed, or feared and taken back
+    in its own sentence."""
     window = norm[max(0, start - _FRAME_REACH) : start]
-    end = _last(_SENTENCE_END, window)
-    if end:
-        window = window[end.end() :]
-    return bool(_DENIED.search(window) or _NOBODY.search(window) or _SUPPOSED.search(window))
+    stop = _last(_SENTENCE_END, window)
+    if stop:
+        window = window[stop.end() :]
+    if _DENIED.search(window) or _NOBODY.search(window) or _SUPPOSED.search(window):
+        return True
+    return bool(_FEARED.search(window) and _TAKEN_BACK.match(norm, end, end + _FRAME_REACH))
 
 
 def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
@@ -347,7 +354,7 @@ def _priority_keywords(norm: str) -> tuple[tuple[str, ...], str]:
                     _within(informational, start)
                     or _within(insults, start)
                     or _NEGATED.search(norm[max(0, start - _NEGATION_REACH) : start])
-                    or _turned_around(norm, start)
+                    or _turned_around(norm, start, end)
                 ):
                     chars[start:end] = " " * (end - start)
                 elif key not in found:

@@ -341,10 +341,14 @@ KEYWORD_COMPLAINTS: dict[str, tuple[str, ...]] = {
 # A keyword right after a negation ("not fraud", "it wasn't stolen") does not count. A second word
 # between them only when it is a pronoun or an auxiliary ("non mi hanno rubato niente", "no me han
 # robado"): "someone I don't know has stolen my card" is still a report.
+# "No es ningún fraude", "non è una truffa", "não é nenhum golpe", "ce n'est aucunement une
+# arnaque": "no"/"none" words of the other languages, and an article after the verb.
 KEYWORD_NEGATION = (
-    r"\b(not|no|isn'?t|wasn'?t|haven'?t|hasn'?t|didn'?t|don'?t|never|nicht|kein\w*|pas|nao|non)"
+    r"\b(not|no|isn'?t|wasn'?t|haven'?t|hasn'?t|didn'?t|don'?t|never|nicht|kein\w*|pas|nao|non"
+    r"|ningun[oa]?|nenhum(a)?|nessun[oa]?|aucun(e)?|aucunement)"
     r"\s+(\w+\s+)?((me|mi|m'|te|ti|ci|lo|la|le|se|han|hanno|ha|hat|wurde|ist|foi|been|be|was"
-    r"|got|sido|stato|stata)\s+)?$"
+    r"|got|sido|stato|stata|un|una|uno|uma|um|une|ein|eine|einen|a|an|ningun[oa]?|nenhum(a)?"
+    r"|nessun[oa]?|aucun(e)?)\s+)?$"
 )
 # A keyword the customer denies ("I'm not saying it's fraud", "no es que me hayan robado", "nobody
 # stole it") or only supposes ("what happens if my card is stolen?", "if it ever gets hacked", "en
@@ -383,6 +387,28 @@ KEYWORD_SUPPOSED = (
     r"|\bqualora\b"
 )
 KEYWORD_SUPPOSED_WORDS = 6
+# A keyword the customer feared and then took back in the same sentence: "I thought it was fraud
+# but it was my gym", "pensaba que era un fraude pero era Netflix", "je croyais à une arnaque
+# mais c'était mon abonnement", "ich dachte an Betrug, aber es war mein Fitnessstudio", "achei
+# que era golpe mas era a assinatura", "pensavo fosse una truffa ma era la palestra". Both halves
+# are needed: "I thought it was fraud, so I froze the card" is a report. The past belief comes at
+# most KEYWORD_FEARED_WORDS words before the keyword; the taking back follows it in the same
+# sentence (matched from the keyword's end).
+KEYWORD_FEARED = (
+    r"\b(thought|worried|feared|assumed|was\s+(afraid|scared|sure|convinced)|panicked"
+    r"|pensaba|pense|creia|crei|temia|me\s+temia|estaba\s+segur[oa]"
+    r"|croyais|pensais|ai\s+cru|ai\s+pense|craignais|etais\s+sur\w*"
+    r"|dachte|glaubte|befurchtete|hatte\s+angst|war\s+sicher"
+    r"|achei|achava|pensei|pensava|tive\s+medo|estava\s+cert[oa]"
+    r"|pensavo|credevo|temevo|ho\s+pensato|ho\s+creduto|ero\s+sicur[oa])\b"
+)
+KEYWORD_FEARED_WORDS = 5
+KEYWORD_TAKEN_BACK = (
+    r"[^.?!\n]{0,60}?\b(but|pero|mais|aber|mas|ma)\b[^.?!\n]{0,25}?\b(it\s+was|it'?s|that\s+was"
+    r"|turned\s+out|era|fue|c'?etait|c'?est|war|ist|foi|e|si\s+trattava|it\s+had\s+been)"
+    r"\b[^.?!\n]{0,30}?(\b(my|mine|me|just|only|actually|mi|mio|mia|mon|ma|mes|mein|meine|meu"
+    r"|minha|solo|seulement|juste|nur|so|apenas|la|el|le|il|lo|a|o|das|der|die)\b|\bl')"
+)
 # Sentences asking *about* a threat ("how do I spot phishing?") are not reports of one.
 INFORMATIONAL = (
     r"\bhow\s+(do|can|could|should|to)\s+(i\s+|we\s+|you\s+|one\s+)?(recogni[sz]e|spot|avoid"

@@ -254,6 +254,19 @@ def test_no_priority_keywords(text: str) -> None:
         "Nessuno mi ha rubato la carta, l'ho solo persa",
         "Nadie me ha robado nada, solo quiero cambiar el PIN",
         "no me han robado la tarjeta",
+        # "none" words and an article after the verb
+        "No es ningún fraude, solo quiero saber por qué me cobrasteis dos veces",
+        "Non è una truffa, voglio solo capire perché il pagamento è in sospeso",
+        "Não é nenhum golpe, só quero entender a cobrança em dobro",
+        "Ce n'est aucunement une arnaque, je veux juste comprendre ce paiement",
+        # feared, then taken back in the same sentence
+        "I was worried it was fraud but it turned out to be my gym membership, all good",
+        "I thought my card was stolen but it was just in my other jacket",
+        "Pensaba que era un fraude pero era la suscripción de Netflix, ya está",
+        "Je croyais que c'était une fraude mais c'était mon abonnement, tout va bien",
+        "Ich dachte erst an Betrug, aber es war mein Fitnessstudio, alles gut",
+        "Achei que era golpe mas era a assinatura da Netflix, tudo certo",
+        "Pensavo fosse una truffa ma era l'abbonamento alla palestra, tutto a posto",
     ],
 )
 def test_a_denied_or_supposed_keyword_is_no_report(text: str) -> None:
@@ -273,6 +286,11 @@ def test_a_denied_or_supposed_keyword_is_no_report(text: str) -> None:
         "I don't know who but someone stole my card",
         "My phone was stolen and the app is on it",
         "Mi hanno rubato la carta, è un furto",
+        # a fear confirmed, or not taken back, is a report
+        "I thought it was fraud, so I froze the card",
+        "I thought it was a scam but my money is gone now",
+        "Pensé que era un fraude y lo es, hay tres cargos",
+        "mi hanno rubato la carta ma era solo un momento fa",
         "Me robaron la cartera en el metro",
         "Ich glaube, meine Karte wurde gestohlen",
         "If this isn't fraud I don't know what is, 3 payments I never made",

@@ -50,6 +50,8 @@ and account-takeover reports in the customers' own words, in six languages: B an
   theft words; 87/90 (6) with the rows; 88/90 (6) with the bars. The same changes moved C 58 ->
   59/62 (false 2 -> 2), D 83 -> 86/90 (9 -> 9), E 87 -> 89/90 (4 -> 4), F 82 -> 85/90 (11 ->
   8): every report URGENT but 15 of 422 across the five sealed sets, against 22 of 332 before.
+  Then fears taken back and the "none" words of the other languages (lexicon.KEYWORD_FEARED,
+  KEYWORD_NEGATION), written from examples of my own: D's false URGENTs 9 -> 7.
 
 Issue 19 asks for every report; the xfails below keep that open.
 
@@ -77,8 +79,8 @@ FLOORS = {
         "fraud_urgent": 0.91,
         "negation_not_escalated": 0.95,
     },
-    "holdout_2026_12_d.jsonl": {  # measured: 0.877, 0.859, 0.956, 9 false URGENT, 0.969
-        "escalation": 0.84,
+    "holdout_2026_12_d.jsonl": {  # measured: 0.886, 0.868, 0.956, 7 false URGENT, 0.969
+        "escalation": 0.85,
         "intent": 0.82,
         "fraud_urgent": 0.91,
         "negation_not_escalated": 0.93,
@@ -105,7 +107,7 @@ FLOORS = {
 MOST_FALSE_URGENT = {
     "holdout_2026_12_b.jsonl": 5,
     "holdout_2026_12_c.jsonl": 3,
-    "holdout_2026_12_d.jsonl": 11,
+    "holdout_2026_12_d.jsonl": 9,
     "holdout_2026_12_e.jsonl": 6,
     "holdout_2026_12_f.jsonl": 10,
     "holdout_2026_12_h.jsonl": 8,
