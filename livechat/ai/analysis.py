@@ -101,6 +101,8 @@ class Analysis:
     coarse_confidence: float = 0.0
     security: str | None = None
     security_confidence: float = 0.0
+    # The complaint head's margin (intents.Prediction.complaint): above 0, an angry complaint.
+    complaint: float = 0.0
     # A question about freezing, locking or blocking the card, with no report keyword
     # (lexicon_security.CARD_CONTROL_QUESTION): analyse() takes the model's fraud readings out.
     card_control_question: bool = False
@@ -514,6 +516,7 @@ def analyse(text: str) -> Analysis:
         coarse_confidence=predicted.coarse_confidence if predicted else 0.0,
         security=predicted.security if predicted else None,
         security_confidence=predicted.security_confidence if predicted else 0.0,
+        complaint=predicted.complaint if predicted else 0.0,
         card_control_question=how_to,
     )
 

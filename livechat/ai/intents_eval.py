@@ -23,12 +23,13 @@ from livechat.ai.intents import OUTSIDE, Corpus, IntentModel, Prediction
 class Scored:
     """One held-out row: where it comes from, its truth, and both heads' decision scores."""
 
-    source: str  # "banking77" | "multilingual" | "security" | "outside"
+    source: str  # "banking77" | "multilingual" | "security" | "complaints" | "outside"
     text: str
     truth: str  # a label, a MODEL_ONLY class or OUTSIDE
     language: str
     scores: np.ndarray
     guard_scores: np.ndarray
+    complaint: float = 0.0  # the complaint head's margin
 
 
 @dataclass
@@ -47,6 +48,7 @@ class OutOfFold:
         return self.model.prediction(
             intents.softmax(row.scores, self.temperature),
             intents.softmax(row.guard_scores, self.guard_temperature),
+            row.complaint,
         )
 
 
@@ -59,12 +61,14 @@ def out_of_fold(folds: int = 5, log_to: Any = None) -> OutOfFold:
         "banking77": [(t, c, "en") for t, c in intents.banking77_rows()],
         "multilingual": intents.multilingual_rows(),
         "security": intents.security_rows(),
+        "complaints": intents.complaint_rows(),
         "outside": [(t, OUTSIDE, lang) for t, lang in intents.outside_rows()],
     }
     strata = {
         "banking77": lambda c, lang: c,
         "multilingual": lambda c, lang: f"{c}/{lang}",
         "security": lambda c, lang: lang,
+        "complaints": lambda c, lang: lang,
         "outside": lambda c, lang: lang,
     }
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
@@ -78,23 +82,25 @@ def out_of_fold(folds: int = 5, log_to: Any = None) -> OutOfFold:
         texts: list[str] = []
         classes: list[str] = []
         main: list[bool] = []
+        angry: list[bool] = []
         for name, rows in sources.items():
             for i in splits[name][k][0]:
                 texts.append(rows[i][0])
                 classes.append(rows[i][1])
-                main.append(name != "security")
-        trained = IntentModel(intents.fit(Corpus(texts, classes, main), emb))
+                main.append(name not in ("security", "complaints"))
+                angry.append(name == "complaints")
+        trained = IntentModel(intents.fit(Corpus(texts, classes, main, angry), emb))
         for name, rows in sources.items():
             for i in splits[name][k][1]:
                 text, truth, lang = rows[i]
-                scores, guard = trained.head_scores(text)
-                scored.append(Scored(name, text, truth, lang, scores, guard))
+                scores, guard, complaint = trained.head_scores(text)
+                scored.append(Scored(name, text, truth, lang, scores, guard, complaint))
         if log_to:
             b77 = [r for r in scored if r.source == "banking77"]
             right = sum(trained.classes[int(np.argmax(r.scores))] == r.truth for r in b77)
             log_to(f"fold {k + 1}/{folds}: top-1 so far {right / len(b77):.4f}")
     assert trained is not None
-    main_rows = [r for r in scored if r.source != "security"]
+    main_rows = [r for r in scored if r.source not in ("security", "complaints")]
     index = {c: i for i, c in enumerate(trained.classes)}
     guard_index = {c: i for i, c in enumerate(trained.guard_classes)}
     temperature = intents.fit_temperature(
@@ -156,6 +162,10 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
         elif row.source == "outside":
             add("outside.n")
             add("outside.best", best == OUTSIDE)
+        # The complaint head: complaints read as such, and every other row read as one.
+        angry = row.complaint > 0
+        add("complaint.n" if row.source == "complaints" else "complaint.others")
+        add("complaint.read" if row.source == "complaints" else "complaint.false", angry)
     n = tally["b77.n"]
     return {
         "folds": folds,
@@ -187,6 +197,12 @@ def cross_validate(folds: int = 5, log_to: Any = None) -> dict[str, Any]:
             for lang in sorted({r.language for r in oof.rows if r.source == "multilingual"})
         },
         "security": security_figures(oof),
+        "complaints": {
+            "rows": int(tally["complaint.n"]),
+            "read": int(tally.get("complaint.read", 0)),
+            "others": int(tally["complaint.others"]),
+            "false": int(tally.get("complaint.false", 0)),
+        },
     }
 
 
@@ -238,6 +254,12 @@ def format_report(report: dict[str, Any]) -> str:
             f"{lang} ({figures['rows']} rows): exact {figures['exact']:.4f}, "
             f"coarse {figures['coarse']:.4f}; KB hit@1 {figures['kb_hit_at_1']:.4f} "
             f"(BM25 alone {figures['kb_bm25_only']:.4f})"
+        )
+    if "complaints" in report:
+        c = report["complaints"]
+        lines.append(
+            f"complaint head: {c['read']}/{c['rows']} angry complaints read as such, "
+            f"{c['false']}/{c['others']} other rows read as one"
         )
     for key, sec in report.get("security", {}).items():
         lines.append(

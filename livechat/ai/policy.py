@@ -224,17 +224,17 @@ def decide(
             priority="HIGH",
             reason=f"Legal or regulatory threat (sentiment {sentiment:+.2f}) on a {issue}",
         )
-    if (
-        "negative_complex" in rules
-        and sentiment <= policy.negative_threshold
-        and analysis.complexity in {"medium", "high"}
-    ):
-        return Decision(
-            escalate=True,
-            rule="negative_complex",
-            priority="HIGH",
-            reason=f"Negative sentiment ({sentiment:+.2f}) on a {issue}",
-        )
+    if "negative_complex" in rules and analysis.complexity in {"medium", "high"}:
+        if sentiment <= policy.negative_threshold:
+            reason = f"Negative sentiment ({sentiment:+.2f}) on a {issue}"
+        elif analysis.complaint > 0:
+            # VADER reads English words one by one: sarcasm, capitals and the other five
+            # languages' anger pass as calm. The model's complaint head reads the whole message.
+            reason = f"Angry complaint (sentiment {sentiment:+.2f}) on a {issue}"
+        else:
+            reason = ""
+        if reason:
+            return Decision(escalate=True, rule="negative_complex", priority="HIGH", reason=reason)
     if "unresolved_tickets" in rules and unresolved_tickets >= policy.unresolved_ticket_threshold:
         return Decision(
             escalate=True,

@@ -348,3 +348,52 @@ def test_the_guards_rows_change_nothing_the_77_way_head_learns() -> None:
     for key in ("classes", "word_vocab", "char_vocab", "word_idf", "char_idf", "weights", "bias"):
         assert np.array_equal(plain[key], guarded[key]), key
     assert set(guarded["guard_classes"]) == {intents.GUARD_FRAUD, ACCOUNT_TAKEOVER, "other"}
+
+
+# --- the complaint head --------------------------------------------------------------------------
+
+
+def test_the_complaint_rows_teach_the_complaint_head_and_the_guard_only() -> None:
+    assert DATA_DIR / "complaints.csv" in intents.training_files()
+    corpus = intents.full_corpus()
+    assert corpus.main is not None and corpus.angry is not None
+    angry = [i for i, a in enumerate(corpus.angry) if a]
+    assert len(angry) == len(intents.complaint_rows()) > 0
+    assert not any(corpus.main[i] for i in angry)  # the 77-way head never learns from them
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Third time this month you've charged me a 'service fee' nobody told me about. FIFTEEN "
+        "euros gone, again. I've been with you for eight years and this is how you treat me? "
+        "Absolutely disgraceful, I'm moving my salary elsewhere.",
+        "Sei giorni che il mio bonifico è 'in lavorazione' e nessuno mi risponde. Devo pagare "
+        "l'affitto domani. Vergognatevi, siete una banca ridicola e io chiudo il conto.",
+        "Vous avez bloqué ma carte SANS prévenir, en plein supermarché, devant tout le monde. "
+        "Trois appels, personne ne sait pourquoi. C'est la dernière fois que je vous fais confiance.",
+    ],
+)
+def test_an_angry_complaint_reads_as_one(model: intents.IntentModel, text: str) -> None:
+    assert model.predict(text).complaint > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I change my PIN?",
+        "¿Cuánto tarda en llegar una transferencia a Alemania?",
+        "Hello, I moved house last month and would like to update my address on the account, "
+        "could you tell me where I can do that in the app? Thanks a lot for your help.",
+    ],
+)
+def test_a_calm_question_reads_as_no_complaint(model: intents.IntentModel, text: str) -> None:
+    assert model.predict(text).complaint < 0
+
+
+def test_without_angry_rows_the_complaint_head_reads_none() -> None:
+    texts = ["my card has not arrived", "where is my new card", "hello there", "hi"] * 3
+    classes = ["card_arrival", "card_arrival", intents.OUTSIDE, intents.OUTSIDE] * 3
+    arrays = intents.fit(intents.Corpus(texts, classes), intents.embedder())
+    assert not arrays["complaint_weights"].any()
+    assert intents.IntentModel(arrays).predict("YOU TOOK MY MONEY, DISGRACEFUL").complaint == -1.0

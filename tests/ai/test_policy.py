@@ -193,6 +193,36 @@ def test_a_legal_threat_is_negative_complex_however_calm(score: float) -> None:
     assert decide(threat, unresolved_tickets=0, policy=off).escalate is False
 
 
+@pytest.mark.parametrize(
+    ("complaint", "complexity", "escalates"),
+    [
+        (0.4, "high", True),
+        (0.4, "medium", True),
+        (0.4, "low", False),  # "you're useless" alone is no complex issue
+        (0.0, "high", False),  # the head's margin must be above 0
+        (-0.8, "high", False),
+    ],
+)
+def test_an_angry_complaint_the_model_reads_is_negative_complex(
+    complaint: float, complexity: str, escalates: bool
+) -> None:
+    # VADER read it as calm (sarcasm, capitals, another language): the complaint head did not.
+    d = decide(
+        make(sentiment=Sentiment(0.37, "positive"), complexity=complexity, complaint=complaint),
+        unresolved_tickets=0,
+    )
+    if escalates:
+        assert (d.escalate, d.rule, d.priority) == (True, "negative_complex", "HIGH")
+        assert d.reason.startswith("Angry complaint (sentiment +0.37)")
+    else:
+        assert d.escalate is False
+
+
+def test_negative_sentiment_keeps_its_reason_when_the_head_agrees() -> None:
+    d = decide(make(sentiment=negative(), complexity="high", complaint=0.9), unresolved_tickets=0)
+    assert d.reason.startswith("Negative sentiment (-0.60)")
+
+
 def test_negative_but_simple_stays_with_the_assistant() -> None:
     d = decide(make(sentiment=negative(-0.9), complexity="low"), unresolved_tickets=0)
     assert d.escalate is False

@@ -16,6 +16,7 @@ from livechat.ai.banking77 import BANKING77_DIR, DATA_DIR, LABELS, MODEL_ONLY, S
 MULTILINGUAL = DATA_DIR / "multilingual.csv"
 OUT_OF_SCOPE = DATA_DIR / "out_of_scope.csv"
 SECURITY = DATA_DIR / "security.csv"
+COMPLAINTS = DATA_DIR / "complaints.csv"
 LANGUAGES = ("es", "fr", "de", "pt", "it")
 OUT_OF_SCOPE_LANGUAGES = ("en", *LANGUAGES)
 PER_LABEL_AND_LANGUAGE = 4
@@ -49,6 +50,20 @@ def out_of_scope() -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def security() -> list[dict[str, str]]:
     return _read(SECURITY, ["text", "category", "language"])
+
+
+@pytest.fixture(scope="module")
+def complaints() -> list[dict[str, str]]:
+    return _read(COMPLAINTS, ["text", "category", "language"])
+
+
+def test_complaint_rows_use_known_classes_in_all_six_languages(
+    complaints: list[dict[str, str]],
+) -> None:
+    assert complaints and all(r["text"].strip() for r in complaints)
+    assert {r["category"] for r in complaints} <= {*LABELS, *MODEL_ONLY, "outside"}
+    languages = Counter(r["language"] for r in complaints)
+    assert set(languages) == set(OUT_OF_SCOPE_LANGUAGES) and min(languages.values()) >= 30
 
 
 def test_security_rows_use_known_classes_and_all_six_languages(
@@ -107,8 +122,10 @@ def test_no_text_appears_twice_within_or_across_the_files(
     multilingual: list[dict[str, str]],
     out_of_scope: list[dict[str, str]],
     security: list[dict[str, str]],
+    complaints: list[dict[str, str]],
 ) -> None:
-    counts = Counter(_norm(r["text"]) for r in [*multilingual, *out_of_scope, *security])
+    rows = [*multilingual, *out_of_scope, *security, *complaints]
+    counts = Counter(_norm(r["text"]) for r in rows)
     assert [text for text, n in counts.items() if n > 1] == []
 
 
@@ -116,11 +133,12 @@ def test_no_row_repeats_a_banking77_training_text(
     multilingual: list[dict[str, str]],
     out_of_scope: list[dict[str, str]],
     security: list[dict[str, str]],
+    complaints: list[dict[str, str]],
 ) -> None:
     banking77 = {_norm(r["text"]) for r in _read(BANKING77_DIR / "train.csv", ["text", "category"])}
     assert len(banking77) > 9000
     assert [
         r["text"]
-        for r in [*multilingual, *out_of_scope, *security]
+        for r in [*multilingual, *out_of_scope, *security, *complaints]
         if _norm(r["text"]) in banking77
     ] == []
