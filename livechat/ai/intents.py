@@ -576,8 +576,8 @@ class Corpus:
 
 
 def full_corpus() -> Corpus:
-    """Every shipped row: BANKING77, the multilingual, security and outside rows (the security
-    rows for the guard only)."""
+    """Every shipped row: BANKING77, the multilingual, security, complaint and outside rows (the
+    security and complaint rows for the guard only, the complaint rows marked angry)."""
     rows = [(t, c, True, False) for t, c in banking77_rows()]
     rows += [(t, c, True, False) for t, c, _ in multilingual_rows()]
     rows += [(t, c, False, False) for t, c, _ in security_rows()]

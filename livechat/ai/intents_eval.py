@@ -1,10 +1,10 @@
 """Cross-validation of the intent model on the shipped training data (never BANKING77's test split).
 
 ``flask --app wsgi livechat intents evaluate`` (or ``python -m livechat.ai.intents evaluate``) runs
-it. Fold k holds out a k-th of BANKING77, of the multilingual rows, of the security rows and of the
-outside rows at once (stratified), trains both heads on the rest and scores the held-out rows; the
-two temperatures are then fitted on those out-of-fold scores, as ``intents.build`` fits them on
-one held-out fifth.
+it. Fold k holds out a k-th of BANKING77, of the multilingual rows, of the security rows, of the
+complaint rows and of the outside rows at once (stratified), trains the three heads on the rest
+and scores the held-out rows; the two temperatures are then fitted on those out-of-fold scores, as
+``intents.build`` fits them on one held-out fifth.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from livechat.ai.intents import OUTSIDE, Corpus, IntentModel, Prediction
 
 @dataclass(frozen=True)
 class Scored:
-    """One held-out row: where it comes from, its truth, and both heads' decision scores."""
+    """One held-out row: where it comes from, its truth, and the three heads' readings."""
 
     source: str  # "banking77" | "multilingual" | "security" | "complaints" | "outside"
     text: str
