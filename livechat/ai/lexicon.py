@@ -342,13 +342,17 @@ KEYWORD_COMPLAINTS: dict[str, tuple[str, ...]] = {
 # between them only when it is a pronoun or an auxiliary ("non mi hanno rubato niente", "no me han
 # robado"): "someone I don't know has stolen my card" is still a report.
 # "No es ningún fraude", "non è una truffa", "não é nenhum golpe", "ce n'est aucunement une
-# arnaque": "no"/"none" words of the other languages, and an article after the verb.
+# arnaque", "not a scam": "no"/"none" words of the other languages, and an article right after
+# the negation or after "is". Only there: "I have no idea a hacker got in" is a report.
+_ARTICLE = (
+    r"(un|una|uno|uma|um|une|ein|eine|einen|a|an|ningun[oa]?|nenhum(a)?|nessun[oa]?|aucun(e)?)"
+)
 KEYWORD_NEGATION = (
     r"\b(not|no|isn'?t|wasn'?t|haven'?t|hasn'?t|didn'?t|don'?t|never|nicht|kein\w*|pas|nao|non"
     r"|ningun[oa]?|nenhum(a)?|nessun[oa]?|aucun(e)?|aucunement)"
-    r"\s+(\w+\s+)?((me|mi|m'|te|ti|ci|lo|la|le|se|han|hanno|ha|hat|wurde|ist|foi|been|be|was"
-    r"|got|sido|stato|stata|un|una|uno|uma|um|une|ein|eine|einen|a|an|ningun[oa]?|nenhum(a)?"
-    r"|nessun[oa]?|aucun(e)?)\s+)?$"
+    r"\s+((\w+\s+)?((me|mi|m'|te|ti|ci|lo|la|le|se|han|hanno|ha|hat|wurde|ist|foi|been|be|was"
+    r"|got|sido|stato|stata)\s+)?"
+    rf"|((e|es|est|is|ist|era|foi|fue|was|c'est)\s+)?{_ARTICLE}\s+)$"
 )
 # A keyword the customer denies ("I'm not saying it's fraud", "no es que me hayan robado", "nobody
 # stole it") or only supposes ("what happens if my card is stolen?", "if it ever gets hacked", "en

@@ -286,6 +286,8 @@ def test_a_denied_or_supposed_keyword_is_no_report(text: str) -> None:
         "I don't know who but someone stole my card",
         "My phone was stolen and the app is on it",
         "Mi hanno rubato la carta, è un furto",
+        # an article after "no idea" is no negation of what follows
+        "I have no idea a hacker got into my account but money is gone",
         # a fear confirmed, or not taken back, is a report
         "I thought it was fraud, so I froze the card",
         "I thought it was a scam but my money is gone now",
