@@ -71,53 +71,20 @@ import pytest
 
 from tests.ai import holdout
 
-FLOORS = {
-    "holdout_2026_12_b.jsonl": {  # measured: 0.915, 0.915, 0.965, 2 false URGENT, 0.967
-        "escalation": 0.88,
-        "intent": 0.88,
-        "fraud_urgent": 0.93,
-        "negation_not_escalated": 0.93,
-    },
-    "holdout_2026_12_c.jsonl": {  # measured: 0.920, 0.940, 0.952, 2 false URGENT, 1.000
-        "escalation": 0.89,
-        "intent": 0.91,
-        "fraud_urgent": 0.91,
-        "negation_not_escalated": 0.95,
-    },
-    "holdout_2026_12_d.jsonl": {  # measured: 0.895, 0.882, 0.956, 3 false URGENT, 0.969
-        "escalation": 0.86,
-        "intent": 0.85,
-        "fraud_urgent": 0.91,
-        "negation_not_escalated": 0.93,
-    },
-    "holdout_2026_12_e.jsonl": {  # measured: 0.933, 0.906, 0.989, 3 false URGENT, 1.000
-        "escalation": 0.90,
-        "intent": 0.87,
-        "fraud_urgent": 0.95,
-        "negation_not_escalated": 0.95,
-    },
-    "holdout_2026_12_f.jsonl": {  # measured: 0.933, 0.817, 0.944, 2 false URGENT, 1.000
-        "escalation": 0.90,
-        "intent": 0.78,
-        "fraud_urgent": 0.91,
-        "negation_not_escalated": 0.95,
-    },
-    "holdout_2026_12_h.jsonl": {  # measured: 0.906, 0.844, 0.978, 4 false URGENT, 1.000
-        "escalation": 0.87,
-        "intent": 0.82,
-        "fraud_urgent": 0.94,
-        "negation_not_escalated": 0.95,
-    },
+# Per set: the floors of escalation, intent, fraud_urgent and negation_not_escalated, and the most
+# other messages that may go URGENT by mistake. Measured (same order, then the false URGENTs):
+# B 0.915 0.915 0.965 0.967 2; C 0.920 0.940 0.952 1.000 2; D 0.895 0.882 0.956 0.969 3;
+# E 0.933 0.906 0.989 1.000 3; F 0.933 0.817 0.944 1.000 2; H 0.906 0.844 0.978 1.000 4.
+FLOOR_KEYS = ("escalation", "intent", "fraud_urgent", "negation_not_escalated")
+FLOORS_AND_MOST_FALSE_URGENT = {
+    "holdout_2026_12_b.jsonl": ((0.88, 0.88, 0.93, 0.93), 4),
+    "holdout_2026_12_c.jsonl": ((0.89, 0.91, 0.91, 0.95), 3),
+    "holdout_2026_12_d.jsonl": ((0.86, 0.85, 0.91, 0.93), 5),
+    "holdout_2026_12_e.jsonl": ((0.90, 0.87, 0.95, 0.95), 5),
+    "holdout_2026_12_f.jsonl": ((0.90, 0.78, 0.91, 0.95), 4),
+    "holdout_2026_12_h.jsonl": ((0.87, 0.82, 0.94, 0.95), 6),
 }
-MOST_FALSE_URGENT = {
-    "holdout_2026_12_b.jsonl": 4,
-    "holdout_2026_12_c.jsonl": 3,
-    "holdout_2026_12_d.jsonl": 5,
-    "holdout_2026_12_e.jsonl": 5,
-    "holdout_2026_12_f.jsonl": 4,
-    "holdout_2026_12_h.jsonl": 6,
-}
-SETS = sorted(FLOORS)
+SETS = sorted(FLOORS_AND_MOST_FALSE_URGENT)
 
 
 @cache
@@ -142,9 +109,10 @@ def test_set_meets_floors(name: str) -> None:
     scored = _scored(name)
     m = holdout.metrics(scored)
     holdout.report(name, scored, m)
-    for key, floor in FLOORS[name].items():
+    floors, most_false_urgent = FLOORS_AND_MOST_FALSE_URGENT[name]
+    for key, floor in zip(FLOOR_KEYS, floors, strict=True):
         assert m[key] >= floor, f"{name}: {key} {m[key]:.3f} < floor {floor}"
-    assert m["false_urgent"] <= MOST_FALSE_URGENT[name], holdout.false_urgent(scored)
+    assert m["false_urgent"] <= most_false_urgent, holdout.false_urgent(scored)
 
 
 @pytest.mark.xfail(
