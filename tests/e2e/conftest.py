@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.server import ChatClient, ServerProcess
+from tests.support.server import ChatClient, ServerProcess, start_together
 
 
 def server_env(app: Any, pg_url: str, **extra: str) -> dict[str, str]:
@@ -39,12 +39,10 @@ def two_servers(
     ``extra`` settings; both stopped when the caller's fixture ends."""
     channel = f"lc-test-{secrets.token_hex(4)}"
     env = server_env(app, pg_url, REDIS_URL=redis_url, REDIS_CHANNEL=channel, **extra)
-    a = ServerProcess(env, tmp_path / "a.log")
-    try:
-        b = ServerProcess(env, tmp_path / "b.log")
-    except Exception:
-        a.stop()
-        raise
+    a, b = start_together(
+        ServerProcess(env, tmp_path / "a.log", wait=False),
+        ServerProcess(env, tmp_path / "b.log", wait=False),
+    )
     yield a, b
     a.stop()
     b.stop()

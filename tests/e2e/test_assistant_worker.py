@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, start_together
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(120)
@@ -34,7 +34,7 @@ def cluster(
     channel = f"lc-test-{secrets.token_hex(4)}"
     procs: list[ServerProcess] = []
 
-    def start(kind: str, **extra: str) -> ServerProcess:
+    def start(kind: str, wait: bool = True, **extra: str) -> ServerProcess:
         env = {
             "LIVECHAT_ENV": "testing",
             "DATABASE_URL": pg_url,
@@ -50,10 +50,12 @@ def cluster(
         }
         log = tmp_path / f"{kind}-{len(procs)}.log"
         if kind == "web":
-            proc = ServerProcess(env, log)
+            proc = ServerProcess(env, log, wait=wait)
         else:
             argv = [sys.executable, "-m", "flask", "--app", "wsgi", "livechat", "assistant"]
-            proc = ServerProcess(env, log, argv=[*argv, "--port", "{port}"], ready_path="/healthz")
+            proc = ServerProcess(
+                env, log, argv=[*argv, "--port", "{port}"], ready_path="/healthz", wait=wait
+            )
         procs.append(proc)
         return proc
 
@@ -129,8 +131,7 @@ def _connection_names(app: Any) -> set[str]:
 def test_the_reply_streams_from_the_assistant_process(
     app: Any, cluster: Any, connect: Any, token: Any
 ) -> None:
-    web = cluster("web")
-    worker = cluster("assistant")
+    web, worker = start_together(cluster("web", wait=False), cluster("assistant", wait=False))
     customer, sid = _open_chat(web, connect, token, "aw-cust-1")
     sent = customer.call("message:send", {"sessionId": sid, "content": QUESTION})
     assert sent["ok"]
@@ -158,8 +159,10 @@ def test_the_reply_streams_from_the_assistant_process(
 def test_an_agent_taking_over_stops_the_stream_in_the_other_process(
     cluster: Any, connect: Any, token: Any
 ) -> None:
-    web = cluster("web")
-    worker = cluster("assistant", AI_OFFLINE_CHUNK_DELAY="0.3")  # a reply takes seconds
+    web, worker = start_together(
+        cluster("web", wait=False),
+        cluster("assistant", wait=False, AI_OFFLINE_CHUNK_DELAY="0.3"),  # a reply takes seconds
+    )
     customer, sid = _open_chat(web, connect, token, "aw-cust-2")
     customer.call("message:send", {"sessionId": sid, "content": QUESTION})
     customer.wait_for("ai:delta", timeout=15)
@@ -196,8 +199,11 @@ def test_a_message_nobody_heard_is_answered_when_an_assistant_starts(
 def test_two_assistant_processes_answer_each_message_once(
     app: Any, cluster: Any, connect: Any, token: Any
 ) -> None:
-    web = cluster("web")
-    a, b = cluster("assistant"), cluster("assistant")
+    web, a, b = start_together(
+        cluster("web", wait=False),
+        cluster("assistant", wait=False),
+        cluster("assistant", wait=False),
+    )
     chats = [_open_chat(web, connect, token, f"aw-multi-{i}") for i in range(6)]
     for client, sid in chats:
         client.sio.emit("message:send", {"sessionId": sid, "content": QUESTION})
@@ -228,8 +234,7 @@ def test_two_assistant_processes_answer_each_message_once(
 def test_malformed_hand_overs_are_ignored(
     cluster: Any, connect: Any, token: Any, redis_url: str
 ) -> None:
-    web = cluster("web")
-    worker = cluster("assistant")
+    web, worker = start_together(cluster("web", wait=False), cluster("assistant", wait=False))
     bad = [
         b"not json",
         b"[1, 2]",

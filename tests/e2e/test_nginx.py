@@ -26,7 +26,7 @@ import requests
 import socketio
 
 from tests.support.nginx import Nginx
-from tests.support.server import ROOT, SOCKET_PATH, ServerProcess, next_event
+from tests.support.server import ROOT, SOCKET_PATH, ServerProcess, next_event, start_together
 
 pytestmark = pytest.mark.timeout(180)
 BASE = "/api/support/chat"
@@ -60,8 +60,11 @@ class Deployment:
         }
         self.processes: list[ServerProcess] = []
         try:
-            for name in ("a", "b"):
-                self.processes.append(ServerProcess(env, tmp / f"{name}.log", argv=_procfile_web()))
+            started = [
+                ServerProcess(env, tmp / f"{name}.log", argv=_procfile_web(), wait=False)
+                for name in ("a", "b")
+            ]
+            self.processes.extend(start_together(*started))
             self.nginx = Nginx([p.port for p in self.processes], tmp / "nginx")
         except Exception:
             self.stop()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.faults.harness import Party, Sender
-from tests.support.server import ServerProcess, server_env
+from tests.support.server import ServerProcess, server_env, start_together
 
 HERE = Path(__file__).resolve().parent
 BASE = "/api/support/chat"
@@ -45,15 +45,16 @@ def _stop_senders() -> Iterator[None]:
 
 @pytest.fixture()
 def start_server(app: Any, pg_url: str, tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
-    """start_server(**env) -> a `python wsgi.py` on this run's database; stopped at teardown."""
+    """start_server(**env) -> a `python wsgi.py` on this run's database, ready (``wait=False``:
+    started, for ``start_together``); stopped at teardown."""
     servers: list[ServerProcess] = []
 
-    def start(**extra: str) -> ServerProcess:
+    def start(wait: bool = True, **extra: str) -> ServerProcess:
         # Senders here write ~10 messages/s: lift the per-user limit, keep the limiter in the path.
         env = server_env(
             app.config["SECRET_KEY"], pg_url, RATE_LIMIT_MESSAGES="1000/10seconds", **extra
         )
-        server = ServerProcess(env, tmp_path / f"server-{len(servers)}.log")
+        server = ServerProcess(env, tmp_path / f"server-{len(servers)}.log", wait=wait)
         servers.append(server)
         return server
 
@@ -68,7 +69,8 @@ def redis_pair(
 ) -> tuple[ServerProcess, ServerProcess]:
     """Two processes sharing PostgreSQL and Redis (a pub/sub channel of this test's own)."""
     env = {"REDIS_URL": redis_url, "REDIS_CHANNEL": f"lc-fault-{secrets.token_hex(4)}"}
-    return start_server(**env), start_server(**env)
+    a, b = start_together(start_server(wait=False, **env), start_server(wait=False, **env))
+    return a, b
 
 
 @pytest.fixture()
