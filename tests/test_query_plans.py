@@ -114,8 +114,7 @@ def history(ctx: Any, make_user: Any) -> dict[str, Any]:
 def _ops(h: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], set[str]]]:
     """Each hot operation and the indexes of which it must use at least one."""
     from livechat.realtime.chat import CATCH_UP_LIMIT, HISTORY_LIMIT
-    from livechat.services import assistant, messages, notes, queue, sessions, stats, tickets
-    from livechat.services.access import access_session
+    from livechat.services import assistant, messages, queue, sessions, stats, tickets
     from livechat.services.users import get_user
 
     agent, chat = h["agent"], h["chats"][0]
@@ -124,10 +123,17 @@ def _ops(h: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], set[str]]]:
 
     def join(after: int | None) -> Callable[[], Any]:
         def run() -> None:
-            session = access_session(agent, chat)
-            limit = HISTORY_LIMIT if after is None else CATCH_UP_LIMIT
-            messages.page_messages(session, after=after, limit=limit)
-            notes.page_notes(session.id, after=after)
+            # What a socket's join runs: the chat and its page in one statement, then notes.
+            messages.read_for_join(
+                agent,
+                chat,
+                after=after,
+                limit=HISTORY_LIMIT if after is None else CATCH_UP_LIMIT,
+                after_note=after,
+                seen=(),
+                admitted=lambda session_id, staff: None,
+                withdrawn=lambda session_id: None,
+            )
 
         return run
 

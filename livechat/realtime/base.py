@@ -32,6 +32,8 @@ class Client:
 
     identity: Identity
     sessions: set[str] = field(default_factory=set)
+    # Chats this socket was shown as the user's own (services/access.access_foreseen).
+    seen: set[str] = field(default_factory=set)
 
     @property
     def expires_at(self) -> float | None:

@@ -37,12 +37,11 @@ from livechat.schemas.realtime import (
     TransferSessionSchema,
 )
 from livechat.services import messages, notes, sessions, transfer
-from livechat.services.access import SessionRow, access_session
+from livechat.services.access import access_session
 
 log = logging.getLogger(__name__)
 
 _message = MessageSchema()
-_messages = MessageSchema(many=True)
 _note = NoteSchema()
 _notes = NoteSchema(many=True)
 _session = SessionSchema()
@@ -67,7 +66,10 @@ class ChatNamespace(EventNamespace):
             }
         runtime.token_sweeper().start()
         runtime.sla_watch().start()
-        self.clients[request.sid] = Client(identity)  # type: ignore[attr-defined]
+        client = Client(identity)
+        if current is not None:  # theirs: their join of it needs no access read first
+            client.seen.add(current.id)
+        self.clients[request.sid] = client  # type: ignore[attr-defined]
         metrics().sockets.labels(self.namespace).inc()
         # Every socket of a user gets their session updates, joined to a session room or not.
         join_room(user_room(identity.uid))
@@ -87,10 +89,15 @@ class ChatNamespace(EventNamespace):
     def on_join_session(self, client: Client, data: dict[str, Any]) -> dict[str, Any]:
         actor = client.identity
 
-        def admitted(session: SessionRow, staff: bool) -> None:
-            join_room(session_room(session.id))
+        def admitted(session_id: str, staff: bool) -> None:
+            join_room(session_room(session_id))
             if staff:  # internal notes reach staff sockets through this room only
-                join_room(session_staff_room(session.id))
+                join_room(session_staff_room(session_id))
+
+        def withdrawn(session_id: str) -> None:
+            if session_id not in client.sessions:  # a socket already in the chat stays
+                leave_room(session_room(session_id))
+                leave_room(session_staff_room(session_id))
 
         after = data["after_seq"]
         read = messages.read_for_join(
@@ -99,13 +106,16 @@ class ChatNamespace(EventNamespace):
             after=after,
             limit=CATCH_UP_LIMIT if after is not None else HISTORY_LIMIT,
             after_note=data["after_note_seq"],
+            seen=client.seen,
             admitted=admitted,
+            withdrawn=withdrawn,
         )
         session = read.session
+        client.seen.add(session.id)
         history = {
             "sessionId": session.id,
             "session": _session.dump(session),
-            "messages": _messages.dump(read.messages),
+            "messages": read.messages,
             "hasMore": read.has_more,
         }
         if read.notes is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
+import sqlalchemy as sa
 from marshmallow import fields, validate
 
 from livechat.models import (
@@ -98,6 +99,38 @@ def _message_dict(m: Any) -> dict[str, Any]:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def message_json_sql(m: Any) -> sa.ColumnElement[Any]:
+    """``_message_dict`` built by PostgreSQL, for ``m`` (``chat_messages``' columns): the same
+    keys in the same order, the same values. A join's history is dumped by the database in the
+    statement that reads it (services/messages.read_for_join): per message, ~15 µs of the web
+    process's Python became a few µs of the database's C. Kept equal to ``_message_dict`` by
+    tests/test_schema_fast_paths.py."""
+    return sa.func.json_build_object(
+        "id", m.id,
+        "sessionId", m.session_id,
+        "seq", m.seq,
+        "senderId", m.sender_id,
+        "senderType", m.sender_type,
+        "content", m.content,
+        "isRead", m.is_read,
+        "readAt", _isoformat_sql(m.read_at),
+        "metadata", m.metadata,
+        "clientMessageId", m.client_message_id,
+        "createdAt", _isoformat_sql(m.created_at),
+    )  # fmt: skip
+
+
+def _isoformat_sql(column: Any) -> sa.ColumnElement[Any]:
+    """``datetime.isoformat()`` of a UTC timestamp, in SQL: ``2026-12-07T23:24:01.611077+00:00``,
+    the fraction left out when it is zero, as Python does (NULL stays NULL)."""
+    utc = sa.func.timezone("UTC", column)
+    fraction = sa.case(
+        (sa.extract("microseconds", utc) % 1000000 == 0, ""),
+        else_=sa.func.to_char(utc, ".US"),
+    )
+    return sa.func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS').concat(fraction).concat("+00:00")
 
 
 class NoteSchema(CamelSchema):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -54,11 +54,25 @@ def access_session_row(actor: Actor, session_id: str) -> SessionRow:
     """``access_session`` for a read that only dumps the session (a socket's join): a
     ``SessionRow``, no ORM instances, no lock."""
     row = db.session.execute(_session_row_by_id(), {"session_id": session_id}).first()
+    return admit_row(actor, session_id, row)
+
+
+def admit_row(actor: Actor, session_id: str, row: Any) -> SessionRow:
+    """The ``SessionRow`` of ``row`` (a row of ``session_rows()``, None if there was none) if
+    ``actor`` may see it: ``access_session_row``'s check, for a statement that read more."""
     if row is None:
         raise NotFound(f"Chat session {session_id} not found.", code="session_not_found")
     session = SessionRow.of(row)
     _check_access(actor, session)
     return session
+
+
+def access_foreseen(actor: Actor, session_id: str, seen: Container[str]) -> bool:
+    """Whether ``actor``'s right to see the chat is known before it is read: staff see every
+    chat, and a chat's customer never changes, so one ``seen`` as theirs stays theirs (only
+    erasure moves it, and it ends the chat and the customer's sockets). A read still checks
+    (``admit_row``); this only lets a caller act on the likely answer first."""
+    return actor.role.is_staff or session_id in seen
 
 
 def _check_access(actor: Actor, session: ChatSession | SessionRow) -> None:

@@ -4,27 +4,31 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from livechat import writer
-from livechat.errors import TemporarilyUnavailable
+from livechat.errors import DomainError, TemporarilyUnavailable
 from livechat.events import MessagePosted, MessagesRead, publish
 from livechat.events.bus import publish_committed
 from livechat.extensions import db
 from livechat.models import ChatMessage, ChatSession, SenderType, utcnow
 from livechat.redaction import mask_cards
-from livechat.schemas.chat import MessageSchema
+from livechat.schemas.chat import MessageSchema, message_json_sql
 from livechat.services import rules
 from livechat.services.access import (
     Actor,
     SessionRow,
+    access_foreseen,
     access_session,
     access_session_row,
+    admit_row,
     columns_as_attributes,
+    session_rows,
 )
 from livechat.services.messages_sql import Post, StoredMessage, store_posts
 from livechat.services.notes import NoteRow, page_notes
@@ -193,11 +197,11 @@ def _page_statement(after: bool) -> sa.Select[Any]:
 
 @dataclass(frozen=True)
 class JoinRead:
-    """What a socket joining a chat is sent: the chat, a page of messages, and for staff its
-    internal notes (None for customers, who never get them)."""
+    """What a socket joining a chat is sent: the chat, a page of messages (in their wire form,
+    as MessageSchema dumps them: the statement built them), and for staff its internal notes."""
 
     session: SessionRow
-    messages: list[Any]  # rows with ChatMessage's attributes (page_messages)
+    messages: list[dict[str, Any]]
     has_more: bool
     notes: list[NoteRow] | None = None
     has_more_notes: bool = False
@@ -210,24 +214,76 @@ def read_for_join(
     after: int | None,
     limit: int,
     after_note: int | None,
-    admitted: Callable[[SessionRow, bool], None],
+    seen: Container[str],
+    admitted: Callable[[str, bool], None],
+    withdrawn: Callable[[str], None],
 ) -> JoinRead:
-    """``access_session_row``, then ``admitted(session, staff)``, then ``page_messages`` (and
-    ``page_notes`` for staff), as a socket's join reads them: autocommit statements, the
-    connection back in the pool before the caller dumps and emits (writer.reads_only).
+    """A socket's join: the chat and a page of its messages in one autocommit statement (and
+    ``page_notes`` for staff), the connection back in the pool before the caller emits
+    (writer.reads_only). ``admitted(session_id, staff)`` is where the caller joins the chat's
+    rooms: before the page is read, so a message committed meanwhile arrives twice (clients
+    dedupe by id/seq) rather than never.
 
-    ``admitted`` is where the caller joins the chat's rooms: after the access check, before
-    the read, so a message committed in between arrives twice (clients dedupe by id/seq)
-    rather than never."""
+    Access is checked before the rooms are joined: by the statement itself when it is foreseen
+    (``access_foreseen``: staff, or a chat ``seen`` as the actor's, e.g. the open chat their
+    connect reported), else by ``access_session_row`` first, one statement more. Should the
+    statement refuse after all (the chat is gone), ``withdrawn(session_id)`` undoes
+    ``admitted``."""
+    staff = actor.role.is_staff
     with writer.reads_only():
-        session = access_session_row(actor, session_id)
-        staff = actor.role.is_staff
-        admitted(session, staff)
-        items, has_more = page_messages(session, after=after, limit=limit)
+        if not access_foreseen(actor, session_id, seen):
+            access_session_row(actor, session_id)
+        admitted(session_id, staff)
+        try:
+            row = db.session.execute(
+                _join_statement(after is not None),
+                {
+                    "session_id": session_id,
+                    "after": after,
+                    "limit": limit + 1,  # one more: whether there are more
+                },
+            ).first()
+            session = admit_row(actor, session_id, row)
+        except DomainError:
+            withdrawn(session_id)
+            raise
+        page: list[dict[str, Any]] = row.page if row is not None else []
+        has_more = len(page) > limit
+        if has_more:  # the extra one is the oldest of the latest page, the newest of a catch-up
+            page = page[:limit] if after is not None else page[1:]
         if not staff:
-            return JoinRead(session, items, has_more)
+            return JoinRead(session, page, has_more)
         internal, more_notes = page_notes(session.id, after=after_note)
-        return JoinRead(session, items, has_more, internal, more_notes)
+        return JoinRead(session, page, has_more, internal, more_notes)
+
+
+@functools.cache
+def _join_statement(after: bool) -> sa.Select[Any]:
+    """read_for_join's statement, built once with bound parameters: the chat as
+    ``session_rows()`` reads it, and in its ``page`` column a JSON array (oldest first) of its
+    ``limit`` messages after seq ``after`` (catch-up), or of its latest ``limit``, each as
+    MessageSchema dumps it (``message_json_sql``)."""
+    sessions = cast(sa.Table, ChatSession.__table__)
+    m = cast(sa.Table, ChatMessage.__table__).alias("m")
+    picked = sa.select(m.c.seq, message_json_sql(m.c).label("message")).where(
+        m.c.session_id == sa.bindparam("session_id")
+    )
+    if after:
+        picked = picked.where(m.c.seq > sa.bindparam("after")).order_by(m.c.seq.asc())
+    else:
+        picked = picked.order_by(m.c.seq.desc())
+    p = picked.limit(sa.bindparam("limit", type_=sa.Integer)).subquery("p")
+    page = sa.select(
+        sa.func.coalesce(
+            sa.func.json_agg(aggregate_order_by(p.c.message, p.c.seq)),
+            sa.literal_column("'[]'::json"),
+        )
+    ).scalar_subquery()
+    return (
+        session_rows()
+        .add_columns(page.label("page"))
+        .where(sessions.c.id == sa.bindparam("session_id"))
+    )
 
 
 MAX_READ_IDS = 500
