@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 
 _message = MessageSchema()
 _note = NoteSchema()
-_notes = NoteSchema(many=True)
 _session = SessionSchema()
 _request_human = RequestHumanSchema()
 _staff_session = StaffSessionSchema()
@@ -119,7 +118,7 @@ class ChatNamespace(EventNamespace):
             "hasMore": read.has_more,
         }
         if read.notes is not None:
-            history.update(notes=_notes.dump(read.notes), hasMoreNotes=read.has_more_notes)
+            history.update(notes=read.notes, hasMoreNotes=read.has_more_notes)
         first = session.id not in client.sessions
         client.sessions.add(session.id)
         push.to_socket(request.sid, "session:history", history)  # type: ignore[attr-defined]

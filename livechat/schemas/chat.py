@@ -122,15 +122,35 @@ def message_json_sql(m: Any) -> sa.ColumnElement[Any]:
     )  # fmt: skip
 
 
+def note_json_sql(n: Any, author: Any) -> sa.ColumnElement[Any]:
+    """NoteSchema's dump built by PostgreSQL, for ``n`` (``chat_notes``' columns) and
+    ``author`` (its author's ``users`` row, outer-joined): see ``message_json_sql``."""
+    brief = sa.case(
+        (author.id.is_(None), sa.null()),
+        else_=sa.func.json_build_object(
+            "id", author.id, "displayName", author.display_name, "role", author.role
+        ),
+    )  # fmt: skip
+    return sa.func.json_build_object(
+        "id", n.id,
+        "sessionId", n.session_id,
+        "noteSeq", n.note_seq,
+        "afterSeq", n.after_seq,
+        "authorId", n.author_id,
+        "author", brief,
+        "content", n.content,
+        "clientMessageId", n.client_message_id,
+        "createdAt", _isoformat_sql(n.created_at),
+        "internal", sa.true(),
+    )  # fmt: skip
+
+
 def _isoformat_sql(column: Any) -> sa.ColumnElement[Any]:
     """``datetime.isoformat()`` of a UTC timestamp, in SQL: ``2026-12-07T23:24:01.611077+00:00``,
     the fraction left out when it is zero, as Python does (NULL stays NULL)."""
     utc = sa.func.timezone("UTC", column)
-    fraction = sa.case(
-        (sa.extract("microseconds", utc) % 1000000 == 0, ""),
-        else_=sa.func.to_char(utc, ".US"),
-    )
-    return sa.func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS').concat(fraction).concat("+00:00")
+    text = sa.func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+    return sa.func.replace(text, ".000000+", "+")
 
 
 class NoteSchema(CamelSchema):

@@ -16,9 +16,9 @@ from livechat.errors import DomainError, TemporarilyUnavailable
 from livechat.events import MessagePosted, MessagesRead, publish
 from livechat.events.bus import publish_committed
 from livechat.extensions import db
-from livechat.models import ChatMessage, ChatSession, SenderType, utcnow
+from livechat.models import ChatMessage, ChatNote, ChatSession, SenderType, User, utcnow
 from livechat.redaction import mask_cards
-from livechat.schemas.chat import MessageSchema, message_json_sql
+from livechat.schemas.chat import MessageSchema, message_json_sql, note_json_sql
 from livechat.services import rules
 from livechat.services.access import (
     Actor,
@@ -31,7 +31,7 @@ from livechat.services.access import (
     session_rows,
 )
 from livechat.services.messages_sql import Post, StoredMessage, store_posts
-from livechat.services.notes import NoteRow, page_notes
+from livechat.services.notes import NOTES_ON_JOIN
 
 _message_schema = MessageSchema()
 
@@ -203,7 +203,7 @@ class JoinRead:
     session: SessionRow
     messages: list[dict[str, Any]]
     has_more: bool
-    notes: list[NoteRow] | None = None
+    notes: list[dict[str, Any]] | None = None  # as NoteSchema dumps them
     has_more_notes: bool = False
 
 
@@ -236,33 +236,38 @@ def read_for_join(
         admitted(session_id, staff)
         try:
             row = db.session.execute(
-                _join_statement(after is not None),
+                _join_statement(after is not None, staff, after_note is not None),
                 {
                     "session_id": session_id,
                     "after": after,
                     "limit": limit + 1,  # one more: whether there are more
+                    "after_note": after_note,
+                    "note_limit": NOTES_ON_JOIN + 1,
                 },
             ).first()
             session = admit_row(actor, session_id, row)
         except DomainError:
             withdrawn(session_id)
             raise
-        page: list[dict[str, Any]] = row.page if row is not None else []
+        assert row is not None  # admit_row refused a missing chat
+        page: list[dict[str, Any]] = row.page
         has_more = len(page) > limit
         if has_more:  # the extra one is the oldest of the latest page, the newest of a catch-up
             page = page[:limit] if after is not None else page[1:]
         if not staff:
             return JoinRead(session, page, has_more)
-        internal, more_notes = page_notes(session.id, after=after_note)
-        return JoinRead(session, page, has_more, internal, more_notes)
+        internal: list[dict[str, Any]] = row.notes
+        more_notes = len(internal) > NOTES_ON_JOIN
+        return JoinRead(session, page, has_more, internal[:NOTES_ON_JOIN], more_notes)
 
 
 @functools.cache
-def _join_statement(after: bool) -> sa.Select[Any]:
-    """read_for_join's statement, built once with bound parameters: the chat as
+def _join_statement(after: bool, staff: bool, after_note: bool) -> sa.Select[Any]:
+    """read_for_join's statements, built once with bound parameters: the chat as
     ``session_rows()`` reads it, and in its ``page`` column a JSON array (oldest first) of its
     ``limit`` messages after seq ``after`` (catch-up), or of its latest ``limit``, each as
-    MessageSchema dumps it (``message_json_sql``)."""
+    MessageSchema dumps it (``message_json_sql``); for staff, in ``notes``, its first
+    ``note_limit`` notes (after ``after_note``) as NoteSchema dumps them."""
     sessions = cast(sa.Table, ChatSession.__table__)
     m = cast(sa.Table, ChatMessage.__table__).alias("m")
     picked = sa.select(m.c.seq, message_json_sql(m.c).label("message")).where(
@@ -279,11 +284,31 @@ def _join_statement(after: bool) -> sa.Select[Any]:
             sa.literal_column("'[]'::json"),
         )
     ).scalar_subquery()
-    return (
-        session_rows()
-        .add_columns(page.label("page"))
-        .where(sessions.c.id == sa.bindparam("session_id"))
+    columns = [page.label("page")]
+    if staff:
+        columns.append(_notes_column(after_note).label("notes"))
+    return session_rows().add_columns(*columns).where(sessions.c.id == sa.bindparam("session_id"))
+
+
+def _notes_column(after: bool) -> sa.ScalarSelect[Any]:
+    """``page_notes`` as one JSON array, for ``_join_statement``."""
+    n = cast(sa.Table, ChatNote.__table__).alias("n")
+    author = cast(sa.Table, User.__table__).alias("note_author")
+    picked = (
+        sa.select(n.c.note_seq, note_json_sql(n.c, author.c).label("note"))
+        .select_from(n.outerjoin(author, author.c.id == n.c.author_id))
+        .where(n.c.session_id == sa.bindparam("session_id"))
     )
+    if after:
+        picked = picked.where(n.c.note_seq > sa.bindparam("after_note"))
+    p = picked.order_by(n.c.note_seq).limit(sa.bindparam("note_limit", type_=sa.Integer))
+    pn = p.subquery("pn")
+    return sa.select(
+        sa.func.coalesce(
+            sa.func.json_agg(aggregate_order_by(pn.c.note, pn.c.note_seq)),
+            sa.literal_column("'[]'::json"),
+        )
+    ).scalar_subquery()
 
 
 MAX_READ_IDS = 500

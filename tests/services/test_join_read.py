@@ -58,7 +58,7 @@ def _read(actor: Any, session_id: str, seen: Any = (), **kw: Any) -> tuple[Any, 
         session_id,
         after=kw.get("after"),
         limit=kw.get("limit", 50),
-        after_note=None,
+        after_note=kw.get("after_note"),
         seen=seen,
         admitted=lambda sid, staff: calls.append(("admitted", sid, staff)),
         withdrawn=lambda sid: calls.append(("withdrawn", sid)),
@@ -147,3 +147,28 @@ def test_staff_read_any_chat_in_one_statement_and_an_unknown_one_is_undone(
         )
     assert err.value.code == "session_not_found"
     assert undone == [("admitted", "no-such-chat"), ("withdrawn", "no-such-chat")]
+
+
+def test_staff_get_the_notes_as_note_schema_dumps_them(ctx: Any, make_user: Any) -> None:
+    from livechat.extensions import db
+    from livechat.models import ChatNote
+    from livechat.schemas.chat import NoteSchema
+    from livechat.services import notes
+
+    _, agent, sid = _setup(make_user)
+    notes.post_note(agent, sid, 'checked the "card"\nfine 🙂', client_message_id="n-1")
+    notes.post_note(agent, sid, "second")
+    # A note whose author's row is gone: author null, as the generic dump gives.
+    db.session.add(
+        ChatNote(session_id=sid, note_seq=3, after_seq=3, author_id="jr-gone", content="x")
+    )
+    db.session.commit()
+    expected = NoteSchema(many=True).dump(notes.page_notes(sid)[0])
+    assert [n["author"] for n in expected][2] is None
+    read, _ = _read(agent, sid)
+    assert read.notes == expected and not read.has_more_notes
+    assert list(read.notes[0]) == list(expected[0])
+    after, _ = _read(agent, sid, after_note=1)
+    assert [n["noteSeq"] for n in after.notes] == [2, 3]
+    customer_read, _ = _read(make_user("jr-cust"), sid, seen={sid})
+    assert customer_read.notes is None
