@@ -105,8 +105,8 @@ def message_json_sql(m: Any) -> sa.ColumnElement[Any]:
     """``_message_dict`` built by PostgreSQL, for ``m`` (``chat_messages``' columns): the same
     keys in the same order, the same values. A join's history is dumped by the database in the
     statement that reads it (services/messages.read_for_join): per message, ~15 µs of the web
-    process's Python became a few µs of the database's C. Kept equal to ``_message_dict`` by
-    tests/test_schema_fast_paths.py."""
+    process's Python became a few µs of the database's C. Kept equal to MessageSchema's dump
+    by tests/services/test_join_read.py."""
     return sa.func.json_build_object(
         "id", m.id,
         "sessionId", m.session_id,

@@ -218,11 +218,11 @@ def read_for_join(
     admitted: Callable[[str, bool], None],
     withdrawn: Callable[[str], None],
 ) -> JoinRead:
-    """A socket's join: the chat and a page of its messages in one autocommit statement (and
-    ``page_notes`` for staff), the connection back in the pool before the caller emits
-    (writer.reads_only). ``admitted(session_id, staff)`` is where the caller joins the chat's
-    rooms: before the page is read, so a message committed meanwhile arrives twice (clients
-    dedupe by id/seq) rather than never.
+    """A socket's join: the chat, a page of its messages and, for staff, its notes in one
+    autocommit statement (``_join_statement``), the connection back in the pool before the
+    caller emits (writer.reads_only). ``admitted(session_id, staff)`` is where the caller joins
+    the chat's rooms: before the page is read, so a message committed meanwhile arrives twice
+    (clients dedupe by id/seq) rather than never.
 
     Access is checked before the rooms are joined: by the statement itself when it is foreseen
     (``access_foreseen``: staff, or a chat ``seen`` as the actor's, e.g. the open chat their
