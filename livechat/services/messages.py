@@ -31,7 +31,7 @@ from livechat.services.access import (
     session_rows,
 )
 from livechat.services.messages_sql import Post, StoredMessage, store_posts
-from livechat.services.notes import NOTES_ON_JOIN
+from livechat.services.notes import NOTES_ON_JOIN, paged_notes
 
 _message_schema = MessageSchema()
 
@@ -179,20 +179,22 @@ _MESSAGE_COLUMNS = tuple(
 
 @functools.cache
 def _page_statement(after: bool) -> sa.Select[Any]:
-    """page_messages' statements, built once with bound parameters (every join runs one):
-    the ``limit`` messages after seq ``after`` (catch-up), or the latest ``limit``."""
+    """page_messages' statements, built once with bound parameters."""
     messages = cast(sa.Table, ChatMessage.__table__)
-    stmt = sa.select(*columns_as_attributes(ChatMessage, _MESSAGE_COLUMNS)).where(
-        messages.c.session_id == sa.bindparam("session_id")
-    )
-    limit = sa.bindparam("limit", type_=sa.Integer)
+    columns = columns_as_attributes(ChatMessage, _MESSAGE_COLUMNS)
+    return _paged(sa.select(*columns), messages.c, after)
+
+
+def _paged(stmt: sa.Select[Any], m: Any, after: bool) -> sa.Select[Any]:
+    """``stmt`` over ``m`` (``chat_messages``' columns) cut to one page of the chat
+    ``:session_id``: its ``:limit`` messages after seq ``:after``, oldest first (catch-up),
+    or its latest ``:limit``, newest first."""
+    stmt = stmt.where(m.session_id == sa.bindparam("session_id"))
     if after:
-        return (
-            stmt.where(messages.c.seq > sa.bindparam("after"))
-            .order_by(messages.c.seq.asc())
-            .limit(limit)
-        )
-    return stmt.order_by(messages.c.seq.desc()).limit(limit)
+        stmt = stmt.where(m.seq > sa.bindparam("after")).order_by(m.seq.asc())
+    else:
+        stmt = stmt.order_by(m.seq.desc())
+    return stmt.limit(sa.bindparam("limit", type_=sa.Integer))
 
 
 @dataclass(frozen=True)
@@ -270,14 +272,8 @@ def _join_statement(after: bool, staff: bool, after_note: bool) -> sa.Select[Any
     ``note_limit`` notes (after ``after_note``) as NoteSchema dumps them."""
     sessions = cast(sa.Table, ChatSession.__table__)
     m = cast(sa.Table, ChatMessage.__table__).alias("m")
-    picked = sa.select(m.c.seq, message_json_sql(m.c).label("message")).where(
-        m.c.session_id == sa.bindparam("session_id")
-    )
-    if after:
-        picked = picked.where(m.c.seq > sa.bindparam("after")).order_by(m.c.seq.asc())
-    else:
-        picked = picked.order_by(m.c.seq.desc())
-    p = picked.limit(sa.bindparam("limit", type_=sa.Integer)).subquery("p")
+    picked = sa.select(m.c.seq, message_json_sql(m.c).label("message"))
+    p = _paged(picked, m.c, after).subquery("p")
     page = sa.select(
         sa.func.coalesce(
             sa.func.json_agg(aggregate_order_by(p.c.message, p.c.seq)),
@@ -294,15 +290,11 @@ def _notes_column(after: bool) -> sa.ScalarSelect[Any]:
     """``page_notes`` as one JSON array, for ``_join_statement``."""
     n = cast(sa.Table, ChatNote.__table__).alias("n")
     author = cast(sa.Table, User.__table__).alias("note_author")
-    picked = (
-        sa.select(n.c.note_seq, note_json_sql(n.c, author.c).label("note"))
-        .select_from(n.outerjoin(author, author.c.id == n.c.author_id))
-        .where(n.c.session_id == sa.bindparam("session_id"))
+    picked = sa.select(n.c.note_seq, note_json_sql(n.c, author.c).label("note")).select_from(
+        n.outerjoin(author, author.c.id == n.c.author_id)
     )
-    if after:
-        picked = picked.where(n.c.note_seq > sa.bindparam("after_note"))
-    p = picked.order_by(n.c.note_seq).limit(sa.bindparam("note_limit", type_=sa.Integer))
-    pn = p.subquery("pn")
+    page = paged_notes(picked, n.c, after, after_key="after_note", limit_key="note_limit")
+    pn = page.subquery("pn")
     return sa.select(
         sa.func.coalesce(
             sa.func.json_agg(aggregate_order_by(pn.c.note, pn.c.note_seq)),

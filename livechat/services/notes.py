@@ -139,17 +139,23 @@ def _page_statement(after: bool) -> sa.Select[Any]:
     """page_notes' statements, built once with bound parameters (Core: see SessionRow)."""
     notes = cast(sa.Table, ChatNote.__table__)
     author = cast(sa.Table, User.__table__).alias("author")
-    stmt = (
-        sa.select(
-            *columns_as_attributes(ChatNote, _NOTE_COLUMNS),
-            *brief_columns(author, "author"),
-        )
-        .select_from(notes.outerjoin(author, author.c.id == notes.c.author_id))
-        .where(notes.c.session_id == sa.bindparam("session_id"))
-    )
+    stmt = sa.select(
+        *columns_as_attributes(ChatNote, _NOTE_COLUMNS),
+        *brief_columns(author, "author"),
+    ).select_from(notes.outerjoin(author, author.c.id == notes.c.author_id))
+    return paged_notes(stmt, notes.c, after)
+
+
+def paged_notes(
+    stmt: sa.Select[Any], n: Any, after: bool, *, after_key: str = "after", limit_key: str = "limit"
+) -> sa.Select[Any]:
+    """``stmt`` over ``n`` (``chat_notes``' columns) cut to one page of the chat
+    ``:session_id``'s notes by ``note_seq``: the first ``:limit`` (after ``:after``), under
+    these parameter names (a statement that pages messages too names them apart)."""
+    stmt = stmt.where(n.session_id == sa.bindparam("session_id"))
     if after:
-        stmt = stmt.where(notes.c.note_seq > sa.bindparam("after"))
-    return stmt.order_by(notes.c.note_seq).limit(sa.bindparam("limit", type_=sa.Integer))
+        stmt = stmt.where(n.note_seq > sa.bindparam(after_key))
+    return stmt.order_by(n.note_seq).limit(sa.bindparam(limit_key, type_=sa.Integer))
 
 
 def notes_of(session_ids: list[str]) -> dict[str, list[ChatNote]]:
