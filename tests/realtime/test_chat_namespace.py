@@ -433,3 +433,22 @@ def test_binary_payloads_are_refused_and_replies_are_plain_json(
     assert pkt.packet_type == packet.EVENT
     ok = customer.emit("message:send", {"sessionId": chat.id, "content": "text"}, callback=True)
     assert ok["ok"] and ok["message"]["content"] == "text"
+
+
+def test_a_refused_join_leaves_the_socket_in_no_room_of_that_chat(
+    app: Any, chat: Any, sio: Any
+) -> None:
+    """Staff, and a customer's own chat, join the rooms before the one read that checks (the
+    read comes after, so nothing committed meanwhile is missed); a refusal undoes it."""
+    from livechat.realtime.rooms import session_room, session_staff_room
+
+    server = app.extensions["socketio"].server
+    agent = sio("agent-rooms", "agent")
+    ack = agent.emit("join:session", "no-such-session", callback=True)
+    assert ack["error"]["code"] == "session_not_found"
+    sid = server.manager.sid_from_eio_sid(agent.eio_sid, "/")
+    rooms = set(server.manager.get_rooms(sid, "/"))
+    assert not rooms & {session_room("no-such-session"), session_staff_room("no-such-session")}
+    # The same socket then joins a real chat as usual.
+    assert agent.emit("join:session", chat.id, callback=True)["ok"]
+    assert session_room(chat.id) in set(server.manager.get_rooms(sid, "/"))
