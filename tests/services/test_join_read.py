@@ -3,10 +3,13 @@ MessageSchema dumps, paged as before, and access is checked whichever way the re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from livechat.errors import Forbidden, NotFound
 
@@ -49,10 +52,14 @@ def _setup(make_user: Any) -> tuple[Any, Any, str]:
     return customer, agent, chat.id
 
 
-def _read(actor: Any, session_id: str, seen: Any = (), **kw: Any) -> tuple[Any, list[Any]]:
+def _read(
+    actor: Any, session_id: str, seen: Any = (), calls: list[Any] | None = None, **kw: Any
+) -> tuple[Any, list[Any]]:
+    """read_for_join as a socket's join calls it; ``calls`` records the room callbacks (pass
+    one to keep it when the read raises)."""
     from livechat.services import messages
 
-    calls: list[Any] = []
+    calls = [] if calls is None else calls
     read = messages.read_for_join(
         actor,
         session_id,
@@ -64,6 +71,23 @@ def _read(actor: Any, session_id: str, seen: Any = (), **kw: Any) -> tuple[Any, 
         withdrawn=lambda sid: calls.append(("withdrawn", sid)),
     )
     return read, calls
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    from livechat.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_the_page_is_what_message_schema_dumps(ctx: Any, make_user: Any) -> None:
@@ -104,49 +128,44 @@ def test_someone_elses_chat_is_refused_before_any_room_is_joined(ctx: Any, make_
     other = make_user("jr-other")
     calls: list[Any] = []
     with pytest.raises(Forbidden):
-        _, calls = _read(other, sid)
+        _read(other, sid, calls=calls)
     assert calls == []
     # Even when the caller wrongly believes it theirs: the statement checks, rooms are undone.
-    from livechat.services import messages
-
-    seen_calls: list[Any] = []
     with pytest.raises(Forbidden):
-        messages.read_for_join(
-            other,
-            sid,
-            after=None,
-            limit=50,
-            after_note=None,
-            seen={sid},
-            admitted=lambda s, staff: seen_calls.append(("admitted", s)),
-            withdrawn=lambda s: seen_calls.append(("withdrawn", s)),
-        )
-    assert seen_calls == [("admitted", sid), ("withdrawn", sid)]
+        _read(other, sid, seen={sid}, calls=calls)
+    assert calls == [("admitted", sid, False), ("withdrawn", sid)]
 
 
-def test_staff_read_any_chat_in_one_statement_and_an_unknown_one_is_undone(
+def test_a_foreseen_join_is_one_statement_and_an_unknown_chat_is_undone(
     ctx: Any, make_user: Any
 ) -> None:
-    _, agent, sid = _setup(make_user)
-    read, calls = _read(agent, sid)
-    assert [m["seq"] for m in read.messages] == [1, 2, 3] and read.notes == []
-    assert calls == [("admitted", sid, True)]
-    from livechat.services import messages
+    from livechat.models import Role
+    from livechat.services.users import Identity
 
+    _, _, sid = _setup(make_user)
+    # As a socket knows them: its token's identity, no user row to load.
+    customer = Identity(uid="jr-cust", role=Role.USER, name="Jr-Cust")
+    agent = Identity(uid="jr-agent", role=Role.AGENT, name="Jr-Agent")
+    from livechat.extensions import db
+
+    for actor, seen in ((agent, ()), (customer, {sid})):
+        db.session.close()  # as a socket event starts: no transaction open
+        with _statements() as ran:
+            read, calls = _read(actor, sid, seen=seen)
+        assert len(ran) == 1, ran
+        assert [m["seq"] for m in read.messages] == [1, 2, 3]
+        assert calls == [("admitted", sid, actor is agent)]
+    assert read.notes is None  # the customer's
+    # A customer's chat not seen as theirs yet: the access read first, then the join's read.
+    db.session.close()
+    with _statements() as ran:
+        _read(customer, sid)
+    assert len(ran) == 2, ran
     undone: list[Any] = []
     with pytest.raises(NotFound) as err:
-        messages.read_for_join(
-            agent,
-            "no-such-chat",
-            after=None,
-            limit=50,
-            after_note=None,
-            seen=(),
-            admitted=lambda s, staff: undone.append(("admitted", s)),
-            withdrawn=lambda s: undone.append(("withdrawn", s)),
-        )
+        _read(agent, "no-such-chat", calls=undone)
     assert err.value.code == "session_not_found"
-    assert undone == [("admitted", "no-such-chat"), ("withdrawn", "no-such-chat")]
+    assert undone == [("admitted", "no-such-chat", True), ("withdrawn", "no-such-chat")]
 
 
 def test_staff_get_the_notes_as_note_schema_dumps_them(ctx: Any, make_user: Any) -> None:
