@@ -274,13 +274,7 @@ def _join_statement(after: bool, staff: bool, after_note: bool) -> sa.Select[Any
     m = cast(sa.Table, ChatMessage.__table__).alias("m")
     picked = sa.select(m.c.seq, message_json_sql(m.c).label("message"))
     p = _paged(picked, m.c, after).subquery("p")
-    page = sa.select(
-        sa.func.coalesce(
-            sa.func.json_agg(aggregate_order_by(p.c.message, p.c.seq)),
-            sa.literal_column("'[]'::json"),
-        )
-    ).scalar_subquery()
-    columns = [page.label("page")]
+    columns = [_json_array(p.c.message, p.c.seq).label("page")]
     if staff:
         columns.append(_notes_column(after_note).label("notes"))
     return session_rows().add_columns(*columns).where(sessions.c.id == sa.bindparam("session_id"))
@@ -295,10 +289,14 @@ def _notes_column(after: bool) -> sa.ScalarSelect[Any]:
     )
     page = paged_notes(picked, n.c, after, after_key="after_note", limit_key="note_limit")
     pn = page.subquery("pn")
+    return _json_array(pn.c.note, pn.c.note_seq)
+
+
+def _json_array(item: Any, order: Any) -> sa.ScalarSelect[Any]:
+    """The JSON array of a page's ``item``s in ``order`` (``[]`` for none), as one column."""
     return sa.select(
         sa.func.coalesce(
-            sa.func.json_agg(aggregate_order_by(pn.c.note, pn.c.note_seq)),
-            sa.literal_column("'[]'::json"),
+            sa.func.json_agg(aggregate_order_by(item, order)), sa.literal_column("'[]'::json")
         )
     ).scalar_subquery()
 
