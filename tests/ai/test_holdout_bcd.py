@@ -1,7 +1,7 @@
-"""Six more hold-outs for issue 19, each written by an independent author who saw the label
+"""Seven more hold-outs for issue 19, each written by an independent author who saw the label
 vocabularies only (not the model, its data, the rules or the older sets), each with many fraud
 and account-takeover reports in the customers' own words, in six languages: B and C on
-2026-12-06, D, E, F and H on 2026-12-07.
+2026-12-06, D, E, F and H on 2026-12-07, I on 2026-12-08.
 
 - ``holdout_2026_12_b.jsonl`` (200 rows). First scored at 196715a: escalation 0.775, intent
   0.735, fraud/takeover URGENT 25/57 (0.44). It then became the **development set** of the
@@ -58,6 +58,15 @@ and account-takeover reports in the customers' own words, in six languages: B an
   0.913 -> 0.920, D 0.868 -> 0.895, E 0.911 -> 0.933, F 0.900 -> 0.933, H 0.867 -> 0.906; false
   URGENTs F 1 -> 2, H 3 -> 4.
 
+- ``holdout_2026_12_i.jsonl`` (180 rows, 90 reports, 15 in each language) was written on
+  2026-12-08 (tenth sitting) the same way, by an author who saw only the label vocabularies and
+  the row schema, before the guard got a word block of its own (every row's words, and negation
+  marks) and its bar moved 0.45 -> 0.4 by cross-validation; sealed, scored before and after
+  only (counts). Before (1ac8be8): escalation 0.872, intent 0.778, URGENT 85/90, 4 of 90 other
+  messages URGENT by mistake. After: 0.878, 0.783, 86/90, 4 (the same with the block's rare
+  n-grams pruned, scored a third time as the shipped model). The same change moved the older
+  sets' false URGENTs D 3 -> 4, E 3 -> 1, H 4 -> 3, B 2 -> 3 (no report lost or won there).
+
 Issue 19 asks for every report; the xfails below keep that open.
 
 Floors sit a few points under what was measured, so neither set can slide back unnoticed.
@@ -73,8 +82,9 @@ from tests.ai import holdout
 
 # Per set: the floors of escalation, intent, fraud_urgent and negation_not_escalated, and the most
 # other messages that may go URGENT by mistake. Measured (same order, then the false URGENTs):
-# B 0.915 0.915 0.965 0.967 2; C 0.920 0.940 0.952 1.000 2; D 0.895 0.882 0.956 0.969 3;
-# E 0.933 0.906 0.989 1.000 3; F 0.933 0.817 0.944 1.000 2; H 0.906 0.844 0.978 1.000 4.
+# B 0.910 0.910 0.965 0.967 3; C 0.920 0.940 0.952 1.000 2; D 0.895 0.877 0.956 0.969 4;
+# E 0.939 0.917 0.989 1.000 1; F 0.939 0.817 0.944 1.000 2; H 0.911 0.856 0.978 1.000 3;
+# I 0.878 0.783 0.956 1.000 4.
 FLOOR_KEYS = ("escalation", "intent", "fraud_urgent", "negation_not_escalated")
 FLOORS_AND_MOST_FALSE_URGENT = {
     "holdout_2026_12_b.jsonl": ((0.88, 0.88, 0.93, 0.93), 4),
@@ -83,6 +93,7 @@ FLOORS_AND_MOST_FALSE_URGENT = {
     "holdout_2026_12_e.jsonl": ((0.90, 0.87, 0.95, 0.95), 5),
     "holdout_2026_12_f.jsonl": ((0.90, 0.78, 0.91, 0.95), 4),
     "holdout_2026_12_h.jsonl": ((0.87, 0.82, 0.94, 0.95), 6),
+    "holdout_2026_12_i.jsonl": ((0.85, 0.75, 0.93, 0.95), 6),
 }
 SETS = sorted(FLOORS_AND_MOST_FALSE_URGENT)
 
@@ -118,7 +129,7 @@ def test_set_meets_floors(name: str) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="issue 19: fraud/takeover reports miss URGENT: 3 of 62 of C, 4 of 90 of D, 1 of 90"
-    " of E, 5 of 90 of F, 2 of 90 of H",
+    " of E, 5 of 90 of F, 2 of 90 of H, 4 of 90 of I",
 )
 @pytest.mark.parametrize(
     "name",
@@ -128,6 +139,7 @@ def test_set_meets_floors(name: str) -> None:
         "holdout_2026_12_e.jsonl",
         "holdout_2026_12_f.jsonl",
         "holdout_2026_12_h.jsonl",
+        "holdout_2026_12_i.jsonl",
     ],
 )
 def test_every_report_of_the_untouched_sets_escalates_urgent(name: str) -> None:

@@ -169,7 +169,7 @@ def test_the_guard_reads_fraud_only_when_sure() -> None:
     assert reading(0.01, 0.01, 0.98) == (None, 0.02)
     # Split between fraud and a takeover, a report is still likelier than not: the likelier one.
     assert reading(0.3, 0.25, 0.45) == (ACCOUNT_TAKEOVER, 0.55)
-    assert reading(0.2, 0.2, 0.6) == (None, 0.4)
+    assert reading(0.17, 0.18, 0.65) == (None, 0.35)  # under GUARD_MIN_CONFIDENCE (0.4)
     assert intents.guard_reading(np.array([intents.GUARD_OTHER]), np.array([1.0])) == (None, 0.0)
     assert [
         intents.guard_class(c) for c in ("compromised_card", ACCOUNT_TAKEOVER, "top_up_failed")
@@ -397,3 +397,15 @@ def test_without_angry_rows_the_complaint_head_reads_none() -> None:
     arrays = intents.fit(intents.Corpus(texts, classes), intents.embedder())
     assert not arrays["complaint_weights"].any()
     assert intents.IntentModel(arrays).predict("YOU TOOK MY MONEY, DISGRACEFUL").complaint == -1.0
+
+
+def test_negation_marks_cover_the_words_after_a_negation_in_its_clause() -> None:
+    marks = intents.negation_marks
+    assert marks("I didn't make this payment, but I bought shoes") == ["¬make", "¬this", "¬payment"]
+    assert marks("Je n'ai pas fait ce virement.") == ["¬ai", "¬fait", "¬ce", "¬virement"]
+    assert marks("Das war nicht ich! Ich war zu Hause") == ["¬ich"]
+    assert marks("NÃO fiz esta compra") == ["¬fiz", "¬esta", "¬compra"]
+    assert marks("I made this payment") == []
+    # The guard's block is the word n-grams and the marks, made once at inference.
+    words = intents.word_ngrams("non ho fatto io")
+    assert intents.guard_grams("non ho fatto io", words) == [*words, "¬ho", "¬fatto", "¬io"]
