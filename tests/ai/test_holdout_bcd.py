@@ -1,7 +1,7 @@
-"""Seven more hold-outs for issue 19, each written by an independent author who saw the label
+"""Eight more hold-outs for issue 19, each written by an independent author who saw the label
 vocabularies only (not the model, its data, the rules or the older sets), each with many fraud
 and account-takeover reports in the customers' own words, in six languages: B and C on
-2026-12-06, D, E, F and H on 2026-12-07, I on 2026-12-08.
+2026-12-06, D, E, F and H on 2026-12-07, I and J on 2026-12-08.
 
 - ``holdout_2026_12_b.jsonl`` (200 rows). First scored at 196715a: escalation 0.775, intent
   0.735, fraud/takeover URGENT 25/57 (0.44). It then became the **development set** of the
@@ -66,6 +66,14 @@ and account-takeover reports in the customers' own words, in six languages: B an
   messages URGENT by mistake. After: 0.878, 0.783, 86/90, 4 (the same with the block's rare
   n-grams pruned, scored a third time as the shipped model). The same change moved the older
   sets' false URGENTs D 3 -> 4, E 3 -> 1, H 4 -> 3, B 2 -> 3 (no report lost or won there).
+  Then the label its misses were read as (``card_arrival``, no text) set the topic of 180 more
+  security rows (reports of a card, code, loan, device or payee nobody asked for, and their
+  look-alikes): I has been **used for development** since; 86 -> 88/90, false 4 -> 4.
+- ``holdout_2026_12_j.jsonl`` (180 rows, 90 reports, 15 in each language) was written on
+  2026-12-08 (tenth sitting) by a sixth author from the same brief as I, while those 180 rows
+  were written; sealed, scored before and after them only (counts): escalation 0.872 -> 0.883,
+  intent 0.833 -> 0.833, URGENT 86 -> 87/90, false URGENT 5 -> 4. The rows moved the older
+  sets' false URGENTs E 1 -> 2, F 2 -> 1, and no report there. **J is the honest figure.**
 
 Issue 19 asks for every report; the xfails below keep that open.
 
@@ -82,9 +90,9 @@ from tests.ai import holdout
 
 # Per set: the floors of escalation, intent, fraud_urgent and negation_not_escalated, and the most
 # other messages that may go URGENT by mistake. Measured (same order, then the false URGENTs):
-# B 0.910 0.910 0.965 0.967 3; C 0.920 0.940 0.952 1.000 2; D 0.895 0.877 0.956 0.969 4;
-# E 0.939 0.917 0.989 1.000 1; F 0.939 0.817 0.944 1.000 2; H 0.911 0.856 0.978 1.000 3;
-# I 0.878 0.783 0.956 1.000 4.
+# B 0.915 0.900 0.965 0.967 3; C 0.920 0.933 0.952 1.000 2; D 0.905 0.877 0.956 0.969 4;
+# E 0.933 0.900 0.989 1.000 2; F 0.933 0.811 0.944 1.000 1; H 0.911 0.861 0.978 1.000 3;
+# I 0.894 0.789 0.978 1.000 4; J 0.883 0.833 0.967 1.000 4.
 FLOOR_KEYS = ("escalation", "intent", "fraud_urgent", "negation_not_escalated")
 FLOORS_AND_MOST_FALSE_URGENT = {
     "holdout_2026_12_b.jsonl": ((0.88, 0.88, 0.93, 0.93), 4),
@@ -94,6 +102,7 @@ FLOORS_AND_MOST_FALSE_URGENT = {
     "holdout_2026_12_f.jsonl": ((0.90, 0.78, 0.91, 0.95), 4),
     "holdout_2026_12_h.jsonl": ((0.87, 0.82, 0.94, 0.95), 6),
     "holdout_2026_12_i.jsonl": ((0.85, 0.75, 0.93, 0.95), 6),
+    "holdout_2026_12_j.jsonl": ((0.85, 0.80, 0.93, 0.95), 7),
 }
 SETS = sorted(FLOORS_AND_MOST_FALSE_URGENT)
 
@@ -129,7 +138,7 @@ def test_set_meets_floors(name: str) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="issue 19: fraud/takeover reports miss URGENT: 3 of 62 of C, 4 of 90 of D, 1 of 90"
-    " of E, 5 of 90 of F, 2 of 90 of H, 4 of 90 of I",
+    " of E, 5 of 90 of F, 2 of 90 of H, 2 of 90 of I, 3 of 90 of J",
 )
 @pytest.mark.parametrize(
     "name",
@@ -140,6 +149,7 @@ def test_set_meets_floors(name: str) -> None:
         "holdout_2026_12_f.jsonl",
         "holdout_2026_12_h.jsonl",
         "holdout_2026_12_i.jsonl",
+        "holdout_2026_12_j.jsonl",
     ],
 )
 def test_every_report_of_the_untouched_sets_escalates_urgent(name: str) -> None:
