@@ -195,8 +195,9 @@ class Orchestrator:
         local = analysers.analyse(text)
         found = turn_analysis(local)
         # Agents see the analysis whatever happens next: a stored reply carries it (one
-        # statement); any other ending - including an exception - records it on its own.
-        stored_with_reply = False
+        # statement), a handover records it before the chat reaches them (_handoff); any other
+        # ending - including an exception - records it here.
+        recorded = False
         try:
             if turn.cancelled or turn.superseded:
                 return "cancelled" if turn.cancelled else "superseded"
@@ -204,6 +205,7 @@ class Orchestrator:
                 local, unresolved_tickets=ctx.unresolved_tickets, policy=self.policy
             )
             if decision.escalate:
+                recorded = True  # by _handoff, first
                 self._handoff(
                     ctx,
                     local,
@@ -214,10 +216,11 @@ class Orchestrator:
                 )
                 return "done"
             outcome = self._answer(turn, ctx, local, found, deadline)
-            stored_with_reply = outcome == "done"  # _answer is done only once it stored
+            # _answer is done only once it stored the reply, failed only once it handed over.
+            recorded = outcome in ("done", "failed")
             return outcome
         finally:
-            if not stored_with_reply:
+            if not recorded:
                 assistant.record_analysis(ctx.session_id, ctx.pending[-1][0], found)
 
     def _answer(
@@ -289,7 +292,15 @@ class Orchestrator:
         rule: str | None = None,
         notice_key: str = "queued",
     ) -> None:
-        """``reason`` is for people (the queue shows it); ``rule`` names the rule that fired."""
+        """``reason`` is for people (the queue shows it); ``rule`` names the rule that fired.
+
+        The turn's analysis is stored on the customer's message first: the agent who opens the
+        chat on its session:updated reads it there. A failure to store it is logged and never
+        holds the handover up."""
+        try:
+            assistant.record_analysis(ctx.session_id, ctx.pending[-1][0], found)
+        except Exception:
+            log.exception("analysis of %s not stored before its handover", ctx.session_id)
         self._queue(
             ctx.session_id,
             local.language,
