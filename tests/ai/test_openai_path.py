@@ -12,7 +12,14 @@ from livechat import runtime
 from livechat.ai.analysis import analyse
 from livechat.ai.turns import turn_analysis
 from tests.ai.conftest import turns_done, wait_for
-from tests.ai.test_orchestrator import _headers, _join, _messages, _open, _session
+from tests.ai.test_orchestrator import (
+    _analysed_before_handover,
+    _headers,
+    _join,
+    _messages,
+    _open,
+    _session,
+)
 
 VALID_CLASSIFICATION = {
     "intent": "card_issue",
@@ -179,6 +186,7 @@ def test_failures_hand_over_and_keep_the_message(
     kinds = [t for t, _, _ in _messages(openai_app, sid)]
     assert kinds == ["USER", "SYSTEM"]  # the customer's message kept, a polite notice, no AI text
     assert _messages(openai_app, sid)[0][2]["analysis"]["intent"]  # read, for the agent
+    assert _analysed_before_handover(openai_app, sid)  # stored before the agents were told
     if mode in ("500", "429"):
         assert stub.status_calls == 2  # one try + AI_MAX_RETRIES=1 retry, bounded
 

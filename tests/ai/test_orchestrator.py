@@ -47,6 +47,22 @@ def _session(application: Any, sid: str) -> Any:
         return s.status.value, dict(s.meta), s.agent_id
 
 
+def _analysed_before_handover(application: Any, sid: str) -> bool:
+    """Whether the chat's first customer message had its analysis stored in an earlier
+    transaction than the one that opened the chat's ticket (the handover, which tells the
+    agents): ``xmin`` is the id of the transaction that last wrote a row."""
+    from livechat.extensions import db
+
+    sql = sa.text(
+        "SELECT m.xmin::text::bigint AS message, t.xmin::text::bigint AS ticket"
+        " FROM chat_messages m JOIN tickets t ON t.session_id = m.session_id"
+        " WHERE m.session_id = :sid AND m.seq = 1"
+    )
+    with application.app_context():
+        row = db.session.execute(sql, {"sid": sid}).one()
+        return bool(row.message < row.ticket)
+
+
 def _join(client: Any, sid: str) -> None:
     assert client.emit("join:session", sid, callback=True)["ok"]
     client.get_received()
@@ -110,6 +126,7 @@ def test_human_request_hands_over_with_a_ticket(offline_app: Any, chat_client: A
     assert meta["analysis"]["intent"] == "human_request"  # kept for the agent, no reply needed
     first = _messages(offline_app, sid)[0]
     assert first[0] == "USER" and first[2]["analysis"]["intent"] == "human_request"
+    assert _analysed_before_handover(offline_app, sid)  # agents open it with the analysis
     notice = _messages(offline_app, sid)[-1]
     assert notice[0] == "SYSTEM" and "number 1 in the queue" in notice[1]
     # While waiting the assistant stays quiet: stored (acked), and no turn ran after it.
