@@ -691,8 +691,7 @@ def fit(
     # from every row: the words of the security and complaint rows ("SIM", "usurpé") that
     # BANKING77 and the multilingual rows never use are features for them too.
     guard_word = TfidfVectorizer(analyzer=guard_grams, sublinear_tf=True, min_df=GUARD_MIN_DF)
-    guard_word.fit(texts)
-    guard_features = sp.hstack([features, guard_word.transform(texts)]).tocsr()
+    guard_features = sp.hstack([features, guard_word.fit_transform(texts)]).tocsr()
     classes = [corpus.classes[i] for i in main]
     class_weight = {c: (OUTSIDE_WEIGHT if c == OUTSIDE else 1.0) for c in set(classes)}
     svm = LinearSVC(C=SVM_C, class_weight=class_weight, random_state=0)
